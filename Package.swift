@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, each depending only on those before it:
+// Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← convdyn
+let package = Package(
+    name: "ConvDynamics",
+    products: [
+        .executable(name: "convdyn", targets: ["convdyn"]),
+        .library(name: "ConvDynamics", targets: ["Experiments"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "Tensors"),
+        .target(name: "Datasets", dependencies: ["Tensors"]),
+        .target(name: "Networks", dependencies: ["Tensors"]),
+        .target(name: "Training", dependencies: ["Tensors", "Datasets", "Networks"]),
+        .target(name: "Analysis", dependencies: ["Tensors", "Datasets", "Networks", "Training"]),
+        .target(
+            name: "Experiments",
+            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "Yams"]
+        ),
+        .executableTarget(
+            name: "convdyn",
+            dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "_TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
+        .testTarget(name: "ConvdynTests", dependencies: ["convdyn", "Experiments", "_TestSupport"]),
+    ]
+)

@@ -1,0 +1,87 @@
+import Tensors
+
+/// Draws examples of the `key` label model (SPEC §1).
+///
+/// For each example, in this order of random draws: y ~ U{±1}; `keysPerExample` distinct
+/// positions; for each of them a key c uniform in the key set of y, placed as keyScale·p_c; each
+/// other patch per the background (a uniform common pattern, N(0, σ_b² I), or zero); N(0, σ²)
+/// added to every coordinate of every patch (patch by patch, coordinate by coordinate); then the
+/// observed label is flipped with probability `flip`.
+public struct KeyPatternSampler: Sendable {
+    public let config: PatchDataConfig
+    public let basis: PatternBasis
+    private let commons: [Int]
+    private var positionScratch: [Int] = []
+    private var isKey: [Bool]
+
+    public init(config: PatchDataConfig, basis: PatternBasis) {
+        self.config = config
+        self.basis = basis
+        commons = config.commonIndices
+        isKey = Array(repeating: false, count: config.K)
+    }
+
+    /// Fills `count` examples starting at slot `start` of `batch`.
+    public mutating func fill(_ batch: inout PatchBatch, from start: Int = 0, count: Int, using rng: inout RandomStream) {
+        for n in start..<(start + count) { fillExample(&batch, at: n, using: &rng) }
+    }
+
+    /// A new batch of `count` examples.
+    public mutating func sample(_ count: Int, using rng: inout RandomStream) -> PatchBatch {
+        var batch = PatchBatch(count: count, K: config.K, D: config.D, keysPerExample: config.keysPerExample)
+        fill(&batch, count: count, using: &rng)
+        return batch
+    }
+
+    private mutating func fillExample(_ batch: inout PatchBatch, at n: Int, using rng: inout RandomStream) {
+        let K = config.K, D = config.D, keysPer = config.keysPerExample
+        let y: Int32 = rng.nextUniform() < 0.5 ? 1 : -1
+        let keySet = y == 1 ? config.keyPos : config.keyNeg
+        let positions = rng.distinctIndices(keysPer, below: K, scratch: &positionScratch)
+        for i in 0..<K { isKey[i] = false }
+        let scale = Float(config.keyScale)
+        let sigmaB = config.sigmaB, sigma = config.sigma
+        let base = n * K * D
+        batch.x.withUnsafeMutableBufferPointer { xb in
+            let x = xb.baseAddress! + base
+            x.update(repeating: 0, count: K * D)
+            for (slot, i) in positions.enumerated() {
+                let c = keySet.count == 1 ? keySet[0] : keySet[rng.nextIndex(below: keySet.count)]
+                place(c, scale: scale, into: x + i * D)
+                isKey[i] = true
+                batch.patternIDs[n * K + i] = Int32(c)
+                batch.keyPositions[n * keysPer + slot] = Int32(i)
+            }
+            for i in 0..<K where !isKey[i] {
+                switch config.background {
+                case .common:
+                    let c = commons[rng.nextIndex(below: commons.count)]
+                    place(c, scale: 1, into: x + i * D)
+                    batch.patternIDs[n * K + i] = Int32(c)
+                case .gaussian:
+                    for k in 0..<D { x[i * D + k] = Float(sigmaB * rng.nextGaussian()) }
+                    batch.patternIDs[n * K + i] = -1
+                case .zero:
+                    batch.patternIDs[n * K + i] = -1
+                }
+            }
+            if sigma > 0 {
+                for k in 0..<(K * D) { x[k] += Float(sigma * rng.nextGaussian()) }
+            }
+        }
+        batch.labels[n] = y
+        batch.observedLabels[n] = config.flip > 0 && rng.nextBool(probability: config.flip) ? -y : y
+    }
+
+    @inline(__always)
+    private func place(_ c: Int, scale: Float, into x: UnsafeMutablePointer<Float>) {
+        let D = config.D
+        if basis.isOneHot {
+            x[c] = scale
+        } else {
+            basis.patterns.withUnsafeBufferPointer { p in
+                for k in 0..<D { x[k] = scale * p[c * D + k] }
+            }
+        }
+    }
+}

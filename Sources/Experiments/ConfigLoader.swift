@@ -1,0 +1,158 @@
+import Foundation
+import Yams
+
+/// A config that cannot be read or does not fit the schema, with what to do about it.
+public struct ConfigLoadError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public var description: String { message }
+
+    public init(_ message: String) { self.message = message }
+
+    init(decoding error: DecodingError) {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            message = "config field \(path(context)) has the wrong type: expected \(Self.typeName(type))"
+        case .valueNotFound(let type, let context):
+            message = "config field \(path(context)) is missing a value: expected \(Self.typeName(type))"
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            message = "config field \(parent.isEmpty ? "" : parent + ".")\(key.stringValue) is missing"
+        case .dataCorrupted(let context):
+            message = "config field \(path(context)): \(context.debugDescription)"
+        @unknown default:
+            message = "config does not fit the schema: \(error)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        default: return "\(type)"
+        }
+    }
+}
+
+/// Builds a resolved `ExperimentConfig` from a preset, an optional file and `key=value` overrides.
+public enum ConfigResolver {
+    /// - Parameters:
+    ///   - preset: the preset to start from; when nil, the file must name one with `preset: NAME`.
+    ///   - file: a YAML or JSON file holding any part of the config, merged over the preset.
+    ///   - overrides: `field=value` strings; `field` is a dotted path (`data.sigma`) or a field
+    ///     name that is unique across sections (`sigma`); `value` is JSON (numbers, true, [1, 2]) or
+    ///     plain text (`leakyRelu(0.1)`).
+    ///   - seed: replaces the seed when given.
+    public static func resolve(preset: String?, file: String? = nil, overrides: [String] = [], seed: Int? = nil) throws -> ExperimentConfig {
+        var fileValue: JSONValue? = nil
+        if let file { fileValue = try load(file) }
+        guard let name = preset ?? fileValue?["preset"]?.stringValue else {
+            throw ConfigLoadError("no preset given: pass --preset NAME (see `convdyn presets`) or put `preset: NAME` in the config file")
+        }
+        guard let base = Preset.named(name) else {
+            throw ConfigLoadError("unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", ")) (see `convdyn presets`)")
+        }
+        var value = base.config.json
+        if let fileValue {
+            guard case .object = fileValue else { throw ConfigLoadError("config file \(file!) must hold a mapping of fields, e.g. `data: {sigma: 0}`") }
+            value = try merge(fileValue, into: value, path: "")
+            value = set(value, path: ["preset"], to: .string(name))
+        }
+        for override in overrides { value = try apply(override, to: value) }
+        if let seed { value = set(value, path: ["seed"], to: .int(seed)) }
+        let config = try ExperimentConfig.decode(value)
+        try config.validate()
+        return config
+    }
+
+    /// Reads a YAML or JSON file into a JSON value.
+    public static func load(_ path: String) throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigLoadError("cannot read config file \(path): it does not exist or is not readable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigLoadError("config file \(path) is not UTF-8 text")
+        }
+        if path.hasSuffix(".json") {
+            do { return try JSONValue.parse(text) } catch { throw ConfigLoadError("config file \(path): \(error)") }
+        }
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch {
+            throw ConfigLoadError("config file \(path) is not valid YAML: \(error)")
+        }
+        guard let loaded else { throw ConfigLoadError("config file \(path) is empty") }
+        return try jsonValue(fromYAML: loaded, path: path)
+    }
+
+    static func jsonValue(fromYAML value: Any, path: String) throws -> JSONValue {
+        switch value {
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .int(i)
+        case let d as Double: return .double(d)
+        case let s as String: return .string(s)
+        case let a as [Any]: return .array(try a.map { try jsonValue(fromYAML: $0, path: path) })
+        case let o as [String: Any]: return .object(try o.mapValues { try jsonValue(fromYAML: $0, path: path) })
+        case is NSNull: return .null
+        default: throw ConfigLoadError("config file \(path) holds a value of unsupported type: \(value)")
+        }
+    }
+
+    /// Merges `overlay` into `base`; every key of the overlay must exist in the base.
+    static func merge(_ overlay: JSONValue, into base: JSONValue, path: String) throws -> JSONValue {
+        guard case .object(let o) = overlay, case .object(var b) = base else { return overlay }
+        for (key, value) in o {
+            let here = path.isEmpty ? key : "\(path).\(key)"
+            guard let existing = b[key] else {
+                throw ConfigLoadError("unknown config field '\(here)'; fields here are: \(b.keys.sorted().map { path.isEmpty ? $0 : "\(path).\($0)" }.joined(separator: ", "))")
+            }
+            if case .object = existing {
+                guard case .object = value else { throw ConfigLoadError("config field '\(here)' must be a mapping of its fields") }
+                b[key] = try merge(value, into: existing, path: here)
+            } else {
+                b[key] = value
+            }
+        }
+        return .object(b)
+    }
+
+    /// Applies one `field=value` override.
+    public static func apply(_ override: String, to config: JSONValue) throws -> JSONValue {
+        guard let eq = override.firstIndex(of: "=") else {
+            throw ConfigLoadError("--set \(override): expected field=value, e.g. --set data.sigma=0 or --set M=8")
+        }
+        let field = String(override[..<eq]).trimmingCharacters(in: .whitespaces)
+        let text = String(override[override.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        let path = try resolvePath(field, in: config)
+        let value = (try? JSONValue.parse(text)) ?? .string(text)
+        return set(config, path: path, to: value)
+    }
+
+    /// Every leaf field of `config` as a dotted path.
+    public static func leafPaths(of config: JSONValue, prefix: [String] = []) -> [[String]] {
+        guard case .object(let fields) = config else { return [prefix] }
+        return fields.keys.sorted().flatMap { leafPaths(of: fields[$0]!, prefix: prefix + [$0]) }
+    }
+
+    static func resolvePath(_ field: String, in config: JSONValue) throws -> [String] {
+        let leaves = leafPaths(of: config)
+        let parts = field.split(separator: ".").map(String.init)
+        if leaves.contains(parts) { return parts }
+        let matches = leaves.filter { $0.last == field }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            throw ConfigLoadError("config field '\(field)' is ambiguous; write one of: \(matches.map { $0.joined(separator: ".") }.joined(separator: ", "))")
+        }
+        throw ConfigLoadError("unknown config field '\(field)'; fields are: \(leaves.map { $0.joined(separator: ".") }.joined(separator: ", "))")
+    }
+
+    static func set(_ value: JSONValue, path: [String], to newValue: JSONValue) -> JSONValue {
+        guard let first = path.first else { return newValue }
+        var fields = value.objectValue ?? [:]
+        fields[first] = set(fields[first] ?? .null, path: Array(path.dropFirst()), to: newValue)
+        return .object(fields)
+    }
+}

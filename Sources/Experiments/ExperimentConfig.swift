@@ -1,0 +1,118 @@
+import Foundation
+import Tensors
+import Datasets
+import Networks
+import Training
+
+/// When measurements are taken: every N steps, or at N log-spaced steps; step 0 and the last
+/// step always.
+public enum EvaluationSchedule: Equatable, Sendable, CallSyntaxCodable {
+    case every(Int)
+    case log(Int)
+
+    public static let allowedForms = "every(N) with N ≥ 1, log(N) with N ≥ 2"
+
+    public var text: String {
+        switch self {
+        case .every(let n): return "every(\(n))"
+        case .log(let n): return "log(\(n))"
+        }
+    }
+
+    public init(text: String) throws {
+        guard let c = CallSyntax(text), c.arguments.count == 1, let n = Int(c.arguments[0]) else { throw UnknownForm() }
+        switch c.name {
+        case "every" where n >= 1: self = .every(n)
+        case "log" where n >= 2: self = .log(n)
+        default: throw UnknownForm()
+        }
+    }
+
+    /// The evaluated steps for a budget of `steps`, ascending, starting at 0 and ending at `steps`.
+    public func steps(upTo steps: Int) -> [Int] {
+        var result: [Int]
+        switch self {
+        case .every(let n):
+            result = Array(stride(from: 0, through: steps, by: n))
+        case .log(let n):
+            // 0, then n−1 points spaced evenly in log10 between 1 and `steps`, rounded.
+            var set = Set([0])
+            let top = Foundation.log10(Double(max(steps, 1)))
+            for k in 0..<(n - 1) {
+                let t = n > 2 ? Double(k) / Double(n - 2) : 1
+                set.insert(Int((Foundation.pow(10, top * t)).rounded()))
+            }
+            result = set.filter { $0 <= steps }.sorted()
+        }
+        if result.last != steps { result.append(steps) }
+        return result
+    }
+}
+
+/// What is measured and recorded.
+public struct EvaluationConfig: Codable, Equatable, Sendable {
+    public var schedule: EvaluationSchedule = .every(10)
+    /// Cosine threshold θ above which a filter counts as having learned a key.
+    public var theta = 0.9
+    /// Record every filter's norm, projections and cosines at each evaluation (`filters.jsonl`).
+    public var filterDynamics = true
+
+    public init() {}
+
+    public func validate() throws {
+        guard theta.isFinite, theta > -1, theta < 1 else {
+            throw ConfigurationError(field: "evaluation.theta", value: "\(theta)", allowed: "must be in (−1, 1)")
+        }
+    }
+}
+
+/// A complete experiment: data, network, optimiser, measurements and seed.
+public struct ExperimentConfig: Codable, Equatable, Sendable {
+    /// The preset this config started from (informational).
+    public var preset: String
+    /// The experiment seed; every random stream derives from it and a purpose.
+    public var seed: Int
+    public var data: PatchDataConfig
+    public var network: NetworkConfig
+    public var training: TrainingConfig
+    public var evaluation: EvaluationConfig
+
+    public init(preset: String, seed: Int = 0, data: PatchDataConfig = .init(), network: NetworkConfig = .init(),
+                training: TrainingConfig = .init(), evaluation: EvaluationConfig = .init()) {
+        self.preset = preset
+        self.seed = seed
+        self.data = data
+        self.network = network
+        self.training = training
+        self.evaluation = evaluation
+    }
+
+    /// Throws a `ConfigurationError` naming the first field that is out of range.
+    public func validate() throws {
+        guard seed >= 0 else { throw ConfigurationError(field: "seed", value: "\(seed)", allowed: "must be an integer ≥ 0") }
+        try data.validate()
+        try network.validate()
+        try training.validate(nTrain: data.nTrain)
+        try evaluation.validate()
+        if !training.loss.isBinary {
+            throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
+                                     allowed: "the synthetic data models have two classes; use hinge, logistic, square or linear")
+        }
+    }
+
+    /// The config as a JSON value (every field present).
+    public var json: JSONValue {
+        // Encoding these plain value types cannot fail; a failure would be a programming error.
+        let data = try! JSONEncoder().encode(self)
+        return try! JSONValue.parse(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Decodes a JSON value, turning decoding failures into messages that name the field.
+    public static func decode(_ value: JSONValue) throws -> ExperimentConfig {
+        do {
+            return try JSONDecoder().decode(ExperimentConfig.self, from: Data(value.text.utf8))
+        } catch let error as DecodingError {
+            throw ConfigLoadError(decoding: error)
+        }
+    }
+}

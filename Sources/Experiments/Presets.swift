@@ -1,0 +1,59 @@
+import Datasets
+import Networks
+import Training
+
+/// A named, complete experiment configuration (SPEC §5).
+public struct Preset: Sendable {
+    public let name: String
+    /// One line for `convdyn presets`.
+    public let summary: String
+    public let config: ExperimentConfig
+}
+
+extension Preset {
+    /// Every preset, in the order `convdyn presets` lists them.
+    public static let all: [Preset] = [kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall]
+
+    /// The preset called `name`, or nil.
+    public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
+
+    /// Main paper, canonical: key patterns on one-hot data with noise, online SGD.
+    public static let kpBench = Preset(
+        name: "kp-bench",
+        summary: "Yu, Zhang & Zhu 2019, canonical: key patterns, one-hot, σ=0.05, M=32 ReLU max-pool, hinge SGD B=1 η=0.5, 1000 steps",
+        config: ExperimentConfig(preset: "kp-bench"))
+
+    public static let kpCleanMax: Preset = {
+        var c = kpBench.config
+        c.preset = "kp-clean-max"
+        c.data.sigma = 0
+        return Preset(name: "kp-clean-max", summary: "Yu, Zhang & Zhu 2019, noise-free (σ=0) with max pooling, 1000 steps", config: c)
+    }()
+
+    public static let kpCleanAvg: Preset = {
+        var c = kpBench.config
+        c.preset = "kp-clean-avg"
+        c.data.sigma = 0
+        c.network.pooling = .mean
+        c.training.steps = 4000
+        c.evaluation.schedule = .every(25)
+        return Preset(name: "kp-clean-avg", summary: "Yu, Zhang & Zhu 2019, noise-free with mean pooling, 4000 steps", config: c)
+    }()
+
+    public static let kpLeakyLogistic: Preset = {
+        var c = kpBench.config
+        c.preset = "kp-leaky-logistic"
+        c.network.activation = .leakyRelu(0.1)
+        c.training.loss = .logistic
+        c.training.steps = 3000
+        c.evaluation.schedule = .every(25)
+        return Preset(name: "kp-leaky-logistic", summary: "Yu, Zhang & Zhu 2019, smooth variant: leaky ReLU(0.1), logistic loss, 3000 steps", config: c)
+    }()
+
+    public static let kpSmall: Preset = {
+        var c = kpBench.config
+        c.preset = "kp-small"
+        c.network.M = 4
+        return Preset(name: "kp-small", summary: "over-parameterisation contrast: kp-bench with M=4 filters (try --set M=2 or M=8)", config: c)
+    }()
+}

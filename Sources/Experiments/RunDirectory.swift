@@ -1,0 +1,95 @@
+import Foundation
+
+/// A problem with the output location, with what to do about it.
+public struct OutputError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}
+
+/// The directory a run writes: `config.json`, `provenance.json`, `metrics.jsonl`, `filters.jsonl`
+/// and, last, `summary.json`.
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    /// Creates (or, with `overwrite`, empties) the directory at `path`.
+    ///
+    /// Refuses a directory that already holds a run unless `overwrite` is set, so nothing already
+    /// written is lost by accident.
+    public static func create(at path: String, overwrite: Bool) throws -> RunDirectory {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw OutputError("output path \(path) exists and is not a directory; choose another --out")
+            }
+            let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            if !contents.isEmpty {
+                guard overwrite else {
+                    throw OutputError("output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files")
+                }
+                for name in RunDirectory.fileNames + [".summary.json.tmp"] where contents.contains(name) {
+                    try? fm.removeItem(atPath: "\(path)/\(name)")
+                }
+            }
+        } else {
+            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw OutputError("cannot create output directory \(path): \(Self.reason(error)); choose a writable --out")
+            }
+        }
+        guard fm.isWritableFile(atPath: path) else {
+            throw OutputError("output directory \(path) is not writable; choose a writable --out")
+        }
+        return RunDirectory(path: path)
+    }
+
+    /// The files a run writes.
+    public static let fileNames = ["config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json"]
+
+    public func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes `text` to `name` through a temporary file and a rename, so readers never see half of it.
+    public func writeAtomically(_ name: String, _ text: String) throws {
+        let final = file(name)
+        let temporary = file(".\(name).tmp")
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw OutputError("cannot write \(temporary); check free space and permissions of \(path)")
+        }
+        guard rename(temporary, final) == 0 else {
+            throw OutputError("cannot rename \(temporary) to \(final): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Opens `name` for appending lines, creating it empty.
+    public func lineWriter(_ name: String) throws -> LineWriter {
+        try LineWriter(path: file(name))
+    }
+
+    static func reason(_ error: any Error) -> String {
+        (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+    }
+}
+
+/// Appends newline-terminated lines to a file, each written through at once, so an interrupted
+/// run still leaves every line written so far.
+public final class LineWriter {
+    private let handle: FileHandle
+    public let path: String
+
+    init(path: String) throws {
+        self.path = path
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw OutputError("cannot create \(path); check free space and permissions")
+        }
+        self.handle = handle
+    }
+
+    public func write(_ line: String) throws {
+        do { try handle.write(contentsOf: Data((line + "\n").utf8)) } catch {
+            throw OutputError("cannot write to \(path): \(RunDirectory.reason(error))")
+        }
+    }
+
+    deinit { try? handle.close() }
+}

@@ -1,0 +1,229 @@
+import Tensors
+
+/// The nonlinearity φ applied to every pre-activation s = ⟨w_j, x_i⟩ + b_j.
+public enum Activation: Equatable, Sendable {
+    /// max(0, z); φ′(z) = 1[z > 0] (0 at 0, so a filter with every s ≤ 0 stays dead).
+    case relu
+    /// z for z > 0, αz otherwise; φ′ = 1 or α.
+    case leakyRelu(Double)
+    /// max(0, z)^q; φ′ = q·max(0, z)^{q−1}.
+    case polyRelu(Double)
+    /// z²; φ′ = 2z.
+    case square
+    /// z; φ′ = 1.
+    case linear
+}
+
+/// How the K activations of one filter become one number.
+public enum Pooling: String, NamedChoice, Sendable {
+    /// max_i φ(s_i); the gradient flows to the first arg-max position only.
+    case max
+    /// (1/K) Σ_i φ(s_i).
+    case mean
+    /// Σ_i φ(s_i).
+    case sum
+}
+
+/// The scale A of a fixed-sign read-out: a number or 1/M.
+public enum ReadoutScale: Equatable, Sendable {
+    case value(Double)
+    case inverseM
+    public func resolved(M: Int) -> Double {
+        switch self {
+        case .value(let v): return v
+        case .inverseM: return 1 / Double(M)
+        }
+    }
+}
+
+/// The second layer.
+public enum Readout: Equatable, Sendable {
+    /// a_j = +A for j < M/2 and −A otherwise; not trained.
+    case fixedSign(ReadoutScale)
+    /// a_j ~ N(0, σ_a²), trained.
+    case trainable(Double)
+
+    public var isTrainable: Bool { if case .trainable = self { return true } else { return false } }
+}
+
+/// Which biases the first layer has; every bias starts at 0 and is trained.
+public enum BiasMode: String, NamedChoice, Sendable {
+    case none
+    /// One b shared by every filter.
+    case shared
+    /// One b_j per filter.
+    case perFilter
+}
+
+/// How filters are initialised (from the `init` stream).
+public enum Initialization: Equatable, Sendable {
+    /// w ~ N(0, σ0² I).
+    case gaussian(Double)
+    /// w = r·g/‖g‖ with g ~ N(0, I).
+    case sphere(Double)
+    /// w ~ U(±1/√D) coordinate-wise.
+    case kaimingUniform
+}
+
+/// The training loss ℓ(f, y) (SPEC §2).
+public enum Loss: String, NamedChoice, Sendable {
+    /// max(0, 1 − yf); ∂ℓ/∂f = −y·1[yf < 1].
+    case hinge
+    /// log(1 + e^{−yf}); ∂ℓ/∂f = −y/(1 + e^{yf}).
+    case logistic
+    /// ½(f − y)²; ∂ℓ/∂f = f − y.
+    case square
+    /// −yf (router pre-training); ∂ℓ/∂f = −y.
+    case linear
+    /// Softmax cross-entropy over C ≥ 2 outputs: log Σ_c e^{f_c} − f_y.
+    case crossEntropy
+
+    /// True for the losses of a single binary output.
+    public var isBinary: Bool { self != .crossEntropy }
+}
+
+/// The two-layer network of SPEC §2.
+public struct NetworkConfig: Codable, Equatable, Sendable {
+    /// Number of filters.
+    public var M = 32
+    public var activation: Activation = .relu
+    public var pooling: Pooling = .max
+    public var readout: Readout = .fixedSign(.inverseM)
+    public var bias: BiasMode = .none
+    /// Multiplier on the bias gradient.
+    public var biasGradScale = 1.0
+    public var `init`: Initialization = .gaussian(0.01)
+
+    public init() {}
+
+    /// Throws a `ConfigurationError` naming the first field that is out of range.
+    public func validate() throws {
+        func fail(_ field: String, _ value: Any, _ allowed: String) -> ConfigurationError {
+            ConfigurationError(field: "network.\(field)", value: "\(value)", allowed: allowed)
+        }
+        guard M >= 1 else { throw fail("M", M, "needs at least 1 filter") }
+        switch readout {
+        case .fixedSign(let scale):
+            guard M % 2 == 0 else {
+                throw fail("M", M, "a fixed-sign read-out gives the first M/2 filters +A and the rest −A, so M must be even")
+            }
+            if case .value(let a) = scale, !(a.isFinite && a > 0) {
+                throw fail("readout", readout.text, "fixedSign(A) needs a finite A > 0 (or 1/M)")
+            }
+        case .trainable(let s):
+            guard s.isFinite, s >= 0 else { throw fail("readout", readout.text, "trainable(σ_a) needs a finite σ_a ≥ 0") }
+        }
+        switch activation {
+        case .leakyRelu(let a) where !a.isFinite:
+            throw fail("activation", activation.text, "leakyRelu(α) needs a finite α")
+        case .polyRelu(let q) where !(q.isFinite && q >= 1):
+            throw fail("activation", activation.text, "polyRelu(q) needs q ≥ 1")
+        default: break
+        }
+        switch self.`init` {
+        case .gaussian(let s) where !(s.isFinite && s >= 0), .sphere(let s) where !(s.isFinite && s >= 0):
+            throw fail("init", self.`init`.text, "the scale must be a finite number ≥ 0")
+        default: break
+        }
+        guard biasGradScale.isFinite else { throw fail("biasGradScale", biasGradScale, "must be finite") }
+    }
+}
+
+// MARK: - Text forms (used by config files and --set)
+
+/// A configuration choice written as `name` or `name(arguments)`.
+public protocol CallSyntaxCodable: Codable {
+    var text: String { get }
+    init(text: String) throws
+    static var allowedForms: String { get }
+}
+
+extension CallSyntaxCodable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        do { try self.init(text: text) } catch {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not one of \(Self.allowedForms)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+/// Thrown when a text form does not parse; the decoder turns it into a message with the field.
+public struct UnknownForm: Error { public init() {} }
+
+extension Activation: CallSyntaxCodable {
+    public static let allowedForms = "relu, leakyRelu(α), polyRelu(q), square, linear"
+    public var text: String {
+        switch self {
+        case .relu: return "relu"
+        case .leakyRelu(let a): return "leakyRelu(\(formatConfigNumber(a)))"
+        case .polyRelu(let q): return "polyRelu(\(formatConfigNumber(q)))"
+        case .square: return "square"
+        case .linear: return "linear"
+        }
+    }
+    public init(text: String) throws {
+        guard let c = CallSyntax(text) else { throw UnknownForm() }
+        switch (c.name, c.arguments.count) {
+        case ("relu", 0): self = .relu
+        case ("square", 0): self = .square
+        case ("linear", 0): self = .linear
+        case ("leakyRelu", 1): guard let a = c.number(at: 0) else { throw UnknownForm() }; self = .leakyRelu(a)
+        case ("polyRelu", 1): guard let q = c.number(at: 0) else { throw UnknownForm() }; self = .polyRelu(q)
+        default: throw UnknownForm()
+        }
+    }
+}
+
+extension Readout: CallSyntaxCodable {
+    public static let allowedForms = "fixedSign(A) with A a number or 1/M, trainable(σ_a)"
+    public var text: String {
+        switch self {
+        case .fixedSign(.inverseM): return "fixedSign(1/M)"
+        case .fixedSign(.value(let a)): return "fixedSign(\(formatConfigNumber(a)))"
+        case .trainable(let s): return "trainable(\(formatConfigNumber(s)))"
+        }
+    }
+    public init(text: String) throws {
+        guard let c = CallSyntax(text), c.arguments.count == 1 else { throw UnknownForm() }
+        switch c.name {
+        case "fixedSign":
+            if c.arguments[0].replacingSpaces() == "1/M" { self = .fixedSign(.inverseM); return }
+            guard let a = c.number(at: 0) else { throw UnknownForm() }
+            self = .fixedSign(.value(a))
+        case "trainable":
+            guard let s = c.number(at: 0) else { throw UnknownForm() }
+            self = .trainable(s)
+        default: throw UnknownForm()
+        }
+    }
+}
+
+extension Initialization: CallSyntaxCodable {
+    public static let allowedForms = "gaussian(σ0), sphere(r), kaimingUniform"
+    public var text: String {
+        switch self {
+        case .gaussian(let s): return "gaussian(\(formatConfigNumber(s)))"
+        case .sphere(let r): return "sphere(\(formatConfigNumber(r)))"
+        case .kaimingUniform: return "kaimingUniform"
+        }
+    }
+    public init(text: String) throws {
+        guard let c = CallSyntax(text) else { throw UnknownForm() }
+        switch (c.name, c.arguments.count) {
+        case ("gaussian", 1): guard let s = c.number(at: 0) else { throw UnknownForm() }; self = .gaussian(s)
+        case ("sphere", 1): guard let r = c.number(at: 0) else { throw UnknownForm() }; self = .sphere(r)
+        case ("kaimingUniform", 0): self = .kaimingUniform
+        default: throw UnknownForm()
+        }
+    }
+}
+
+extension String {
+    func replacingSpaces() -> String { String(filter { $0 != " " }) }
+}

@@ -1,0 +1,104 @@
+// Plain-loop forward and backward of `PatchCNN`, one example at a time, in any precision.
+// It is the oracle that the batched kernels are tested against and, in Double, the function
+// that finite differences check. Legend: N examples, K patches, D patch dimension, M filters,
+// C outputs.
+
+/// The result of the reference pass over a batch.
+public struct ReferencePass<T: BinaryFloatingPoint & Sendable> {
+    /// f[n × C].
+    public var outputs: [T]
+    /// Mean loss over the batch.
+    public var loss: T
+    /// Gradients of the mean loss (zero where a parameter is not trained).
+    public var gradients: PatchCNNParameters<T>
+}
+
+public enum PatchCNNReference {
+    /// Forward and backward over N examples x[N × K × D] with labels[N].
+    ///
+    /// Gradients are of the mean loss over the batch. The read-out gradient is computed even for a
+    /// fixed read-out (the optimiser decides what to update).
+    public static func pass<T: BinaryFloatingPoint & Sendable>(
+        _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss,
+        x: [T], labels: [Int32], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
+    ) -> ReferencePass<T> {
+        let M = config.M
+        precondition(x.count == N * K * D, "reference pass: x has \(x.count) values, expected N·K·D = \(N)·\(K)·\(D)")
+        precondition(p.filters.count == M * D && p.readout.count == C * M,
+                     "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match M·D = \(M * D), C·M = \(C * M)")
+        var grads = PatchCNNParameters<T>(zerosLike: p)
+        var outputs = [T](repeating: 0, count: N * C)
+        var totalLoss = 0.0
+        let act = config.activation
+        func bias(_ j: Int) -> T { p.biases.isEmpty ? 0 : (p.biases.count == 1 ? p.biases[0] : p.biases[j]) }
+
+        for n in 0..<N {
+            // Pre-activations s[i][j] and pooled h[j].
+            var s = [[T]](repeating: [T](repeating: 0, count: M), count: K)
+            for i in 0..<K {
+                for j in 0..<M {
+                    var dot: T = 0
+                    for k in 0..<D { dot += p.filters[j * D + k] * x[(n * K + i) * D + k] }
+                    s[i][j] = dot + bias(j)
+                }
+            }
+            var h = [T](repeating: 0, count: M)
+            var best = [Int](repeating: 0, count: M)
+            for j in 0..<M {
+                switch config.pooling {
+                case .max:
+                    var b = 0
+                    for i in 1..<K where act.value(s[i][j]) > act.value(s[b][j]) { b = i }
+                    best[j] = b
+                    h[j] = act.value(s[b][j])
+                case .mean, .sum:
+                    var total: T = 0
+                    for i in 0..<K { total += act.value(s[i][j]) }
+                    h[j] = config.pooling == .mean ? total / T(K) : total
+                }
+            }
+            var f = [T](repeating: 0, count: C)
+            for c in 0..<C {
+                var total: T = p.outputBias.isEmpty ? 0 : p.outputBias[c]
+                for j in 0..<M { total += p.readout[c * M + j] * h[j] }
+                f[c] = total
+                outputs[n * C + c] = total
+            }
+            // dℓ/df for this example, scaled by 1/N for the batch mean.
+            var g = [T](repeating: 0, count: C)
+            if loss == .crossEntropy {
+                let fd = f.map(Double.init)
+                let maxF = fd.max()!
+                let logZ = maxF + log(fd.reduce(0) { $0 + exp($1 - maxF) })
+                totalLoss += logZ - fd[Int(labels[n])]
+                for c in 0..<C { g[c] = T((exp(fd[c] - logZ) - (c == Int(labels[n]) ? 1 : 0)) / Double(N)) }
+            } else {
+                let r = loss.binary(output: Double(f[0]), label: Double(labels[n]))
+                totalLoss += r.value
+                g[0] = T(r.derivative / Double(N))
+            }
+            for c in 0..<C {
+                if !grads.outputBias.isEmpty { grads.outputBias[c] += g[c] }
+                for j in 0..<M { grads.readout[c * M + j] += g[c] * h[j] }
+            }
+            for j in 0..<M {
+                var dh: T = 0
+                for c in 0..<C { dh += g[c] * p.readout[c * M + j] }
+                let positions: [Int] = config.pooling == .max ? [best[j]] : Array(0..<K)
+                let scale: T = config.pooling == .mean ? 1 / T(K) : 1
+                for i in positions {
+                    let ds = dh * scale * act.derivative(s[i][j])
+                    for k in 0..<D { grads.filters[j * D + k] += ds * x[(n * K + i) * D + k] }
+                    if p.biases.count == 1 { grads.biases[0] += ds } else if p.biases.count == M { grads.biases[j] += ds }
+                }
+            }
+        }
+        return ReferencePass(outputs: outputs, loss: T(totalLoss / Double(N)), gradients: grads)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,97 @@
+import Tensors
+
+/// The two-layer convolutional network of SPEC §2:
+/// f_c(x) = Σ_j A[c, j] · Pool_i φ(⟨w_j, x_i⟩ + b_j) + β_c.
+///
+/// Layout: `filters` [M × D], `biases` [0] (none), [1] (shared) or [M] (per filter), `readout`
+/// [C × M], `outputBias` [C] or empty. C = 1 is the binary network with ŷ = sign f.
+public struct PatchCNN: Sendable {
+    public let config: NetworkConfig
+    public let M: Int
+    public let D: Int
+    public let C: Int
+    public var filters: [Float]
+    public var biases: [Float]
+    public var readout: [Float]
+    public var outputBias: [Float]
+
+    /// A network with filters drawn from `rng` (the `init` stream): first the M×D filter entries
+    /// row by row, then, for a trainable read-out, the C×M read-out entries.
+    public init(config: NetworkConfig, inputDimension D: Int, outputs C: Int = 1,
+                outputBias hasOutputBias: Bool? = nil, using rng: inout RandomStream) {
+        self.config = config
+        M = config.M
+        self.D = D
+        self.C = C
+        var w = [Float](repeating: 0, count: M * D)
+        switch config.`init` {
+        case .gaussian(let s):
+            for i in 0..<(M * D) { w[i] = Float(s * rng.nextGaussian()) }
+        case .sphere(let r):
+            for j in 0..<M {
+                var g = [Double](repeating: 0, count: D)
+                var norm = 0.0
+                for k in 0..<D { g[k] = rng.nextGaussian(); norm += g[k] * g[k] }
+                norm = norm.squareRoot()
+                for k in 0..<D { w[j * D + k] = Float(r * g[k] / norm) }
+            }
+        case .kaimingUniform:
+            let bound = 1 / Double(D).squareRoot()
+            for i in 0..<(M * D) { w[i] = Float(bound * (2 * rng.nextUniform() - 1)) }
+        }
+        filters = w
+        switch config.bias {
+        case .none: biases = []
+        case .shared: biases = [0]
+        case .perFilter: biases = Array(repeating: 0, count: M)
+        }
+        var a = [Float](repeating: 0, count: C * M)
+        switch config.readout {
+        case .fixedSign(let scale):
+            let value = Float(scale.resolved(M: M))
+            for c in 0..<C { for j in 0..<M { a[c * M + j] = j < M / 2 ? value : -value } }
+        case .trainable(let s):
+            for i in 0..<(C * M) { a[i] = Float(s * rng.nextGaussian()) }
+        }
+        readout = a
+        outputBias = (hasOutputBias ?? (C > 1)) ? Array(repeating: 0, count: C) : []
+    }
+
+    /// b_j (0 without biases).
+    @inlinable
+    public func bias(of j: Int) -> Float {
+        biases.isEmpty ? 0 : (biases.count == 1 ? biases[0] : biases[j])
+    }
+
+    /// Filter j as D floats.
+    public func filter(_ j: Int) -> ArraySlice<Float> { filters[(j * D)..<((j + 1) * D)] }
+
+    /// The parameters converted to `T`, for the reference implementation.
+    public func parameters<T: BinaryFloatingPoint>(as: T.Type = T.self) -> PatchCNNParameters<T> {
+        PatchCNNParameters(filters: filters.map(T.init), biases: biases.map(T.init),
+                           readout: readout.map(T.init), outputBias: outputBias.map(T.init))
+    }
+}
+
+/// The trainable quantities of a `PatchCNN` (or their gradients), in any precision.
+public struct PatchCNNParameters<T: BinaryFloatingPoint & Sendable>: Sendable {
+    public var filters: [T]
+    public var biases: [T]
+    public var readout: [T]
+    public var outputBias: [T]
+
+    public init(filters: [T], biases: [T], readout: [T], outputBias: [T]) {
+        self.filters = filters
+        self.biases = biases
+        self.readout = readout
+        self.outputBias = outputBias
+    }
+
+    /// Zeros shaped like `other`.
+    public init(zerosLike other: PatchCNNParameters<T>) {
+        filters = Array(repeating: 0, count: other.filters.count)
+        biases = Array(repeating: 0, count: other.biases.count)
+        readout = Array(repeating: 0, count: other.readout.count)
+        outputBias = Array(repeating: 0, count: other.outputBias.count)
+    }
+}

@@ -1,0 +1,42 @@
+// Dense float32 products used by the network kernels. Row-major buffers throughout.
+//
+// Legend: R rows of A (patches in a batch, N·K), M rows of B (filters), D the shared length
+// (patch dimension).
+
+/// Dense matrix products over raw row-major float32 buffers.
+///
+/// Each product has a plain reference (`MatMul+Reference.swift`, the test oracle) and a SIMD
+/// variant (`MatMul+SIMD.swift`); the entry points here dispatch to the SIMD variant.
+public enum MatMul {
+    /// C[R×M] = A[R×D] · B[M×D]ᵀ (C is overwritten).
+    @inlinable
+    public static func abt(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, depth: Int
+    ) {
+        abtSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
+    }
+
+    /// C[M×D] += A[R×M]ᵀ · B[R×D].
+    @inlinable
+    public static func atbAccumulate(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, depth: Int
+    ) {
+        atbAccumulateSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
+    }
+
+    /// y[0..<n] += alpha · x[0..<n].
+    @inlinable
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        var k = 0
+        let va = SIMD8<Float>(repeating: alpha)
+        while k + 8 <= n {
+            let vx = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self)
+            let vy = UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + k).storeBytes(of: vy + va * vx, as: SIMD8<Float>.self)
+            k += 8
+        }
+        while k < n { y[k] += alpha * x[k]; k += 1 }
+    }
+}

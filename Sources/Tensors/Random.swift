@@ -1,0 +1,126 @@
+// Seeded, portable randomness (SPEC §4).
+//
+// Every random draw in the library comes from a `RandomStream`: xoshiro256** seeded through
+// SplitMix64 from (seed, purpose). Streams for different purposes are independent, so changing
+// the batch size never changes the initial weights or the test set. Nothing here depends on the
+// platform's hashing or system randomness; the same seed gives the same numbers on every machine
+// whose `log`, `sqrt`, `cos` and `sin` are correctly rounded (glibc's are, for these arguments).
+
+/// SplitMix64 (Steele, Lea & Flood 2014): used only to expand a seed into xoshiro's state.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// What a random stream is used for; each purpose has its own independent stream.
+public enum RandomPurpose: UInt64, Sendable, CaseIterable {
+    case patterns = 1, initialization = 2, train = 3, test = 4, shuffle = 5, router = 6, evaluation = 7
+}
+
+/// xoshiro256** (Blackman & Vigna 2018) with Gaussian, uniform and index sampling.
+public struct RandomStream: RandomNumberGenerator, Sendable {
+    private var s0, s1, s2, s3: UInt64
+    private var spareGaussian: Double? = nil
+
+    /// A stream seeded directly from a 64-bit seed.
+    public init(seed: UInt64) {
+        var mix = SplitMix64(seed: seed)
+        s0 = mix.next(); s1 = mix.next(); s2 = mix.next(); s3 = mix.next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    /// The stream for `purpose` under the experiment seed `seed`.
+    public init(seed: UInt64, purpose: RandomPurpose) {
+        var mix = SplitMix64(seed: seed)
+        let a = mix.next()
+        self.init(seed: a ^ (purpose.rawValue &* 0xD1B5_4A32_D192_ED03))
+    }
+
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    @inline(__always)
+    public mutating func nextUniform() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// Uniform integer in 0..<n (Lemire's multiply-and-reject, unbiased).
+    public mutating func nextIndex(below n: Int) -> Int {
+        precondition(n > 0, "nextIndex(below:) needs n > 0, got \(n)")
+        let bound = UInt64(n)
+        var m = next().multipliedFullWidth(by: bound)
+        if m.low < bound {
+            let threshold = (0 &- bound) % bound
+            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
+        }
+        return Int(m.high)
+    }
+
+    /// A Bernoulli draw that is true with probability `p`.
+    public mutating func nextBool(probability p: Double) -> Bool {
+        nextUniform() < p
+    }
+
+    /// Standard normal by the Box–Muller transform; the second value of each pair is kept.
+    public mutating func nextGaussian() -> Double {
+        if let spare = spareGaussian {
+            spareGaussian = nil
+            return spare
+        }
+        let u1 = 1.0 - nextUniform()  // (0, 1]
+        let u2 = nextUniform()
+        let r = (-2.0 * _log(u1)).squareRoot()
+        let theta = 2.0 * Double.pi * u2
+        spareGaussian = r * _sin(theta)
+        return r * _cos(theta)
+    }
+
+    /// Fisher–Yates shuffle driven by this stream (independent of the standard library's algorithm).
+    public mutating func shuffle<T>(_ values: inout [T]) {
+        guard values.count > 1 else { return }
+        for i in stride(from: values.count - 1, to: 0, by: -1) {
+            let j = nextIndex(below: i + 1)
+            values.swapAt(i, j)
+        }
+    }
+
+    /// `count` distinct indices from 0..<n, in the order drawn (partial Fisher–Yates on `scratch`).
+    public mutating func distinctIndices(_ count: Int, below n: Int, scratch: inout [Int]) -> ArraySlice<Int> {
+        precondition(count <= n, "distinctIndices: asked for \(count) distinct values below \(n)")
+        if scratch.count != n { scratch = Array(0..<n) } else { for i in 0..<n { scratch[i] = i } }
+        for i in 0..<count {
+            let j = i + nextIndex(below: n - i)
+            scratch.swapAt(i, j)
+        }
+        return scratch[0..<count]
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+#else
+import Foundation
+@inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Foundation.sin(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+#endif

@@ -1,0 +1,36 @@
+import Tensors
+import Networks
+
+/// The optimiser and its budget (SPEC §2, "Optimiser").
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    public var loss: Loss = .hinge
+    /// Examples per step, from 1 to nTrain (B = nTrain is full-batch gradient descent).
+    public var batchSize = 1
+    /// η in w ← w − η · mean over the batch of ∂ℓ/∂w.
+    public var learningRate = 0.5
+    /// The step budget.
+    public var steps = 1000
+    /// Stop early once every training margin ỹ_i f(x_i) ≥ 1 (fixed training sets only).
+    public var stopAtMarginOne = false
+
+    public init() {}
+
+    /// Throws a `ConfigurationError` naming the first field that is out of range.
+    /// `nTrain` is the training-set size (0 for an online stream).
+    public func validate(nTrain: Int) throws {
+        func fail(_ field: String, _ value: Any, _ allowed: String) -> ConfigurationError {
+            ConfigurationError(field: "training.\(field)", value: "\(value)", allowed: allowed)
+        }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw fail("learningRate", learningRate, "must be a finite number > 0")
+        }
+        guard batchSize >= 1 else { throw fail("batchSize", batchSize, "must be ≥ 1") }
+        if nTrain > 0, batchSize > nTrain {
+            throw fail("batchSize", batchSize, "must be ≤ data.nTrain = \(nTrain) (B = nTrain is full-batch gradient descent)")
+        }
+        guard steps >= 1 else { throw fail("steps", steps, "must be ≥ 1") }
+        if stopAtMarginOne && nTrain == 0 {
+            throw fail("stopAtMarginOne", stopAtMarginOne, "needs a fixed training set (data.nTrain > 0)")
+        }
+    }
+}

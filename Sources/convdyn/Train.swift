@@ -1,0 +1,53 @@
+import ArgumentParser
+import Experiments
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one network and record its dynamics into a run directory.",
+        discussion: """
+            The run directory holds config.json, provenance.json, metrics.jsonl (one object per \
+            evaluation), filters.jsonl (every filter's norm, projections and cosines per evaluation) \
+            and summary.json, written last.
+            Examples:
+              convdyn train --preset kp-bench --seed 3
+              convdyn train --preset kp-bench --set sigma=0.1 --set M=8 --out runs/noisy
+              convdyn train --config my.yaml
+            """)
+
+    @Option(help: "The preset to start from (see `convdyn presets`).")
+    var preset: String?
+
+    @Option(help: "A YAML or JSON file with config fields to override (may name `preset:`).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one field: a dotted path or a unique field name.", valueName: "field=value"))
+    var overrides: [String] = []
+
+    @Option(help: "The experiment seed (≥ 0).")
+    var seed: Int?
+
+    @Option(help: "The run directory (default: runs/<preset>/seed-<seed>, numbered if taken).")
+    var out: String?
+
+    @Flag(help: "Replace the run files in a non-empty --out directory.")
+    var overwrite = false
+
+    @Flag(help: "Print no progress.")
+    var quiet = false
+
+    func run() throws {
+        if preset == nil && config == nil {
+            throw ValidationError("pass --preset NAME or --config FILE (see `convdyn presets`)")
+        }
+        let resolved = try ConfigResolver.resolve(preset: preset, file: config, overrides: overrides, seed: seed)
+        let experiment = try Experiment(resolved)
+        let path = out ?? freePath("runs/\(resolved.preset)/seed-\(resolved.seed)")
+        let directory = try RunDirectory.create(at: path, overwrite: overwrite)
+        print("config (\(directory.path)/config.json):")
+        print(resolved.json.prettyText, terminator: "")
+        let bar = quiet ? nil : ProgressBar(label: "\(resolved.preset) seed \(resolved.seed)")
+        let summary = try experiment.run(in: directory) { step, total in bar?.update(step, of: total) }
+        bar?.finish()
+        print(SummaryText.describe(summary, directory: directory.path))
+    }
+}
