@@ -38,6 +38,11 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
+    /// A stream with its raw state set (for checking against published reference outputs).
+    init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
     /// The stream for `purpose` under the experiment seed `seed`.
     public init(seed: UInt64, purpose: RandomPurpose) {
         var mix = SplitMix64(seed: seed)

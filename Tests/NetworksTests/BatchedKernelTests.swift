@@ -1,0 +1,94 @@
+import Testing
+import _TestSupport
+import Tensors
+import Networks
+
+/// The batched float32 forward and backward against the plain-loop reference in float32.
+@Suite struct BatchedKernelTests {
+    struct Shape: Sendable, CustomTestStringConvertible {
+        var N: Int, K: Int, D: Int, M: Int, C: Int
+        var testDescription: String { "N\(N) K\(K) D\(D) M\(M) C\(C)" }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(N: 1, K: 1, D: 1, M: 2, C: 1), Shape(N: 1, K: 16, D: 64, M: 32, C: 1),
+        Shape(N: 3, K: 5, D: 7, M: 6, C: 1), Shape(N: 4, K: 3, D: 9, M: 2, C: 3),
+        Shape(N: 2, K: 7, D: 17, M: 10, C: 1), Shape(N: 5, K: 2, D: 8, M: 4, C: 2),
+    ]
+
+    static let variants: [(Activation, Pooling, Readout, BiasMode, Loss)] = [
+        (.relu, .max, .fixedSign(.inverseM), .none, .hinge),
+        (.leakyRelu(0.1), .max, .fixedSign(.value(1)), .perFilter, .logistic),
+        (.relu, .mean, .fixedSign(.inverseM), .shared, .hinge),
+        (.polyRelu(3), .mean, .trainable(0.3), .none, .logistic),
+        (.square, .sum, .trainable(0.3), .perFilter, .square),
+        (.linear, .sum, .fixedSign(.value(0.5)), .shared, .linear),
+    ]
+
+    @Test(arguments: shapes)
+    func batchedMatchesReference(_ s: Shape) {
+        for (activation, pooling, readout, bias, binaryLoss) in Self.variants {
+            var net = NetworkConfig()
+            net.M = s.M
+            net.activation = activation
+            net.pooling = pooling
+            net.readout = readout
+            net.bias = bias
+            let loss = s.C > 1 ? Loss.crossEntropy : binaryLoss
+            if s.C > 1 { net.readout = .trainable(0.3) }
+            var rng = RandomStream(seed: UInt64(s.N * 1000 + s.D))
+            net.`init` = .gaussian(0.4)
+            var network = PatchCNN(config: net, inputDimension: s.D, outputs: s.C, using: &rng)
+            for i in 0..<network.biases.count { network.biases[i] = Float(0.1 * rng.nextGaussian()) }
+            let x = (0..<(s.N * s.K * s.D)).map { _ in Float(rng.nextGaussian()) }
+            let labels: [Int32] = (0..<s.N).map { n in s.C > 1 ? Int32(n % s.C) : (n % 2 == 0 ? 1 : -1) }
+
+            let ws = PatchCNNWorkspace(capacity: s.N + 2, patches: s.K, filters: s.M, outputs: s.C)
+            var grads = network.zeroGradients()
+            var lossSum = 0.0
+            x.withUnsafeBufferPointer { xp in labels.withUnsafeBufferPointer { yp in
+                network.forward(xp.baseAddress!, count: s.N, workspace: ws)
+                lossSum = network.lossGradient(labels: yp.baseAddress!, count: s.N, loss: loss, workspace: ws).lossSum
+                network.backward(xp.baseAddress!, count: s.N, workspace: ws, into: &grads)
+            } }
+            let ref = PatchCNNReference.pass(network.parameters(as: Float.self), config: net, loss: loss, x: x, labels: labels,
+                                             count: s.N, patches: s.K, dimension: s.D, outputs: s.C)
+            let label = "\(s.testDescription) \(activation.text) \(pooling.rawValue) \(bias.rawValue) \(loss.rawValue)"
+            let tol = 1e-4, atol = 1e-5 * Double(s.D * s.K)
+            let outputs = closeness(Array(ws.outputs[0..<(s.N * s.C)]), ref.outputs, rtol: tol, atol: atol)
+            #expect(outputs.isClose, "\(label) outputs: \(outputs)")
+            #expect(abs(lossSum / Double(s.N) - Double(ref.loss)) <= 1e-4 * max(1, abs(Double(ref.loss))), "\(label) loss")
+            let dw = closeness(grads.filters, ref.gradients.filters, rtol: tol, atol: atol)
+            #expect(dw.isClose, "\(label) dFilters: \(dw)")
+            let db = closeness(grads.biases, ref.gradients.biases, rtol: tol, atol: atol)
+            #expect(db.isClose, "\(label) dBiases: \(db)")
+            if net.readout.isTrainable {
+                let da = closeness(grads.readout, ref.gradients.readout, rtol: tol, atol: atol)
+                #expect(da.isClose, "\(label) dReadout: \(da)")
+            }
+            let dbeta = closeness(grads.outputBias, ref.gradients.outputBias, rtol: tol, atol: atol)
+            #expect(dbeta.isClose, "\(label) dOutputBias: \(dbeta)")
+        }
+    }
+
+    @Test func initialisationsHaveTheirStatedScale() {
+        var net = NetworkConfig()
+        net.M = 200
+        var rng = RandomStream(seed: 3)
+        net.`init` = .sphere(2)
+        let sphere = PatchCNN(config: net, inputDimension: 10, using: &rng)
+        for j in 0..<200 {
+            let norm = sphere.filter(j).reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+            #expect(abs(norm - 2) < 1e-5)
+        }
+        net.`init` = .kaimingUniform
+        let kaiming = PatchCNN(config: net, inputDimension: 16, using: &rng)
+        #expect(kaiming.filters.allSatisfy { abs($0) <= 0.25 })
+        #expect(kaiming.filters.contains { abs($0) > 0.24 })
+        net.`init` = .gaussian(0.01)
+        let gauss = PatchCNN(config: net, inputDimension: 64, using: &rng)
+        let rms = (gauss.filters.reduce(0) { $0 + Double($1) * Double($1) } / Double(gauss.filters.count)).squareRoot()
+        #expect(abs(rms - 0.01) < 0.0003)
+        #expect(gauss.readout[0] == 1 / 200 && gauss.readout[199] == -1 / 200)
+    }
+}

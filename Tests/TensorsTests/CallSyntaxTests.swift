@@ -1,0 +1,20 @@
+import Testing
+import Tensors
+
+@Suite struct CallSyntaxTests {
+    @Test func parsesNamesAndArguments() {
+        #expect(CallSyntax("relu") == CallSyntax("relu"))
+        #expect(CallSyntax("relu")?.arguments == [])
+        #expect(CallSyntax("leakyRelu(0.1)")?.name == "leakyRelu")
+        #expect(CallSyntax("leakyRelu( 0.1 )")?.number(at: 0) == 0.1)
+        #expect(CallSyntax("f(1, 2)")?.arguments == ["1", "2"])
+    }
+
+    @Test func rejectsMalformedText() {
+        #expect(CallSyntax("") == nil)
+        #expect(CallSyntax("relu(") == nil)
+        #expect(CallSyntax("f(1,)") == nil)
+        #expect(CallSyntax("a b") == nil)
+        #expect(CallSyntax("f(x)")?.number(at: 0) == nil)
+    }
+}

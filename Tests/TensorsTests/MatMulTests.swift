@@ -1,0 +1,60 @@
+import Testing
+import _TestSupport
+@testable import Tensors
+
+@Suite struct MatMulTests {
+    static let shapes: [(Int, Int, Int)] = {
+        var s: [(Int, Int, Int)] = []
+        for r in [0, 1, 3, 17] { for m in [1, 2, 4, 5, 9] { for d in [0, 1, 7, 8, 9, 16, 33] { s.append((r, m, d)) } } }
+        return s
+    }()
+
+    func random(_ n: Int, seed: UInt64) -> [Float] {
+        var g = RandomStream(seed: seed)
+        return (0..<n).map { _ in Float(g.nextGaussian()) }
+    }
+
+    @Test func abtMatchesReference() {
+        for (r, m, d) in Self.shapes {
+            let a = random(r * d, seed: 1), b = random(m * d, seed: 2)
+            var fast = [Float](repeating: .nan, count: r * m), reference = fast
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                fast.withUnsafeMutableBufferPointer { c in
+                    if r * m > 0 { MatMul.abt(ap.baseAddress ?? UnsafePointer(bitPattern: 8)!, bp.baseAddress ?? UnsafePointer(bitPattern: 8)!, c.baseAddress!, rows: r, cols: m, depth: d) }
+                }
+                reference.withUnsafeMutableBufferPointer { c in
+                    if r * m > 0 { MatMul.abtReference(ap.baseAddress ?? UnsafePointer(bitPattern: 8)!, bp.baseAddress ?? UnsafePointer(bitPattern: 8)!, c.baseAddress!, rows: r, cols: m, depth: d) }
+                }
+            } }
+            // Sums of d products of unit Gaussians: tolerance grows with the reduction length.
+            let result = closeness(fast, reference, rtol: 1e-5, atol: 1e-6 * Double(max(d, 1)))
+            #expect(result.isClose, "abt \(r)×\(m)×\(d): \(result)")
+        }
+    }
+
+    @Test func atbAccumulateMatchesReference() {
+        for (r, m, d) in Self.shapes where m * d > 0 {
+            let a = random(r * m, seed: 3), b = random(r * d, seed: 4)
+            let start = random(m * d, seed: 5)
+            var fast = start, reference = start
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                let aPtr = ap.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                let bPtr = bp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                fast.withUnsafeMutableBufferPointer { MatMul.atbAccumulate(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+                reference.withUnsafeMutableBufferPointer { MatMul.atbAccumulateReference(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+            } }
+            let result = closeness(fast, reference, rtol: 1e-5, atol: 1e-6 * Double(max(r, 1)))
+            #expect(result.isClose, "atb \(r)×\(m)×\(d): \(result)")
+        }
+    }
+
+    @Test func abtHandWorked() {
+        // A = [[1, 2], [3, 4]], B = [[1, 0], [1, 1], [0, 2]]: A·Bᵀ = [[1, 3, 4], [3, 7, 8]].
+        let a: [Float] = [1, 2, 3, 4], b: [Float] = [1, 0, 1, 1, 0, 2]
+        var c = [Float](repeating: 0, count: 6)
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer {
+            MatMul.abt(ap.baseAddress!, bp.baseAddress!, $0.baseAddress!, rows: 2, cols: 3, depth: 2)
+        } } }
+        #expect(c == [1, 3, 4, 3, 7, 8])
+    }
+}
