@@ -3,6 +3,14 @@ import PackageDescription
 
 // Layers, each depending only on those before it:
 // Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← convdyn
+// The numeric kernels are compiled for AVX2 and FMA on x86-64 (any x86-64 from 2013 on); other
+// architectures use the compiler's defaults.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let kernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "ConvDynamics",
     products: [
@@ -14,9 +22,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        .target(name: "Tensors"),
+        .target(name: "Tensors", swiftSettings: kernelSettings),
         .target(name: "Datasets", dependencies: ["Tensors"]),
-        .target(name: "Networks", dependencies: ["Tensors"]),
+        .target(name: "Networks", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "Datasets", "Networks"]),
         .target(name: "Analysis", dependencies: ["Tensors", "Datasets", "Networks", "Training"]),
         .target(

@@ -27,9 +27,11 @@ public enum DemoRunner {
         var lines = ["seed   T100   best-key cos   keyShare   normRatio   key filters (+/−)   test acc"]
         for s in results {
             let t100 = s.stepsTo100.map(String.init) ?? "never"
-            lines.append(String(format: "%4d   %5@   %12.3f   %8.3f   %9@   %17@   %8.4f",
-                                s.seed, t100, s.bestKeyCosine, s.keyShare, format(s.normRatio, "%.2f"),
-                                "\(s.positiveKeyFilterCount)/\(s.negativeKeyFilterCount)", s.testAccuracy))
+            lines.append([
+                pad(String(s.seed), 4), pad(t100, 5), pad(format(s.bestKeyCosine, "%.3f"), 12), pad(format(s.keyShare, "%.3f"), 8),
+                pad(format(s.normRatio, "%.2f"), 9), pad("\(s.positiveKeyFilterCount)/\(s.negativeKeyFilterCount)", 17),
+                pad(format(s.testAccuracy, "%.4f"), 8),
+            ].joined(separator: "   "))
         }
         return lines.joined(separator: "\n")
     }
@@ -61,6 +63,10 @@ public enum DemoRunner {
             (median T100 \(reached.isEmpty ? "n/a" : format(median(reached.map(Double.init)), "%.0f")) steps).
             5. Practical image classification: not measured by this demo.
             """
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
 
     static func format(_ x: Double, _ f: String) -> String { x.isNaN ? "n/a" : String(format: f, x) }

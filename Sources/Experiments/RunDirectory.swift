@@ -33,9 +33,7 @@ public struct RunDirectory: Sendable {
                 }
             }
         } else {
-            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw OutputError("cannot create output directory \(path): \(Self.reason(error)); choose a writable --out")
-            }
+            try Self.makeDirectories(path)
         }
         guard fm.isWritableFile(atPath: path) else {
             throw OutputError("output directory \(path) is not writable; choose a writable --out")
@@ -63,6 +61,17 @@ public struct RunDirectory: Sendable {
     /// Opens `name` for appending lines, creating it empty.
     public func lineWriter(_ name: String) throws -> LineWriter {
         try LineWriter(path: file(name))
+    }
+
+    /// `mkdir -p`, reporting the system's reason for the first component that fails.
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw OutputError("cannot create output directory \(path): \(String(cString: strerror(errno))) (at \(prefix)); choose a writable --out")
+            }
+        }
     }
 
     static func reason(_ error: any Error) -> String {

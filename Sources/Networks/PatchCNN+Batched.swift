@@ -13,6 +13,8 @@ public final class PatchCNNWorkspace {
     public let C: Int
     /// S[N·K × M], pre-activations including the bias.
     var scores: [Float]
+    /// Wᵀ [D × M], refreshed at every forward pass.
+    var filtersT: [Float]
     /// H[N × M], pooled activations.
     var pooled: [Float]
     /// The first arg-max patch of each (example, filter) under max pooling, [N × M].
@@ -34,6 +36,7 @@ public final class PatchCNNWorkspace {
         self.M = M
         self.C = C
         scores = Array(repeating: 0, count: capacity * K * M)
+        filtersT = []
         pooled = Array(repeating: 0, count: capacity * M)
         argmax = Array(repeating: 0, count: capacity * M)
         outputs = Array(repeating: 0, count: capacity * C)
@@ -55,9 +58,13 @@ extension PatchCNN {
                      "forward: batch \(N) (capacity \(ws.capacity)), M \(M) vs \(ws.M), C \(C) vs \(ws.C)")
         let act = config.activation
         let pooling = config.pooling
+        if ws.filtersT.count != M * D { ws.filtersT = Array(repeating: 0, count: M * D) }
         filters.withUnsafeBufferPointer { w in
+            ws.filtersT.withUnsafeMutableBufferPointer { MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D) }
+        }
+        ws.filtersT.withUnsafeBufferPointer { w in
             ws.scores.withUnsafeMutableBufferPointer { s in
-                MatMul.abt(x, w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
+                MatMul.ab(x, w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
                 if !biases.isEmpty {
                     for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
                 }
@@ -68,23 +75,9 @@ extension PatchCNN {
                             let hn = h.baseAddress! + n * M
                             switch pooling {
                             case .max:
-                                for j in 0..<M {
-                                    var b = 0
-                                    var v = act.value(sn[j])
-                                    for i in 1..<K {
-                                        let a = act.value(sn[i * M + j])
-                                        if a > v { v = a; b = i }
-                                    }
-                                    hn[j] = v
-                                    best[n * M + j] = Int32(b)
-                                }
+                                poolMax(act, sn, hn, best.baseAddress! + n * M, K: K, M: M)
                             case .mean, .sum:
-                                for j in 0..<M { hn[j] = 0 }
-                                for i in 0..<K { for j in 0..<M { hn[j] += act.value(sn[i * M + j]) } }
-                                if pooling == .mean {
-                                    let inv = 1 / Float(K)
-                                    for j in 0..<M { hn[j] *= inv }
-                                }
+                                poolSum(act, sn, hn, K: K, M: M, scale: pooling == .mean ? 1 / Float(K) : 1)
                             }
                         }
                     }
@@ -214,5 +207,46 @@ extension PatchCNN {
     /// Gradient-shaped zeros for this network.
     public func zeroGradients() -> PatchCNNParameters<Float> {
         PatchCNNParameters(zerosLike: parameters(as: Float.self))
+    }
+}
+
+/// h[j] = max_i φ(s[i, j]) with best[j] the first arg max, over S[K × M] row-major; the
+/// activation is dispatched once, outside the loops, so each loop runs over contiguous j.
+@inline(__always)
+func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
+    @inline(__always)
+    func run(_ phi: (Float) -> Float) {
+        for j in 0..<M { h[j] = phi(s[j]); best[j] = 0 }
+        for i in 1..<max(K, 1) {
+            let row = s + i * M
+            for j in 0..<M {
+                let v = phi(row[j])
+                if v > h[j] { h[j] = v; best[j] = Int32(i) }
+            }
+        }
+    }
+    switch act {
+    case .relu: run { $0 > 0 ? $0 : 0 }
+    case .linear: run { $0 }
+    default: run { act.value($0) }
+    }
+}
+
+/// h[j] = scale · Σ_i φ(s[i, j]) over S[K × M] row-major.
+@inline(__always)
+func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float) {
+    @inline(__always)
+    func run(_ phi: (Float) -> Float) {
+        for j in 0..<M { h[j] = 0 }
+        for i in 0..<K {
+            let row = s + i * M
+            for j in 0..<M { h[j] += phi(row[j]) }
+        }
+        if scale != 1 { for j in 0..<M { h[j] *= scale } }
+    }
+    switch act {
+    case .relu: run { $0 > 0 ? $0 : 0 }
+    case .linear: run { $0 }
+    default: run { act.value($0) }
     }
 }

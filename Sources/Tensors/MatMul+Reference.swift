@@ -13,6 +13,20 @@ extension MatMul {
         }
     }
 
+    /// Reference for `ab`: C[R×M] = A[R×D] · B[D×M] with plain loops.
+    public static func abReference(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, depth: Int
+    ) {
+        for r in 0..<rows {
+            for m in 0..<cols {
+                var s: Float = 0
+                for k in 0..<depth { s += a[r * depth + k] * b[k * cols + m] }
+                c[r * cols + m] = s
+            }
+        }
+    }
+
     /// Reference for `atbAccumulate`: C[M×D] += A[R×M]ᵀ · B[R×D] with plain loops.
     public static func atbAccumulateReference(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,

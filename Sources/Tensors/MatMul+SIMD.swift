@@ -62,3 +62,62 @@ extension MatMul {
         }
     }
 }
+
+extension MatMul {
+    /// SIMD `ab`: two rows of A at a time against blocks of 32 columns of B (8 lanes × 4), so each
+    /// loaded row segment of B serves two rows and no horizontal sums are needed.
+    @inlinable
+    public static func abSIMD(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, depth: Int
+    ) {
+        let cols32 = cols - cols % 32
+        let cols8 = cols - cols % 8
+        var r = 0
+        while r < rows {
+            let pair = r + 1 < rows
+            let a0 = a + r * depth
+            let a1 = pair ? a0 + depth : a0
+            let c0 = c + r * cols
+            var m = 0
+            while m < cols32 {
+                var p0 = SIMD8<Float>(), p1 = SIMD8<Float>(), p2 = SIMD8<Float>(), p3 = SIMD8<Float>()
+                var q0 = SIMD8<Float>(), q1 = SIMD8<Float>(), q2 = SIMD8<Float>(), q3 = SIMD8<Float>()
+                for k in 0..<depth {
+                    let bk = b + k * cols + m
+                    let b0 = load8(bk), b1 = load8(bk + 8), b2 = load8(bk + 16), b3 = load8(bk + 24)
+                    let x0 = SIMD8<Float>(repeating: a0[k]), x1 = SIMD8<Float>(repeating: a1[k])
+                    p0 += x0 * b0; p1 += x0 * b1; p2 += x0 * b2; p3 += x0 * b3
+                    q0 += x1 * b0; q1 += x1 * b1; q2 += x1 * b2; q3 += x1 * b3
+                }
+                store8(p0, c0 + m); store8(p1, c0 + m + 8); store8(p2, c0 + m + 16); store8(p3, c0 + m + 24)
+                if pair { let c1 = c0 + cols; store8(q0, c1 + m); store8(q1, c1 + m + 8); store8(q2, c1 + m + 16); store8(q3, c1 + m + 24) }
+                m += 32
+            }
+            while m < cols8 {
+                var p = SIMD8<Float>(), q = SIMD8<Float>()
+                for k in 0..<depth {
+                    let bk = load8(b + k * cols + m)
+                    p += SIMD8<Float>(repeating: a0[k]) * bk
+                    q += SIMD8<Float>(repeating: a1[k]) * bk
+                }
+                store8(p, c0 + m)
+                if pair { store8(q, c0 + cols + m) }
+                m += 8
+            }
+            while m < cols {
+                var p: Float = 0, q: Float = 0
+                for k in 0..<depth { p += a0[k] * b[k * cols + m]; q += a1[k] * b[k * cols + m] }
+                c0[m] = p
+                if pair { c0[cols + m] = q }
+                m += 1
+            }
+            r += 2
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+}

@@ -17,6 +17,21 @@ public enum MatMul {
         abtSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
     }
 
+    /// C[R×M] = A[R×D] · B[D×M] (C is overwritten); B is the transposed layout of `abt`'s B.
+    @inlinable
+    public static func ab(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, depth: Int
+    ) {
+        abSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
+    }
+
+    /// Writes the transpose of A[R×C] into T[C×R].
+    @inlinable
+    public static func transpose(_ a: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for r in 0..<rows { for c in 0..<cols { t[c * rows + r] = a[r * cols + c] } }
+    }
+
     /// C[M×D] += A[R×M]ᵀ · B[R×D].
     @inlinable
     public static func atbAccumulate(

@@ -5,7 +5,7 @@ import _TestSupport
 @Suite struct MatMulTests {
     static let shapes: [(Int, Int, Int)] = {
         var s: [(Int, Int, Int)] = []
-        for r in [0, 1, 3, 17] { for m in [1, 2, 4, 5, 9] { for d in [0, 1, 7, 8, 9, 16, 33] { s.append((r, m, d)) } } }
+        for r in [0, 1, 3, 17] { for m in [1, 2, 4, 5, 9, 32, 41, 72] { for d in [0, 1, 7, 8, 9, 16, 33] { s.append((r, m, d)) } } }
         return s
     }()
 
@@ -30,6 +30,28 @@ import _TestSupport
             let result = closeness(fast, reference, rtol: 1e-5, atol: 1e-6 * Double(max(d, 1)))
             #expect(result.isClose, "abt \(r)×\(m)×\(d): \(result)")
         }
+    }
+
+    @Test func abMatchesReference() {
+        for (r, m, d) in Self.shapes where r * m > 0 {
+            let a = random(r * d, seed: 6), b = random(d * m, seed: 7)
+            var fast = [Float](repeating: .nan, count: r * m), reference = fast
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                let aPtr = ap.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                let bPtr = bp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                fast.withUnsafeMutableBufferPointer { MatMul.ab(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+                reference.withUnsafeMutableBufferPointer { MatMul.abReference(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+            } }
+            let result = closeness(fast, reference, rtol: 1e-5, atol: 1e-6 * Double(max(d, 1)))
+            #expect(result.isClose, "ab \(r)×\(m)×\(d): \(result)")
+        }
+    }
+
+    @Test func transposeIsExact() {
+        let a = random(15, seed: 8)
+        var t = [Float](repeating: 0, count: 15)
+        a.withUnsafeBufferPointer { ap in t.withUnsafeMutableBufferPointer { MatMul.transpose(ap.baseAddress!, into: $0.baseAddress!, rows: 3, cols: 5) } }
+        for r in 0..<3 { for c in 0..<5 { #expect(t[c * 3 + r] == a[r * 5 + c]) } }
     }
 
     @Test func atbAccumulateMatchesReference() {
