@@ -1,5 +1,20 @@
 import Tensors
 
+/// A source of synthetic examples: each label model implements one.
+public protocol ExampleSampler: Sendable {
+    /// Fills `count` examples starting at slot `start` of `batch`.
+    mutating func fill(_ batch: inout PatchBatch, from start: Int, count: Int, using rng: inout RandomStream)
+}
+
+extension ExampleSampler {
+    /// A new batch of `count` examples shaped like `config`.
+    public mutating func sample(_ count: Int, like config: PatchDataConfig, using rng: inout RandomStream) -> PatchBatch {
+        var batch = PatchBatch(count: count, K: config.K, D: config.D, keysPerExample: config.keysPerExample)
+        fill(&batch, from: 0, count: count, using: &rng)
+        return batch
+    }
+}
+
 /// Draws examples of the `key` label model (SPEC §1).
 ///
 /// For each example, in this order of random draws: y ~ U{±1}; `keysPerExample` distinct
@@ -7,7 +22,7 @@ import Tensors
 /// other patch per the background (a uniform common pattern, N(0, σ_b² I), or zero); N(0, σ²)
 /// added to every coordinate of every patch (patch by patch, coordinate by coordinate); then the
 /// observed label is flipped with probability `flip`.
-public struct KeyPatternSampler: Sendable {
+public struct KeyPatternSampler: ExampleSampler {
     public let config: PatchDataConfig
     public let basis: PatternBasis
     private let commons: [Int]
@@ -22,15 +37,13 @@ public struct KeyPatternSampler: Sendable {
     }
 
     /// Fills `count` examples starting at slot `start` of `batch`.
-    public mutating func fill(_ batch: inout PatchBatch, from start: Int = 0, count: Int, using rng: inout RandomStream) {
+    public mutating func fill(_ batch: inout PatchBatch, from start: Int, count: Int, using rng: inout RandomStream) {
         for n in start..<(start + count) { fillExample(&batch, at: n, using: &rng) }
     }
 
     /// A new batch of `count` examples.
     public mutating func sample(_ count: Int, using rng: inout RandomStream) -> PatchBatch {
-        var batch = PatchBatch(count: count, K: config.K, D: config.D, keysPerExample: config.keysPerExample)
-        fill(&batch, count: count, using: &rng)
-        return batch
+        sample(count, like: config, using: &rng)
     }
 
     private mutating func fillExample(_ batch: inout PatchBatch, at n: Int, using rng: inout RandomStream) {

@@ -7,7 +7,15 @@ public enum DemoRunner {
     /// seed order and do not depend on `workers`.
     public static func run(preset: Preset, seeds: [Int], root: String, workers: Int,
                            finished: (@Sendable (RunSummary) -> Void)? = nil) throws -> [RunSummary] {
-        // Validate and create every directory before any training starts.
+        // Validate everything, then create every directory, before any training starts.
+        for seed in seeds where FileManager.default.fileExists(atPath: "\(root)/seed-\(seed)") {
+            throw OutputError("\(root)/seed-\(seed) already exists; choose another --out")
+        }
+        for seed in seeds {
+            var config = preset.config
+            config.seed = seed
+            _ = try Experiment(config)
+        }
         var experiments: [(Experiment, RunDirectory)] = []
         for seed in seeds {
             var config = preset.config

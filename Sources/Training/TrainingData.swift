@@ -2,46 +2,42 @@ import Tensors
 import Datasets
 
 /// Where training batches come from: a fresh stream, or a fixed set visited in reshuffled epochs.
+///
+/// The sampler and streams are stored directly (not in enum payloads) so that drawing a batch
+/// mutates them in place and allocates nothing.
 public struct TrainingData: Sendable {
-    enum Source: Sendable {
-        case online(KeyPatternSampler, RandomStream)
-        case fixed(PatchBatch, order: [Int], position: Int, shuffle: RandomStream)
-    }
-    var source: Source
+    private var sampler: (any ExampleSampler)?
+    private var train: RandomStream
+    /// The fixed training set, if there is one.
+    public let fixedSet: PatchBatch?
+    private var order: [Int]
+    private var position: Int
 
     /// A stream that draws every example afresh from `sampler` using `train`.
-    public static func online(_ sampler: KeyPatternSampler, train: RandomStream) -> TrainingData {
-        TrainingData(source: .online(sampler, train))
+    public static func online(_ sampler: any ExampleSampler, train: RandomStream) -> TrainingData {
+        TrainingData(sampler: sampler, train: train, fixedSet: nil, order: [], position: 0)
     }
 
     /// A fixed set visited in an order reshuffled (from `shuffle`) at the start of every epoch.
     public static func fixed(_ set: PatchBatch, shuffle: RandomStream) -> TrainingData {
-        TrainingData(source: .fixed(set, order: Array(0..<set.count), position: set.count, shuffle: shuffle))
-    }
-
-    /// The fixed training set, if there is one.
-    public var fixedSet: PatchBatch? {
-        if case .fixed(let set, _, _, _) = source { return set }
-        return nil
+        TrainingData(sampler: nil, train: shuffle, fixedSet: set, order: Array(0..<set.count), position: set.count)
     }
 
     /// Fills `batch` with the next `size` examples. From a fixed set a batch never spans two
     /// epochs: the last batch of an epoch may be smaller, and the set is reshuffled after it.
     public mutating func next(_ size: Int, into batch: inout PatchBatch) {
-        switch source {
-        case .online(var sampler, var rng):
-            batch.setCount(size)
-            sampler.fill(&batch, count: size, using: &rng)
-            source = .online(sampler, rng)
-        case .fixed(let set, var order, var position, var rng):
+        if let set = fixedSet {
             if position >= set.count {
-                rng.shuffle(&order)
+                train.shuffle(&order)
                 position = 0
             }
             let n = min(size, set.count - position)
             batch.setCount(n)
             for b in 0..<n { batch.copyExample(order[position + b], of: set, to: b) }
-            source = .fixed(set, order: order, position: position + n, shuffle: rng)
+            position += n
+        } else {
+            batch.setCount(size)
+            sampler!.fill(&batch, from: 0, count: size, using: &train)
         }
     }
 }
