@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, each depending only on those before it:
-// Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← convdyn
+// Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← Reporting ← convdyn
 // The numeric kernels are compiled for AVX2 and FMA on x86-64 (any x86-64 from 2013 on); other
 // architectures use the compiler's defaults.
 #if arch(x86_64)
@@ -31,9 +31,10 @@ let package = Package(
             name: "Experiments",
             dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "Yams"]
         ),
+        .target(name: "Reporting", dependencies: ["Experiments"]),
         .executableTarget(
             name: "convdyn",
-            dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Experiments", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "_TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConvdynTests", dependencies: ["convdyn", "Experiments", "_TestSupport"]),
     ]
 )

@@ -154,7 +154,8 @@ public struct Experiment: Sendable {
             evaluations: records.count)
     }
 
-    /// One line of `filters.jsonl`: step, norms [M], projections and cosines [M][P], as float32 text.
+    /// One line of `filters.jsonl`: step, norms [M], projections and cosines [M][P] as float32 text,
+    /// and the read-out signs [M].
     func filterLine(step: Int, _ s: FilterSnapshot) -> String {
         var out = "{\"cosines\":["
         appendMatrix(s.cosines, rows: s.M, cols: s.P, to: &out)
@@ -162,6 +163,7 @@ public struct Experiment: Sendable {
         appendMatrix(s.norms, rows: 1, cols: s.M, to: &out, nested: false)
         out += "],\"projections\":["
         appendMatrix(s.projections, rows: s.M, cols: s.P, to: &out)
+        out += "],\"signs\":[" + s.signs.map(String.init).joined(separator: ",")
         out += "],\"step\":\(step)}"
         return out
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Experiments
 import Tensors
+import Reporting
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,5 +41,7 @@ struct Demo: ParsableCommand {
         print(DemoRunner.table(results))
         print(DemoRunner.claims(results, config: preset.config))
         print(String(format: "\n%d runs of %d steps in %.1f s on %d worker(s).", results.count, preset.config.training.steps, seconds, min(workers, seeds)))
+        let report = try Report.build(root)
+        print("Report: \(try report.write(to: root))  (terminal view: convdyn show \(root))")
     }
 }

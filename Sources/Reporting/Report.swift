@@ -1,0 +1,222 @@
+import Foundation
+import Experiments
+
+/// A report on a run directory or a directory of runs: `report.html` (self-contained: inline
+/// SVG, no scripts, no external resources) and each plot as its own SVG under `plots/`.
+public struct Report: Sendable {
+    public let title: String
+    public let html: String
+    public let plots: [PlotFile]
+    /// Things the reader must know (partial or diverged runs, skipped lines).
+    public let notes: [String]
+
+    /// Builds the report of `path`, which is one run or a directory whose subdirectories are runs.
+    public static func build(_ path: String) throws -> Report {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReportError("\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
+        }
+        if RunData.isRunDirectory(path) { return try single(RunData.load(path)) }
+        let children = runDirectories(in: path)
+        guard !children.isEmpty else {
+            throw ReportError("\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs (no subdirectory holds one)")
+        }
+        let runs = try children.map { try RunData.load($0, includeFilters: false) }
+        return try group(path, runs)
+    }
+
+    /// Writes report.html and plots/*.svg into `directory`; returns the path of report.html.
+    @discardableResult
+    public func write(to directory: String) throws -> String {
+        let fm = FileManager.default
+        do { try fm.createDirectory(atPath: "\(directory)/plots", withIntermediateDirectories: true) } catch {
+            throw ReportError("cannot create \(directory)/plots: \(error.localizedDescription); choose a writable --out")
+        }
+        for plot in plots { try atomicWrite("\(directory)/plots/\(plot.name)", plot.svg) }
+        try atomicWrite("\(directory)/report.html", html)
+        return "\(directory)/report.html"
+    }
+
+    private func atomicWrite(_ path: String, _ text: String) throws {
+        let temporary = path + ".tmp"
+        guard fm.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, path) == 0 else {
+            throw ReportError("cannot write \(path); check free space and permissions")
+        }
+    }
+    private var fm: FileManager { .default }
+
+    // MARK: - One run
+
+    static func single(_ run: RunData) throws -> Report {
+        let plots = RunPlots.all(run)
+        let notes = stateNotes(run) + run.warnings
+        var body = header("Run \(run.path)", notes: notes)
+        body += section("summary", "Summary", summaryTable([run]) + runFigures(run))
+        body += runSections(run, plots: plots, prefix: "")
+        body += section("config", "Configuration", "<pre>\(escape(run.config.json.prettyText))</pre>")
+        return Report(title: run.path, html: page("ConvDynamics: \(run.path)", body), plots: plots, notes: notes)
+    }
+
+    static func stateNotes(_ run: RunData) -> [String] {
+        switch run.state {
+        case .completed: return []
+        case .diverged(let step):
+            return ["\(run.name) diverged at step \(step) (non-finite loss); the plots end at its last evaluation, step \(run.lastStep), and mark the divergence."]
+        case .partial:
+            return ["\(run.name) is partial: it has no summary.json (still running, or interrupted). The plots show the \(run.metrics.count) evaluations recorded up to step \(run.lastStep) of \(run.config.training.steps)."]
+        }
+    }
+
+    static func runSections(_ run: RunData, plots: [PlotFile], prefix: String) -> String {
+        func figures(_ names: [String]) -> String {
+            names.compactMap { name in plots.first { $0.name == name } }.map(figure).joined()
+        }
+        var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
+        if run.filters.isEmpty {
+            body += section("\(prefix)filters", "Filters", "<p class=\"note\">No filters.jsonl in \(escape(run.path)) (evaluation.filterDynamics was off, or the report was made from summaries only): per-filter plots are omitted.</p>")
+        } else {
+            body += section("\(prefix)filters", "Filters learning the key patterns", figures(["filter-norms.svg", "key-cosines.svg"]))
+            body += section("\(prefix)cosines", "Filter × pattern cosines", figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"]))
+        }
+        body += section("\(prefix)dominance", "Norm dominance of key filters", figures(["key-share.svg", "norm-ratio.svg"]))
+        if plots.contains(where: { $0.name == "growth.svg" }) {
+            body += section("\(prefix)growth", "Growth shape", figures(["growth.svg"]))
+        }
+        return body
+    }
+
+    static func runFigures(_ run: RunData) -> String {
+        guard let s = run.summary else { return "" }
+        let learned = s.keysLearned.keys.sorted().map { "pattern \($0): \(s.keysLearned[$0]! ? "learned" : "not learned")" }.joined(separator: ", ")
+        let explored = s.explorationAtInit.keys.sorted().map { "pattern \($0): \(s.explorationAtInit[$0]!)" }.joined(separator: ", ")
+        return """
+            <ul>
+            <li>Key filters at the end: \(s.positiveKeyFilterCount) of class +1, \(s.negativeKeyFilterCount) of class −1 (cosine with their class's key &gt; θ = \(formatValue(run.config.evaluation.theta))).</li>
+            <li>Keys: \(escape(learned)). Filters of the matching sign with a positive cosine at initialisation: \(escape(explored)).</li>
+            <li>Second half of training, key filters: key projection grew by \(formatValue(s.keyProjectionGrowth)), largest common projection by \(formatValue(s.commonProjectionGrowth)); non-key filters grew at most \(formatValue(s.nonKeyNormGrowth))× in norm.</li>
+            </ul>
+            """
+    }
+
+    // MARK: - Several runs
+
+    static func group(_ path: String, _ runs: [RunData]) throws -> Report {
+        var notes = runs.flatMap { stateNotes($0) + $0.warnings }
+        var configs: [String] = []
+        for run in runs {
+            var c = run.config
+            c.seed = 0
+            let text = c.json.text
+            if !configs.contains(text) { configs.append(text) }
+        }
+        if configs.count > 1 {
+            notes.append("The \(runs.count) runs do not share one configuration (\(configs.count) different configs, seeds aside); the plots across runs pool them.")
+        }
+        var plots = GroupPlots.all(runs)
+        var body = header("\(runs.count) runs in \(path)", notes: notes)
+        body += section("summary", "Summary", groupFigures(runs) + summaryTable(runs))
+        let seedNames = ["seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
+                         "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
+                         "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg"]
+        body += section("seeds", "Across runs", seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure).joined())
+        // One run in detail: the one whose T₁₀₀ is the median (the first run when none reached 100%).
+        let reached = runs.filter { $0.stepsTo100 != nil }.sorted { $0.stepsTo100! < $1.stepsTo100! }
+        let example = reached.isEmpty ? runs[0] : reached[(reached.count - 1) / 2]
+        let detailed = try RunData.load(example.path)
+        let examplePlots = RunPlots.all(detailed).map { PlotFile(name: "example-" + $0.name, caption: $0.caption, svg: $0.svg) }
+        plots += examplePlots
+        body += "<h2 id=\"example\">One run in detail: \(escape(detailed.name))</h2>\n<p>The run with the median T₁₀₀; every run has its own report: <code>convdyn report \(escape(detailed.path))</code>.</p>\n"
+        body += runSections(detailed, plots: examplePlots.map { PlotFile(name: String($0.name.dropFirst(8)), caption: $0.caption, svg: $0.svg) }, prefix: "example-")
+        body += section("config", "Configuration (\(escape(runs[0].name)))", "<pre>\(escape(runs[0].config.json.prettyText))</pre>")
+        return Report(title: path, html: page("ConvDynamics: \(path)", body), plots: plots, notes: notes)
+    }
+
+    static func groupFigures(_ runs: [RunData]) -> String {
+        let n = runs.count
+        let reached = runs.compactMap(\.stepsTo100)
+        let theta = runs[0].config.evaluation.theta
+        func rate(_ k: Int) -> String {
+            let ci = wilsonInterval(successes: k, trials: n)
+            return "\(k)/\(n) (95% Wilson interval \(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound)))"
+        }
+        let best = runs.map { GroupPlots.final($0, "bestKeyCosine") }
+        let share = runs.map { GroupPlots.final($0, "keyShare") }
+        let ratio = runs.map { GroupPlots.final($0, "normRatio") }
+        return """
+            <ul>
+            <li>Reached 100% test accuracy: \(rate(reached.count)); median T₁₀₀ \(reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))) steps.</li>
+            <li>Best-key cosine &gt; θ = \(formatValue(theta)): \(rate(best.filter { $0 > theta }.count)); median \(formatValue(quantile(best, 0.5))).</li>
+            <li>keyShare ≥ 0.85: \(rate(share.filter { $0 >= 0.85 }.count)); median \(formatValue(quantile(share, 0.5))).</li>
+            <li>normRatio ≥ 2: \(rate(ratio.filter { $0 >= 2 }.count)); median \(formatValue(quantile(ratio, 0.5))).</li>
+            </ul>
+            """
+    }
+
+    // MARK: - HTML
+
+    static func summaryTable(_ runs: [RunData]) -> String {
+        var rows = ""
+        for run in runs {
+            let last = run.metrics.last
+            func v(_ key: String) -> String { formatValue(last?[key]?.doubleValue ?? .nan) }
+            let status: String
+            switch run.state {
+            case .completed: status = "completed"
+            case .diverged(let step): status = "diverged at \(step)"
+            case .partial: status = "partial (step \(run.lastStep))"
+            }
+            rows += "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status)</td><td>\(run.stepsTo100.map(String.init) ?? "never")</td>"
+                + "<td>\(v("testAccuracy"))</td><td>\(v("bestKeyCosine"))</td><td>\(v("keyShare"))</td><td>\(v("normRatio"))</td>"
+                + "<td>\((last?["positiveKeyFilters"]?.arrayValue?.count).map(String.init) ?? "n/a")/\((last?["negativeKeyFilters"]?.arrayValue?.count).map(String.init) ?? "n/a")</td></tr>\n"
+        }
+        return """
+            <table>
+            <tr><th>run</th><th>seed</th><th>status</th><th>T₁₀₀</th><th>test accuracy</th><th>best-key cosine</th><th>keyShare</th><th>normRatio</th><th>key filters +/−</th></tr>
+            \(rows)</table>
+            <p class="note">Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. Definitions: Docs/Metrics.md.</p>
+
+            """
+    }
+
+    static func header(_ title: String, notes: [String]) -> String {
+        var s = "<h1>\(escape(title))</h1>\n"
+        for note in notes { s += "<p class=\"warning\">\(escape(note))</p>\n" }
+        return s
+    }
+
+    static func section(_ id: String, _ title: String, _ content: String) -> String {
+        "<section id=\"\(id)\">\n<h2>\(title)</h2>\n\(content)\n</section>\n"
+    }
+
+    static func figure(_ plot: PlotFile) -> String {
+        "<figure>\n\(plot.svg.trimmingCharacters(in: .whitespacesAndNewlines))\n<figcaption>\(escape(plot.caption)) <span class=\"file\">(plots/\(plot.name))</span></figcaption>\n</figure>\n"
+    }
+
+    static func page(_ title: String, _ body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>\(escape(title))</title>
+        <style>
+        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1400px; color: #222; padding: 0 16px; }
+        h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
+        figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
+        figure svg { max-width: 100%; height: auto; }
+        figcaption { font-size: 13px; color: #444; max-width: 640px; }
+        .file { color: #888; } .note { color: #555; font-size: 13px; }
+        .warning { background: #fff3cd; border: 1px solid #e0c36c; padding: 8px 12px; }
+        table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+        pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow-x: auto; }
+        </style>
+        </head>
+        <body>
+        \(body)
+        <p class="note">Written by convdyn report from the files of the run directories; re-run it at any time.</p>
+        </body>
+        </html>
+
+        """
+    }
+}
