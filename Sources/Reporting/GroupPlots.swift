@@ -69,7 +69,7 @@ enum GroupPlots {
 
     static func projectionBands(_ runs: [RunData]) -> PlotFile {
         var p = LinePlot(title: "Key vs common projection of key filters across seeds", xLabel: "training step", yLabel: "projection")
-        for (key, name, color) in [("keyProjection", "key projection ⟨w, p_key⟩", "#1f5fbf"), ("maxCommonProjection", "largest |common projection|", "#7f7f7f")] {
+        for (key, name, color) in [("keyProjection", "key projection", "#1f5fbf"), ("maxCommonProjection", "largest |common proj.|", "#7f7f7f")] {
             let rows = aligned(runs, key: key).filter { $0.values.contains { !$0.isNaN } }
             p.bands.append(Band(name: "\(name), IQR", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
                                 upper: rows.map { quantile($0.values, 0.75) }, color: color))

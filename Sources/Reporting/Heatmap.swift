@@ -49,12 +49,13 @@ struct Heatmap {
         return svg.text
     }
 
-    /// Diverging blue–white–red colour for v in [−1, 1].
+    /// Diverging purple–white–orange colour for v in [−1, 1] (kept apart from the blue and red
+    /// that mark the two classes elsewhere).
     static func color(_ v: Double) -> String {
         let t = max(-1, min(1, v.isFinite ? v : 0))
         let (r, g, b): (Double, Double, Double) = t >= 0
-            ? (255 - t * (255 - 178), 255 - t * (255 - 24), 255 - t * (255 - 43))
-            : (255 + t * (255 - 33), 255 + t * (255 - 102), 255 + t * (255 - 172))
+            ? (255 - t * (255 - 179), 255 - t * (255 - 88), 255 - t * (255 - 6))
+            : (255 + t * (255 - 84), 255 + t * (255 - 39), 255 + t * (255 - 136))
         return String(format: "#%02x%02x%02x", Int(r.rounded()), Int(g.rounded()), Int(b.rounded()))
     }
 }

@@ -48,10 +48,10 @@ struct LinePlot {
     var markers: [Marker] = []
     var yRange: ClosedRange<Double>? = nil
     var note: String? = nil
-    var width = 640.0
+    var width = 660.0
     var height = 400.0
 
-    private var margin: (l: Double, r: Double, t: Double, b: Double) { (l: 70, r: 170, t: 40, b: 52) }
+    private var margin: (l: Double, r: Double, t: Double, b: Double) { (l: 70, r: 190, t: 40, b: 52) }
 
     func render() -> String {
         var svg = SVG(width: width, height: height)
@@ -134,10 +134,18 @@ struct LinePlot {
             } else {
                 svg.line(x, ly + 4, x + 22, ly + 4, color: color, width: 2.5, dash: dash)
             }
-            svg.text(name, x: x + 28, y: ly + 8, size: 11)
-            ly += 17
+            for part in wrap(name, width: 26) {
+                svg.text(part, x: x + 28, y: ly + 8, size: 11)
+                ly += 14
+            }
+            ly += 3
         }
-        if let note { svg.text(note, x: m.l + plotW + 12, y: ly + 12, size: 10, color: "#666666") }
+        if let note {
+            for part in wrap(note, width: 32) {
+                svg.text(part, x: m.l + plotW + 12, y: ly + 12, size: 10, color: "#666666")
+                ly += 13
+            }
+        }
         return svg.text
     }
 }
@@ -209,4 +217,22 @@ struct Axis {
         let f = raw / p
         return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p
     }
+}
+
+/// Splits text into lines of at most `width` characters at spaces (a longer word stays whole).
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+        if current.isEmpty {
+            current = String(word)
+        } else if current.count + 1 + word.count <= width {
+            current += " " + word
+        } else {
+            lines.append(current)
+            current = String(word)
+        }
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines
 }

@@ -200,7 +200,7 @@ public struct Report: Sendable {
         <meta charset="utf-8">
         <title>\(escape(title))</title>
         <style>
-        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1400px; color: #222; padding: 0 16px; }
+        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1440px; color: #222; padding: 0 16px; }
         h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
         figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
         figure svg { max-width: 100%; height: auto; }
