@@ -23,13 +23,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "Tensors", swiftSettings: kernelSettings),
-        .target(name: "Datasets", dependencies: ["Tensors"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .target(name: "Datasets", dependencies: ["Tensors", "CZlib"]),
         .target(name: "Networks", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "Datasets", "Networks"]),
         .target(name: "Analysis", dependencies: ["Tensors", "Datasets", "Networks", "Training"]),
         .target(
             name: "Experiments",
-            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "Yams"]
+            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "CPNG", "Yams"]
         ),
         .target(name: "Reporting", dependencies: ["Experiments"]),
         .executableTarget(
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "_TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "_TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "_TestSupport"], resources: [.copy("Fixtures")]),

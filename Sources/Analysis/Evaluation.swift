@@ -26,31 +26,51 @@ public struct SetEvaluation: Sendable, Equatable {
     }
 }
 
-/// Evaluates networks on sets in chunks, reusing one workspace.
+/// Evaluates networks on sets in chunks, reusing one workspace and one chunk buffer.
 public final class Evaluator {
     private let workspace: PatchCNNWorkspace
     private let chunk: Int
+    private var buffer: PatchBatch
+    private var indices: [Int]
 
-    public init(network: PatchCNN, patches K: Int, chunk: Int = 256) {
+    public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256) {
         self.chunk = chunk
-        workspace = PatchCNNWorkspace(capacity: chunk, patches: K, filters: network.M, outputs: network.C)
+        workspace = PatchCNNWorkspace(capacity: chunk, patches: K, for: network)
+        buffer = PatchBatch(count: chunk, K: K, D: D, keysPerExample: 1)
+        indices = []
     }
 
-    public func evaluate(_ network: PatchCNN, on set: PatchBatch, loss: Loss) -> SetEvaluation {
+    /// Calls `body(start, n, workspace)` after a forward pass over each chunk of `set`.
+    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void) {
+        var start = 0
+        while start < set.count {
+            let n = min(chunk, set.count - start)
+            indices = Array(start..<(start + n))
+            if let batch = set as? PatchBatch {
+                batch.x.withUnsafeBufferPointer { x in
+                    network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspace)
+                }
+            } else {
+                buffer.setCount(n)
+                set.fill(&buffer, with: indices[...])
+                buffer.x.withUnsafeBufferPointer { x in network.forward(x.baseAddress!, count: n, workspace: workspace) }
+            }
+            body(start, n, workspace)
+            start += n
+        }
+    }
+
+    public func evaluate(_ network: PatchCNN, on set: any ExampleSet, loss: Loss) -> SetEvaluation {
         let C = network.C
         var lossSum = 0.0, cleanLossSum = 0.0
         var correct = 0, cleanCorrect = 0
         var minMargin = Double.infinity, maxMargin = -Double.infinity
-        let size = set.K * set.D
-        set.x.withUnsafeBufferPointer { x in
-            var start = 0
-            while start < set.count {
-                let n = min(chunk, set.count - start)
-                network.forward(x.baseAddress! + start * size, count: n, workspace: workspace)
+        let observedLabels = set.observedLabels, labels = set.labels
+        forEachChunk(network, on: set) { start, n, workspace in
                 workspace.outputs.withUnsafeBufferPointer { f in
                     for b in 0..<n {
                         let fn = f.baseAddress! + b * C
-                        let observed = set.observedLabels[start + b], truth = set.labels[start + b]
+                        let observed = observedLabels[start + b], truth = labels[start + b]
                         let predicted = predictedLabel(fn, classes: C)
                         if predicted == observed { correct += 1 }
                         if predicted == truth { cleanCorrect += 1 }
@@ -67,8 +87,6 @@ public final class Evaluator {
                         }
                     }
                 }
-                start += n
-            }
         }
         let count = Double(max(set.count, 1))
         return SetEvaluation(

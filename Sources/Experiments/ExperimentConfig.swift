@@ -54,8 +54,12 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     public var schedule: EvaluationSchedule = .every(10)
     /// Cosine threshold θ above which a filter counts as having learned a key.
     public var theta = 0.9
-    /// Record every filter's norm, projections and cosines at each evaluation (`filters.jsonl`).
+    /// Record every filter at each evaluation (`filters.jsonl`; image runs also `filters/*.png`).
     public var filterDynamics = true
+    /// With a fixed training set, measure train loss and accuracy on the whole set at each
+    /// evaluation; otherwise (and always for online streams) over the batches trained on since
+    /// the previous evaluation.
+    public var fullTrainSet = true
 
     public init() {}
 
@@ -66,37 +70,92 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// A complete experiment: data, network, optimiser, measurements and seed.
+/// A complete experiment: data (synthetic patches or images), network, optimiser, measurements
+/// and seed. Synthetic experiments have a `data` section; image experiments an `images` section
+/// instead, and only the section in use is written.
 public struct ExperimentConfig: Codable, Equatable, Sendable {
     /// The preset this config started from (informational).
     public var preset: String
     /// The experiment seed; every random stream derives from it and a purpose.
     public var seed: Int
     public var data: PatchDataConfig
+    /// Present for image experiments.
+    public var images: ImageDataConfig?
     public var network: NetworkConfig
     public var training: TrainingConfig
     public var evaluation: EvaluationConfig
 
-    public init(preset: String, seed: Int = 0, data: PatchDataConfig = .init(), network: NetworkConfig = .init(),
-                training: TrainingConfig = .init(), evaluation: EvaluationConfig = .init()) {
+    public init(preset: String, seed: Int = 0, data: PatchDataConfig = .init(), images: ImageDataConfig? = nil,
+                network: NetworkConfig = .init(), training: TrainingConfig = .init(), evaluation: EvaluationConfig = .init()) {
         self.preset = preset
         self.seed = seed
         self.data = data
+        self.images = images
         self.network = network
         self.training = training
         self.evaluation = evaluation
     }
 
+    enum CodingKeys: String, CodingKey { case preset, seed, data, images, network, training, evaluation }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        preset = try c.decode(String.self, forKey: .preset)
+        seed = try c.decode(Int.self, forKey: .seed)
+        images = try c.decodeIfPresent(ImageDataConfig.self, forKey: .images)
+        data = try images == nil ? c.decode(PatchDataConfig.self, forKey: .data) : PatchDataConfig()
+        network = try c.decode(NetworkConfig.self, forKey: .network)
+        training = try c.decode(TrainingConfig.self, forKey: .training)
+        evaluation = try c.decode(EvaluationConfig.self, forKey: .evaluation)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(preset, forKey: .preset)
+        try c.encode(seed, forKey: .seed)
+        if let images { try c.encode(images, forKey: .images) } else { try c.encode(data, forKey: .data) }
+        try c.encode(network, forKey: .network)
+        try c.encode(training, forKey: .training)
+        try c.encode(evaluation, forKey: .evaluation)
+    }
+
+    /// The number of network outputs: 1 for two classes (±1 labels), else the class count.
+    public var outputs: Int {
+        guard let images else { return 1 }
+        return images.isBinary ? 1 : images.classCount
+    }
+
     /// Throws a `ConfigurationError` naming the first field that is out of range.
     public func validate() throws {
         guard seed >= 0 else { throw ConfigurationError(field: "seed", value: "\(seed)", allowed: "must be an integer ≥ 0") }
-        try data.validate()
         try network.validate()
-        try training.validate(nTrain: data.nTrain)
         try evaluation.validate()
-        if !training.loss.isBinary {
-            throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
-                                     allowed: "the synthetic data models have two classes; use hinge, logistic, square or linear")
+        if let images {
+            try images.validate()
+            try training.validate(nTrain: images.trainSize)
+            if images.isBinary && !training.loss.isBinary {
+                throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
+                                         allowed: "two classes (images.classes = \(images.classes)) train one output; use hinge, logistic, square or linear")
+            }
+            if !images.isBinary && training.loss != .crossEntropy {
+                throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
+                                         allowed: "\(images.classCount) classes need crossEntropy (or keep two classes with images.classes = [a, b])")
+            }
+            if !images.isBinary, case .fixedSign = network.readout {
+                throw ConfigurationError(field: "network.readout", value: network.readout.text,
+                                         allowed: "a fixed-sign read-out has one output; \(images.classCount) classes need trainable(σ_a)")
+            }
+        } else {
+            try data.validate()
+            try training.validate(nTrain: data.nTrain)
+            if !training.loss.isBinary {
+                throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
+                                         allowed: "the synthetic data models have two classes; use hinge, logistic, square or linear")
+            }
+            if network.pooling.grid > 1 {
+                throw ConfigurationError(field: "network.pooling", value: network.pooling.text,
+                                         allowed: "grid pooling needs the spatial layout of images; synthetic patches use max, mean or sum")
+            }
         }
     }
 

@@ -41,8 +41,19 @@ public struct RunDirectory: Sendable {
         return RunDirectory(path: path)
     }
 
+    /// Throws when `path` exists and is not an empty directory (checked again by `create`).
+    public static func checkFree(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw OutputError("output path \(path) exists and is not a directory; choose another --out") }
+        if !((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).isEmpty {
+            throw OutputError("output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files")
+        }
+    }
+
     /// The files a run writes.
-    public static let fileNames = ["config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json"]
+    public static let fileNames = ["config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json",
+                                   "selectivity.json", "top-patches.json", "top-patches.png"]
 
     public func file(_ name: String) -> String { "\(path)/\(name)" }
 

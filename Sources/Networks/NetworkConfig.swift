@@ -14,14 +14,96 @@ public enum Activation: Equatable, Sendable {
     case linear
 }
 
-/// How the K activations of one filter become one number.
-public enum Pooling: String, NamedChoice, Sendable {
+/// How the K activations of one filter become one number (or one per region).
+public enum Pooling: Equatable, Sendable {
     /// max_i φ(s_i); the gradient flows to the first arg-max position only.
     case max
     /// (1/K) Σ_i φ(s_i).
     case mean
     /// Σ_i φ(s_i).
     case sum
+    /// Images: max over each cell of a g×g grid of regions, one read-out weight per region.
+    case maxGrid(Int)
+    /// Images: mean over each cell of a g×g grid of regions.
+    case meanGrid(Int)
+
+    /// The reduction, without the grid.
+    public var reduction: PoolingReduction {
+        switch self {
+        case .max, .maxGrid: return .max
+        case .mean, .meanGrid: return .mean
+        case .sum: return .sum
+        }
+    }
+
+    /// g for a grid, 1 for global pooling.
+    public var grid: Int {
+        switch self {
+        case .maxGrid(let g), .meanGrid(let g): return g
+        default: return 1
+        }
+    }
+}
+
+/// The reduction a pooling applies within a region.
+public enum PoolingReduction: Sendable { case max, mean, sum }
+
+extension Pooling: CallSyntaxCodable {
+    public static let allowedForms = "max, mean, sum, maxGrid(g), meanGrid(g)"
+    public var text: String {
+        switch self {
+        case .max: return "max"
+        case .mean: return "mean"
+        case .sum: return "sum"
+        case .maxGrid(let g): return "maxGrid(\(g))"
+        case .meanGrid(let g): return "meanGrid(\(g))"
+        }
+    }
+    public init(text: String) throws {
+        guard let c = CallSyntax(text) else { throw UnknownForm() }
+        switch (c.name, c.arguments.count) {
+        case ("max", 0): self = .max
+        case ("mean", 0): self = .mean
+        case ("sum", 0): self = .sum
+        case ("maxGrid", 1): guard let g = Int(c.arguments[0]), g >= 1 else { throw UnknownForm() }; self = .maxGrid(g)
+        case ("meanGrid", 1): guard let g = Int(c.arguments[0]), g >= 1 else { throw UnknownForm() }; self = .meanGrid(g)
+        default: throw UnknownForm()
+        }
+    }
+    /// Every form without a grid, and g = 2 with one.
+    public static let examples: [Pooling] = [.max, .mean, .sum, .maxGrid(2), .meanGrid(2)]
+}
+
+/// Which pooling region each patch position belongs to: G regions, `of` [K] (empty when G = 1).
+public struct PoolingRegions: Equatable, Sendable {
+    public let count: Int
+    public let of: [Int32]
+    /// Positions per region, [G] (empty when G = 1).
+    public let sizes: [Int]
+    /// The first position of each region, [G] (empty when G = 1).
+    public let firstPosition: [Int]
+
+    /// One region holding every position.
+    public static let global = PoolingRegions(count: 1, of: [])
+
+    public init(count: Int, of: [Int32]) {
+        precondition(count >= 1, "PoolingRegions needs at least one region")
+        precondition(of.allSatisfy { $0 >= 0 && Int($0) < count }, "PoolingRegions: region index outside 0..<\(count)")
+        self.count = count
+        self.of = count == 1 ? [] : of
+        var sizes = [Int](repeating: 0, count: count == 1 ? 0 : count)
+        if count > 1 { for r in of { sizes[Int(r)] += 1 } }
+        precondition(!sizes.contains(0), "PoolingRegions: a region holds no position")
+        self.sizes = sizes
+        var first = [Int](repeating: -1, count: sizes.count)
+        for (i, r) in self.of.enumerated() where first[Int(r)] < 0 { first[Int(r)] = i }
+        firstPosition = first
+    }
+
+    /// The region of position i.
+    @inline(__always) public func region(_ i: Int) -> Int { count == 1 ? 0 : Int(of[i]) }
+    /// Positions in region r (K for global pooling).
+    @inline(__always) public func size(_ r: Int, K: Int) -> Int { count == 1 ? K : sizes[r] }
 }
 
 /// The scale A of a fixed-sign read-out: a number or 1/M.

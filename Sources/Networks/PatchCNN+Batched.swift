@@ -1,9 +1,10 @@
 import Tensors
 
 // Batched forward and backward of `PatchCNN` over float32 buffers. The patch × filter scores of
-// a whole batch are one matrix product, S[N·K × M] = X[N·K × D] · Wᵀ; nothing here allocates
-// once the workspace exists. Legend: N examples, K patches, D patch dimension, M filters,
-// C outputs. `PatchCNN+Reference.swift` is the oracle for every function in this file.
+// a whole batch are one matrix product, S[N·K × M] = X[N·K × D] · W[M × D]ᵀ; nothing here
+// allocates once the workspace exists. Legend: N examples, K patches, D patch dimension,
+// M filters, G pooling regions, F = G·M pooled features, C outputs.
+// `PatchCNN+Reference.swift` is the oracle for every function in this file.
 
 /// Scratch buffers for batches of up to `capacity` examples with K patches.
 public final class PatchCNNWorkspace {
@@ -11,53 +12,62 @@ public final class PatchCNNWorkspace {
     public let K: Int
     public let M: Int
     public let C: Int
+    public let G: Int
     /// S[N·K × M], pre-activations including the bias.
-    var scores: [Float]
+    public internal(set) var scores: [Float]
     /// Wᵀ [D × M], refreshed at every forward pass.
     var filtersT: [Float]
-    /// H[N × M], pooled activations.
-    var pooled: [Float]
-    /// The first arg-max patch of each (example, filter) under max pooling, [N × M].
+    /// H[N × F], pooled activations ordered (region, filter).
+    public internal(set) var pooled: [Float]
+    /// The first arg-max position of each (example, region, filter) under max pooling, [N × F].
     var argmax: [Int32]
     /// f[N × C].
     public internal(set) var outputs: [Float]
     /// ∂(mean loss)/∂f [N × C].
     var dOutputs: [Float]
+    /// ∂/∂H [N × F].
     var dPooled: [Float]
     /// ∂/∂S [N·K × M], used by mean and sum pooling.
     var dScores: [Float]
     /// Per-filter bias gradients before they are folded into shared or per-filter biases.
     var dFilterBias: [Float]
 
-    public init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int) {
+    public init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
         precondition(capacity >= 1, "PatchCNNWorkspace needs capacity ≥ 1, got \(capacity)")
         self.capacity = capacity
         self.K = K
         self.M = M
         self.C = C
+        self.G = G
         scores = Array(repeating: 0, count: capacity * K * M)
         filtersT = []
-        pooled = Array(repeating: 0, count: capacity * M)
-        argmax = Array(repeating: 0, count: capacity * M)
+        pooled = Array(repeating: 0, count: capacity * G * M)
+        argmax = Array(repeating: 0, count: capacity * G * M)
         outputs = Array(repeating: 0, count: capacity * C)
         dOutputs = Array(repeating: 0, count: capacity * C)
-        dPooled = Array(repeating: 0, count: capacity * M)
+        dPooled = Array(repeating: 0, count: capacity * G * M)
         dScores = Array(repeating: 0, count: capacity * K * M)
         dFilterBias = Array(repeating: 0, count: M)
     }
 
-    /// The pooled activation of filter j on example n from the last forward pass.
-    public func pooledActivation(example n: Int, filter j: Int) -> Float { pooled[n * M + j] }
+    /// A workspace shaped for `network` on examples of K patches.
+    public convenience init(capacity: Int, patches K: Int, for network: PatchCNN) {
+        self.init(capacity: capacity, patches: K, filters: network.M, outputs: network.C, regions: network.regions.count)
+    }
+
+    /// The pooled activation of filter j in region r on example n from the last forward pass.
+    public func pooledActivation(example n: Int, filter j: Int, region r: Int = 0) -> Float { pooled[(n * G + r) * M + j] }
 }
 
 extension PatchCNN {
     /// Fills `ws.outputs[0..<N·C]` with f for the N examples at `x` [N × K × D].
     public func forward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace) {
-        let K = ws.K
-        precondition(N <= ws.capacity && ws.M == M && ws.C == C,
-                     "forward: batch \(N) (capacity \(ws.capacity)), M \(M) vs \(ws.M), C \(C) vs \(ws.C)")
+        let K = ws.K, G = regions.count, F = G * M
+        precondition(N <= ws.capacity && ws.M == M && ws.C == C && ws.G == G,
+                     "forward: batch \(N) (capacity \(ws.capacity)), M \(M) vs \(ws.M), C \(C) vs \(ws.C), G \(G) vs \(ws.G)")
+        precondition(regions.count == 1 || regions.of.count == K, "forward: \(regions.of.count) region entries for K = \(K) positions")
         let act = config.activation
-        let pooling = config.pooling
+        let reduction = config.pooling.reduction
         if ws.filtersT.count != M * D { ws.filtersT = Array(repeating: 0, count: M * D) }
         filters.withUnsafeBufferPointer { w in
             ws.filtersT.withUnsafeMutableBufferPointer { MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D) }
@@ -71,13 +81,16 @@ extension PatchCNN {
                 ws.pooled.withUnsafeMutableBufferPointer { h in
                     ws.argmax.withUnsafeMutableBufferPointer { best in
                         for n in 0..<N {
-                            let sn = s.baseAddress! + n * K * M
-                            let hn = h.baseAddress! + n * M
-                            switch pooling {
-                            case .max:
-                                poolMax(act, sn, hn, best.baseAddress! + n * M, K: K, M: M)
-                            case .mean, .sum:
-                                poolSum(act, sn, hn, K: K, M: M, scale: pooling == .mean ? 1 / Float(K) : 1)
+                            let sn = UnsafePointer(s.baseAddress! + n * K * M)
+                            let hn = h.baseAddress! + n * F
+                            let bn = best.baseAddress! + n * F
+                            if G == 1 {
+                                switch reduction {
+                                case .max: poolMax(act, sn, hn, bn, K: K, M: M)
+                                case .mean, .sum: poolSum(act, sn, hn, K: K, M: M, scale: reduction == .mean ? 1 / Float(K) : 1)
+                                }
+                            } else {
+                                poolRegions(act, reduction, regions, sn, hn, bn, K: K, M: M)
                             }
                         }
                     }
@@ -87,7 +100,7 @@ extension PatchCNN {
         ws.pooled.withUnsafeBufferPointer { h in
             readout.withUnsafeBufferPointer { a in
                 ws.outputs.withUnsafeMutableBufferPointer { f in
-                    MatMul.abt(h.baseAddress!, a.baseAddress!, f.baseAddress!, rows: N, cols: C, depth: M)
+                    MatMul.abt(h.baseAddress!, a.baseAddress!, f.baseAddress!, rows: N, cols: C, depth: F)
                     if !outputBias.isEmpty {
                         for n in 0..<N { for c in 0..<C { f[n * C + c] += outputBias[c] } }
                     }
@@ -126,20 +139,21 @@ extension PatchCNN {
     /// The read-out and output-bias gradients are computed only when they are trained.
     public func backward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace,
                          into grads: inout PatchCNNParameters<Float>) {
-        let K = ws.K
+        let K = ws.K, G = regions.count, F = G * M
         let act = config.activation
         let trainReadout = config.readout.isTrainable
         grads.filters.withUnsafeMutableBufferPointer { dw in dw.update(repeating: 0) }
-        for j in 0..<M { ws.dFilterBias[j] = 0 }
+        ws.dFilterBias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         ws.dOutputs.withUnsafeBufferPointer { g in
             ws.pooled.withUnsafeBufferPointer { h in
-                // Read-out layer.
+                // Read-out layer: dA = Gᵀ H, dβ = Σ_n G.
                 if trainReadout {
-                    for i in 0..<grads.readout.count { grads.readout[i] = 0 }
-                    for n in 0..<N { for c in 0..<C {
-                        let gc = g[n * C + c]
-                        for j in 0..<M { grads.readout[c * M + j] += gc * h[n * M + j] }
-                    } }
+                    grads.readout.withUnsafeMutableBufferPointer { da in
+                        da.update(repeating: 0)
+                        for n in 0..<N { for c in 0..<C {
+                            MatMul.axpy(g[n * C + c], h.baseAddress! + n * F, da.baseAddress! + c * F, count: F)
+                        } }
+                    }
                 }
                 if !outputBias.isEmpty {
                     for c in 0..<C {
@@ -148,12 +162,12 @@ extension PatchCNN {
                         grads.outputBias[c] = total
                     }
                 }
+                // dH = G · A.
                 readout.withUnsafeBufferPointer { a in
                     ws.dPooled.withUnsafeMutableBufferPointer { dh in
-                        for n in 0..<N { for j in 0..<M {
-                            var total: Float = 0
-                            for c in 0..<C { total += g[n * C + c] * a[c * M + j] }
-                            dh[n * M + j] = total
+                        dh.baseAddress!.update(repeating: 0, count: N * F)
+                        for n in 0..<N { for c in 0..<C {
+                            MatMul.axpy(g[n * C + c], a.baseAddress! + c * F, dh.baseAddress! + n * F, count: F)
                         } }
                     }
                 }
@@ -162,32 +176,38 @@ extension PatchCNN {
         // First layer.
         ws.scores.withUnsafeBufferPointer { s in
             ws.dPooled.withUnsafeBufferPointer { dh in
-                grads.filters.withUnsafeMutableBufferPointer { dw in
-                    switch config.pooling {
-                    case .max:
-                        ws.argmax.withUnsafeBufferPointer { best in
-                            for n in 0..<N { for j in 0..<M {
-                                let upstream = dh[n * M + j]
-                                if upstream == 0 { continue }
-                                let i = Int(best[n * M + j])
-                                let ds = upstream * act.derivative(s[(n * K + i) * M + j])
-                                if ds == 0 { continue }
-                                MatMul.axpy(ds, x + (n * K + i) * D, dw.baseAddress! + j * D, count: D)
-                                ws.dFilterBias[j] += ds
-                            } }
-                        }
-                    case .mean, .sum:
-                        let scale: Float = config.pooling == .mean ? 1 / Float(K) : 1
-                        ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
-                            for n in 0..<N { for i in 0..<K {
-                                let r = n * K + i
-                                for j in 0..<M {
-                                    let ds = dh[n * M + j] * scale * act.derivative(s[r * M + j])
-                                    dsBuf[r * M + j] = ds
-                                    ws.dFilterBias[j] += ds
-                                }
-                            } }
-                            MatMul.atbAccumulate(dsBuf.baseAddress!, x, dw.baseAddress!, rows: N * K, cols: M, depth: D)
+                ws.dFilterBias.withUnsafeMutableBufferPointer { db in
+                    grads.filters.withUnsafeMutableBufferPointer { dw in
+                        switch config.pooling.reduction {
+                        case .max:
+                            ws.argmax.withUnsafeBufferPointer { best in
+                                for n in 0..<N { for q in 0..<F {
+                                    let upstream = dh[n * F + q]
+                                    if upstream == 0 { continue }
+                                    let j = q % M
+                                    let i = Int(best[n * F + q])
+                                    let ds = upstream * act.derivative(s[(n * K + i) * M + j])
+                                    if ds == 0 { continue }
+                                    MatMul.axpy(ds, x + (n * K + i) * D, dw.baseAddress! + j * D, count: D)
+                                    db[j] += ds
+                                } }
+                            }
+                        case .mean, .sum:
+                            let mean = config.pooling.reduction == .mean
+                            ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
+                                for n in 0..<N { for i in 0..<K {
+                                    let row = n * K + i
+                                    let r = regions.region(i)
+                                    let scale: Float = mean ? 1 / Float(regions.size(r, K: K)) : 1
+                                    let up = dh.baseAddress! + n * F + r * M
+                                    for j in 0..<M {
+                                        let ds = up[j] * scale * act.derivative(s[row * M + j])
+                                        dsBuf[row * M + j] = ds
+                                        db[j] += ds
+                                    }
+                                } }
+                                MatMul.atbAccumulate(dsBuf.baseAddress!, x, dw.baseAddress!, rows: N * K, cols: M, depth: D)
+                            }
                         }
                     }
                 }
@@ -195,12 +215,8 @@ extension PatchCNN {
         }
         switch grads.biases.count {
         case 0: break
-        case 1:
-            var total: Float = 0
-            for j in 0..<M { total += ws.dFilterBias[j] }
-            grads.biases[0] = total
-        default:
-            for j in 0..<M { grads.biases[j] = ws.dFilterBias[j] }
+        case 1: grads.biases[0] = ws.dFilterBias.reduce(0, +)
+        default: for j in 0..<M { grads.biases[j] = ws.dFilterBias[j] }
         }
     }
 
@@ -248,5 +264,35 @@ func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePoi
     case .relu: run { $0 > 0 ? $0 : 0 }
     case .linear: run { $0 }
     default: run { act.value($0) }
+    }
+}
+
+/// Pooling within G regions: h[r·M + j] over the positions of region r (first arg max for max,
+/// the mean over the region's positions for mean).
+func poolRegions(_ act: Activation, _ reduction: PoolingReduction, _ regions: PoolingRegions, _ s: UnsafePointer<Float>,
+                 _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
+    let G = regions.count
+    for q in 0..<(G * M) { h[q] = 0; best[q] = 0 }
+    for i in 0..<K {
+        let r = regions.region(i)
+        let row = s + i * M, hr = h + r * M, br = best + r * M
+        if reduction == .max {
+            if regions.firstPosition[r] == i {
+                for j in 0..<M { hr[j] = act.value(row[j]); br[j] = Int32(i) }
+            } else {
+                for j in 0..<M {
+                    let v = act.value(row[j])
+                    if v > hr[j] { hr[j] = v; br[j] = Int32(i) }
+                }
+            }
+        } else {
+            for j in 0..<M { hr[j] += act.value(row[j]) }
+        }
+    }
+    if reduction == .mean {
+        for r in 0..<G {
+            let inv = 1 / Float(regions.size(r, K: K))
+            for j in 0..<M { h[r * M + j] *= inv }
+        }
     }
 }

@@ -16,24 +16,28 @@ public struct ReferencePass<T: BinaryFloatingPoint & Sendable> {
 public enum PatchCNNReference {
     /// Forward and backward over N examples x[N × K × D] with labels[N].
     ///
-    /// Gradients are of the mean loss over the batch. The read-out gradient is computed even for a
-    /// fixed read-out (the optimiser decides what to update).
+    /// Pooling is over the positions of each region (one region holding all K positions for
+    /// global pooling); the pooled features are ordered (region, filter) and the read-out is
+    /// [C × G·M]. Gradients are of the mean loss over the batch. The read-out gradient is computed
+    /// even for a fixed read-out (the optimiser decides what to update).
     public static func pass<T: BinaryFloatingPoint & Sendable>(
-        _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss,
+        _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss, regions: PoolingRegions = .global,
         x: [T], labels: [Int32], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
     ) -> ReferencePass<T> {
-        let M = config.M
+        let M = config.M, G = regions.count, F = G * M
         precondition(x.count == N * K * D, "reference pass: x has \(x.count) values, expected N·K·D = \(N)·\(K)·\(D)")
-        precondition(p.filters.count == M * D && p.readout.count == C * M,
-                     "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match M·D = \(M * D), C·M = \(C * M)")
+        precondition(p.filters.count == M * D && p.readout.count == C * F,
+                     "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match M·D = \(M * D), C·G·M = \(C * F)")
         var grads = PatchCNNParameters<T>(zerosLike: p)
         var outputs = [T](repeating: 0, count: N * C)
         var totalLoss = 0.0
         let act = config.activation
+        let reduction = config.pooling.reduction
         func bias(_ j: Int) -> T { p.biases.isEmpty ? 0 : (p.biases.count == 1 ? p.biases[0] : p.biases[j]) }
+        let members: [[Int]] = (0..<G).map { r in (0..<K).filter { regions.region($0) == r } }
 
         for n in 0..<N {
-            // Pre-activations s[i][j] and pooled h[j].
+            // Pre-activations s[i][j] and pooled h[r·M + j].
             var s = [[T]](repeating: [T](repeating: 0, count: M), count: K)
             for i in 0..<K {
                 for j in 0..<M {
@@ -42,25 +46,27 @@ public enum PatchCNNReference {
                     s[i][j] = dot + bias(j)
                 }
             }
-            var h = [T](repeating: 0, count: M)
-            var best = [Int](repeating: 0, count: M)
-            for j in 0..<M {
-                switch config.pooling {
-                case .max:
-                    var b = 0
-                    for i in 1..<K where act.value(s[i][j]) > act.value(s[b][j]) { b = i }
-                    best[j] = b
-                    h[j] = act.value(s[b][j])
-                case .mean, .sum:
-                    var total: T = 0
-                    for i in 0..<K { total += act.value(s[i][j]) }
-                    h[j] = config.pooling == .mean ? total / T(K) : total
+            var h = [T](repeating: 0, count: F)
+            var best = [Int](repeating: 0, count: F)
+            for r in 0..<G {
+                for j in 0..<M {
+                    switch reduction {
+                    case .max:
+                        var b = members[r][0]
+                        for i in members[r].dropFirst() where act.value(s[i][j]) > act.value(s[b][j]) { b = i }
+                        best[r * M + j] = b
+                        h[r * M + j] = act.value(s[b][j])
+                    case .mean, .sum:
+                        var total: T = 0
+                        for i in members[r] { total += act.value(s[i][j]) }
+                        h[r * M + j] = reduction == .mean ? total / T(members[r].count) : total
+                    }
                 }
             }
             var f = [T](repeating: 0, count: C)
             for c in 0..<C {
                 var total: T = p.outputBias.isEmpty ? 0 : p.outputBias[c]
-                for j in 0..<M { total += p.readout[c * M + j] * h[j] }
+                for q in 0..<F { total += p.readout[c * F + q] * h[q] }
                 f[c] = total
                 outputs[n * C + c] = total
             }
@@ -79,17 +85,19 @@ public enum PatchCNNReference {
             }
             for c in 0..<C {
                 if !grads.outputBias.isEmpty { grads.outputBias[c] += g[c] }
-                for j in 0..<M { grads.readout[c * M + j] += g[c] * h[j] }
+                for q in 0..<F { grads.readout[c * F + q] += g[c] * h[q] }
             }
-            for j in 0..<M {
-                var dh: T = 0
-                for c in 0..<C { dh += g[c] * p.readout[c * M + j] }
-                let positions: [Int] = config.pooling == .max ? [best[j]] : Array(0..<K)
-                let scale: T = config.pooling == .mean ? 1 / T(K) : 1
-                for i in positions {
-                    let ds = dh * scale * act.derivative(s[i][j])
-                    for k in 0..<D { grads.filters[j * D + k] += ds * x[(n * K + i) * D + k] }
-                    if p.biases.count == 1 { grads.biases[0] += ds } else if p.biases.count == M { grads.biases[j] += ds }
+            for r in 0..<G {
+                for j in 0..<M {
+                    var dh: T = 0
+                    for c in 0..<C { dh += g[c] * p.readout[c * F + r * M + j] }
+                    let positions: [Int] = reduction == .max ? [best[r * M + j]] : members[r]
+                    let scale: T = reduction == .mean ? 1 / T(members[r].count) : 1
+                    for i in positions {
+                        let ds = dh * scale * act.derivative(s[i][j])
+                        for k in 0..<D { grads.filters[j * D + k] += ds * x[(n * K + i) * D + k] }
+                        if p.biases.count == 1 { grads.biases[0] += ds } else if p.biases.count == M { grads.biases[j] += ds }
+                    }
                 }
             }
         }

@@ -4,25 +4,30 @@ import Tensors
 /// f_c(x) = Σ_j A[c, j] · Pool_i φ(⟨w_j, x_i⟩ + b_j) + β_c.
 ///
 /// Layout: `filters` [M × D], `biases` [0] (none), [1] (shared) or [M] (per filter), `readout`
-/// [C × M], `outputBias` [C] or empty. C = 1 is the binary network with ŷ = sign f.
+/// [C × G·M] with pooled features ordered (region, filter), `outputBias` [C] or empty. C = 1 is
+/// the binary network with ŷ = sign f; G = 1 is global pooling.
 public struct PatchCNN: Sendable {
     public let config: NetworkConfig
     public let M: Int
     public let D: Int
     public let C: Int
+    /// The pooling regions of the K positions.
+    public let regions: PoolingRegions
     public var filters: [Float]
     public var biases: [Float]
     public var readout: [Float]
     public var outputBias: [Float]
 
     /// A network with filters drawn from `rng` (the `init` stream): first the M×D filter entries
-    /// row by row, then, for a trainable read-out, the C×M read-out entries.
-    public init(config: NetworkConfig, inputDimension D: Int, outputs C: Int = 1,
+    /// row by row, then, for a trainable read-out, the C×G·M read-out entries.
+    public init(config: NetworkConfig, inputDimension D: Int, outputs C: Int = 1, regions: PoolingRegions = .global,
                 outputBias hasOutputBias: Bool? = nil, using rng: inout RandomStream) {
         self.config = config
         M = config.M
         self.D = D
         self.C = C
+        self.regions = regions
+        let F = regions.count * config.M
         var w = [Float](repeating: 0, count: M * D)
         switch config.`init` {
         case .gaussian(let s):
@@ -45,13 +50,13 @@ public struct PatchCNN: Sendable {
         case .shared: biases = [0]
         case .perFilter: biases = Array(repeating: 0, count: M)
         }
-        var a = [Float](repeating: 0, count: C * M)
+        var a = [Float](repeating: 0, count: C * F)
         switch config.readout {
         case .fixedSign(let scale):
             let value = Float(scale.resolved(M: M))
-            for c in 0..<C { for j in 0..<M { a[c * M + j] = j < M / 2 ? value : -value } }
+            for q in 0..<(C * F) { a[q] = q % M < M / 2 ? value : -value }
         case .trainable(let s):
-            for i in 0..<(C * M) { a[i] = Float(s * rng.nextGaussian()) }
+            for i in 0..<(C * F) { a[i] = Float(s * rng.nextGaussian()) }
         }
         readout = a
         outputBias = (hasOutputBias ?? (C > 1)) ? Array(repeating: 0, count: C) : []

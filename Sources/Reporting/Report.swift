@@ -71,6 +71,14 @@ public struct Report: Sendable {
         func figures(_ names: [String]) -> String {
             names.compactMap { name in plots.first { $0.name == name } }.map(figure).joined()
         }
+        if run.isImageRun {
+            var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
+            body += section("\(prefix)norms", "Filter norms: do a few filters dominate?", figures(["sorted-norms.svg", "concentration.svg", "final-norms.svg"]))
+            body += section("\(prefix)ablation", "Keeping only the largest filters", figures(["ablation.svg"]))
+            body += section("\(prefix)pictures", "The filters", ImagePlots.pictures(run))
+            body += section("\(prefix)selectivity", "Class selectivity", figures(["selectivity.svg"]))
+            return body
+        }
         var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
         if run.filters.isEmpty {
             body += section("\(prefix)filters", "Filters", "<p class=\"note\">No filters.jsonl in \(escape(run.path)) (evaluation.filterDynamics was off, or the report was made from summaries only): per-filter plots are omitted.</p>")
@@ -86,7 +94,8 @@ public struct Report: Sendable {
     }
 
     static func runFigures(_ run: RunData) -> String {
-        guard let s = run.summary else { return "" }
+        if let images = run.summary?.images { return ImagePlots.figures(images, run: run) }
+        guard let s = run.summary?.keys else { return "" }
         let learned = s.keysLearned.keys.sorted().map { "pattern \($0): \(s.keysLearned[$0]! ? "learned" : "not learned")" }.joined(separator: ", ")
         let explored = s.explorationAtInit.keys.sorted().map { "pattern \($0): \(s.explorationAtInit[$0]!)" }.joined(separator: ", ")
         return """
@@ -155,6 +164,7 @@ public struct Report: Sendable {
     // MARK: - HTML
 
     static func summaryTable(_ runs: [RunData]) -> String {
+        if runs.contains(where: \.isImageRun) { return imageTable(runs) }
         var rows = ""
         for run in runs {
             let last = run.metrics.last
@@ -176,6 +186,34 @@ public struct Report: Sendable {
             <p class="note">Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. Definitions: Docs/Metrics.md.</p>
 
             """
+    }
+
+    static func imageTable(_ runs: [RunData]) -> String {
+        var rows = ""
+        for run in runs {
+            let s = run.summary?.images
+            let top8 = s?.topShare[8] ?? run.metrics.last?["top8Share"]?.doubleValue ?? .nan
+            let a = s?.ablation[8]
+            rows += "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status(run))</td>"
+                + "<td>\(formatValue(run.metrics.last?["testAccuracy"]?.doubleValue ?? .nan))</td><td>\(formatValue(top8))</td>"
+                + "<td>\(formatValue(8 / Double(run.config.network.M)))</td><td>\(formatValue(s?.gini ?? .nan))</td>"
+                + "<td>\(formatValue(a?.top ?? .nan))</td><td>\(formatValue(a?.random ?? .nan))</td><td>\(formatValue(a?.bottom ?? .nan))</td></tr>\n"
+        }
+        return """
+            <table>
+            <tr><th>run</th><th>seed</th><th>status</th><th>test accuracy</th><th>top-8 share</th><th>uniform 8/M</th><th>Gini</th><th>keep top-8</th><th>keep random 8</th><th>keep bottom-8</th></tr>
+            \(rows)</table>
+            <p class="note">Top-8 share: Σ of the 8 largest ‖w_j‖² over Σ_j ‖w_j‖². Keep-k: test accuracy when only those k filters feed the read-out (random: mean of 10 draws).</p>
+
+            """
+    }
+
+    static func status(_ run: RunData) -> String {
+        switch run.state {
+        case .completed: return "completed"
+        case .diverged(let step): return "diverged at \(step)"
+        case .partial: return "partial (step \(run.lastStep))"
+        }
     }
 
     static func header(_ title: String, notes: [String]) -> String {

@@ -25,8 +25,10 @@ public struct FilterRecord: Sendable {
     public var cosines: [[Double]]
     /// [M][P].
     public var projections: [[Double]]
-    /// The sign of each filter's read-out weight, −1, 0 or +1.
+    /// The sign of each filter's read-out weight, −1, 0 or +1 (synthetic runs).
     public var signs: [Int]
+    /// The filters themselves, [M][D] (image runs).
+    public var weights: [[Double]]
 }
 
 /// Everything a run directory holds, read back from its files (never from training state).
@@ -72,13 +74,16 @@ public struct RunData: Sendable {
         var filters: [FilterRecord] = []
         if includeFilters, let text = read("\(path)/filters.jsonl") {
             for (i, line) in try parseLines(text, file: "\(path)/filters.jsonl", warnings: &warnings).enumerated() {
+                let isImage = config.images != nil
                 guard let step = line["step"]?.intValue, let norms = numbers(line["norms"]),
-                      let cos = matrix(line["cosines"]), let proj = matrix(line["projections"]) else {
-                    throw ReportError("\(path)/filters.jsonl line \(i + 1) lacks step, norms, cosines or projections; the file is malformed")
+                      isImage ? matrix(line["weights"]) != nil : (matrix(line["cosines"]) != nil && matrix(line["projections"]) != nil) else {
+                    throw ReportError("\(path)/filters.jsonl line \(i + 1) lacks step, norms or \(isImage ? "weights" : "cosines and projections"); the file is malformed")
                 }
                 let M = norms.count
                 let signs = numbers(line["signs"])?.map { Int($0) } ?? (0..<M).map { $0 < M / 2 ? 1 : -1 }
-                filters.append(FilterRecord(step: step, norms: norms, cosines: cos, projections: proj, signs: signs))
+                filters.append(FilterRecord(step: step, norms: norms, cosines: matrix(line["cosines"]) ?? [],
+                                            projections: matrix(line["projections"]) ?? [], signs: signs,
+                                            weights: matrix(line["weights"]) ?? []))
             }
         }
         var summary: RunSummary? = nil
@@ -108,6 +113,9 @@ public struct RunData: Sendable {
         if let summary { return summary.stepsTo100 }
         return metrics.first { $0["testAccuracy"]?.doubleValue == 1 }?["step"]?.intValue
     }
+
+    /// True for runs on image data.
+    public var isImageRun: Bool { config.images != nil }
 
     /// A name for tables: the directory's last component.
     public var name: String { URL(fileURLWithPath: path).lastPathComponent }

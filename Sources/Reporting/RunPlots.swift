@@ -20,6 +20,7 @@ enum Palette {
 /// The plots of one run, built from its files (SPEC §3, issue "See the dynamics").
 enum RunPlots {
     static func all(_ run: RunData) -> [PlotFile] {
+        if run.isImageRun { return ImagePlots.all(run) }
         var plots = [accuracy(run), loss(run), dominance(run), normRatio(run)]
         if !run.filters.isEmpty {
             plots += [filterNorms(run), keyCosines(run)]

@@ -20,13 +20,15 @@ public final class Trainer {
     private var gradients: PatchCNNParameters<Float>
     private var batch: PatchBatch
 
-    public init(network: PatchCNN, config: TrainingConfig, data: TrainingData, dataConfig: PatchDataConfig) {
+    /// A trainer on examples of K patches of dimension D (`keysPerExample` only sizes the
+    /// bookkeeping of synthetic batches).
+    public init(network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int = 1) {
         self.network = network
         self.config = config
         self.data = data
-        workspace = PatchCNNWorkspace(capacity: config.batchSize, patches: dataConfig.K, filters: network.M, outputs: network.C)
+        workspace = PatchCNNWorkspace(capacity: config.batchSize, patches: K, for: network)
         gradients = network.zeroGradients()
-        batch = PatchBatch(count: config.batchSize, K: dataConfig.K, D: dataConfig.D, keysPerExample: dataConfig.keysPerExample)
+        batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
     }
 
     /// Draws the next batch and takes one SGD step; returns the batch's loss and accuracy under the

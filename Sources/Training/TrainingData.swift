@@ -9,7 +9,7 @@ public struct TrainingData: Sendable {
     private var sampler: (any ExampleSampler)?
     private var train: RandomStream
     /// The fixed training set, if there is one.
-    public let fixedSet: PatchBatch?
+    public let fixedSet: (any ExampleSet)?
     private var order: [Int]
     private var position: Int
 
@@ -19,7 +19,7 @@ public struct TrainingData: Sendable {
     }
 
     /// A fixed set visited in an order reshuffled (from `shuffle`) at the start of every epoch.
-    public static func fixed(_ set: PatchBatch, shuffle: RandomStream) -> TrainingData {
+    public static func fixed(_ set: any ExampleSet, shuffle: RandomStream) -> TrainingData {
         TrainingData(sampler: nil, train: shuffle, fixedSet: set, order: Array(0..<set.count), position: set.count)
     }
 
@@ -33,7 +33,7 @@ public struct TrainingData: Sendable {
             }
             let n = min(size, set.count - position)
             batch.setCount(n)
-            for b in 0..<n { batch.copyExample(order[position + b], of: set, to: b) }
+            set.fill(&batch, with: order[position..<(position + n)])
             position += n
         } else {
             batch.setCount(size)

@@ -26,6 +26,8 @@ struct Train: ParsableCommand {
     @Option(help: "The experiment seed (≥ 0).")
     var seed: Int?
 
+    @OptionGroup var data: ImageOptions
+
     @Option(help: "The run directory (default: runs/<preset>/seed-<seed>, numbered if taken).")
     var out: String?
 
@@ -39,14 +41,17 @@ struct Train: ParsableCommand {
         if preset == nil && config == nil {
             throw ValidationError("pass --preset NAME or --config FILE (see `convdyn presets`)")
         }
-        let resolved = try ConfigResolver.resolve(preset: preset, file: config, overrides: overrides, seed: seed)
+        let resolved = try ConfigResolver.resolve(preset: preset, file: config, overrides: data.overrides + overrides, seed: seed)
         let experiment = try Experiment(resolved)
         let path = out ?? freePath("runs/\(resolved.preset)/seed-\(resolved.seed)")
+        if !overwrite { try RunDirectory.checkFree(path) }
+        // Load the data before creating the run directory, so bad data leaves nothing behind.
+        let prepared = try experiment.prepare()
         let directory = try RunDirectory.create(at: path, overwrite: overwrite)
         print("config (\(directory.path)/config.json):")
         print(resolved.json.prettyText, terminator: "")
         let bar = quiet ? nil : ProgressBar(label: "\(resolved.preset) seed \(resolved.seed)")
-        let summary = try experiment.run(in: directory) { step, total in bar?.update(step, of: total) }
+        let summary = try prepared.run(in: directory) { step, total in bar?.update(step, of: total) }
         bar?.finish()
         print(SummaryText.describe(summary, directory: directory.path))
     }

@@ -103,7 +103,7 @@ import Analysis
         set.x = [4, 0, 0, 2, 1, 0]
         set.labels = [1, -1, -1]
         set.observedLabels = [1, -1, 1]
-        let e = Evaluator(network: network, patches: 1, chunk: 2).evaluate(network, on: set, loss: .hinge)
+        let e = Evaluator(network: network, patches: 1, dimension: 2, chunk: 2).evaluate(network, on: set, loss: .hinge)
         #expect(e.cleanAccuracy == 2.0 / 3.0)
         #expect(e.accuracy == 1)
         // Hinge vs true labels: max(0, 1−2) + max(0, 1−1) + max(0, 1+0.5) = 1.5 → mean 0.5.

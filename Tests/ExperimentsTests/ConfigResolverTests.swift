@@ -10,7 +10,7 @@ import _TestSupport
     }
 
     @Test func presetsAreCompleteAndValid() throws {
-        #expect(Preset.all.map(\.name) == ["kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small"])
+        #expect(Preset.all.map(\.name) == ["kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "fmnist-practical"])
         for preset in Preset.all {
             try preset.config.validate()
             // The printed config reads back to the same config.

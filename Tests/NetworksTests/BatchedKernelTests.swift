@@ -23,6 +23,8 @@ import Networks
         (.polyRelu(3), .mean, .trainable(0.3), .none, .logistic),
         (.square, .sum, .trainable(0.3), .perFilter, .square),
         (.linear, .sum, .fixedSign(.value(0.5)), .shared, .linear),
+        (.relu, .maxGrid(2), .fixedSign(.value(1)), .none, .hinge),
+        (.leakyRelu(0.2), .meanGrid(2), .trainable(0.3), .perFilter, .logistic),
     ]
 
     @Test(arguments: shapes)
@@ -38,12 +40,15 @@ import Networks
             if s.C > 1 { net.readout = .trainable(0.3) }
             var rng = RandomStream(seed: UInt64(s.N * 1000 + s.D))
             net.`init` = .gaussian(0.4)
-            var network = PatchCNN(config: net, inputDimension: s.D, outputs: s.C, using: &rng)
+            // Grid pooling: positions dealt round-robin to min(K, 3) regions.
+            let G = pooling.grid > 1 ? min(s.K, 3) : 1
+            let regions = G > 1 ? PoolingRegions(count: G, of: (0..<s.K).map { Int32($0 % G) }) : .global
+            var network = PatchCNN(config: net, inputDimension: s.D, outputs: s.C, regions: regions, using: &rng)
             for i in 0..<network.biases.count { network.biases[i] = Float(0.1 * rng.nextGaussian()) }
             let x = (0..<(s.N * s.K * s.D)).map { _ in Float(rng.nextGaussian()) }
             let labels: [Int32] = (0..<s.N).map { n in s.C > 1 ? Int32(n % s.C) : (n % 2 == 0 ? 1 : -1) }
 
-            let ws = PatchCNNWorkspace(capacity: s.N + 2, patches: s.K, filters: s.M, outputs: s.C)
+            let ws = PatchCNNWorkspace(capacity: s.N + 2, patches: s.K, for: network)
             var grads = network.zeroGradients()
             var lossSum = 0.0
             x.withUnsafeBufferPointer { xp in labels.withUnsafeBufferPointer { yp in
@@ -51,9 +56,9 @@ import Networks
                 lossSum = network.lossGradient(labels: yp.baseAddress!, count: s.N, loss: loss, workspace: ws).lossSum
                 network.backward(xp.baseAddress!, count: s.N, workspace: ws, into: &grads)
             } }
-            let ref = PatchCNNReference.pass(network.parameters(as: Float.self), config: net, loss: loss, x: x, labels: labels,
+            let ref = PatchCNNReference.pass(network.parameters(as: Float.self), config: net, loss: loss, regions: regions, x: x, labels: labels,
                                              count: s.N, patches: s.K, dimension: s.D, outputs: s.C)
-            let label = "\(s.testDescription) \(activation.text) \(pooling.rawValue) \(bias.rawValue) \(loss.rawValue)"
+            let label = "\(s.testDescription) \(activation.text) \(pooling.text) \(bias.rawValue) \(loss.rawValue)"
             let tol = 1e-4, atol = 1e-5 * Double(s.D * s.K)
             let outputs = closeness(Array(ws.outputs[0..<(s.N * s.C)]), ref.outputs, rtol: tol, atol: atol)
             #expect(outputs.isClose, "\(label) outputs: \(outputs)")

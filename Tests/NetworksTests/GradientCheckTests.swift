@@ -6,13 +6,13 @@ import Networks
 /// Finite-difference checks of the reference gradients, in Double, on tiny networks.
 @Suite struct GradientCheckTests {
     static let activations: [Activation] = [.relu, .leakyRelu(0.1), .polyRelu(3), .square, .linear]
-    static let poolings: [Pooling] = Pooling.allCases
+    static let poolings: [Pooling] = Pooling.examples
     static let binaryLosses: [Loss] = [.hinge, .logistic, .square, .linear]
     static let readouts: [Readout] = [.fixedSign(.value(0.7)), .trainable(0.5)]
 
     struct Case: CustomTestStringConvertible, Sendable {
         var activation: Activation, pooling: Pooling, loss: Loss, readout: Readout, bias: BiasMode
-        var testDescription: String { "\(activation.text) \(pooling.rawValue) \(loss.rawValue) \(readout.text) bias \(bias.rawValue)" }
+        var testDescription: String { "\(activation.text) \(pooling.text) \(loss.rawValue) \(readout.text) bias \(bias.rawValue)" }
     }
 
     static let cases: [Case] = {
@@ -36,10 +36,12 @@ import Networks
         net.pooling = c.pooling
         net.readout = c.readout
         net.bias = c.bias
-        let N = 3, K = 3, D = 4
+        let N = 3, K = 4, D = 4
         let C = c.loss == .crossEntropy ? 3 : 1
+        // Grid pooling: two regions of two positions each, interleaved.
+        let regions = c.pooling.grid > 1 ? PoolingRegions(count: 2, of: [0, 1, 1, 0]) : .global
         var rng = RandomStream(seed: 17)
-        let network = PatchCNN(config: net, inputDimension: D, outputs: C, using: &rng)
+        let network = PatchCNN(config: net, inputDimension: D, outputs: C, regions: regions, using: &rng)
         var p = network.parameters(as: Double.self)
         // Filters of norm ~1 so every activation is well away from its kinks; biases non-zero.
         for i in 0..<p.filters.count { p.filters[i] = rng.nextGaussian() * 0.6 }
@@ -48,9 +50,9 @@ import Networks
         let x = (0..<(N * K * D)).map { _ in rng.nextGaussian() }
         let labels: [Int32] = C == 1 ? [1, -1, 1] : [0, 2, 1]
         func loss(_ q: PatchCNNParameters<Double>) -> Double {
-            PatchCNNReference.pass(q, config: net, loss: c.loss, x: x, labels: labels, count: N, patches: K, dimension: D, outputs: C).loss
+            PatchCNNReference.pass(q, config: net, loss: c.loss, regions: regions, x: x, labels: labels, count: N, patches: K, dimension: D, outputs: C).loss
         }
-        let analytic = PatchCNNReference.pass(p, config: net, loss: c.loss, x: x, labels: labels, count: N, patches: K, dimension: D, outputs: C).gradients
+        let analytic = PatchCNNReference.pass(p, config: net, loss: c.loss, regions: regions, x: x, labels: labels, count: N, patches: K, dimension: D, outputs: C).gradients
         let h = 1e-6
         func numeric(_ path: WritableKeyPath<PatchCNNParameters<Double>, [Double]>) -> [Double] {
             (0..<p[keyPath: path].count).map { i in

@@ -1,0 +1,194 @@
+import Foundation
+import Tensors
+
+/// A set of examples that can be cut into a `PatchBatch` on demand: synthetic batches held in
+/// memory, or images whose patches are extracted per batch.
+public protocol ExampleSet: Sendable {
+    var count: Int { get }
+    /// Patches per example.
+    var K: Int { get }
+    /// Patch dimension.
+    var D: Int { get }
+    var labels: [Int32] { get }
+    var observedLabels: [Int32] { get }
+    /// Writes example `indices[b]` into slot b of `batch` (whose count must equal indices.count).
+    func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>)
+}
+
+extension PatchBatch: ExampleSet {
+    public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
+        for (b, i) in indices.enumerated() { batch.copyExample(i, of: self, to: b) }
+    }
+}
+
+/// Images [N × channels × height × width] (normalised float32) with labels, cut into all
+/// r×r×channels windows at a stride. A patch vector is ordered (channel, row, column) of the
+/// window; positions are ordered row by row.
+public struct ImageSet: ExampleSet {
+    public let count: Int
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public let pixels: [Float]
+    public let labels: [Int32]
+    public var observedLabels: [Int32] { labels }
+    public let patchSize: Int
+    public let stride: Int
+
+    public var outputHeight: Int { (height - patchSize) / stride + 1 }
+    public var outputWidth: Int { (width - patchSize) / stride + 1 }
+    public var K: Int { outputHeight * outputWidth }
+    public var D: Int { channels * patchSize * patchSize }
+
+    public init(channels: Int, height: Int, width: Int, pixels: [Float], labels: [Int32], patchSize: Int, stride: Int) {
+        precondition(pixels.count == labels.count * channels * height * width,
+                     "ImageSet: \(pixels.count) pixels for \(labels.count) images of \(channels)×\(height)×\(width)")
+        precondition(patchSize <= height && patchSize <= width, "ImageSet: patch \(patchSize) larger than the image \(height)×\(width)")
+        count = labels.count
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.pixels = pixels
+        self.labels = labels
+        self.patchSize = patchSize
+        self.stride = stride
+    }
+
+    public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
+        let r = patchSize, Ho = outputHeight, Wo = outputWidth, D = self.D, K = self.K
+        let imageSize = channels * height * width
+        batch.x.withUnsafeMutableBufferPointer { xb in
+            pixels.withUnsafeBufferPointer { px in
+                for (b, image) in indices.enumerated() {
+                    let src = px.baseAddress! + image * imageSize
+                    let dst = xb.baseAddress! + b * K * D
+                    for oy in 0..<Ho { for ox in 0..<Wo {
+                        var out = dst + (oy * Wo + ox) * D
+                        for c in 0..<channels { for dy in 0..<r {
+                            let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
+                            out.update(from: row, count: r)
+                            out += r
+                        } }
+                    } }
+                }
+            }
+        }
+        for (b, image) in indices.enumerated() {
+            batch.labels[b] = labels[image]
+            batch.observedLabels[b] = labels[image]
+        }
+    }
+
+    /// The pooling region of each patch position for a g×g grid, [K], row-major regions.
+    public func gridRegions(_ g: Int) -> [Int32] {
+        var regions = [Int32](repeating: 0, count: K)
+        for oy in 0..<outputHeight { for ox in 0..<outputWidth {
+            regions[oy * outputWidth + ox] = Int32((oy * g / outputHeight) * g + ox * g / outputWidth)
+        } }
+        return regions
+    }
+}
+
+/// Loads image datasets from disk with validation.
+public enum ImageLoader {
+    /// The directory to read `dataset` from: `dataDir`, or the first standard location holding
+    /// the files; throws with instructions when there is none.
+    public static func locate(_ config: ImageDataConfig) throws -> String {
+        let fm = FileManager.default
+        func complete(_ dir: String) -> Bool {
+            config.dataset.files(train: true).allSatisfy { f in fm.fileExists(atPath: "\(dir)/\(f)") || fm.fileExists(atPath: "\(dir)/\(f).gz") }
+        }
+        if !config.dataDir.isEmpty {
+            guard complete(config.dataDir) else {
+                let missing = (config.dataset.files(train: true) + config.dataset.files(train: false)).filter { f in
+                    !fm.fileExists(atPath: "\(config.dataDir)/\(f)") && !fm.fileExists(atPath: "\(config.dataDir)/\(f).gz")
+                }
+                throw DataFileError(file: config.dataDir, problem: "does not hold the \(config.dataset.rawValue) files (missing: \(missing.joined(separator: ", ")), raw or .gz). To obtain them: \(config.dataset.howToObtain)")
+            }
+            return config.dataDir
+        }
+        if let found = config.dataset.standardLocations.first(where: complete) { return found }
+        throw DataFileError(file: config.dataset.rawValue, problem: "not found in \(config.dataset.standardLocations.joined(separator: " or ")). To obtain it: \(config.dataset.howToObtain)")
+    }
+
+    /// The training and test sets of `config`, filtered, subset and normalised (statistics from
+    /// the training set).
+    public static func load(_ config: ImageDataConfig) throws -> (train: ImageSet, test: ImageSet) {
+        let dir = try locate(config)
+        var (train, channels, h, w) = try readSplit(config.dataset, dir: dir, train: true)
+        var test = try readSplit(config.dataset, dir: dir, train: false).0
+        guard config.patchSize <= h, config.patchSize <= w else {
+            throw ConfigurationError(field: "images.patchSize", value: "\(config.patchSize)", allowed: "must be at most the image size \(h)×\(w)")
+        }
+        train = filter(train, config: config, limit: config.trainSize, pixelsPerImage: channels * h * w)
+        test = filter(test, config: config, limit: config.testSize, pixelsPerImage: channels * h * w)
+        guard !train.labels.isEmpty, !test.labels.isEmpty else {
+            throw ConfigurationError(field: "images.classes", value: "\(config.classes)", allowed: "no example is left after the class filter")
+        }
+        // Normalise.
+        let plane = h * w
+        var trainPixels = train.pixels.map { Float($0) / 255 }
+        var testPixels = test.pixels.map { Float($0) / 255 }
+        if config.normalization == .perChannel {
+            for c in 0..<channels {
+                var sum = 0.0, sq = 0.0, n = 0.0
+                for i in 0..<train.labels.count { for k in 0..<plane {
+                    let v = Double(trainPixels[(i * channels + c) * plane + k]); sum += v; sq += v * v; n += 1
+                } }
+                let mean = sum / n, std = max((sq / n - mean * mean).squareRoot(), 1e-6)
+                for (count, idx) in [(train.labels.count, 0), (test.labels.count, 1)] {
+                    for i in 0..<count { for k in 0..<plane {
+                        let o = (i * channels + c) * plane + k
+                        if idx == 0 { trainPixels[o] = Float((Double(trainPixels[o]) - mean) / std) } else { testPixels[o] = Float((Double(testPixels[o]) - mean) / std) }
+                    } }
+                }
+            }
+        }
+        func labels(_ raw: [UInt8]) -> [Int32] {
+            raw.map { y in
+                let cls = config.classes.isEmpty ? Int(y) : config.classes.firstIndex(of: Int(y))!
+                return config.isBinary ? (cls == 0 ? 1 : -1) : Int32(cls)
+            }
+        }
+        return (ImageSet(channels: channels, height: h, width: w, pixels: trainPixels, labels: labels(train.labels), patchSize: config.patchSize, stride: config.stride),
+                ImageSet(channels: channels, height: h, width: w, pixels: testPixels, labels: labels(test.labels), patchSize: config.patchSize, stride: config.stride))
+    }
+
+    typealias Raw = (labels: [UInt8], pixels: [UInt8])
+
+    static func readSplit(_ dataset: ImageDatasetName, dir: String, train: Bool) throws -> (Raw, Int, Int, Int) {
+        func path(_ f: String) -> String {
+            FileManager.default.fileExists(atPath: "\(dir)/\(f)") ? "\(dir)/\(f)" : "\(dir)/\(f).gz"
+        }
+        let files = dataset.files(train: train)
+        switch dataset {
+        case .fashionMNIST, .mnist:
+            let images = try IDX.readImages(path(files[0]))
+            let labels = try IDX.readLabels(path(files[1]))
+            guard labels.count == images.count else {
+                throw DataFileError(file: path(files[1]), problem: "holds \(labels.count) labels but \(path(files[0])) holds \(images.count) images; the files do not belong together")
+            }
+            if let bad = labels.firstIndex(where: { $0 > 9 }) {
+                throw DataFileError(file: path(files[1]), problem: "label \(labels[bad]) at index \(bad) is outside 0…9")
+            }
+            return ((labels, images.pixels), 1, images.rows, images.cols)
+        case .cifar10:
+            var labels: [UInt8] = [], pixels: [UInt8] = []
+            for f in files {
+                let batch = try CIFAR10.readBatch(path(f))
+                labels += batch.labels
+                pixels += batch.pixels
+            }
+            return ((labels, pixels), 3, 32, 32)
+        }
+    }
+
+    static func filter(_ raw: Raw, config: ImageDataConfig, limit: Int, pixelsPerImage: Int) -> Raw {
+        var keep = raw.labels.indices.filter { config.classes.isEmpty || config.classes.contains(Int(raw.labels[$0])) }
+        if limit > 0 { keep = Array(keep.prefix(limit)) }
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(keep.count * pixelsPerImage)
+        for i in keep { pixels.append(contentsOf: raw.pixels[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)]) }
+        return (keep.map { raw.labels[$0] }, pixels)
+    }
+}

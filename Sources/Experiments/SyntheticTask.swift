@@ -1,0 +1,98 @@
+import Tensors
+import Datasets
+import Networks
+import Training
+import Analysis
+
+/// Key-pattern data (SPEC §1) measured against its patterns (SPEC §3 items 2–7).
+struct SyntheticTask: ExperimentTask {
+    let config: ExperimentConfig
+    let network: PatchCNN
+    let trainingData: TrainingData
+    let testSet: any ExampleSet
+    let basis: PatternBasis
+    let roles: PatternRoles
+    var K: Int { config.data.K }
+    var D: Int { config.data.D }
+    var keysPerExample: Int { config.data.keysPerExample }
+    var snapshots: [(step: Int, snapshot: FilterSnapshot)] = []
+    var lastKeys: KeyMeasures? = nil
+
+    init(_ c: ExperimentConfig) {
+        config = c
+        let seed = UInt64(c.seed)
+        var patternRNG = RandomStream(seed: seed, purpose: .patterns)
+        var initRNG = RandomStream(seed: seed, purpose: .initialization)
+        var testRNG = RandomStream(seed: seed, purpose: .test)
+        var trainRNG = RandomStream(seed: seed, purpose: .train)
+        basis = PatternBasis(c.data, using: &patternRNG)
+        var sampler = KeyPatternSampler(config: c.data, basis: basis)
+        roles = PatternRoles(basis: basis, config: c.data)
+        network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &initRNG)
+        testSet = sampler.sample(c.data.nTest, using: &testRNG)
+        trainingData = c.data.nTrain > 0
+            ? .fixed(sampler.sample(c.data.nTrain, using: &trainRNG), shuffle: RandomStream(seed: seed, purpose: .shuffle))
+            : .online(sampler, train: trainRNG)
+    }
+
+    mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (fields: [String: JSONValue], filterLine: String?) {
+        let snapshot = FilterSnapshot(network: network, basis: basis)
+        let keys = KeyMeasures(snapshot, roles: roles, theta: config.evaluation.theta)
+        snapshots.append((step, snapshot))
+        lastKeys = keys
+        let norms = snapshot.norms
+        let fields: [String: JSONValue] = [
+            "keyShare": .double(keys.keyShare), "normRatio": .double(keys.normRatio),
+            "bestKeyCosine": .double(keys.bestKeyCosine), "keyMass": .double(keys.keyMass),
+            "keyFilterCount": .int(keys.keyFilters.count),
+            "positiveKeyFilters": .array(keys.positiveKeyFilters.map(JSONValue.int)),
+            "negativeKeyFilters": .array(keys.negativeKeyFilters.map(JSONValue.int)),
+            "keyProjection": .double(keys.keyProjection), "maxCommonProjection": .double(keys.maxCommonProjection),
+            "meanFilterNorm": .double(norms.reduce(0, +) / Double(max(norms.count, 1))),
+            "maxFilterNorm": .double(norms.max() ?? 0),
+        ]
+        return (fields, config.evaluation.filterDynamics ? filterLine(step: step, snapshot) : nil)
+    }
+
+    /// One line of `filters.jsonl`: step, norms [M], projections and cosines [M][P] as float32
+    /// text, and the read-out signs [M].
+    func filterLine(step: Int, _ s: FilterSnapshot) -> String {
+        var out = "{\"cosines\":["
+        appendMatrix(s.cosines, rows: s.M, cols: s.P, to: &out)
+        out += "],\"norms\":["
+        appendNumbers(s.norms, to: &out)
+        out += "],\"projections\":["
+        appendMatrix(s.projections, rows: s.M, cols: s.P, to: &out)
+        out += "],\"signs\":[" + s.signs.map(String.init).joined(separator: ",")
+        out += "],\"step\":\(step)}"
+        return out
+    }
+
+    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (keys: KeySummary?, images: ImageSummary?) {
+        let last = lastKeys!
+        let first = snapshots.first!.snapshot
+        let final = snapshots.last!.snapshot
+        let key = last.keyFilters
+        let keySet = Set(key)
+        // Growth over the second half of the evaluated steps, for the final key filters.
+        let lastStep = snapshots.last!.step
+        let mid = snapshots.first { $0.step * 2 >= lastStep }!.snapshot
+        let roles = self.roles
+        func ownKey(_ s: FilterSnapshot, _ j: Int) -> Double {
+            (s.signs[j] > 0 ? roles.keyPos : roles.keyNeg).map { s.projection(j, $0) }.max()!
+        }
+        func maxCommon(_ s: FilterSnapshot, _ j: Int) -> Double { roles.common.map { abs(s.projection(j, $0)) }.max() ?? 0 }
+        let keyGrowth = key.isEmpty ? .nan : key.map { ownKey(final, $0) - ownKey(mid, $0) }.reduce(0, +) / Double(key.count)
+        let commonGrowth = key.isEmpty ? .nan : key.map { maxCommon(final, $0) - maxCommon(mid, $0) }.reduce(0, +) / Double(key.count)
+        let others = (0..<final.M).filter { !keySet.contains($0) }
+        let nonKeyGrowth = others.isEmpty ? .nan : others.map { first.norms[$0] > 0 ? final.norms[$0] / first.norms[$0] : .infinity }.max()!
+        let summary = KeySummary(
+            bestKeyCosine: last.bestKeyCosine, keyShare: last.keyShare, normRatio: last.normRatio, keyMass: last.keyMass,
+            keyFilterCount: key.count, positiveKeyFilterCount: last.positiveKeyFilters.count,
+            negativeKeyFilterCount: last.negativeKeyFilters.count,
+            explorationAtInit: explorationCounts(first, roles: roles),
+            keysLearned: learnedKeys(final, roles: roles, theta: config.evaluation.theta),
+            keyProjectionGrowth: keyGrowth, commonProjectionGrowth: commonGrowth, nonKeyNormGrowth: nonKeyGrowth)
+        return (summary, nil)
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Datasets
+
+/// Options that point an image experiment at its data; each becomes a config override.
+struct ImageOptions: ParsableArguments {
+    @Option(help: "Image dataset: fashion-mnist, mnist or cifar10 (sets images.dataset; the preset must be an image preset such as fmnist-practical).")
+    var dataset: String?
+
+    @Option(help: "Directory holding the dataset's files (default: the standard locations, e.g. /usr/share/datasets/fashion-mnist).")
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Keep these classes; two classes a,b make the binary task of the theory (a → +1, b → −1) with a fixed ±1 read-out and hinge loss.", valueName: "a,b,…"))
+    var classes: String?
+
+    @Option(help: "Use the first N training images (after --classes).")
+    var trainSize: Int?
+
+    func validate() throws {
+        if let dataset, ImageDatasetName(rawValue: dataset) == nil {
+            throw ValidationError("unknown dataset '\(dataset)'; use fashion-mnist, mnist or cifar10")
+        }
+        if let classes, classes.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil }) {
+            throw ValidationError("--classes takes class numbers separated by commas, e.g. --classes 0,9; got '\(classes)'")
+        }
+        if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be ≥ 1, got \(trainSize)") }
+    }
+
+    /// The `--set` equivalents, applied before the user's own `--set`s.
+    var overrides: [String] {
+        var o: [String] = []
+        if let dataset { o.append("images.dataset=\(dataset)") }
+        if let dataDir { o.append("images.dataDir=\"\(dataDir)\"") }
+        if let classes {
+            let list = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            o.append("images.classes=[\(list.joined(separator: ","))]")
+            if list.count == 2 { o += ["readout=fixedSign(1)", "loss=hinge"] }
+        }
+        if let trainSize { o.append("images.trainSize=\(trainSize)") }
+        return o
+    }
+}
