@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "_TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "_TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ConvdynTests", dependencies: ["convdyn", "Experiments", "_TestSupport"]),
     ]
 )

@@ -43,7 +43,8 @@ struct BarChart {
                     svg.line(cx - 3, py(v - e), cx + 3, py(v - e), color: "#222222")
                 }
             }
-            svg.text(category, x: l + (Double(c) + 0.5) * groupW, y: t + plotH + 17, anchor: "middle", size: 11)
+            let every = max(1, (categories.count + 15) / 16)
+            if c % every == 0 { svg.text(category, x: l + (Double(c) + 0.5) * groupW, y: t + plotH + 17, anchor: "middle", size: 11) }
         }
         if let reference {
             let y = py(reference.value)

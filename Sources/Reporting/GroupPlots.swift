@@ -24,6 +24,7 @@ public func quantile(_ values: [Double], _ q: Double) -> Double {
 /// curve and histograms of the final figures.
 enum GroupPlots {
     static func all(_ runs: [RunData]) -> [PlotFile] {
+        if runs.contains(where: \.isImageRun) { return images(runs) }
         var plots = [
             band(runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
             band(runs, key: "keyShare", title: "keyShare across seeds", yLabel: "keyShare (fraction of Σ‖w‖²)", file: "seeds-key-share.svg", range: 0...1.02),
@@ -43,6 +44,26 @@ enum GroupPlots {
         return plots
     }
 
+    /// Plots across image runs: accuracy, norm concentration and the H1 ablation.
+    static func images(_ runs: [RunData]) -> [PlotFile] {
+        var plots = [
+            band(runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
+            band(runs, key: "top8Share", title: "Top-8 share of Σ‖w‖² across seeds", yLabel: "top-8 share", file: "seeds-top8-share.svg", range: 0...1.02),
+            band(runs, key: "gini", title: "Gini of the filter norms across seeds", yLabel: "Gini", file: "seeds-gini.svg", range: 0...1.02),
+        ]
+        let summaries = runs.compactMap { $0.summary?.images }
+        let ks = Array(Set(summaries.flatMap { $0.ablation.keys })).sorted()
+        if !ks.isEmpty {
+            func med(_ f: (FilterAblation) -> Double) -> [Double] { ks.map { k in quantile(summaries.compactMap { $0.ablation[k] }.map(f), 0.5) } }
+            let chart = BarChart(title: "Keeping only k filters: median over \(summaries.count) runs", xLabel: "filters kept", yLabel: "test accuracy",
+                                 categories: ks.map { "k = \($0)" },
+                                 series: [("top-k by norm", Palette.positive, med(\.top), nil), ("random k", Palette.other, med(\.random), nil),
+                                          ("bottom-k by norm", Palette.negative, med(\.bottom), nil)], yRange: 0...1)
+            plots.append(PlotFile(name: "seeds-ablation.svg", caption: "Median over runs of the test accuracy keeping the top-k, a random k (mean of 10 draws per run) and the bottom-k filters by norm.", svg: chart.render()))
+        }
+        return plots
+    }
+
     static func final(_ run: RunData, _ key: String) -> Double { run.metrics.last?[key]?.doubleValue ?? .nan }
 
     /// Every evaluated step of any run, ascending, with the values of the runs that reached it.
@@ -59,7 +80,8 @@ enum GroupPlots {
 
     static func band(_ runs: [RunData], key: String, title: String, yLabel: String, file: String, range: ClosedRange<Double>? = nil) -> PlotFile {
         let rows = aligned(runs, key: key)
-        var p = LinePlot(title: title, xLabel: "training step (log scale; step 0 at the left edge)", yLabel: yLabel, xScale: .logWithZero)
+        let scale = RunPlots.stepScale(rows.map(\.step))
+        var p = LinePlot(title: title, xLabel: RunPlots.stepLabel(scale), yLabel: yLabel, xScale: scale)
         p.yRange = range
         p.bands = [Band(name: "interquartile range", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
                         upper: rows.map { quantile($0.values, 0.75) }, color: "#1f77b4")]

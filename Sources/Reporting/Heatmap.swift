@@ -16,7 +16,7 @@ struct Heatmap {
         let left = 56.0, top = 40.0
         let gridW = Double(cols) * cellSize, gridH = Double(rows) * cellSize
         let width = left + gridW + 110, height = top + gridH + 48
-        var svg = SVG(width: max(width, 320), height: height)
+        var svg = SVG(width: max(width, 360), height: height)
         svg.text(title, x: 8, y: 22, size: 14, weight: "bold")
         for r in 0..<rows {
             for c in 0..<cols {

@@ -17,7 +17,7 @@ enum ImagePlots {
             return (Double(s), norms)
         }
         let M = rows.first?.1.count ?? 0
-        var p = LinePlot(title: "Filter norms, sorted, over training", xLabel: RunPlots.stepLabel(run), yLabel: "‖w‖ of the filter at that rank", xScale: .logWithZero)
+        var p = LinePlot(title: "Filter norms, sorted, over training", xLabel: RunPlots.stepLabel(run), yLabel: "‖w‖ of the filter at that rank", xScale: RunPlots.stepScale(run))
         for rank in (0..<M).reversed() {
             let top = rank < 8
             p.series.append(Series(name: top ? "ranks 1–8 (largest)" : "ranks 9–\(M)", points: rows.map { ($0.0, $0.1[rank]) },
@@ -29,7 +29,7 @@ enum ImagePlots {
 
     static func concentration(_ run: RunData) -> PlotFile {
         let M = Double(run.config.network.M)
-        var p = LinePlot(title: "Norm concentration", xLabel: RunPlots.stepLabel(run), yLabel: "share of Σ‖w_j‖², or Gini", xScale: .logWithZero)
+        var p = LinePlot(title: "Norm concentration", xLabel: RunPlots.stepLabel(run), yLabel: "share of Σ‖w_j‖², or Gini", xScale: RunPlots.stepScale(run))
         p.yRange = 0...1.02
         let colors = [4: "#9ecae1", 8: "#3182bd", 16: "#08519c"]
         for k in [4, 8, 16] where Double(k) < M {
@@ -74,7 +74,7 @@ enum ImagePlots {
             return means.map { scale > 0 ? $0 / scale : 0 }
         }
         guard !rows.isEmpty else { return nil }
-        let heat = Heatmap(title: "Class selectivity (filters by norm, each row scaled to its largest)", rowLabel: "filter, by norm rank",
+        let heat = Heatmap(title: "Class selectivity", rowLabel: "filter, by norm rank",
                            columnLabel: "class", values: rows, cellSize: 14)
         return PlotFile(name: "selectivity.svg", caption: "Mean pooled activation of each filter on the test images of each class, rows ordered by filter norm (largest first) and scaled by their largest entry.", svg: heat.render())
     }
@@ -91,14 +91,22 @@ enum ImagePlots {
             for f in picks {
                 guard let data = FileManager.default.contents(atPath: "\(dir)/\(f)") else { continue }
                 let step = Int(f.filter(\.isNumber)) ?? 0
-                html += "<figure><img alt=\"filters at step \(step)\" src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>step \(step) (filters/\(f))</figcaption></figure>\n"
+                html += "<figure><img alt=\"filters at step \(step)\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>step \(step) (filters/\(f))</figcaption></figure>\n"
             }
             html += "</div><p class=\"note\">Each filter drawn as its \(run.config.images?.patchSize ?? 0)×\(run.config.images?.patchSize ?? 0) window, sorted by norm (largest first, left to right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. All \(files.count) evaluations are in filters/.</p>\n"
         }
         if let data = FileManager.default.contents(atPath: "\(run.path)/top-patches.png") {
-            html += "<figure><img alt=\"top-activating patches\" src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>The four largest filters (left) and the nine test patches that excite each most (contrast-stretched); positions in top-patches.json.</figcaption></figure>\n"
+            html += "<figure><img alt=\"top-activating patches\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>The four largest filters (left) and the nine test patches that excite each most (contrast-stretched); positions in top-patches.json.</figcaption></figure>\n"
         }
         return html
+    }
+
+    /// A width attribute 1.5 times the PNG's own width (read from its IHDR chunk), drawn pixelated.
+    static func enlarged(_ png: Data) -> String {
+        guard png.count > 24 else { return "" }
+        let bytes = [UInt8](png.prefix(24))
+        let width = Int(bytes[16]) << 24 | Int(bytes[17]) << 16 | Int(bytes[18]) << 8 | Int(bytes[19])
+        return " width=\"\(width * 3 / 2)\" style=\"image-rendering: pixelated\""
     }
 
     static func figures(_ s: ImageSummary, run: RunData) -> String {

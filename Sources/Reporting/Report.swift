@@ -126,7 +126,8 @@ public struct Report: Sendable {
         body += section("summary", "Summary", groupFigures(runs) + summaryTable(runs))
         let seedNames = ["seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
                          "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
-                         "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg"]
+                         "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
+                         "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg"]
         body += section("seeds", "Across runs", seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure).joined())
         // One run in detail: the one whose T₁₀₀ is the median (the first run when none reached 100%).
         let reached = runs.filter { $0.stepsTo100 != nil }.sorted { $0.stepsTo100! < $1.stepsTo100! }
@@ -142,6 +143,20 @@ public struct Report: Sendable {
 
     static func groupFigures(_ runs: [RunData]) -> String {
         let n = runs.count
+        if runs.contains(where: \.isImageRun) {
+            let s = runs.compactMap { $0.summary?.images }
+            let M = runs[0].config.network.M
+            let shares = s.compactMap { $0.topShare[8] }
+            let gains = s.compactMap { $0.ablation[8].map { $0.top - $0.random } }
+            let above = shares.filter { $0 > 8 / Double(M) }.count, wins = gains.filter { $0 > 0 }.count
+            let ciShare = wilsonInterval(successes: above, trials: shares.count), ciWin = wilsonInterval(successes: wins, trials: gains.count)
+            return """
+                <ul>
+                <li>Top-8 share above the uniform 8/\(M): \(above)/\(shares.count) runs (95% Wilson interval \(formatValue(ciShare.lowerBound))–\(formatValue(ciShare.upperBound))); median \(formatValue(quantile(shares, 0.5))).</li>
+                <li>Keeping the top-8 filters beats a random 8: \(wins)/\(gains.count) runs (95% Wilson interval \(formatValue(ciWin.lowerBound))–\(formatValue(ciWin.upperBound))); median accuracy gain \(formatValue(quantile(gains, 0.5))).</li>
+                </ul>
+                """
+        }
         let reached = runs.compactMap(\.stepsTo100)
         let theta = runs[0].config.evaluation.theta
         func rate(_ k: Int) -> String {

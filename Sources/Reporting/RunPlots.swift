@@ -38,10 +38,23 @@ enum RunPlots {
         return m
     }
 
-    static func stepLabel(_ run: RunData) -> String { "training step (log scale; step 0 at the left edge)" }
+    /// Log-scaled steps when the evaluations span two decades or more, linear otherwise.
+    static func stepScale(_ steps: [Double]) -> AxisScale {
+        let positive = steps.filter { $0 > 0 }
+        guard let lo = positive.min(), let hi = positive.max() else { return .linear }
+        return hi / lo >= 100 ? .logWithZero : .linear
+    }
+
+    static func stepScale(_ run: RunData) -> AxisScale { stepScale(run.series("testAccuracy").map(\.x)) }
+
+    static func stepLabel(_ run: RunData) -> String { stepLabel(stepScale(run)) }
+
+    static func stepLabel(_ scale: AxisScale) -> String {
+        scale == .linear ? "training step" : "training step (log scale; step 0 at the left edge)"
+    }
 
     static func accuracy(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Accuracy", xLabel: stepLabel(run), yLabel: "accuracy (fraction correct)", xScale: .logWithZero)
+        var p = LinePlot(title: "Accuracy", xLabel: stepLabel(run), yLabel: "accuracy (fraction correct)", xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
             Series(name: "test (clean labels)", points: run.series("testAccuracy"), color: Palette.test, width: 2),
@@ -53,7 +66,7 @@ enum RunPlots {
     }
 
     static func loss(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Loss (\(run.config.training.loss.rawValue))", xLabel: stepLabel(run), yLabel: "mean loss", xScale: .logWithZero)
+        var p = LinePlot(title: "Loss (\(run.config.training.loss.rawValue))", xLabel: stepLabel(run), yLabel: "mean loss", xScale: stepScale(run))
         p.series = [
             Series(name: "test", points: run.series("testLoss"), color: Palette.test, width: 2),
             Series(name: "train", points: run.series("trainLoss"), color: Palette.train, width: 1.5, dash: "4,2"),
@@ -63,7 +76,7 @@ enum RunPlots {
     }
 
     static func dominance(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Norm dominance of key filters", xLabel: stepLabel(run), yLabel: "fraction of Σ‖w_j‖²", xScale: .logWithZero)
+        var p = LinePlot(title: "Norm dominance of key filters", xLabel: stepLabel(run), yLabel: "fraction of Σ‖w_j‖²", xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
             Series(name: "keyShare", points: run.series("keyShare"), color: "#9467bd", width: 2),
@@ -75,7 +88,7 @@ enum RunPlots {
     }
 
     static func normRatio(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Norm ratio: key filters vs the rest", xLabel: stepLabel(run), yLabel: "mean ‖w‖ (key) / mean ‖w‖ (others)", xScale: .logWithZero)
+        var p = LinePlot(title: "Norm ratio: key filters vs the rest", xLabel: stepLabel(run), yLabel: "mean ‖w‖ (key) / mean ‖w‖ (others)", xScale: stepScale(run))
         p.series = [Series(name: "normRatio", points: run.series("normRatio"), color: "#9467bd", width: 2)]
         p.markers = markers(run)
         p.note = "undefined (gap) while no filter is a key filter"
@@ -107,7 +120,7 @@ enum RunPlots {
     }
 
     static func filterNorms(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Filter norms ‖w_j‖", xLabel: stepLabel(run), yLabel: "‖w_j‖ (Euclidean norm)", xScale: .logWithZero)
+        var p = LinePlot(title: "Filter norms ‖w_j‖", xLabel: stepLabel(run), yLabel: "‖w_j‖ (Euclidean norm)", xScale: stepScale(run))
         p.series = filterSeries(run) { $0.norms[$1] }
         p.markers = markers(run)
         p.note = "colours: key filters at the last step"
@@ -121,7 +134,7 @@ enum RunPlots {
     }
 
     static func keyCosines(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Cosine of each filter with its class's key pattern", xLabel: stepLabel(run), yLabel: "cos(w_j, p_key of j's class)", xScale: .logWithZero)
+        var p = LinePlot(title: "Cosine of each filter with its class's key pattern", xLabel: stepLabel(run), yLabel: "cos(w_j, p_key of j's class)", xScale: stepScale(run))
         p.yRange = -1...1
         p.series = filterSeries(run) { ownKeyCosine(run, $0, $1) }
         let theta = run.config.evaluation.theta

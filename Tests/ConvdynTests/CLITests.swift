@@ -68,6 +68,10 @@ import _TestSupport
             (["train"], "pass --preset NAME or --config FILE"),
             (["demo", "--seeds", "0"], "--seeds must be ≥ 1"),
             (["presets", "kp-nope"], "unknown preset 'kp-nope'"),
+            (["train", "--preset", "fmnist-practical", "--data-dir", "/nonexistent/fmnist"], "does not hold the fashion-mnist files"),
+            (["train", "--preset", "fmnist-practical", "--dataset", "svhn"], "unknown dataset 'svhn'"),
+            (["train", "--preset", "fmnist-practical", "--classes", "1,x"], "--classes takes class numbers"),
+            (["demo", "--data-dir", "/tmp"], "apply with --images"),
         ]
         for (arguments, expected) in cases {
             let result = run(arguments + (arguments.first == "train" && arguments.count > 1 ? ["--out", out, "--quiet"] : []))

@@ -4,6 +4,7 @@ import Foundation
 import FoundationXML
 #endif
 import Experiments
+import Datasets
 import _TestSupport
 @testable import Reporting
 
@@ -173,5 +174,33 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         // round(7v) = 0, 2, 4, 7 of ▁▂▃▄▅▆▇█.
         #expect(TerminalSummary.sparkline(series, width: 4, range: 0...1) == "▁▃▅█")
         #expect(TerminalSummary.sparkline([(0, .nan), (1, 1)], width: 2, range: 0...1) == " █")
+    }
+}
+
+@Suite struct ImageReportTests {
+    @Test func imageRunReportHasNormsAblationPicturesAndSelectivity() throws {
+        let data = temporaryDirectory("report-images")
+        let out = temporaryDirectory("report-image-run")
+        defer { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
+        try writeTinyIDXDataset(to: data, train: 60, test: 30)
+        let config = try ConfigResolver.resolve(preset: "fmnist-practical", overrides: [
+            "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
+        ])
+        try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false))
+        let report = try Report.build(out)
+        for name in ["accuracy.svg", "sorted-norms.svg", "concentration.svg", "final-norms.svg", "ablation.svg", "selectivity.svg"] {
+            let plot = report.plots.first { $0.name == name }
+            #expect(plot != nil, "missing \(name)")
+            #expect(XMLCheck(plot?.svg ?? "").error == nil, "\(name) is not well-formed")
+        }
+        for id in ["summary", "dynamics", "norms", "ablation", "pictures", "selectivity", "config"] {
+            #expect(report.html.contains("<section id=\"\(id)\">"), "missing section \(id)")
+        }
+        // Filters at several evaluations and the top patches are embedded, not linked.
+        #expect(report.html.components(separatedBy: "src=\"data:image/png;base64,").count - 1 == 5)
+        #expect(!report.html.contains("src=\"http") && !report.html.contains("src=\"file"))
+        let ablation = XMLCheck(report.plots.first { $0.name == "ablation.svg" }!.svg)
+        #expect(ablation.elements["rect", default: 0] >= 6)
+        #expect(try TerminalSummary.render(out).contains("completed"))
     }
 }

@@ -8,23 +8,30 @@ public func idxBytes(dimensions: [Int], data: [UInt8]) -> [UInt8] {
 }
 
 /// Writes a small Fashion-MNIST-shaped dataset (raw IDX files) into `directory`: images of
-/// `side`×`side` pixels whose class c shows a bright vertical bar at column c·side/10, so the
-/// classes are learnable.
+/// `side`×`side` pixels of faint noise with, at a random place, a bright 3×3 motif that is
+/// fixed for each of the ten classes — learnable by a convolution with global pooling.
 public func writeTinyIDXDataset(to directory: String, train: Int, test: Int, side: Int = 12) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var state: UInt64 = 12345
-    func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+    func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+    // Ten distinct 3×3 motifs with four to six cells lit.
+    let motifs: [[Bool]] = [
+        [true, true, true, false, false, false, false, false, false], [false, false, false, false, false, false, true, true, true],
+        [true, false, false, true, false, false, true, false, false], [false, false, true, false, false, true, false, false, true],
+        [true, false, false, false, true, false, false, false, true], [false, false, true, false, true, false, true, false, false],
+        [false, true, false, true, true, true, false, true, false], [true, false, true, false, false, false, true, false, true],
+        [true, true, false, true, true, false, false, false, false], [false, false, false, false, true, true, false, true, true],
+    ]
     for (name, count) in [("train", train), ("t10k", test)] {
         var pixels: [UInt8] = []
         var labels: [UInt8] = []
         for i in 0..<count {
             let c = i % 10
             labels.append(UInt8(c))
-            for y in 0..<side { for x in 0..<side {
-                let bar = x == c * side / 10 || x == c * side / 10 + 1
-                pixels.append(UInt8(bar ? 200 + Int(next() % 55) : Int(next() % 40)))
-                _ = y
-            } }
+            var image = (0..<(side * side)).map { _ in UInt8(next() % 30) }
+            let x0 = next() % (side - 2), y0 = next() % (side - 2)
+            for k in 0..<9 where motifs[c][k] { image[(y0 + k / 3) * side + x0 + k % 3] = UInt8(220 + next() % 35) }
+            pixels += image
         }
         try Data(idxBytes(dimensions: [count, side, side], data: pixels)).write(to: URL(fileURLWithPath: "\(directory)/\(name)-images-idx3-ubyte"))
         try Data(idxBytes(dimensions: [count], data: labels)).write(to: URL(fileURLWithPath: "\(directory)/\(name)-labels-idx1-ubyte"))
