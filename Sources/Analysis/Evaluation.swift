@@ -1,3 +1,4 @@
+import Tensors
 import Datasets
 import Networks
 
@@ -26,72 +27,111 @@ public struct SetEvaluation: Sendable, Equatable {
     }
 }
 
-/// Evaluates networks on sets in chunks, reusing one workspace and one chunk buffer.
+/// Evaluates networks on sets in chunks of `chunk` examples, on up to `threads` threads with one
+/// workspace and one chunk buffer per thread. Each chunk's sums are kept apart and added in chunk
+/// order, so the result never depends on the number of threads.
 public final class Evaluator {
-    private let workspace: PatchCNNWorkspace
+    private let workspaces: [PatchCNNWorkspace]
+    private let buffers: [BatchBuffer]
     private let chunk: Int
-    private var buffer: PatchBatch
-    private var indices: [Int]
+    public let threads: Int
 
-    public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256) {
+    public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
         self.chunk = chunk
-        workspace = PatchCNNWorkspace(capacity: chunk, patches: K, for: network)
-        buffer = PatchBatch(count: chunk, K: K, D: D, keysPerExample: 1)
-        indices = []
+        self.threads = max(1, threads)
+        workspaces = (0..<self.threads).map { _ in PatchCNNWorkspace(capacity: chunk, patches: K, for: network) }
+        buffers = (0..<self.threads).map { _ in BatchBuffer(PatchBatch(count: chunk, K: K, D: D, keysPerExample: 1)) }
     }
 
-    /// Calls `body(start, n, workspace)` after a forward pass over each chunk of `set`.
-    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void) {
-        var start = 0
-        while start < set.count {
-            let n = min(chunk, set.count - start)
-            indices = Array(start..<(start + n))
-            if let batch = set as? PatchBatch {
-                batch.x.withUnsafeBufferPointer { x in
-                    network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspace)
-                }
-            } else {
-                buffer.setCount(n)
-                set.fill(&buffer, with: indices[...])
-                buffer.x.withUnsafeBufferPointer { x in network.forward(x.baseAddress!, count: n, workspace: workspace) }
+    /// Runs the forward pass of chunk `k` of `set` with worker `w`'s buffers; returns its size.
+    private func forward(_ network: PatchCNN, on set: any ExampleSet, chunk k: Int, worker w: Int) -> Int {
+        let start = k * chunk, n = min(chunk, set.count - start)
+        if let batch = set as? PatchBatch {
+            batch.x.withUnsafeBufferPointer { x in
+                network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspaces[w])
             }
-            body(start, n, workspace)
-            start += n
+        } else {
+            let buffer = buffers[w]
+            buffer.value.setCount(n)
+            set.fill(&buffer.value, with: Array(start..<(start + n))[...])
+            buffer.value.x.withUnsafeBufferPointer { x in network.forward(x.baseAddress!, count: n, workspace: workspaces[w]) }
+        }
+        return n
+    }
+
+    /// Calls `body(start, n, workspace)` after a forward pass over each chunk of `set`, in order,
+    /// on the calling thread.
+    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void) {
+        let chunks = (set.count + chunk - 1) / chunk
+        for k in 0..<chunks {
+            let n = forward(network, on: set, chunk: k, worker: 0)
+            body(k * chunk, n, workspaces[0])
         }
     }
 
     public func evaluate(_ network: PatchCNN, on set: any ExampleSet, loss: Loss) -> SetEvaluation {
         let C = network.C
-        var lossSum = 0.0, cleanLossSum = 0.0
-        var correct = 0, cleanCorrect = 0
-        var minMargin = Double.infinity, maxMargin = -Double.infinity
+        let chunks = (set.count + chunk - 1) / chunk
+        let parts = EvaluationParts(count: chunks)
         let observedLabels = set.observedLabels, labels = set.labels
-        forEachChunk(network, on: set) { start, n, workspace in
-                workspace.outputs.withUnsafeBufferPointer { f in
-                    for b in 0..<n {
-                        let fn = f.baseAddress! + b * C
-                        let observed = observedLabels[start + b], truth = labels[start + b]
-                        let predicted = predictedLabel(fn, classes: C)
-                        if predicted == observed { correct += 1 }
-                        if predicted == truth { cleanCorrect += 1 }
-                        if loss == .crossEntropy {
-                            lossSum += Loss.crossEntropy(outputs: fn, classes: C, label: Int(observed), gradient: nil, scale: 1)
-                            cleanLossSum += Loss.crossEntropy(outputs: fn, classes: C, label: Int(truth), gradient: nil, scale: 1)
-                        } else {
-                            let f0 = Double(fn[0])
-                            lossSum += loss.binary(output: f0, label: Double(observed)).value
-                            cleanLossSum += loss.binary(output: f0, label: Double(truth)).value
-                            let margin = Double(observed) * f0
-                            minMargin = min(minMargin, margin)
-                            maxMargin = max(maxMargin, margin)
-                        }
+        concurrentChunks(chunks, threads: threads) { k, w in
+            let n = forward(network, on: set, chunk: k, worker: w)
+            let start = k * chunk
+            var p = EvaluationParts.Part()
+            workspaces[w].outputs.withUnsafeBufferPointer { f in
+                for b in 0..<n {
+                    let fn = f.baseAddress! + b * C
+                    let observed = observedLabels[start + b], truth = labels[start + b]
+                    let predicted = predictedLabel(fn, classes: C)
+                    if predicted == observed { p.correct += 1 }
+                    if predicted == truth { p.cleanCorrect += 1 }
+                    if loss == .crossEntropy {
+                        p.loss += Loss.crossEntropy(outputs: fn, classes: C, label: Int(observed), gradient: nil, scale: 1)
+                        p.cleanLoss += Loss.crossEntropy(outputs: fn, classes: C, label: Int(truth), gradient: nil, scale: 1)
+                    } else {
+                        let f0 = Double(fn[0])
+                        p.loss += loss.binary(output: f0, label: Double(observed)).value
+                        p.cleanLoss += loss.binary(output: f0, label: Double(truth)).value
+                        let margin = Double(observed) * f0
+                        p.minMargin = min(p.minMargin, margin)
+                        p.maxMargin = max(p.maxMargin, margin)
                     }
                 }
+            }
+            parts.set(k, p)
         }
+        let t = parts.total()
         let count = Double(max(set.count, 1))
         return SetEvaluation(
-            loss: lossSum / count, accuracy: Double(correct) / count,
-            cleanLoss: cleanLossSum / count, cleanAccuracy: Double(cleanCorrect) / count,
-            minMargin: C == 1 ? minMargin : .nan, maxMargin: C == 1 ? maxMargin : .nan)
+            loss: t.loss / count, accuracy: Double(t.correct) / count,
+            cleanLoss: t.cleanLoss / count, cleanAccuracy: Double(t.cleanCorrect) / count,
+            minMargin: C == 1 ? t.minMargin : .nan, maxMargin: C == 1 ? t.maxMargin : .nan)
+    }
+}
+
+/// A chunk buffer owned by one worker.
+final class BatchBuffer: @unchecked Sendable {
+    var value: PatchBatch
+    init(_ value: PatchBatch) { self.value = value }
+}
+
+/// Per-chunk sums of an evaluation, added in chunk order.
+final class EvaluationParts: @unchecked Sendable {
+    struct Part {
+        var loss = 0.0, cleanLoss = 0.0
+        var correct = 0, cleanCorrect = 0
+        var minMargin = Double.infinity, maxMargin = -Double.infinity
+    }
+    private var parts: [Part]
+    init(count: Int) { parts = Array(repeating: Part(), count: count) }
+    func set(_ k: Int, _ p: Part) { parts.withUnsafeMutableBufferPointer { $0[k] = p } }
+    func total() -> Part {
+        var t = Part()
+        for p in parts {
+            t.loss += p.loss; t.cleanLoss += p.cleanLoss
+            t.correct += p.correct; t.cleanCorrect += p.cleanCorrect
+            t.minMargin = min(t.minMargin, p.minMargin); t.maxMargin = max(t.maxMargin, p.maxMargin)
+        }
+        return t
     }
 }

@@ -22,8 +22,10 @@ public enum DemoRunner {
         let images = try preset.config.images.map { try ImageLoader.load($0) }
         let directories = try seeds.map { try RunDirectory.create(at: "\(root)/seed-\($0)", overwrite: false) }
         let jobs = configs
+        // Cores left over when fewer runs than cores go in parallel serve each run's batches.
+        let threads = max(1, availableCores / max(1, min(workers, jobs.count)))
         return try parallelMap(jobs.count, workers: workers) { i in
-            let summary = try PreparedExperiment(jobs[i], images: images).run(in: directories[i])
+            let summary = try PreparedExperiment(jobs[i], images: images).run(in: directories[i], threads: threads)
             finished?(summary)
             return summary
         }

@@ -27,8 +27,8 @@ public struct Experiment: Sendable {
 
     /// Prepares, trains and measures (see `PreparedExperiment.run`).
     @discardableResult
-    public func run(in directory: RunDirectory? = nil, progress: Progress? = nil) throws -> RunSummary {
-        try prepare().run(in: directory, progress: progress)
+    public func run(in directory: RunDirectory? = nil, threads: Int = 1, progress: Progress? = nil) throws -> RunSummary {
+        try prepare().run(in: directory, threads: threads, progress: progress)
     }
 }
 
@@ -59,13 +59,16 @@ public final class PreparedExperiment {
         task = config.images == nil ? SyntheticTask(config) : try ImageTask(config, loaded: images)
     }
 
-    /// Trains and measures. With a directory, writes config, provenance, metrics and filter
-    /// dynamics as it goes and `summary.json` last.
+    /// Trains and measures on up to `threads` threads (large batches and evaluations are split
+    /// into fixed chunks, so the results are the same for any number of threads). With a
+    /// directory, writes config, provenance, metrics and filter dynamics as it goes and
+    /// `summary.json` last.
     @discardableResult
-    public func run(in directory: RunDirectory? = nil, progress: Experiment.Progress? = nil) throws -> RunSummary {
+    public func run(in directory: RunDirectory? = nil, threads: Int = 1, progress: Experiment.Progress? = nil) throws -> RunSummary {
         let c = config
-        let trainer = Trainer(network: task.network, config: c.training, data: task.trainingData, K: task.K, D: task.D, keysPerExample: task.keysPerExample)
-        let evaluator = Evaluator(network: task.network, patches: task.K, dimension: task.D)
+        let trainer = Trainer(network: task.network, config: c.training, data: task.trainingData, K: task.K, D: task.D,
+                              keysPerExample: task.keysPerExample, threads: threads)
+        let evaluator = Evaluator(network: task.network, patches: task.K, dimension: task.D, threads: threads)
         let testSet = task.testSet
         let fullTrain = c.evaluation.fullTrainSet ? task.trainingData.fixedSet : nil
 

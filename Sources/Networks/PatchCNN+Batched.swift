@@ -110,12 +110,13 @@ extension PatchCNN {
     }
 
     /// After `forward`, writes ∂(mean loss)/∂f into the workspace and returns the summed loss and
-    /// the number of examples whose prediction equals their label.
+    /// the number of examples whose prediction equals their label. The mean is over `meanOver`
+    /// examples (default N): a batch processed in chunks passes the whole batch's size.
     public func lossGradient(labels: UnsafePointer<Int32>, count N: Int, loss: Loss,
-                             workspace ws: PatchCNNWorkspace) -> (lossSum: Double, correct: Int) {
+                             workspace ws: PatchCNNWorkspace, meanOver: Int? = nil) -> (lossSum: Double, correct: Int) {
         var total = 0.0
         var correct = 0
-        let invN = 1 / Double(N)
+        let invN = 1 / Double(meanOver ?? N)
         ws.outputs.withUnsafeBufferPointer { f in
             ws.dOutputs.withUnsafeMutableBufferPointer { g in
                 for n in 0..<N {

@@ -75,3 +75,26 @@ public var availableCores: Int {
     return 1
     #endif
 }
+
+/// Runs `body(k, w)` for every chunk k in 0..<count on up to `threads` workers (worker w takes
+/// chunks w, w + workers, …) and returns when all are done. `body` must write only to storage
+/// owned by its chunk or its worker.
+public func concurrentChunks(_ count: Int, threads: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+    let workers = max(1, min(threads, count))
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var k = w
+            while k < count {
+                box.value(k, w)
+                k += workers
+            }
+        }
+    }
+}
+
+/// Carries a value across threads where the caller guarantees there is no race.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

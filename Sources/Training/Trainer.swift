@@ -11,22 +11,38 @@ public struct StepStatistics: Sendable {
 
 /// Plain SGD on a `PatchCNN`: w ← w − η · mean over the batch of ∂ℓ/∂w for every trained
 /// parameter, with the bias gradient multiplied by `biasGradScale`.
+///
+/// A batch larger than `chunkSize` is processed in chunks of `chunkSize` examples on up to
+/// `threads` threads; the chunks' gradients are added in chunk order, so the result depends on
+/// the batch size but never on the number of threads.
 public final class Trainer {
+    /// Examples per chunk of a large batch.
+    public static let chunkSize = 32
     public private(set) var network: PatchCNN
     public let config: TrainingConfig
     public private(set) var data: TrainingData
     public private(set) var step = 0
-    private let workspace: PatchCNNWorkspace
+    public let threads: Int
+    private let workspaces: [PatchCNNWorkspace]
+    private let chunkGradients: [GradientBuffer]
     private var gradients: PatchCNNParameters<Float>
     private var batch: PatchBatch
+    private let K: Int
+    private let D: Int
 
     /// A trainer on examples of K patches of dimension D (`keysPerExample` only sizes the
     /// bookkeeping of synthetic batches).
-    public init(network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int = 1) {
+    public init(network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int = 1, threads: Int = 1) {
         self.network = network
         self.config = config
         self.data = data
-        workspace = PatchCNNWorkspace(capacity: config.batchSize, patches: K, for: network)
+        self.K = K
+        self.D = D
+        self.threads = max(1, threads)
+        let chunks = (config.batchSize + Trainer.chunkSize - 1) / Trainer.chunkSize
+        let capacity = min(config.batchSize, Trainer.chunkSize)
+        workspaces = (0..<chunks).map { _ in PatchCNNWorkspace(capacity: capacity, patches: K, for: network) }
+        chunkGradients = (0..<chunks).map { _ in GradientBuffer(network.zeroGradients()) }
         gradients = network.zeroGradients()
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
     }
@@ -37,20 +53,42 @@ public final class Trainer {
     public func takeStep() -> StepStatistics {
         data.next(config.batchSize, into: &batch)
         let n = batch.count
-        let stats: (lossSum: Double, correct: Int) = batch.x.withUnsafeBufferPointer { x in
+        let chunks = (n + Trainer.chunkSize - 1) / Trainer.chunkSize
+        let stats = ChunkStatistics(count: chunks)
+        let net = network, loss = config.loss, K = self.K, D = self.D
+        let workspaces = self.workspaces, buffers = chunkGradients
+        batch.x.withUnsafeBufferPointer { x in
             batch.observedLabels.withUnsafeBufferPointer { y in
-                network.forward(x.baseAddress!, count: n, workspace: workspace)
-                let r = network.lossGradient(labels: y.baseAddress!, count: n, loss: config.loss, workspace: workspace)
-                network.backward(x.baseAddress!, count: n, workspace: workspace, into: &gradients)
-                return r
+                let xBase = x.baseAddress!, yBase = y.baseAddress!
+                let work = { (k: Int) in
+                    let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
+                    let xs = xBase + start * K * D
+                    net.forward(xs, count: m, workspace: workspaces[k])
+                    let r = net.lossGradient(labels: yBase + start, count: m, loss: loss, workspace: workspaces[k], meanOver: n)
+                    net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
+                    stats.set(k, r.lossSum, r.correct)
+                }
+                if chunks == 1 || threads == 1 {
+                    for k in 0..<chunks { work(k) }
+                } else {
+                    concurrentChunks(chunks, threads: threads) { k, _ in work(k) }
+                }
             }
         }
-        applyUpdate()
+        if chunks == 1 {
+            applyUpdate(chunkGradients[0].value)
+        } else {
+            // Sum the chunks' gradients in chunk order, in place.
+            gradients.assign(chunkGradients[0].value)
+            for k in 1..<chunks { gradients.add(chunkGradients[k].value) }
+            applyUpdate(gradients)
+        }
         step += 1
-        return StepStatistics(lossSum: stats.lossSum, correct: stats.correct, count: n)
+        let total = stats.total()
+        return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
     }
 
-    private func applyUpdate() {
+    private func applyUpdate(_ gradients: PatchCNNParameters<Float>) {
         let eta = Float(config.learningRate)
         gradients.filters.withUnsafeBufferPointer { g in
             network.filters.withUnsafeMutableBufferPointer { w in
@@ -63,5 +101,44 @@ public final class Trainer {
             for i in 0..<network.readout.count { network.readout[i] -= eta * gradients.readout[i] }
         }
         for i in 0..<network.outputBias.count { network.outputBias[i] -= eta * gradients.outputBias[i] }
+    }
+}
+
+/// One chunk's gradients, in a class so that chunks on different threads never share storage.
+final class GradientBuffer: @unchecked Sendable {
+    var value: PatchCNNParameters<Float>
+    init(_ value: PatchCNNParameters<Float>) { self.value = value }
+}
+
+/// Per-chunk loss sums and correct counts, added in chunk order.
+final class ChunkStatistics: @unchecked Sendable {
+    private var loss: [Double]
+    private var correct: [Int]
+    init(count: Int) {
+        loss = Array(repeating: 0, count: count)
+        correct = Array(repeating: 0, count: count)
+    }
+    func set(_ k: Int, _ l: Double, _ c: Int) {
+        loss.withUnsafeMutableBufferPointer { $0[k] = l }
+        correct.withUnsafeMutableBufferPointer { $0[k] = c }
+    }
+    func total() -> (loss: Double, correct: Int) { (loss.reduce(0, +), correct.reduce(0, +)) }
+}
+
+extension PatchCNNParameters where T == Float {
+    /// Copies `other` elementwise into the existing storage (same shapes).
+    mutating func assign(_ other: PatchCNNParameters<Float>) {
+        for i in filters.indices { filters[i] = other.filters[i] }
+        for i in biases.indices { biases[i] = other.biases[i] }
+        for i in readout.indices { readout[i] = other.readout[i] }
+        for i in outputBias.indices { outputBias[i] = other.outputBias[i] }
+    }
+
+    /// Adds `other` elementwise (same shapes).
+    mutating func add(_ other: PatchCNNParameters<Float>) {
+        for i in filters.indices { filters[i] += other.filters[i] }
+        for i in biases.indices { biases[i] += other.biases[i] }
+        for i in readout.indices { readout[i] += other.readout[i] }
+        for i in outputBias.indices { outputBias[i] += other.outputBias[i] }
     }
 }

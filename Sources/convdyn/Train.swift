@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Tensors
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,7 +52,7 @@ struct Train: ParsableCommand {
         print("config (\(directory.path)/config.json):")
         print(resolved.json.prettyText, terminator: "")
         let bar = quiet ? nil : ProgressBar(label: "\(resolved.preset) seed \(resolved.seed)")
-        let summary = try prepared.run(in: directory) { step, total in bar?.update(step, of: total) }
+        let summary = try prepared.run(in: directory, threads: availableCores) { step, total in bar?.update(step, of: total) }
         bar?.finish()
         print(SummaryText.describe(summary, directory: directory.path))
     }

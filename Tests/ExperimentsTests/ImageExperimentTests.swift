@@ -85,3 +85,28 @@ import Experiments
         #expect(summary.images!.topShare[8]! > 8.0 / 32.0)
     }
 }
+
+@Suite struct ThreadCountTests {
+    @Test func resultsDoNotDependOnTheThreadCount() throws {
+        let data = temporaryDirectory("threads-data")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try writeTinyIDXDataset(to: data, train: 150, test: 70)
+        let image = try ConfigResolver.resolve(preset: "fmnist-practical", overrides: [
+            "images.dataDir=\"\(data)\"", "patchSize=3", "M=8", "batchSize=70", "steps=6", "schedule=every(3)",
+        ])
+        let synthetic = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["batchSize=100", "steps=5", "nTest=300", "schedule=every(5)"])
+        for config in [image, synthetic] {
+            var files: [[String: Data?]] = []
+            for threads in [1, 2, 3] {
+                let out = temporaryDirectory("threads-\(threads)")
+                defer { try? FileManager.default.removeItem(atPath: out) }
+                try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false), threads: threads)
+                files.append(Dictionary(uniqueKeysWithValues: ["metrics.jsonl", "filters.jsonl", "summary.json"].map {
+                    ($0, FileManager.default.contents(atPath: "\(out)/\($0)"))
+                }))
+            }
+            #expect(files[0] == files[1] && files[0] == files[2], "\(config.preset): results differ between 1, 2 and 3 threads")
+            #expect(files[0]["metrics.jsonl"]! != nil)
+        }
+    }
+}
