@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, each depending only on those before it:
-// Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← Reporting ← convdyn
+// Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← Reporting ← Studies ← convdyn
 // The numeric kernels are compiled for AVX2 and FMA on x86-64 (any x86-64 from 2013 on); other
 // architectures use the compiler's defaults.
 #if arch(x86_64)
@@ -34,9 +34,10 @@ let package = Package(
             dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "CPNG", "Yams"]
         ),
         .target(name: "Reporting", dependencies: ["Experiments"]),
+        .target(name: "Studies", dependencies: ["Tensors", "Datasets", "Experiments", "Reporting"]),
         .executableTarget(
             name: "convdyn",
-            dependencies: ["Experiments", "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Experiments", "Reporting", "Studies", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Experiments", "Reporting", "_TestSupport"]),
         .testTarget(name: "ConvdynTests", dependencies: ["convdyn", "Experiments", "_TestSupport"]),
     ]
 )

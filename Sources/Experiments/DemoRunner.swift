@@ -8,27 +8,15 @@ public enum DemoRunner {
     /// seed order and do not depend on `workers`.
     public static func run(preset: Preset, seeds: [Int], root: String, workers: Int,
                            finished: (@Sendable (RunSummary) -> Void)? = nil) throws -> [RunSummary] {
-        // Validate everything and load any image data once, then create every directory, before
-        // any training starts.
         for seed in seeds where FileManager.default.fileExists(atPath: "\(root)/seed-\(seed)") {
             throw OutputError("\(root)/seed-\(seed) already exists; choose another --out")
         }
-        var configs: [ExperimentConfig] = []
-        for seed in seeds {
+        let configs = seeds.map { seed -> ExperimentConfig in
             var config = preset.config
             config.seed = seed
-            configs.append(try Experiment(config).config)
+            return config
         }
-        let images = try preset.config.images.map { try ImageLoader.load($0) }
-        let directories = try seeds.map { try RunDirectory.create(at: "\(root)/seed-\($0)", overwrite: false) }
-        let jobs = configs
-        // Cores left over when fewer runs than cores go in parallel serve each run's batches.
-        let threads = max(1, availableCores / max(1, min(workers, jobs.count)))
-        return try parallelMap(jobs.count, workers: workers) { i in
-            let summary = try PreparedExperiment(jobs[i], images: images).run(in: directories[i], threads: threads)
-            finished?(summary)
-            return summary
-        }
+        return try RunBatch.run(configs, into: seeds.map { "\(root)/seed-\($0)" }, workers: workers) { _, summary in finished?(summary) }
     }
 
     /// The per-seed table.
@@ -110,5 +98,6 @@ extension KeySummary {
     /// Stands in for a run without key measurements (every figure undefined).
     static let missing = KeySummary(bestKeyCosine: .nan, keyShare: .nan, normRatio: .nan, keyMass: .nan, keyFilterCount: 0,
                                     positiveKeyFilterCount: 0, negativeKeyFilterCount: 0, explorationAtInit: [:], keysLearned: [:],
-                                    keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan)
+                                    keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan,
+                                    nonKeyNormGrowthMedian: .nan)
 }

@@ -82,6 +82,8 @@ public struct KeySummary: Sendable, Equatable {
     public var commonProjectionGrowth: Double
     /// max over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
     public var nonKeyNormGrowth: Double
+    /// median over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
+    public var nonKeyNormGrowthMedian: Double
 
     var fields: [String: JSONValue] {
         [
@@ -91,7 +93,7 @@ public struct KeySummary: Sendable, Equatable {
             "explorationAtInit": .object(Dictionary(uniqueKeysWithValues: explorationAtInit.map { (String($0.key), JSONValue.int($0.value)) })),
             "keysLearned": .object(Dictionary(uniqueKeysWithValues: keysLearned.map { (String($0.key), JSONValue.bool($0.value)) })),
             "keyProjectionGrowth": .double(keyProjectionGrowth), "commonProjectionGrowth": .double(commonProjectionGrowth),
-            "nonKeyNormGrowth": .double(nonKeyNormGrowth),
+            "nonKeyNormGrowth": .double(nonKeyNormGrowth), "nonKeyNormGrowthMedian": .double(nonKeyNormGrowthMedian),
         ]
     }
 
@@ -110,16 +112,18 @@ public struct KeySummary: Sendable, Equatable {
         keyProjectionGrowth = try r.number("keyProjectionGrowth")
         commonProjectionGrowth = try r.number("commonProjectionGrowth")
         nonKeyNormGrowth = try r.number("nonKeyNormGrowth")
+        nonKeyNormGrowthMedian = try r.number("nonKeyNormGrowthMedian")
     }
 
     init(bestKeyCosine: Double, keyShare: Double, normRatio: Double, keyMass: Double, keyFilterCount: Int,
          positiveKeyFilterCount: Int, negativeKeyFilterCount: Int, explorationAtInit: [Int: Int], keysLearned: [Int: Bool],
-         keyProjectionGrowth: Double, commonProjectionGrowth: Double, nonKeyNormGrowth: Double) {
+         keyProjectionGrowth: Double, commonProjectionGrowth: Double, nonKeyNormGrowth: Double, nonKeyNormGrowthMedian: Double) {
         self.bestKeyCosine = bestKeyCosine; self.keyShare = keyShare; self.normRatio = normRatio; self.keyMass = keyMass
         self.keyFilterCount = keyFilterCount; self.positiveKeyFilterCount = positiveKeyFilterCount
         self.negativeKeyFilterCount = negativeKeyFilterCount; self.explorationAtInit = explorationAtInit
         self.keysLearned = keysLearned; self.keyProjectionGrowth = keyProjectionGrowth
         self.commonProjectionGrowth = commonProjectionGrowth; self.nonKeyNormGrowth = nonKeyNormGrowth
+        self.nonKeyNormGrowthMedian = nonKeyNormGrowthMedian
     }
 }
 

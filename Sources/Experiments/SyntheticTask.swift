@@ -85,14 +85,18 @@ struct SyntheticTask: ExperimentTask {
         let keyGrowth = key.isEmpty ? .nan : key.map { ownKey(final, $0) - ownKey(mid, $0) }.reduce(0, +) / Double(key.count)
         let commonGrowth = key.isEmpty ? .nan : key.map { maxCommon(final, $0) - maxCommon(mid, $0) }.reduce(0, +) / Double(key.count)
         let others = (0..<final.M).filter { !keySet.contains($0) }
-        let nonKeyGrowth = others.isEmpty ? .nan : others.map { first.norms[$0] > 0 ? final.norms[$0] / first.norms[$0] : .infinity }.max()!
+        let growths = others.map { first.norms[$0] > 0 ? final.norms[$0] / first.norms[$0] : .infinity }.sorted()
+        let nonKeyGrowth = growths.last ?? .nan
+        let nonKeyGrowthMedian = growths.isEmpty ? .nan
+            : (growths.count % 2 == 1 ? growths[growths.count / 2] : (growths[growths.count / 2 - 1] + growths[growths.count / 2]) / 2)
         let summary = KeySummary(
             bestKeyCosine: last.bestKeyCosine, keyShare: last.keyShare, normRatio: last.normRatio, keyMass: last.keyMass,
             keyFilterCount: key.count, positiveKeyFilterCount: last.positiveKeyFilters.count,
             negativeKeyFilterCount: last.negativeKeyFilters.count,
             explorationAtInit: explorationCounts(first, roles: roles),
             keysLearned: learnedKeys(final, roles: roles, theta: config.evaluation.theta),
-            keyProjectionGrowth: keyGrowth, commonProjectionGrowth: commonGrowth, nonKeyNormGrowth: nonKeyGrowth)
+            keyProjectionGrowth: keyGrowth, commonProjectionGrowth: commonGrowth, nonKeyNormGrowth: nonKeyGrowth,
+            nonKeyNormGrowthMedian: nonKeyGrowthMedian)
         return (summary, nil)
     }
 }

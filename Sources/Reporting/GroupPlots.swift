@@ -22,8 +22,9 @@ public func quantile(_ values: [Double], _ q: Double) -> Double {
 
 /// Plots across runs of one config (seeds): medians with interquartile bands, the P(T₁₀₀ ≤ T)
 /// curve and histograms of the final figures.
-enum GroupPlots {
-    static func all(_ runs: [RunData]) -> [PlotFile] {
+public enum GroupPlots {
+    /// The plots across runs of one config (medians with bands, P(T₁₀₀ ≤ T), histograms).
+    public static func all(_ runs: [RunData]) -> [PlotFile] {
         if runs.contains(where: \.isImageRun) { return images(runs) }
         var plots = [
             band(runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
@@ -101,7 +102,7 @@ enum GroupPlots {
     }
 
     /// The empirical P(T₁₀₀ ≤ T) with a pointwise Wilson 95% band.
-    static func successCurve(_ runs: [RunData]) -> PlotFile {
+    public static func successCurve(_ runs: [RunData]) -> PlotFile {
         let steps = Set(runs.flatMap { $0.metrics.compactMap { $0["step"]?.intValue } }).sorted()
         let t100 = runs.map(\.stepsTo100)
         let n = runs.count

@@ -231,21 +231,21 @@ public struct Report: Sendable {
         }
     }
 
-    static func header(_ title: String, notes: [String]) -> String {
+    public static func header(_ title: String, notes: [String]) -> String {
         var s = "<h1>\(escape(title))</h1>\n"
         for note in notes { s += "<p class=\"warning\">\(escape(note))</p>\n" }
         return s
     }
 
-    static func section(_ id: String, _ title: String, _ content: String) -> String {
+    public static func section(_ id: String, _ title: String, _ content: String) -> String {
         "<section id=\"\(id)\">\n<h2>\(title)</h2>\n\(content)\n</section>\n"
     }
 
-    static func figure(_ plot: PlotFile) -> String {
+    public static func figure(_ plot: PlotFile) -> String {
         "<figure>\n\(plot.svg.trimmingCharacters(in: .whitespacesAndNewlines))\n<figcaption>\(escape(plot.caption)) <span class=\"file\">(plots/\(plot.name))</span></figcaption>\n</figure>\n"
     }
 
-    static func page(_ title: String, _ body: String) -> String {
+    public static func page(_ title: String, _ body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en">

@@ -6,6 +6,12 @@ public struct PlotFile: Sendable {
     public var name: String
     public var caption: String
     public var svg: String
+
+    public init(name: String, caption: String, svg: String) {
+        self.name = name
+        self.caption = caption
+        self.svg = svg
+    }
 }
 
 enum Palette {

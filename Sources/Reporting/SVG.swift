@@ -53,7 +53,7 @@ func n(_ v: Double) -> String {
 }
 
 /// Escapes text for XML.
-func escape(_ s: String) -> String {
+public func escape(_ s: String) -> String {
     var out = ""
     for c in s {
         switch c {
@@ -68,7 +68,7 @@ func escape(_ s: String) -> String {
 }
 
 /// Formats a tick or table value compactly: up to 4 significant digits, no trailing zeros.
-func formatValue(_ v: Double) -> String {
+public func formatValue(_ v: Double) -> String {
     if v.isNaN { return "n/a" }
     if v == 0 { return "0" }
     let a = abs(v)
