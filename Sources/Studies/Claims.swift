@@ -33,7 +33,8 @@ public struct Claim: Sendable {
     public var preset: Preset
     /// The runs of another claim whose summaries this claim reads (A5 reads A1's kp-bench runs).
     public var sharesRunsWith: String?
-    let judge: @Sendable ([RunSummary]) -> [ClaimRow]
+    /// Turns the runs' summaries into verdict rows.
+    public let judge: @Sendable ([RunSummary]) -> [ClaimRow]
 
     /// Every claim, in order.
     public static let all: [Claim] = [a1, a2, a3, a4, a5, h1]

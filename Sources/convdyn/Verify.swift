@@ -45,7 +45,7 @@ struct Verify: ParsableCommand {
         let root = out ?? freePath("runs/verify")
         let log = LineLog()
         print("Checking \(selected.map(\.id).joined(separator: ", ")) over \(seeds) seeds each, runs in \(root)/CLAIM/seed-N\n")
-        fflush(stdout)
+        fflush(nil)
         let result = try Verifier.run(selected, seeds: seeds, firstSeed: firstSeed, root: root, workers: jobs ?? availableCores) { log.line($0) }
         print(result.table)
         print(String(format: "\n%@ in %.1f s. verify.json and report.html in %@", result.passed ? "All claims PASS" : "Some claims FAIL", result.seconds, root))

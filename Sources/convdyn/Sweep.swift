@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Experiments
+import Studies
+import Tensors
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a grid of configs × seeds in parallel, resumably, here or on a Slurm cluster.",
+        discussion: """
+            convdyn sweep SPEC.yaml [--out DIR] runs every run of the grid that is not done yet; run \
+            it again after an interruption to finish. Spec format and cluster use: Docs/Sweeps.md.
+            """,
+        subcommands: [Start.self, RunOne.self, Slurm.self, Status.self, Summarize.self],
+        defaultSubcommand: Start.self)
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "start",
+            abstract: "Create the sweep directory (or reopen it) and run every run not done yet (the default subcommand).")
+
+        @Argument(help: "The sweep spec (YAML or JSON): preset, seeds, set, grid, success.")
+        var spec: String
+
+        @Option(help: "The sweep directory (default: sweeps/<spec name>).")
+        var out: String?
+
+        @Option(help: "Parallel runs (default: every core).")
+        var jobs: Int?
+
+        @Flag(help: "Only create the directory and its manifest (e.g. before `convdyn sweep slurm`).")
+        var noRun = false
+
+        func validate() throws {
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+        }
+
+        func run() throws {
+            let spec = try SweepSpec.load(self.spec)
+            let name = URL(fileURLWithPath: self.spec).deletingPathExtension().lastPathComponent
+            let sweep = try SweepDirectory.create(at: out ?? "sweeps/\(name)", spec: spec)
+            print("sweep \(sweep.path): \(spec.runCount) runs (\(spec.combinationCount) grid points × \(spec.seeds.count) seeds) of \(spec.preset)")
+            if noRun { print("manifest written: \(sweep.path)/sweep.json"); return }
+            let start = Date()
+            let log = LineLog()
+            let (ran, skipped) = try sweep.runAll(workers: jobs ?? availableCores) { log.line($0) }
+            let missing = try sweep.summarize()
+            print(String(format: "ran %d, already done %d, in %.1f s; not done: %d", ran, skipped, Date().timeIntervalSince(start), missing))
+            print("summary: \(sweep.path)/sweep_summary.csv, phase diagram: \(sweep.path)/phase.svg, report: \(sweep.path)/report.html")
+        }
+    }
+
+    struct RunOne: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Run one entry of a sweep (for job arrays: --index $SLURM_ARRAY_TASK_ID).")
+
+        @Argument(help: "The sweep directory.")
+        var directory: String
+
+        @Option(help: "The run index, 0 ≤ I < number of runs.")
+        var index: Int
+
+        @Option(help: "Threads for this run.")
+        var threads = 1
+
+        func run() throws {
+            let sweep = try SweepDirectory.open(directory)
+            let ran = try sweep.run(index: index, threads: max(1, threads))
+            print(ran ? "run \(index) done: \(sweep.runPath(index))" : "run \(index) was already done: \(sweep.runPath(index))")
+        }
+    }
+
+    struct Slurm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it (afterany).")
+
+        @Argument(help: "The sweep directory (create it with `convdyn sweep SPEC.yaml --out DIR --no-run`).")
+        var directory: String
+
+        @Option(help: "At most K array tasks at once (%K).")
+        var maxParallel: Int?
+
+        @Option(help: "The Slurm partition.")
+        var partition: String?
+
+        @Option(help: "The time limit of each task, in Slurm's format (e.g. 00:10:00).")
+        var time: String?
+
+        @Flag(help: "Submit at once (runs slurm/submit.sh).")
+        var submit = false
+
+        func validate() throws {
+            if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be ≥ 1, got \(maxParallel)") }
+        }
+
+        func run() throws {
+            let sweep = try SweepDirectory.open(directory)
+            let script = try SlurmScripts.write(for: sweep, executable: SlurmScripts.currentExecutable, maxParallel: maxParallel,
+                                                partition: partition, time: time)
+            print("wrote \(script) and the array and aggregation scripts beside it")
+            guard submit else { print("submit with: \(script)"); return }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script]
+            try process.run()
+            process.waitUntilExit()
+            if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count the runs of a sweep that are done, running, failed and missing.")
+
+        @Argument(help: "The sweep directory.")
+        var directory: String
+
+        func run() throws {
+            let sweep = try SweepDirectory.open(directory)
+            let c = sweep.counts()
+            print("\(sweep.path): \(sweep.spec.runCount) runs — done \(c[.done]!), running \(c[.running]!), failed \(c[.failed]!), missing \(c[.missing]!)")
+        }
+    }
+
+    struct Summarize: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write sweep_summary.csv, phase.svg and report.html from the runs done so far.")
+
+        @Argument(help: "The sweep directory.")
+        var directory: String
+
+        func run() throws {
+            let sweep = try SweepDirectory.open(directory)
+            let missing = try sweep.summarize()
+            print("summary: \(sweep.path)/sweep_summary.csv (\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html")
+        }
+    }
+}
