@@ -46,14 +46,14 @@ export SLURM_CONF="$state/slurm.conf"
 
 stop() {
   for pid in "$state/slurmd.pid" "$state/slurmctld.pid" /run/munge/munged.pid; do
-    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
+    if [ -f "$pid" ]; then kill "$(cat "$pid")" 2>/dev/null || true; fi
   done
 }
 trap stop EXIT
 
 [ -f /etc/munge/munge.key ] || /usr/sbin/mungekey --create 2>/dev/null || true
 chown munge:munge /run/munge
-runuser -u munge -- /usr/sbin/munged
+pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
 /usr/sbin/slurmctld
 /usr/sbin/slurmd
 for _ in $(seq 1 60); do
@@ -79,4 +79,6 @@ test -f "$work/sweep/phase.svg"
 test "$(wc -l < "$work/sweep/sweep_summary.csv")" -eq 7
 for i in 0 1 2 3 4 5; do test -f "$work/sweep/runs/00000$i/summary.json"; done
 echo "Slurm sweep check: 6 array tasks and the aggregation job completed."
+stop
+trap - EXIT
 rm -rf "$work"
