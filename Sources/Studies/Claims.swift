@@ -33,6 +33,8 @@ public struct Claim: Sendable {
     public var preset: Preset
     /// The runs of another claim whose summaries this claim reads (A5 reads A1's kp-bench runs).
     public var sharesRunsWith: String?
+    /// True when only the final figures matter, so the runs evaluate at step 0 and the end only.
+    public var finalOnly = false
     /// Turns the runs' summaries into verdict rows.
     public let judge: @Sendable ([RunSummary]) -> [ClaimRow]
 
@@ -110,7 +112,7 @@ public struct Claim: Sendable {
     }
 
     static let h1 = Claim(id: "H1", title: "fmnist-practical: a few filters dominate the norm and matter most",
-                          preset: .fmnistPractical, sharesRunsWith: nil) { runs in
+                          preset: .fmnistPractical, sharesRunsWith: nil, finalOnly: true) { runs in
         let uniform = 8 / Double(Preset.fmnistPractical.config.network.M)
         return [
             median("H1a", "top-8 share of Σ‖w‖² (uniform: \(formatThreshold(uniform)))", runs.map { $0.images?.topShare[8] ?? .nan },

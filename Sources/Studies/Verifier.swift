@@ -79,6 +79,7 @@ public enum Verifier {
                     var c = claim.preset.config
                     c.seed = seed
                     c.evaluation.filterDynamics = false
+                    if claim.finalOnly { c.evaluation.schedule = .every(c.training.steps) }
                     return c
                 }
                 let claimStart = Date()

@@ -20,7 +20,10 @@ import _TestSupport
 
     @Test func helpOfEveryCommand() {
         let root = ConvDyn.helpMessage()
-        for sub in ["demo", "train", "presets"] { #expect(root.contains(sub)) }
+        for sub in ["demo", "train", "verify", "sweep", "report", "show", "presets"] { #expect(root.contains(sub)) }
+        let sweep = ConvDyn.helpMessage(for: Sweep.self)
+        for sub in ["start", "run", "slurm", "status", "summarize"] { #expect(sweep.contains(sub), "sweep --help lacks \(sub)") }
+        #expect(ConvDyn.helpMessage(for: Verify.self).contains("--seeds"))
         let train = ConvDyn.helpMessage(for: Train.self)
         for option in ["--preset", "--config", "--set <field=value>", "--seed", "--out", "--overwrite"] {
             #expect(train.contains(option), "train --help lacks \(option)")
@@ -72,6 +75,12 @@ import _TestSupport
             (["train", "--preset", "fmnist-practical", "--dataset", "svhn"], "unknown dataset 'svhn'"),
             (["train", "--preset", "fmnist-practical", "--classes", "1,x"], "--classes takes class numbers"),
             (["demo", "--data-dir", "/tmp"], "apply with --images"),
+            (["verify", "A9"], "unknown claim 'A9'; claims are A1, A2, A3, A4, A5, H1"),
+            (["verify", "--seeds", "0"], "--seeds must be ≥ 1"),
+            (["sweep", "/nonexistent/spec.yaml"], "cannot read config file /nonexistent/spec.yaml"),
+            (["sweep", "status", "/nonexistent/sweep"], "is not a sweep directory (no sweep.json)"),
+            (["sweep", "run", "/nonexistent/sweep", "--index", "0"], "is not a sweep directory"),
+            (["sweep", "slurm", "/tmp", "--max-parallel", "0"], "--max-parallel must be ≥ 1"),
         ]
         for (arguments, expected) in cases {
             let result = run(arguments + (arguments.first == "train" && arguments.count > 1 ? ["--out", out, "--quiet"] : []))
@@ -81,6 +90,22 @@ import _TestSupport
         }
         let unwritable = run(["train", "--preset", "kp-bench", "--out", "/proc/convdyn/run", "--quiet"])
         #expect(unwritable.code != 0 && unwritable.message.contains("cannot create output directory /proc/convdyn/run"))
+    }
+
+    @Test func sweepEndToEndThroughTheDefaultSubcommand() throws {
+        let dir = temporaryDirectory("cli-sweep")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "preset: kp-small\nseeds: 2\nset: {steps: 20, nTest: 50}\ngrid: {M: [2, 4]}\n".write(toFile: "\(dir)/s.yaml", atomically: true, encoding: .utf8)
+        #expect(run(["sweep", "\(dir)/s.yaml", "--out", "\(dir)/out", "--jobs", "2"]).code == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/out/sweep_summary.csv"))
+        #expect(run(["sweep", "status", "\(dir)/out"]).code == 0)
+        #expect(run(["sweep", "run", "\(dir)/out", "--index", "3"]).code == 0)
+        let outside = run(["sweep", "run", "\(dir)/out", "--index", "4"])
+        #expect(outside.code != 0 && outside.message.contains("index 4 is outside this sweep's 0…3"))
+        try "preset: kp-small\nseeds: 3\ngrid: {M: [2, 4]}\n".write(toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
+        let mixed = run(["sweep", "\(dir)/t.yaml", "--out", "\(dir)/out"])
+        #expect(mixed.code != 0 && mixed.message.contains("holds a different sweep"))
     }
 
     @Test func presetsListsEveryPreset() {
