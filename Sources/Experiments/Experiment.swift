@@ -50,6 +50,8 @@ protocol ExperimentTask {
 public final class PreparedExperiment {
     public let config: ExperimentConfig
     var task: any ExperimentTask
+    /// Seconds spent in SGD steps (data for the step included, evaluations excluded) by the last run.
+    public private(set) var lastTrainingSeconds = 0.0
 
     /// Builds the data and network of `config` (validated by `Experiment`); image sets already
     /// loaded for the same `images` section can be passed in and are shared, not copied.
@@ -140,6 +142,7 @@ public final class PreparedExperiment {
             if stopEarly { break }
         }
 
+        lastTrainingSeconds = trainingSeconds
         let (keys, images) = try task.finish(network: trainer.network, evaluator: evaluator, directory: directory)
         let last = records.last!
         let summary = RunSummary(

@@ -47,18 +47,82 @@ extension MatMul {
         }
     }
 
-    /// SIMD `atbAccumulate`: rank-one updates C[m,:] += A[r,m] · B[r,:], skipping zero coefficients.
+    /// SIMD `atbAccumulate`: Cᵀ[D×M] += Bᵀ·A computed in register tiles of 4 output rows (k) ×
+    /// 32 output columns (m, four 8-lane vectors) over tiles of 256 input rows, then added into C.
     @inlinable
     public static func atbAccumulateSIMD(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
-        for r in 0..<rows {
-            let br = b + r * depth
-            for m in 0..<cols {
-                let coefficient = a[r * cols + m]
-                if coefficient != 0 { axpy(coefficient, br, c + m * depth, count: depth) }
+        let R = rows, M = cols, D = depth
+        guard R > 0, M > 0, D > 0 else { return }
+        let M32 = M - M % 32, M8 = M - M % 8
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: D * M) { ctBuffer in
+            let ct = ctBuffer.baseAddress!
+            ct.update(repeating: 0, count: D * M)
+            var r0 = 0
+            while r0 < R {
+                let r1 = min(R, r0 + 256)
+                var k0 = 0
+                while k0 < D {
+                    let kb = min(4, D - k0)
+                    var m0 = 0
+                    while m0 < M32 {
+                        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
+                        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
+                        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
+                        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>(), c32 = SIMD8<Float>(), c33 = SIMD8<Float>()
+                        for r in r0..<r1 {
+                            let ar = a + r * M + m0, br = b + r * D + k0
+                            let a0 = load8(ar), a1 = load8(ar + 8), a2 = load8(ar + 16), a3 = load8(ar + 24)
+                            let x0 = SIMD8<Float>(repeating: br[0])
+                            c00 += x0 * a0; c01 += x0 * a1; c02 += x0 * a2; c03 += x0 * a3
+                            if kb > 1 {
+                                let x1 = SIMD8<Float>(repeating: br[1])
+                                c10 += x1 * a0; c11 += x1 * a1; c12 += x1 * a2; c13 += x1 * a3
+                            }
+                            if kb > 2 {
+                                let x2 = SIMD8<Float>(repeating: br[2])
+                                c20 += x2 * a0; c21 += x2 * a1; c22 += x2 * a2; c23 += x2 * a3
+                            }
+                            if kb > 3 {
+                                let x3 = SIMD8<Float>(repeating: br[3])
+                                c30 += x3 * a0; c31 += x3 * a1; c32 += x3 * a2; c33 += x3 * a3
+                            }
+                        }
+                        @inline(__always) func add(_ kk: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>) {
+                            let t = ct + (k0 + kk) * M + m0
+                            store8(load8(t) + v0, t); store8(load8(t + 8) + v1, t + 8)
+                            store8(load8(t + 16) + v2, t + 16); store8(load8(t + 24) + v3, t + 24)
+                        }
+                        add(0, c00, c01, c02, c03)
+                        if kb > 1 { add(1, c10, c11, c12, c13) }
+                        if kb > 2 { add(2, c20, c21, c22, c23) }
+                        if kb > 3 { add(3, c30, c31, c32, c33) }
+                        m0 += 32
+                    }
+                    while m0 < M8 {
+                        for kk in 0..<kb {
+                            var acc = SIMD8<Float>()
+                            for r in r0..<r1 { acc += SIMD8<Float>(repeating: b[r * D + k0 + kk]) * load8(a + r * M + m0) }
+                            let t = ct + (k0 + kk) * M + m0
+                            store8(load8(t) + acc, t)
+                        }
+                        m0 += 8
+                    }
+                    while m0 < M {
+                        for kk in 0..<kb {
+                            var acc: Float = 0
+                            for r in r0..<r1 { acc += b[r * D + k0 + kk] * a[r * M + m0] }
+                            ct[(k0 + kk) * M + m0] += acc
+                        }
+                        m0 += 1
+                    }
+                    k0 += 4
+                }
+                r0 = r1
             }
+            for m in 0..<M { for k in 0..<D { c[m * D + k] += ct[k * M + m] } }
         }
     }
 }

@@ -25,6 +25,10 @@ public final class Trainer {
     public let threads: Int
     private let workspaces: [PatchCNNWorkspace]
     private let chunkGradients: [GradientBuffer]
+    private let statistics: ChunkStatistics
+    /// Chunks go to other threads only when each holds enough work to pay for the hand-off
+    /// (≈ 4·10⁶ multiply-adds); the chunking, and so the result, is the same either way.
+    private let parallelWorthwhile: Bool
     private var gradients: PatchCNNParameters<Float>
     private var batch: PatchBatch
     private let K: Int
@@ -43,6 +47,8 @@ public final class Trainer {
         let capacity = min(config.batchSize, Trainer.chunkSize)
         workspaces = (0..<chunks).map { _ in PatchCNNWorkspace(capacity: capacity, patches: K, for: network) }
         chunkGradients = (0..<chunks).map { _ in GradientBuffer(network.zeroGradients()) }
+        statistics = ChunkStatistics(count: chunks)
+        parallelWorthwhile = capacity * K * D * network.M >= 4_000_000
         gradients = network.zeroGradients()
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
     }
@@ -54,7 +60,8 @@ public final class Trainer {
         data.next(config.batchSize, into: &batch)
         let n = batch.count
         let chunks = (n + Trainer.chunkSize - 1) / Trainer.chunkSize
-        let stats = ChunkStatistics(count: chunks)
+        let stats = statistics
+        stats.reset()
         let net = network, loss = config.loss, K = self.K, D = self.D
         let workspaces = self.workspaces, buffers = chunkGradients
         batch.x.withUnsafeBufferPointer { x in
@@ -68,7 +75,7 @@ public final class Trainer {
                     net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
                     stats.set(k, r.lossSum, r.correct)
                 }
-                if chunks == 1 || threads == 1 {
+                if chunks == 1 || threads == 1 || !parallelWorthwhile {
                     for k in 0..<chunks { work(k) }
                 } else {
                     concurrentChunks(chunks, threads: threads) { k, _ in work(k) }
@@ -84,7 +91,7 @@ public final class Trainer {
             applyUpdate(gradients)
         }
         step += 1
-        let total = stats.total()
+        let total = stats.total(chunks)
         return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
     }
 
@@ -118,11 +125,20 @@ final class ChunkStatistics: @unchecked Sendable {
         loss = Array(repeating: 0, count: count)
         correct = Array(repeating: 0, count: count)
     }
+    func reset() {
+        loss.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        correct.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
     func set(_ k: Int, _ l: Double, _ c: Int) {
         loss.withUnsafeMutableBufferPointer { $0[k] = l }
         correct.withUnsafeMutableBufferPointer { $0[k] = c }
     }
-    func total() -> (loss: Double, correct: Int) { (loss.reduce(0, +), correct.reduce(0, +)) }
+    /// Sums over the first `count` chunks, in chunk order.
+    func total(_ count: Int) -> (loss: Double, correct: Int) {
+        var l = 0.0, c = 0
+        for k in 0..<count { l += loss[k]; c += correct[k] }
+        return (l, c)
+    }
 }
 
 extension PatchCNNParameters where T == Float {

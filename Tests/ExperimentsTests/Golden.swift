@@ -1,6 +1,7 @@
 // Golden trajectory of kp-bench, seed 0, 40 steps, 200 test examples, evaluated every 10 steps
-// (see goldenShortTrajectory). Test accuracy jumps to 1 at step 20 and the best-key cosine rises
-// from 0.20 to 0.95, as the mechanism predicts; later single-example SGD steps perturb accuracy.
-let GOLDEN_ACCURACY: [Double] = [0.525, 0.64, 1.0, 0.985, 0.925]
-let GOLDEN_COSINE: [Double] = [0.19934961350073602, 0.7061867773866926, 0.9036698898967276, 0.9392028139835635, 0.945470060526873]
-let GOLDEN_T100: Int? = 20
+// (see goldenShortTrajectory), with ziggurat Gaussians. The best-key cosine rises from 0.13 to
+// 0.94 as the mechanism predicts; test accuracy climbs to 0.96 by step 40 (single-example SGD steps
+// make it non-monotone on the way). A change here means the numerics or the random streams changed.
+let GOLDEN_ACCURACY: [Double] = [0.485, 0.47, 0.705, 0.49, 0.96]
+let GOLDEN_COSINE: [Double] = [0.13355567264542303, 0.5335298827949632, 0.8510757427925671, 0.8702011322982045, 0.9353191411559642]
+let GOLDEN_T100: Int? = nil

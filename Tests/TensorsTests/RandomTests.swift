@@ -61,6 +61,28 @@ import Testing
         #expect(abs(variance - 1) < 5 * (2 / Double(n)).squareRoot())
     }
 
+    @Test func gaussianQuantilesAndTails() {
+        // Φ(−1) = 0.158655, Φ(0) = 0.5, Φ(2) = 0.977250, P(|z| > 3) = 0.002700, P(z > 3.6541…) = 1.29e−4
+        // (beyond the ziggurat's base layer, so the tail method is exercised).
+        var g = RandomStream(seed: 21)
+        let n = 400_000
+        var below = [0, 0, 0], beyond3 = 0, tail = 0
+        for _ in 0..<n {
+            let z = g.nextGaussian()
+            if z < -1 { below[0] += 1 }
+            if z < 0 { below[1] += 1 }
+            if z < 2 { below[2] += 1 }
+            if abs(z) > 3 { beyond3 += 1 }
+            if z > 3.6541528853610088 { tail += 1 }
+        }
+        func close(_ k: Int, _ p: Double) -> Bool {
+            abs(Double(k) / Double(n) - p) < 5 * (p * (1 - p) / Double(n)).squareRoot()
+        }
+        #expect(close(below[0], 0.158655) && close(below[1], 0.5) && close(below[2], 0.977250))
+        #expect(close(beyond3, 0.002700))
+        #expect(close(tail, 1.2897e-4) && tail > 0)
+    }
+
     @Test func indicesAreInRangeAndCoverEveryValue() {
         var g = RandomStream(seed: 3)
         var counts = [Int](repeating: 0, count: 7)

@@ -1,0 +1,50 @@
+"""Shared pieces of the peer implementations: the kp-bench data model (SPEC §1) and Fashion-MNIST.
+
+Workloads (Docs/Performance.md): W1 kp-bench SGD batch 1, 20,000 steps; W2 batch 64, 5,000 steps;
+W3 one epoch of Fashion-MNIST with 32 filters 5x5, global average pooling, 32->10 read-out + bias,
+softmax cross-entropy, SGD lr 0.1, batch 64. "Training only" draws a pool of 20,000 examples
+beforehand and cycles through it in order; "end to end" draws fresh examples inside the loop.
+"""
+import gzip, json, os, sys, time
+import numpy as np
+
+K, D, P, M, SIGMA, ETA = 16, 64, 32, 32, 0.05, 0.5
+
+
+def sample(rng, n):
+    """n kp-bench examples [n, K, D] (float32) and labels in {-1, +1}."""
+    y = rng.choice(np.array([-1, 1]), size=n)
+    x = np.zeros((n, K, D), np.float32)
+    common = rng.integers(2, P, size=(n, K))
+    x[np.arange(n)[:, None], np.arange(K)[None, :], common] = 1
+    pos = rng.integers(0, K, size=n)
+    x[np.arange(n), pos, :] = 0
+    x[np.arange(n), pos, np.where(y == 1, 0, 1)] = 1
+    x += SIGMA * rng.standard_normal(x.shape, dtype=np.float32)
+    return x, y.astype(np.float32)
+
+
+def init(rng):
+    w = (0.01 * rng.standard_normal((M, D))).astype(np.float32)
+    a = (np.where(np.arange(M) < M // 2, 1.0, -1.0) / M).astype(np.float32)
+    return w, a
+
+
+def fashion(split):
+    base = "/usr/share/datasets/fashion-mnist"
+    prefix = "train" if split == "train" else "t10k"
+    with gzip.open(f"{base}/{prefix}-images-idx3-ubyte.gz") as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28).astype(np.float32) / 255
+    with gzip.open(f"{base}/{prefix}-labels-idx1-ubyte.gz") as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+    return images, labels
+
+
+def report(peer, workload, variant, value, unit, seconds, **extra):
+    print(json.dumps(dict(peer=peer, workload=workload, variant=variant, value=value, unit=unit, seconds=seconds, **extra)), flush=True)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start

@@ -1,0 +1,109 @@
+"""JAX peer of W1-W3 (CPU, jit; W1 also with lax.scan over the steps)."""
+import sys
+import numpy as np
+import jax
+import jax.numpy as jnp
+from common import *
+
+
+def hinge(w, a, x, y):
+    s = jax.nn.relu(x @ w.T)                              # [B, K, M]
+    return jnp.mean(jnp.maximum(0.0, 1 - y * (s.max(axis=1) @ a)))
+
+
+grad = jax.grad(hinge)
+
+
+@jax.jit
+def step(w, a, x, y):
+    return w - ETA * grad(w, a, x, y)
+
+
+def synthetic(batch, steps, pregenerated):
+    rng = np.random.default_rng(0)
+    w, a = init(rng)
+    w, a = jnp.asarray(w), jnp.asarray(a)
+    pool = [jnp.asarray(t) for t in sample(rng, 20000)] if pregenerated else None
+    step(w, a, jnp.zeros((batch, K, D), jnp.float32), jnp.ones((batch,), jnp.float32)).block_until_ready()
+
+    def run():
+        nonlocal w
+        for t in range(steps):
+            if pregenerated:
+                lo = (t * batch) % (20000 - batch + 1)
+                x, y = pool[0][lo:lo + batch], pool[1][lo:lo + batch]
+            else:
+                xs, ys = sample(rng, batch)
+                x, y = jnp.asarray(xs), jnp.asarray(ys)
+            w = step(w, a, x, y)
+        w.block_until_ready()
+    _, sec = timed(run)
+    return sec
+
+
+def w1_scan(steps=20000):
+    rng = np.random.default_rng(0)
+    w, a = init(rng)
+    x, y = sample(rng, 20000)
+    xs, ys = jnp.asarray(x[:steps % 20000 or 20000])[:, None], jnp.asarray(y)[:, None]
+
+    @jax.jit
+    def train(w):
+        def body(w, xy):
+            return w - ETA * grad(w, a, xy[0], xy[1]), None
+        return jax.lax.scan(body, w, (xs, ys))[0]
+    train(jnp.asarray(w)).block_until_ready()
+    _, sec = timed(lambda: train(jnp.asarray(w)).block_until_ready())
+    return len(ys) / sec, sec
+
+
+def w3():
+    images, labels = fashion("train")
+    timages, tlabels = fashion("test")
+    key = jax.random.PRNGKey(0)
+    k1, k2 = jax.random.split(key)
+    params = dict(w=jax.random.uniform(k1, (32, 1, 5, 5), minval=-0.2, maxval=0.2), b=jnp.zeros(32),
+                  A=jax.random.uniform(k2, (10, 32), minval=-32 ** -0.5, maxval=32 ** -0.5), beta=jnp.zeros(10))
+
+    def forward(p, x):
+        s = jax.lax.conv_general_dilated(x, p["w"], (1, 1), "VALID") + p["b"][None, :, None, None]
+        return jax.nn.relu(s).mean(axis=(2, 3)) @ p["A"].T + p["beta"]
+
+    def loss(p, x, y):
+        return -jnp.mean(jax.nn.log_softmax(forward(p, x))[jnp.arange(len(y)), y])
+
+    @jax.jit
+    def update(p, x, y):
+        g = jax.grad(loss)(p, x, y)
+        return jax.tree_util.tree_map(lambda q, d: q - 0.1 * d, p, g)
+    order = np.random.default_rng(0).permutation(len(labels))
+    x_all = images[:, None]
+    update(params, jnp.asarray(x_all[:64]), jnp.asarray(labels[:64]))
+    update(params, jnp.asarray(x_all[:32]), jnp.asarray(labels[:32]))
+
+    def run():
+        nonlocal params
+        for lo in range(0, len(order), 64):
+            idx = order[lo:lo + 64]
+            params = update(params, jnp.asarray(x_all[idx]), jnp.asarray(labels[idx]))
+        jax.block_until_ready(params)
+    _, sec = timed(run)
+    acc = float((np.asarray(jax.jit(forward)(params, jnp.asarray(timages[:, None]))).argmax(1) == tlabels).mean())
+    return len(order) / sec, sec, acc
+
+
+if __name__ == "__main__":
+    which = sys.argv[1]
+    if which in ("W1", "W2"):
+        batch, steps = (1, 20000) if which == "W1" else (64, 5000)
+        for pre in (True, False):
+            n = steps if pre else steps // 4
+            sec = synthetic(batch, n, pre)
+            report("jax", which, "training only" if pre else "end to end", n * (1 if batch == 1 else batch) / sec,
+                   "steps/s" if batch == 1 else "examples/s", sec)
+        if which == "W1":
+            v, sec = w1_scan()
+            report("jax", "W1", "training only (lax.scan)", v, "steps/s", sec)
+    elif which == "W3":
+        v, s, acc = w3()
+        report("jax", "W3", "training", v, "examples/s", s, test_accuracy=acc)

@@ -1,0 +1,82 @@
+"""PyTorch peer of W1-W3 (CPU, eager, autograd, torch.optim.SGD)."""
+import sys
+import numpy as np
+import torch
+from common import *
+
+torch.set_num_threads(2)
+
+
+class PatchCNN(torch.nn.Module):
+    def __init__(self, w, a):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.from_numpy(w))
+        self.register_buffer("a", torch.from_numpy(a))
+
+    def forward(self, x):                                 # x [B, K, D]
+        s = torch.relu(x @ self.w.T)                      # [B, K, M]
+        return s.max(dim=1).values @ self.a               # [B]
+
+
+def synthetic(batch, steps, pregenerated):
+    rng = np.random.default_rng(0)
+    w, a = init(rng)
+    model = PatchCNN(w, a)
+    opt = torch.optim.SGD(model.parameters(), lr=ETA)
+    pool = [torch.from_numpy(t) for t in sample(rng, 20000)] if pregenerated else None
+
+    def run():
+        for t in range(steps):
+            if pregenerated:
+                lo = (t * batch) % (20000 - batch + 1)
+                x, y = pool[0][lo:lo + batch], pool[1][lo:lo + batch]
+            else:
+                xs, ys = sample(rng, batch)
+                x, y = torch.from_numpy(xs), torch.from_numpy(ys)
+            loss = torch.clamp(1 - y * model(x), min=0).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    _, sec = timed(run)
+    return sec
+
+
+def w3():
+    torch.manual_seed(0)
+    images, labels = fashion("train")
+    timages, tlabels = fashion("test")
+    x_all, y_all = torch.from_numpy(images)[:, None], torch.from_numpy(labels)
+    conv = torch.nn.Conv2d(1, 32, 5)
+    head = torch.nn.Linear(32, 10)
+    params = list(conv.parameters()) + list(head.parameters())
+    opt = torch.optim.SGD(params, lr=0.1)
+    order = torch.from_numpy(np.random.default_rng(0).permutation(len(labels)))
+
+    def forward(x):
+        return head(torch.relu(conv(x)).mean(dim=(2, 3)))
+
+    def run():
+        for lo in range(0, len(order), 64):
+            idx = order[lo:lo + 64]
+            loss = torch.nn.functional.cross_entropy(forward(x_all[idx]), y_all[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    _, sec = timed(run)
+    with torch.no_grad():
+        acc = (forward(torch.from_numpy(timages)[:, None]).argmax(1).numpy() == tlabels).mean()
+    return len(order) / sec, sec, float(acc)
+
+
+if __name__ == "__main__":
+    which = sys.argv[1]
+    if which in ("W1", "W2"):
+        batch, steps = (1, 20000) if which == "W1" else (64, 5000)
+        for pre in (True, False):
+            n = steps if pre else steps // 4
+            sec = synthetic(batch, n, pre)
+            report("torch", which, "training only" if pre else "end to end", n * (1 if batch == 1 else batch) / sec,
+                   "steps/s" if batch == 1 else "examples/s", sec)
+    elif which == "W3":
+        v, s, acc = w3()
+        report("torch", "W3", "training", v, "examples/s", s, test_accuracy=acc)

@@ -1,0 +1,146 @@
+import Foundation
+import Tensors
+import Datasets
+import Networks
+import Training
+import Experiments
+
+/// The performance workloads of Docs/Performance.md, timed on this machine.
+public enum Bench {
+    /// One measured figure.
+    public struct Result: Sendable {
+        public var name: String
+        public var value: Double
+        public var unit: String
+        public var gflops: Double?
+        public var note: String
+
+        public var line: String {
+            let g = gflops.map { String(format: "%8.2f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
+            return "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) \(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
+        }
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    }
+
+    /// FLOPs of one training step on N examples: the forward product 2·N·K·D·M plus the filter
+    /// gradient, 2·N·M·D under max pooling (one patch per filter) or 2·N·K·M·D otherwise.
+    static func stepFlops(N: Int, K: Int, D: Int, M: Int, pooling: Pooling) -> Double {
+        let forward = 2.0 * Double(N * K * D * M)
+        let backward = pooling.reduction == .max ? 2.0 * Double(N * M * D) : forward
+        return forward + backward
+    }
+
+    /// Serves examples from a pool drawn beforehand, in order, cycling (no random numbers).
+    struct PoolSampler: ExampleSampler {
+        let pool: PatchBatch
+        var next = 0
+        mutating func fill(_ batch: inout PatchBatch, from start: Int, count: Int, using rng: inout RandomStream) {
+            for b in start..<(start + count) {
+                batch.copyExample(next, of: pool, to: b)
+                next = (next + 1) % pool.count
+            }
+        }
+    }
+
+    /// W1 (B = 1, 20,000 steps) or W2 (B = 64, 5,000 steps) on kp-bench; `pregenerated` serves a
+    /// pool of 20,000 examples drawn beforehand instead of fresh samples.
+    public static func synthetic(batch: Int, steps: Int, pregenerated: Bool, threads: Int) -> Result {
+        var config = Preset.kpBench.config
+        config.training.batchSize = batch
+        var patterns = RandomStream(seed: 0, purpose: .patterns), initRNG = RandomStream(seed: 0, purpose: .initialization)
+        var train = RandomStream(seed: 0, purpose: .train)
+        let basis = PatternBasis(config.data, using: &patterns)
+        var sampler = KeyPatternSampler(config: config.data, basis: basis)
+        let network = PatchCNN(config: config.network, inputDimension: config.data.D, using: &initRNG)
+        let data: TrainingData = pregenerated
+            ? .online(PoolSampler(pool: sampler.sample(20_000, using: &train)), train: train)
+            : .online(sampler, train: train)
+        var training = config.training
+        training.batchSize = batch
+        let trainer = Trainer(network: network, config: training, data: data, K: config.data.K, D: config.data.D, threads: threads)
+        let time = seconds { for _ in 0..<steps { trainer.takeStep() } }
+        let d = config.data
+        let flops = stepFlops(N: batch, K: d.K, D: d.D, M: config.network.M, pooling: config.network.pooling) * Double(steps)
+        let id = batch == 1 ? "W1 synthetic-sgd1" : "W2 synthetic-batch\(batch)"
+        let rate = batch == 1 ? Double(steps) / time : Double(steps * batch) / time
+        return Result(name: "\(id), \(pregenerated ? "training only" : "end to end")", value: rate, unit: batch == 1 ? "steps/s" : "examples/s",
+                      gflops: flops / time / 1e9, note: String(format: "%d steps in %.2f s", steps, time))
+    }
+
+    /// W3: one epoch of Fashion-MNIST, 32 filters 5×5, global average pooling, trainable 32→10
+    /// read-out with bias, softmax cross-entropy, SGD η = 0.1, batch 64.
+    public static func fashionEpoch(threads: Int, dataDir: String = "") throws -> [Result] {
+        var config = Preset.fmnistPractical.config
+        config.network.pooling = .mean
+        config.images!.dataDir = dataDir
+        config.evaluation.schedule = .every(config.training.steps)
+        config.evaluation.filterDynamics = false
+        let loadTime = Date()
+        let sets = try ImageLoader.load(config.images!)
+        let load = Date().timeIntervalSince(loadTime)
+        let prepared = try PreparedExperiment(config, images: sets)
+        var trainSeconds = 0.0
+        var summary: RunSummary? = nil
+        let total = try seconds { summary = try prepared.run(threads: threads) { _, _ in } }
+        // The run's own clock covers the SGD steps only (data cut into patches inside them).
+        trainSeconds = prepared.lastTrainingSeconds
+        let n = sets.train.count
+        let flops = stepFlops(N: n, K: sets.train.K, D: sets.train.D, M: config.network.M, pooling: config.network.pooling)
+        return [
+            Result(name: "W3 fashion-mnist-conv, training", value: Double(n) / trainSeconds, unit: "examples/s", gflops: flops / trainSeconds / 1e9,
+                   note: String(format: "epoch %.2f s, test accuracy %.4f (loading %.1f s, run with 2 evaluations %.2f s)", trainSeconds, summary!.testAccuracy, load, total)),
+        ]
+    }
+
+    /// W4: `count` kp-bench runs of 1,000 steps as verify and sweeps run them (evaluation every
+    /// 10 steps on 2,000 test examples, no files), on `workers` workers.
+    public static func manySeeds(count: Int, workers: Int) throws -> Result {
+        let configs = (0..<count).map { seed -> ExperimentConfig in
+            var c = Preset.kpBench.config
+            c.seed = seed
+            c.evaluation.filterDynamics = false
+            return c
+        }
+        let time = try seconds { _ = try RunBatch.run(configs, into: Array(repeating: nil, count: count), workers: workers) }
+        return Result(name: "W4 many-seeds, \(workers) worker\(workers == 1 ? "" : "s")", value: Double(count) / time, unit: "runs/s", gflops: nil,
+                      note: String(format: "%d runs in %.1f s", count, time))
+    }
+
+    /// GFLOP/s of a kernel at a workload's shape on one core, repeated until it has run ≈0.3 s:
+    /// `forward` is S[R×M] = X[R×D]·W[D×M]; `gradient` is dW[M×D] += dS[R×M]ᵀ·X[R×D].
+    public static func kernel(_ name: String, rows R: Int, depth D: Int, filters M: Int, gradient: Bool = false) -> Result {
+        var rng = RandomStream(seed: 1)
+        let x = (0..<(R * D)).map { _ in Float(rng.nextGaussian()) }
+        let w = (0..<(D * M)).map { _ in Float(rng.nextGaussian()) }
+        let ds = (0..<(R * M)).map { _ in Float(rng.nextGaussian()) }
+        var out = [Float](repeating: 0, count: max(R * M, M * D))
+        var repetitions = 1
+        var time = 0.0
+        while true {
+            let n = repetitions
+            time = x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in ds.withUnsafeBufferPointer { dp in
+                out.withUnsafeMutableBufferPointer { op in
+                    seconds {
+                        for _ in 0..<n {
+                            if gradient {
+                                MatMul.atbAccumulate(dp.baseAddress!, xp.baseAddress!, op.baseAddress!, rows: R, cols: M, depth: D)
+                            } else {
+                                MatMul.ab(xp.baseAddress!, wp.baseAddress!, op.baseAddress!, rows: R, cols: M, depth: D)
+                            }
+                        }
+                    }
+                }
+            } } }
+            if time > 0.3 || repetitions >= 1 << 24 { break }
+            repetitions = max(repetitions * 2, Int(Double(repetitions) * 0.35 / max(time, 1e-7)))
+        }
+        let flops = 2.0 * Double(R * D * M) * Double(repetitions)
+        return Result(name: name, value: flops / time / 1e9, unit: "GFLOP/s", gflops: nil,
+                      note: gradient ? "dW[\(M)×\(D)] += dS[\(R)×\(M)]ᵀ·X[\(R)×\(D)], one core" : "S[\(R)×\(M)] = X[\(R)×\(D)]·W[\(D)×\(M)], one core")
+    }
+}

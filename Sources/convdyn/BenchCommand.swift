@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Studies
+import Tensors
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the performance workloads W1–W4 and the kernels at their shapes (release builds).",
+        discussion: "Workload definitions and the comparison with numpy, PyTorch and JAX: Docs/Performance.md.")
+
+    @Argument(help: "Workloads to run (default: all): W1 W2 W3 W4 kernels.")
+    var workloads: [String] = []
+
+    @Option(help: "Threads within a run (default: every core).")
+    var threads: Int?
+
+    @Option(help: "Directory with the Fashion-MNIST files for W3 (default: the standard locations).")
+    var dataDir: String?
+
+    @Flag(help: "Shorter runs (W1 5,000 steps, W2 1,000 steps, W4 32 seeds), for a quick look.")
+    var quick = false
+
+    @Flag(help: "Print one JSON object per result (for Benchmarks/peers/compare.py).")
+    var json = false
+
+    func validate() throws {
+        let known = ["W1", "W2", "W3", "W4", "kernels"]
+        for w in workloads where !known.contains(w) {
+            throw ValidationError("unknown workload '\(w)'; choose from \(known.joined(separator: ", "))")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        print("note: this is a debug build; benchmark with `swift run -c release convdyn bench`")
+        #endif
+        let selected = workloads.isEmpty ? ["W1", "W2", "W3", "W4", "kernels"] : workloads
+        let threads = self.threads ?? availableCores
+        if !json { print("convdyn bench on \(availableCores) cores, \(threads) thread(s) per run\n") }
+        func show(_ r: Bench.Result) {
+            if json {
+                let g = r.gflops.map { String($0) } ?? "null"
+                print("{\"peer\": \"convdyn\", \"name\": \"\(r.name)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"gflops\": \(g), \"note\": \"\(r.note)\"}")
+            } else {
+                print(r.line)
+            }
+            fflush(nil)
+        }
+        if selected.contains("W1") {
+            let steps = quick ? 5_000 : 20_000
+            show(Bench.synthetic(batch: 1, steps: steps, pregenerated: true, threads: threads))
+            show(Bench.synthetic(batch: 1, steps: steps, pregenerated: false, threads: threads))
+        }
+        if selected.contains("W2") {
+            let steps = quick ? 1_000 : 5_000
+            show(Bench.synthetic(batch: 64, steps: steps, pregenerated: true, threads: threads))
+            show(Bench.synthetic(batch: 64, steps: steps, pregenerated: false, threads: threads))
+        }
+        if selected.contains("W3") {
+            do { for r in try Bench.fashionEpoch(threads: threads, dataDir: dataDir ?? "") { show(r) } } catch {
+                print("W3 skipped: \(error)")
+            }
+        }
+        if selected.contains("W4") {
+            let count = quick ? 32 : 256
+            let one = try Bench.manySeeds(count: count / 4, workers: 1)
+            let all = try Bench.manySeeds(count: count, workers: availableCores)
+            show(one)
+            show(all)
+            if !json { print(String(format: "W4 scaling: %.2f× on %d cores (%.0f%% of perfect)", all.value / one.value, availableCores,
+                         100 * all.value / one.value / Double(availableCores))) }
+        }
+        if selected.contains("kernels") {
+            let peak = Bench.kernel("our product on 1024³ (no cache blocking)", rows: 1024, depth: 1024, filters: 1024)
+            let shapes: [(String, Int, Int, Int, Bool)] = [
+                ("W1 forward S = X·W (16×64·64×32)", 16, 64, 32, false),
+                ("W2 forward (1024×64·64×32)", 1024, 64, 32, false),
+                ("W3 conv forward (36864×25·25×32)", 36864, 25, 32, false),
+                ("W3 conv filter gradient", 36864, 25, 32, true),
+            ]
+            show(peak)
+            for (name, r, d, m, g) in shapes {
+                let k = Bench.kernel(name, rows: r, depth: d, filters: m, gradient: g)
+                show(k)
+            }
+        }
+    }
+}
