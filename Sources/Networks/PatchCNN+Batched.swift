@@ -196,15 +196,30 @@ extension PatchCNN {
                         case .mean, .sum:
                             let mean = config.pooling.reduction == .mean
                             ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
+                                let relu = act == .relu
+                                let M8 = relu ? M - M % 8 : 0
                                 for n in 0..<N { for i in 0..<K {
                                     let row = n * K + i
                                     let r = regions.region(i)
                                     let scale: Float = mean ? 1 / Float(regions.size(r, K: K)) : 1
                                     let up = dh.baseAddress! + n * F + r * M
-                                    for j in 0..<M {
-                                        let ds = up[j] * scale * act.derivative(s[row * M + j])
-                                        dsBuf[row * M + j] = ds
+                                    let sr = s.baseAddress! + row * M, dr = dsBuf.baseAddress! + row * M
+                                    // ReLU, eight filters at a time: ds = up·scale where s > 0, else 0.
+                                    var j = 0
+                                    while j < M8 {
+                                        let sv = UnsafeRawPointer(sr + j).loadUnaligned(as: SIMD8<Float>.self)
+                                        var ds = UnsafeRawPointer(up + j).loadUnaligned(as: SIMD8<Float>.self) * scale
+                                        ds.replace(with: 0, where: sv .<= 0)
+                                        UnsafeMutableRawPointer(dr + j).storeBytes(of: ds, as: SIMD8<Float>.self)
+                                        let bj = UnsafeRawPointer(db.baseAddress! + j).loadUnaligned(as: SIMD8<Float>.self)
+                                        UnsafeMutableRawPointer(db.baseAddress! + j).storeBytes(of: bj + ds, as: SIMD8<Float>.self)
+                                        j += 8
+                                    }
+                                    while j < M {
+                                        let ds = up[j] * scale * act.derivative(sr[j])
+                                        dr[j] = ds
                                         db[j] += ds
+                                        j += 1
                                     }
                                 } }
                                 MatMul.atbAccumulate(dsBuf.baseAddress!, x, dw.baseAddress!, rows: N * K, cols: M, depth: D)
