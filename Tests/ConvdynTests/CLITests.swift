@@ -75,6 +75,7 @@ import _TestSupport
             (["train", "--preset", "fmnist-practical", "--dataset", "svhn"], "unknown dataset 'svhn'"),
             (["train", "--preset", "fmnist-practical", "--classes", "1,x"], "--classes takes class numbers"),
             (["demo", "--data-dir", "/tmp"], "apply with --images"),
+            (["bench", "W9"], "unknown workload 'W9'"),
             (["verify", "A9"], "unknown claim 'A9'; claims are A1, A2, A3, A4, A5, H1"),
             (["verify", "--seeds", "0"], "--seeds must be ≥ 1"),
             (["sweep", "/nonexistent/spec.yaml"], "cannot read config file /nonexistent/spec.yaml"),
