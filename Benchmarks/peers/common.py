@@ -48,3 +48,14 @@ def timed(fn):
     start = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - start
+
+
+def report_synthetic(peer, which, synthetic):
+    """Runs W1 or W2 with `synthetic(batch, steps, pregenerated) -> seconds` and reports both
+    variants (end to end with a quarter of the steps)."""
+    batch, steps = (1, 20000) if which == "W1" else (64, 5000)
+    for pre in (True, False):
+        n = steps if pre else steps // 4
+        sec = synthetic(batch, n, pre)
+        report(peer, which, "training only" if pre else "end to end", n * batch / sec,
+               "steps/s" if batch == 1 else "examples/s", sec)

@@ -95,12 +95,7 @@ def w3():
 if __name__ == "__main__":
     which = sys.argv[1]
     if which in ("W1", "W2"):
-        batch, steps = (1, 20000) if which == "W1" else (64, 5000)
-        for pre in (True, False):
-            n = steps if pre else steps // 4
-            sec = synthetic(batch, n, pre)
-            report("jax", which, "training only" if pre else "end to end", n * (1 if batch == 1 else batch) / sec,
-                   "steps/s" if batch == 1 else "examples/s", sec)
+        report_synthetic("jax", which, synthetic)
         if which == "W1":
             v, sec = w1_scan()
             report("jax", "W1", "training only (lax.scan)", v, "steps/s", sec)

@@ -71,12 +71,7 @@ def w3():
 if __name__ == "__main__":
     which = sys.argv[1]
     if which in ("W1", "W2"):
-        batch, steps = (1, 20000) if which == "W1" else (64, 5000)
-        for pre in (True, False):
-            n = steps if pre else steps // 4
-            sec = synthetic(batch, n, pre)
-            report("torch", which, "training only" if pre else "end to end", n * (1 if batch == 1 else batch) / sec,
-                   "steps/s" if batch == 1 else "examples/s", sec)
+        report_synthetic("torch", which, synthetic)
     elif which == "W3":
         v, s, acc = w3()
         report("torch", "W3", "training", v, "examples/s", s, test_accuracy=acc)

@@ -59,14 +59,7 @@ public struct RunDirectory: Sendable {
 
     /// Writes `text` to `name` through a temporary file and a rename, so readers never see half of it.
     public func writeAtomically(_ name: String, _ text: String) throws {
-        let final = file(name)
-        let temporary = file(".\(name).tmp")
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw OutputError("cannot write \(temporary); check free space and permissions of \(path)")
-        }
-        guard rename(temporary, final) == 0 else {
-            throw OutputError("cannot rename \(temporary) to \(final): \(String(cString: strerror(errno)))")
-        }
+        try writeFileAtomically(text, to: file(name), temporary: file(".\(name).tmp"))
     }
 
     /// Opens `name` for appending lines, creating it empty.
@@ -112,4 +105,16 @@ public final class LineWriter {
     }
 
     deinit { try? handle.close() }
+}
+
+/// Writes `text` to `path` through `temporary` (default: `path.tmp`) and a rename, so a reader
+/// sees either the old file or the whole new one.
+public func writeFileAtomically(_ text: String, to path: String, temporary: String? = nil) throws {
+    let temporary = temporary ?? path + ".tmp"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+        throw OutputError("cannot write \(temporary); check free space and permissions")
+    }
+    guard rename(temporary, path) == 0 else {
+        throw OutputError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+    }
 }

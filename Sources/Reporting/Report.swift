@@ -38,12 +38,8 @@ public struct Report: Sendable {
     }
 
     private func atomicWrite(_ path: String, _ text: String) throws {
-        let temporary = path + ".tmp"
-        guard fm.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, path) == 0 else {
-            throw ReportError("cannot write \(path); check free space and permissions")
-        }
+        try writeFileAtomically(text, to: path)
     }
-    private var fm: FileManager { .default }
 
     // MARK: - One run
 

@@ -137,10 +137,7 @@ public struct SweepDirectory: Sendable {
     }
 
     static func writeAtomically(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, path) == 0 else {
-            throw OutputError("cannot write \(path); check free space and permissions")
-        }
+        try writeFileAtomically(text, to: path)
     }
 }
 

@@ -99,10 +99,7 @@ public enum Verifier {
     }
 
     static func write(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, path) == 0 else {
-            throw OutputError("cannot write \(path); check free space and permissions")
-        }
+        try writeFileAtomically(text, to: path)
     }
 
     /// report.html: the verdict table, then per claim the P(T₁₀₀ ≤ T) curve and the distributions
