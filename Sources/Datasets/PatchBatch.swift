@@ -49,6 +49,13 @@ public struct PatchBatch: Sendable {
         for i in 0..<keysPerExample { keyPositions[n * keysPerExample + i] = other.keyPositions[source * keysPerExample + i] }
     }
 
+    /// Calls `body` with pointers to `x` and `observedLabels` (one access to the batch for both).
+    public mutating func withUnsafeExamples<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) throws -> R) rethrows -> R {
+        try x.withUnsafeMutableBufferPointer { xb in
+            try observedLabels.withUnsafeMutableBufferPointer { yb in try body(xb.baseAddress!, yb.baseAddress!) }
+        }
+    }
+
     /// Restricts the batch to its first `n` examples without freeing storage (n ≤ capacity).
     public mutating func setCount(_ n: Int) {
         precondition(n >= 0 && n * K * D <= x.count, "setCount: \(n) examples exceed the capacity \(x.count / max(1, K * D))")

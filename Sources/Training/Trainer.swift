@@ -57,29 +57,44 @@ public final class Trainer {
     /// weights before the update.
     @discardableResult
     public func takeStep() -> StepStatistics {
-        data.next(config.batchSize, into: &batch)
+        // Images are cut into windows inside each chunk's work (on its thread); everything else
+        // is drawn here.
+        var imageIndices: ArraySlice<Int>? = nil
+        var images: ImageSet? = nil
+        if let set = data.fixedSet as? ImageSet, parallelWorthwhile {
+            let indices = data.nextIndices(config.batchSize)
+            batch.setCount(indices.count)
+            for (b, i) in indices.enumerated() { batch.observedLabels[b] = set.labels[i] }
+            imageIndices = indices
+            images = set
+        } else {
+            data.next(config.batchSize, into: &batch)
+        }
         let n = batch.count
         let chunks = (n + Trainer.chunkSize - 1) / Trainer.chunkSize
         let stats = statistics
         stats.reset()
         let net = network, loss = config.loss, K = self.K, D = self.D
         let workspaces = self.workspaces, buffers = chunkGradients
-        batch.x.withUnsafeBufferPointer { x in
-            batch.observedLabels.withUnsafeBufferPointer { y in
-                let xBase = x.baseAddress!, yBase = y.baseAddress!
-                let work = { (k: Int) in
-                    let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
-                    let xs = xBase + start * K * D
-                    net.forward(xs, count: m, workspace: workspaces[k])
-                    let r = net.lossGradient(labels: yBase + start, count: m, loss: loss, workspace: workspaces[k], meanOver: n)
-                    net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
-                    stats.set(k, r.lossSum, r.correct)
+        let threads = self.threads, parallel = parallelWorthwhile
+        batch.withUnsafeExamples { xBase, yLabels in
+            let yBase = UnsafePointer(yLabels)
+            let work = { (k: Int) in
+                let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
+                let xs = xBase + start * K * D
+                if let images, let imageIndices {
+                    let first = imageIndices.startIndex + start
+                    images.cutWindows(of: imageIndices[first..<(first + m)], into: xs)
                 }
-                if chunks == 1 || threads == 1 || !parallelWorthwhile {
-                    for k in 0..<chunks { work(k) }
-                } else {
-                    concurrentChunks(chunks, threads: threads) { k, _ in work(k) }
-                }
+                net.forward(xs, count: m, workspace: workspaces[k])
+                let r = net.lossGradient(labels: yBase + start, count: m, loss: loss, workspace: workspaces[k], meanOver: n)
+                net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
+                stats.set(k, r.lossSum, r.correct)
+            }
+            if chunks == 1 || threads == 1 || !parallel {
+                for k in 0..<chunks { work(k) }
+            } else {
+                concurrentChunks(chunks, threads: threads) { k, _ in work(k) }
             }
         }
         if chunks == 1 {

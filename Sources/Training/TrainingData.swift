@@ -27,17 +27,25 @@ public struct TrainingData: Sendable {
     /// epochs: the last batch of an epoch may be smaller, and the set is reshuffled after it.
     public mutating func next(_ size: Int, into batch: inout PatchBatch) {
         if let set = fixedSet {
-            if position >= set.count {
-                train.shuffle(&order)
-                position = 0
-            }
-            let n = min(size, set.count - position)
-            batch.setCount(n)
-            set.fill(&batch, with: order[position..<(position + n)])
-            position += n
+            let indices = nextIndices(size)
+            batch.setCount(indices.count)
+            set.fill(&batch, with: indices)
         } else {
             batch.setCount(size)
             sampler!.fill(&batch, from: 0, count: size, using: &train)
         }
+    }
+
+    /// For a fixed set: the indices of the next batch (reshuffling at the start of an epoch), for
+    /// callers that cut the examples themselves; the same sequence `next` would use.
+    public mutating func nextIndices(_ size: Int) -> ArraySlice<Int> {
+        precondition(fixedSet != nil, "nextIndices is for fixed training sets")
+        if position >= fixedSet!.count {
+            train.shuffle(&order)
+            position = 0
+        }
+        let n = min(size, fixedSet!.count - position)
+        defer { position += n }
+        return order[position..<(position + n)]
     }
 }

@@ -109,4 +109,23 @@ import Experiments
             #expect(files[0]["metrics.jsonl"]! != nil)
         }
     }
+
+    /// Batches large enough to be cut into windows inside the parallel chunks (28×28 images,
+    /// 5×5 windows, 32 filters, batch 64) give the same bytes on 1 and 2 threads.
+    @Test func imageWindowsCutInsideChunksDoNotDependOnThreads() throws {
+        let data = temporaryDirectory("threads-28")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try writeTinyIDXDataset(to: data, train: 128, test: 40, side: 28)
+        let config = try ConfigResolver.resolve(preset: "fmnist-practical", overrides: [
+            "images.dataDir=\"\(data)\"", "steps=3", "schedule=every(3)",
+        ])
+        var summaries: [Data?] = []
+        for threads in [1, 2] {
+            let out = temporaryDirectory("threads28-\(threads)")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false), threads: threads)
+            summaries.append(FileManager.default.contents(atPath: "\(out)/metrics.jsonl"))
+        }
+        #expect(summaries[0] != nil && summaries[0] == summaries[1])
+    }
 }

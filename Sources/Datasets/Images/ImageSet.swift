@@ -55,27 +55,30 @@ public struct ImageSet: ExampleSet {
     }
 
     public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
-        let r = patchSize, Ho = outputHeight, Wo = outputWidth, D = self.D, K = self.K
-        let imageSize = channels * height * width
-        batch.x.withUnsafeMutableBufferPointer { xb in
-            pixels.withUnsafeBufferPointer { px in
-                for (b, image) in indices.enumerated() {
-                    let src = px.baseAddress! + image * imageSize
-                    let dst = xb.baseAddress! + b * K * D
-                    for oy in 0..<Ho { for ox in 0..<Wo {
-                        var out = dst + (oy * Wo + ox) * D
-                        for c in 0..<channels { for dy in 0..<r {
-                            let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
-                            out.update(from: row, count: r)
-                            out += r
-                        } }
-                    } }
-                }
-            }
-        }
+        batch.x.withUnsafeMutableBufferPointer { xb in cutWindows(of: indices, into: xb.baseAddress!) }
         for (b, image) in indices.enumerated() {
             batch.labels[b] = labels[image]
             batch.observedLabels[b] = labels[image]
+        }
+    }
+
+    /// Writes the windows of the images `indices` as consecutive [K × D] blocks at `x`.
+    public func cutWindows(of indices: ArraySlice<Int>, into x: UnsafeMutablePointer<Float>) {
+        let r = patchSize, Ho = outputHeight, Wo = outputWidth, D = self.D, K = self.K
+        let imageSize = channels * height * width
+        pixels.withUnsafeBufferPointer { px in
+            for (b, image) in indices.enumerated() {
+                let src = px.baseAddress! + image * imageSize
+                let dst = x + b * K * D
+                for oy in 0..<Ho { for ox in 0..<Wo {
+                    var out = dst + (oy * Wo + ox) * D
+                    for c in 0..<channels { for dy in 0..<r {
+                        let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
+                        out.update(from: row, count: r)
+                        out += r
+                    } }
+                } }
+            }
         }
     }
 
