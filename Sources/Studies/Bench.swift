@@ -17,7 +17,7 @@ public enum Bench {
 
         public var line: String {
             let g = gflops.map { String(format: "%8.2f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
-            return "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) \(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
+            return "\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) \(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
         }
     }
 
@@ -113,12 +113,12 @@ public enum Bench {
 
     /// GFLOP/s of a kernel at a workload's shape on one core, repeated until it has run ≈0.3 s:
     /// `forward` is S[R×M] = X[R×D]·W[D×M]; `gradient` is dW[M×D] += dS[R×M]ᵀ·X[R×D].
-    public static func kernel(_ name: String, rows R: Int, depth D: Int, filters M: Int, gradient: Bool = false) -> Result {
+    public static func kernel(_ name: String, rows R: Int, depth D: Int, filters M: Int, gradient: Bool = false, threads: Int = 1) -> Result {
         var rng = RandomStream(seed: 1)
         let x = (0..<(R * D)).map { _ in Float(rng.nextGaussian()) }
         let w = (0..<(D * M)).map { _ in Float(rng.nextGaussian()) }
         let ds = (0..<(R * M)).map { _ in Float(rng.nextGaussian()) }
-        var out = [Float](repeating: 0, count: max(R * M, M * D))
+        var out = [Float](repeating: 0, count: max(R * M, M * D * threads))
         var repetitions = 1
         var time = 0.0
         while true {
@@ -126,11 +126,19 @@ public enum Bench {
             time = x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in ds.withUnsafeBufferPointer { dp in
                 out.withUnsafeMutableBufferPointer { op in
                     seconds {
+                        // With several threads each takes an equal share of the rows (and, for the
+                        // gradient, its own output block), as the chunked training steps do.
+                        let share = (R + threads - 1) / threads
+                        let x = UncheckedPointer(xp.baseAddress!), w = UncheckedPointer(wp.baseAddress!)
+                        let d = UncheckedPointer(dp.baseAddress!), o = UncheckedMutablePointer(op.baseAddress!)
                         for _ in 0..<n {
-                            if gradient {
-                                MatMul.atbAccumulate(dp.baseAddress!, xp.baseAddress!, op.baseAddress!, rows: R, cols: M, depth: D)
-                            } else {
-                                MatMul.ab(xp.baseAddress!, wp.baseAddress!, op.baseAddress!, rows: R, cols: M, depth: D)
+                            concurrentChunks(threads, threads: threads) { t, _ in
+                                let r0 = t * share, rows = max(0, min(share, R - r0))
+                                if gradient {
+                                    MatMul.atbAccumulate(d.p + r0 * M, x.p + r0 * D, o.p + t * M * D, rows: rows, cols: M, depth: D)
+                                } else {
+                                    MatMul.ab(x.p + r0 * D, w.p, o.p + r0 * M, rows: rows, cols: M, depth: D)
+                                }
                             }
                         }
                     }
@@ -140,7 +148,12 @@ public enum Bench {
             repetitions = max(repetitions * 2, Int(Double(repetitions) * 0.35 / max(time, 1e-7)))
         }
         let flops = 2.0 * Double(R * D * M) * Double(repetitions)
+        let cores = threads == 1 ? "one core" : "\(threads) threads"
         return Result(name: name, value: flops / time / 1e9, unit: "GFLOP/s", gflops: nil,
-                      note: gradient ? "dW[\(M)×\(D)] += dS[\(R)×\(M)]ᵀ·X[\(R)×\(D)], one core" : "S[\(R)×\(M)] = X[\(R)×\(D)]·W[\(D)×\(M)], one core")
+                      note: gradient ? "dW[\(M)×\(D)] += dS[\(R)×\(M)]ᵀ·X[\(R)×\(D)], \(cores)" : "S[\(R)×\(M)] = X[\(R)×\(D)]·W[\(D)×\(M)], \(cores)")
     }
 }
+
+/// Raw pointers handed to worker threads that touch disjoint parts (the benchmark's own buffers).
+struct UncheckedPointer: @unchecked Sendable { let p: UnsafePointer<Float>; init(_ p: UnsafePointer<Float>) { self.p = p } }
+struct UncheckedMutablePointer: @unchecked Sendable { let p: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { self.p = p } }

@@ -80,10 +80,14 @@ struct BenchCommand: ParsableCommand {
                 ("W3 conv forward (36864×25·25×32)", 36864, 25, 32, false),
                 ("W3 conv filter gradient", 36864, 25, 32, true),
             ]
+            let both = availableCores
             show(peak)
             for (name, r, d, m, g) in shapes {
                 let k = Bench.kernel(name, rows: r, depth: d, filters: m, gradient: g)
                 show(k)
+                if r > 1000 && both > 1 {
+                    show(Bench.kernel(name + ", \(both) threads", rows: r, depth: d, filters: m, gradient: g, threads: both))
+                }
             }
         }
     }
