@@ -81,11 +81,6 @@ public enum DemoRunner {
         return lines.joined(separator: "\n")
     }
 
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.filter { !$0.isNaN }.sorted()
-        guard !s.isEmpty else { return .nan }
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
 
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
@@ -100,4 +95,12 @@ extension KeySummary {
                                     positiveKeyFilterCount: 0, negativeKeyFilterCount: 0, explorationAtInit: [:], keysLearned: [:],
                                     keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan,
                                     nonKeyNormGrowthMedian: .nan)
+}
+
+/// The median of the values that are not NaN (the mean of the two middle ones for an even count);
+/// NaN when there are none.
+public func median(_ xs: [Double]) -> Double {
+    let s = xs.filter { !$0.isNaN }.sorted()
+    guard !s.isEmpty else { return .nan }
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }

@@ -87,8 +87,7 @@ struct SyntheticTask: ExperimentTask {
         let others = (0..<final.M).filter { !keySet.contains($0) }
         let growths = others.map { first.norms[$0] > 0 ? final.norms[$0] / first.norms[$0] : .infinity }.sorted()
         let nonKeyGrowth = growths.last ?? .nan
-        let nonKeyGrowthMedian = growths.isEmpty ? .nan
-            : (growths.count % 2 == 1 ? growths[growths.count / 2] : (growths[growths.count / 2 - 1] + growths[growths.count / 2]) / 2)
+        let nonKeyGrowthMedian = median(growths)
         let summary = KeySummary(
             bestKeyCosine: last.bestKeyCosine, keyShare: last.keyShare, normRatio: last.normRatio, keyMass: last.keyMass,
             keyFilterCount: key.count, positiveKeyFilterCount: last.positiveKeyFilters.count,

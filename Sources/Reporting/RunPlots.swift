@@ -226,11 +226,6 @@ enum RunPlots {
         return PlotFile(name: "growth.svg", caption: "For each final key filter: the projection on its own key (solid) and its largest |projection| on a common pattern (dashed), with linear and √t reference curves through the median final values (SPEC §3.6).", svg: p.render())
     }
 
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.filter { !$0.isNaN }.sorted()
-        guard !s.isEmpty else { return .nan }
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
 
     /// Width and height of an SVG written by this module.
     static func svgSize(_ svg: String) -> (Double, Double) {
