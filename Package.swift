@@ -3,12 +3,16 @@ import PackageDescription
 
 // Layers, each depending only on those before it:
 // Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← Reporting ← Studies ← convdyn
-// The numeric kernels are compiled for AVX2 and FMA on x86-64 (any x86-64 from 2013 on); other
-// architectures use the compiler's defaults.
+// The numeric kernels are compiled for AVX2 and FMA on x86-64 (any x86-64 from 2013 on), with
+// AVX-512 variants of the two large products in _TensorsAVX512 that Tensors calls only where the
+// processor has AVX-512; other architectures use the compiler's defaults.
 #if arch(x86_64)
 let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+// Compiled for the AVX-512 subset of every AVX-512 processor; called only after a run-time check.
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
 let kernelSettings: [SwiftSetting] = []
+let avx512Settings: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -22,7 +26,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        .target(name: "Tensors", swiftSettings: kernelSettings),
+        .target(name: "_TensorsAVX512", swiftSettings: avx512Settings),
+        .target(name: "Tensors", dependencies: ["_TensorsAVX512"], swiftSettings: kernelSettings),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(name: "Datasets", dependencies: ["Tensors", "CZlib"]),

@@ -3,10 +3,16 @@
 // Legend: R rows of A (patches in a batch, N·K), M rows of B (filters), D the shared length
 // (patch dimension).
 
+#if arch(x86_64)
+import _TensorsAVX512
+#endif
+
 /// Dense matrix products over raw row-major float32 buffers.
 ///
-/// Each product has a plain reference (`MatMul+Reference.swift`, the test oracle) and a SIMD
-/// variant (`MatMul+SIMD.swift`); the entry points here dispatch to the SIMD variant.
+/// Each product has a plain reference (`MatMul+Reference.swift`, the test oracle) and SIMD
+/// variants: AVX2 (`MatMul+SIMD.swift`) and, for `ab` and `atbAccumulate`, AVX-512
+/// (`Sources/_TensorsAVX512`). The entry points here use AVX-512 where `CPU.avx512` says it
+/// runs; both variants give the same bits.
 public enum MatMul {
     /// C[R×M] = A[R×D] · B[M×D]ᵀ (C is overwritten).
     @inlinable
@@ -23,6 +29,9 @@ public enum MatMul {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
+        #if arch(x86_64)
+        if CPU.avx512 { abAVX512(a, b, c, rows: rows, cols: cols, depth: depth); return }
+        #endif
         abSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
     }
 
@@ -38,6 +47,9 @@ public enum MatMul {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
+        #if arch(x86_64)
+        if CPU.avx512 { atbAccumulateAVX512(a, b, c, rows: rows, cols: cols, depth: depth); return }
+        #endif
         atbAccumulateSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
     }
 

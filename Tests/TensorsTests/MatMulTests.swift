@@ -1,6 +1,9 @@
 import Testing
 import _TestSupport
 @testable import Tensors
+#if arch(x86_64)
+import _TensorsAVX512
+#endif
 
 @Suite struct MatMulTests {
     static let shapes: [(Int, Int, Int)] = {
@@ -79,4 +82,37 @@ import _TestSupport
         } } }
         #expect(c == [1, 3, 4, 3, 7, 8])
     }
+
+    #if arch(x86_64)
+    /// The AVX-512 kernels must give exactly the AVX2 kernels' bits (same operations per element,
+    /// in the same order), so results never depend on the machine's vector width.
+    @Test(.enabled(if: CPU.avx512, "this processor has no AVX-512"))
+    func avx512KernelsEqualAVX2Bitwise() {
+        var shapes = Self.shapes
+        shapes += [(16, 32, 64), (1024, 32, 64), (300, 32, 25), (520, 48, 25), (9, 16, 8), (257, 33, 17)]
+        for (r, m, d) in shapes where r * m > 0 {
+            let a = random(r * d, seed: 9), b = random(d * m, seed: 10)
+            var wide = [Float](repeating: .nan, count: r * m), narrow = wide
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                let aPtr = ap.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                let bPtr = bp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                wide.withUnsafeMutableBufferPointer { abAVX512(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+                narrow.withUnsafeMutableBufferPointer { MatMul.abSIMD(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+            } }
+            #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "ab \(r)×\(m)×\(d)")
+        }
+        for (r, m, d) in shapes where m * d > 0 {
+            let a = random(r * m, seed: 11), b = random(r * d, seed: 12)
+            let start = random(m * d, seed: 13)
+            var wide = start, narrow = start
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                let aPtr = ap.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                let bPtr = bp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                wide.withUnsafeMutableBufferPointer { atbAccumulateAVX512(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+                narrow.withUnsafeMutableBufferPointer { MatMul.atbAccumulateSIMD(aPtr, bPtr, $0.baseAddress!, rows: r, cols: m, depth: d) }
+            } }
+            #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "atb \(r)×\(m)×\(d)")
+        }
+    }
+    #endif
 }
