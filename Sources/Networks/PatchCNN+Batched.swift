@@ -15,8 +15,15 @@ public final class PatchCNNWorkspace {
     public let G: Int
     /// S[N·K × M], pre-activations including the bias.
     public internal(set) var scores: [Float]
-    /// Wᵀ [D × M], refreshed at every forward pass.
+    /// Wᵀ [D × M], refreshed by a forward pass unless `filtersUnchanged` is set.
     var filtersT: [Float]
+    /// Set by a caller that knows the network's filters (same network) have not changed since
+    /// this workspace's last forward pass, so the next forward pass reuses its Wᵀ; every forward
+    /// pass clears it. A trainer sets it after a step that made no update.
+    public var filtersUnchanged = false
+    /// Whether the last `lossGradient` found ∂(mean loss)/∂f exactly zero for every example (all
+    /// hinge margins met, say): every gradient is then exactly zero and `backward` may be skipped.
+    public internal(set) var gradientIsZero = false
     /// H[N × F], pooled activations ordered (region, filter).
     public internal(set) var pooled: [Float]
     /// The first arg-max position of each (example, region, filter) under max pooling, [N × F].
@@ -68,10 +75,13 @@ extension PatchCNN {
         precondition(regions.count == 1 || regions.of.count == K, "forward: \(regions.of.count) region entries for K = \(K) positions")
         let act = config.activation
         let reduction = config.pooling.reduction
-        if ws.filtersT.count != M * D { ws.filtersT = Array(repeating: 0, count: M * D) }
-        filters.withUnsafeBufferPointer { w in
-            ws.filtersT.withUnsafeMutableBufferPointer { MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D) }
+        if ws.filtersT.count != M * D { ws.filtersT = Array(repeating: 0, count: M * D); ws.filtersUnchanged = false }
+        if !ws.filtersUnchanged {
+            filters.withUnsafeBufferPointer { w in
+                ws.filtersT.withUnsafeMutableBufferPointer { MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D) }
+            }
         }
+        ws.filtersUnchanged = false
         ws.filtersT.withUnsafeBufferPointer { w in
             ws.scores.withUnsafeMutableBufferPointer { s in
                 MatMul.ab(x, w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
@@ -133,6 +143,7 @@ extension PatchCNN {
                 }
             }
         }
+        ws.gradientIsZero = ws.dOutputs.withUnsafeBufferPointer { g in !g[0..<(N * C)].contains { $0 != 0 } }
         return (total, correct)
     }
 
@@ -243,14 +254,42 @@ extension PatchCNN {
 }
 
 /// h[j] = max_i φ(s[i, j]) with best[j] the first arg max, over S[K × M] row-major; the
-/// activation is dispatched once, outside the loops, so each loop runs over contiguous j.
+/// activation is dispatched once, outside the loops, so each loop runs over contiguous j. Under
+/// ReLU eight filters go at a time (`poolMaxReference` is the plain loop they must match).
 @inline(__always)
 func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
+    guard act == .relu, K >= 1 else { poolMaxReference(act, s, h, best, K: K, M: M); return }
+    let M8 = M - M % 8
+    var j = 0
+    while j < M8 {
+        @inline(__always) func relu(_ i: Int) -> SIMD8<Float> {
+            let v = UnsafeRawPointer(s + i * M + j).loadUnaligned(as: SIMD8<Float>.self)
+            return v.replacing(with: 0, where: .!(v .> 0))
+        }
+        var top = relu(0)
+        var at = SIMD8<Int32>()
+        for i in 1..<K {
+            let v = relu(i)
+            let better = v .> top
+            top.replace(with: v, where: better)
+            at.replace(with: SIMD8(repeating: Int32(i)), where: better)
+        }
+        UnsafeMutableRawPointer(h + j).storeBytes(of: top, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(best + j).storeBytes(of: at, as: SIMD8<Int32>.self)
+        j += 8
+    }
+    if j < M { poolMaxReference(act, s + j, h + j, best + j, K: K, M: M - j, stride: M) }
+}
+
+/// The plain loops of `poolMax`, over columns 0..<M of rows `stride` apart.
+func poolMaxReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>,
+                      K: Int, M: Int, stride: Int? = nil) {
+    let stride = stride ?? M
     @inline(__always)
     func run(_ phi: (Float) -> Float) {
         for j in 0..<M { h[j] = phi(s[j]); best[j] = 0 }
         for i in 1..<max(K, 1) {
-            let row = s + i * M
+            let row = s + i * stride
             for j in 0..<M {
                 let v = phi(row[j])
                 if v > h[j] { h[j] = v; best[j] = Int32(i) }

@@ -8,7 +8,19 @@ public enum CPU {
     /// avx512bw, avx512dq and avx512vl (the kernel lists them only when the operating system
     /// saves the 512-bit registers), unless the environment sets `CONVDYN_SIMD=avx2`.
     /// The AVX-512 and AVX2 kernels give the same bits, so this changes speed, never results.
-    public static let avx512: Bool = {
+    @inlinable
+    public static var avx512: Bool {
+        // Read on every product call: a constant-initialised global needs no lazy-initialisation
+        // check, and threads racing to fill it in write the same value.
+        if avx512State == 0 { avx512State = detectAVX512() ? 2 : 1 }
+        return avx512State == 2
+    }
+
+    /// 0 not yet read, 1 no, 2 yes.
+    @usableFromInline nonisolated(unsafe) static var avx512State: UInt8 = 0
+
+    @usableFromInline
+    static func detectAVX512() -> Bool {
         #if arch(x86_64) && canImport(Glibc)
         if let choice = getenv("CONVDYN_SIMD"), String(cString: choice) == "avx2" { return false }
         guard let flags = cpuinfoFlags() else { return false }
@@ -16,7 +28,7 @@ public enum CPU {
         #else
         return false
         #endif
-    }()
+    }
 
     /// The kernels in use, for benchmark and provenance records.
     public static var simd: String { avx512 ? "avx512" : "avx2" }

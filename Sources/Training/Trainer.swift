@@ -89,7 +89,12 @@ public final class Trainer {
                 }
                 net.forward(xs, count: m, workspace: workspaces[k])
                 let r = net.lossGradient(labels: yBase + start, count: m, loss: loss, workspace: workspaces[k], meanOver: n)
-                net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
+                if workspaces[k].gradientIsZero {
+                    // What `backward` would write: every gradient exactly +0.
+                    buffers[k].value.setZero()
+                } else {
+                    net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
+                }
                 stats.set(k, r.lossSum, r.correct)
             }
             if chunks == 1 || threads == 1 || !parallel {
@@ -98,17 +103,28 @@ public final class Trainer {
                 concurrentChunks(chunks, threads: threads) { k, _ in work(k) }
             }
         }
-        if chunks == 1 {
-            applyUpdate(chunkGradients[0].value)
+        if (0..<chunks).allSatisfy({ workspaces[$0].gradientIsZero }) {
+            // No update: w − η·0 = w exactly, so the step leaves every parameter's bits as they
+            // are, and the workspaces that ran this step may reuse their transposed filters.
+            for k in 0..<chunks { workspaces[k].filtersUnchanged = true }
         } else {
-            // Sum the chunks' gradients in chunk order, in place.
-            gradients.assign(chunkGradients[0].value)
-            for k in 1..<chunks { gradients.add(chunkGradients[k].value) }
-            applyUpdate(gradients)
+            for ws in workspaces { ws.filtersUnchanged = false }
+            update(chunks: chunks)
         }
         step += 1
         let total = stats.total(chunks)
         return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
+    }
+
+    /// Applies the step's gradient: the chunks' gradients summed in chunk order, in place.
+    private func update(chunks: Int) {
+        if chunks == 1 {
+            applyUpdate(chunkGradients[0].value)
+        } else {
+            gradients.assign(chunkGradients[0].value)
+            for k in 1..<chunks { gradients.add(chunkGradients[k].value) }
+            applyUpdate(gradients)
+        }
     }
 
     private func applyUpdate(_ gradients: PatchCNNParameters<Float>) {
@@ -164,6 +180,14 @@ extension PatchCNNParameters where T == Float {
         for i in biases.indices { biases[i] = other.biases[i] }
         for i in readout.indices { readout[i] = other.readout[i] }
         for i in outputBias.indices { outputBias[i] = other.outputBias[i] }
+    }
+
+    /// Sets every entry to +0.
+    mutating func setZero() {
+        filters.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        biases.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        readout.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        outputBias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// Adds `other` elementwise (same shapes).

@@ -1,7 +1,7 @@
 import Testing
 import _TestSupport
 import Tensors
-import Networks
+@testable import Networks
 
 /// The batched float32 forward and backward against the plain-loop reference in float32.
 @Suite struct BatchedKernelTests {
@@ -95,5 +95,24 @@ import Networks
         let rms = (gauss.filters.reduce(0) { $0 + Double($1) * Double($1) } / Double(gauss.filters.count)).squareRoot()
         #expect(abs(rms - 0.01) < 0.0003)
         #expect(gauss.readout[0] == 1 / 200 && gauss.readout[199] == -1 / 200)
+    }
+}
+
+/// SIMD max pooling against its plain loops, bit for bit, ties and all-negative columns included.
+@Suite struct PoolMaxTests {
+    @Test func simdPoolingEqualsPlainLoops() {
+        var rng = RandomStream(seed: 21)
+        for K in [1, 2, 5, 16] { for M in [1, 7, 8, 9, 32, 33] {
+            // Values rounded to quarters so that ties occur; a third negative, so ReLU gives zeros.
+            let s = (0..<(K * M)).map { _ in Float((rng.nextGaussian() * 4).rounded() / 4) - 0.3 }
+            var h = [Float](repeating: .nan, count: M), hRef = h
+            var best = [Int32](repeating: -1, count: M), bestRef = best
+            s.withUnsafeBufferPointer { sp in
+                poolMax(.relu, sp.baseAddress!, &h, &best, K: K, M: M)
+                poolMaxReference(.relu, sp.baseAddress!, &hRef, &bestRef, K: K, M: M)
+            }
+            #expect(h.map(\.bitPattern) == hRef.map(\.bitPattern), "K \(K) M \(M)")
+            #expect(best == bestRef, "K \(K) M \(M)")
+        } }
     }
 }

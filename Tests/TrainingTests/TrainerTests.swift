@@ -1,0 +1,67 @@
+import Testing
+import Tensors
+import Datasets
+import Networks
+@testable import Training
+
+/// The trainer's shortcuts must not change a single bit: steps whose gradient is exactly zero skip
+/// the backward pass and the update, and forward passes then reuse their transposed filters.
+@Suite struct TrainerTests {
+    /// kp-bench's data and network (M = 32, ReLU, max pooling, fixed read-out, hinge).
+    static func setup(seed: UInt64) -> (PatchDataConfig, PatchCNN, TrainingData) {
+        var data = PatchDataConfig()
+        data.sigma = 0.05
+        var patterns = RandomStream(seed: seed, purpose: .patterns)
+        var initRNG = RandomStream(seed: seed, purpose: .initialization)
+        let basis = PatternBasis(data, using: &patterns)
+        var net = NetworkConfig()
+        net.M = 32
+        let network = PatchCNN(config: net, inputDimension: data.D, using: &initRNG)
+        return (data, network, .online(KeyPatternSampler(config: data, basis: basis), train: RandomStream(seed: seed, purpose: .train)))
+    }
+
+    /// The step written out with no shortcut: forward, loss gradient and backward on every chunk of
+    /// 32 with fresh workspaces, the chunks' gradients summed in order, then w ← w + (−η)·g.
+    static func plainStep(_ network: inout PatchCNN, _ batch: inout PatchBatch, eta: Float, K: Int, D: Int) {
+        let n = batch.count
+        var total: PatchCNNParameters<Float>? = nil
+        let net = network
+        batch.withUnsafeExamples { x, y in
+            for start in stride(from: 0, to: n, by: Trainer.chunkSize) {
+                let m = min(Trainer.chunkSize, n - start)
+                let ws = PatchCNNWorkspace(capacity: m, patches: K, for: net)
+                var grads = net.zeroGradients()
+                net.forward(x + start * K * D, count: m, workspace: ws)
+                _ = net.lossGradient(labels: y + start, count: m, loss: .hinge, workspace: ws, meanOver: n)
+                net.backward(x + start * K * D, count: m, workspace: ws, into: &grads)
+                if total == nil { total = grads } else { total!.add(grads) }
+            }
+        }
+        for i in network.filters.indices { network.filters[i] = network.filters[i] + (-eta) * total!.filters[i] }
+    }
+
+    @Test(arguments: [1, 64])
+    func shortcutsLeaveTheTrajectoryUnchanged(batchSize: Int) {
+        let (data, network, stream) = Self.setup(seed: 3)
+        var config = TrainingConfig()
+        config.batchSize = batchSize
+        let trainer = Trainer(network: network, config: config, data: stream, K: data.K, D: data.D, threads: 2)
+        var plain = network
+        var plainData = stream
+        var batch = PatchBatch(count: batchSize, K: data.K, D: data.D, keysPerExample: 1)
+        let steps = batchSize == 1 ? 600 : 60
+        var skipped = 0
+        for _ in 0..<steps {
+            let before = trainer.network.filters
+            trainer.takeStep()
+            if trainer.network.filters == before { skipped += 1 }
+            plainData.next(batchSize, into: &batch)
+            Self.plainStep(&plain, &batch, eta: Float(config.learningRate), K: data.K, D: data.D)
+            let same = trainer.network.filters.map(\.bitPattern) == plain.filters.map(\.bitPattern)
+            #expect(same, "filters differ after step \(trainer.step)")
+            if !same { break }
+        }
+        // The comparison covers both kinds of step.
+        if batchSize == 1 { #expect(skipped > 100 && skipped < steps - 10, "\(skipped) of \(steps) steps made no update") }
+    }
+}
