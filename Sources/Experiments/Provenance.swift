@@ -13,9 +13,10 @@ public struct Provenance: Sendable {
     public var stepsPerSecond: Double? = nil
 
     /// Provenance for a run starting now; the git revision is that of the source checkout the
-    /// tool was built from, when it is still there.
+    /// tool was built from, when it is still there, read once per process (asking git costs tens
+    /// of milliseconds, as much as a whole kp-bench run).
     public static func current() -> Provenance {
-        let (revision, dirty) = gitState()
+        let (revision, dirty) = processGitState
         return Provenance(gitRevision: revision, gitDirty: dirty, swiftVersion: compilerVersion,
                           host: ProcessInfo.processInfo.hostName, commandLine: CommandLine.arguments, startTime: Date())
     }
@@ -47,6 +48,8 @@ public struct Provenance: Sendable {
         return "6.0"
         #endif
     }()
+
+    static let processGitState = gitState()
 
     static func gitState() -> (String, Bool?) {
         // This file lives at <checkout>/Sources/Experiments/Provenance.swift.

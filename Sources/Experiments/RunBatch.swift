@@ -6,7 +6,9 @@ import Datasets
 /// time, the cores left over serving each run's batches. Image data are loaded once per distinct
 /// `images` section and shared. Results come back in input order and do not depend on `workers`.
 public enum RunBatch {
-    public static func run(_ configs: [ExperimentConfig], into directories: [String?], workers: Int,
+    /// `threadsPerRun` (default: the cores left to each worker) is for benchmarks that pin a run
+    /// to one core.
+    public static func run(_ configs: [ExperimentConfig], into directories: [String?], workers: Int, threadsPerRun: Int? = nil,
                            finished: (@Sendable (Int, RunSummary) -> Void)? = nil) throws -> [RunSummary] {
         precondition(configs.count == directories.count, "RunBatch: \(configs.count) configs for \(directories.count) directories")
         // Validate everything, load image data once per distinct images section, and create every
@@ -18,7 +20,7 @@ public enum RunBatch {
         }
         let runDirectories = try directories.map { path in try path.map { try RunDirectory.create(at: $0, overwrite: false) } }
         let shared = loaded
-        let threads = max(1, availableCores / max(1, min(workers, configs.count)))
+        let threads = threadsPerRun ?? max(1, availableCores / max(1, min(workers, configs.count)))
         return try parallelMap(configs.count, workers: workers) { i in
             let images = configs[i].images.flatMap { wanted in shared.first { $0.config == wanted }?.sets }
             let summary = try PreparedExperiment(configs[i], images: images).run(in: runDirectories[i], threads: threads)
