@@ -72,14 +72,14 @@ public struct KeyPatternSampler: ExampleSampler {
                     place(c, scale: 1, into: x + i * D)
                     batch.patternIDs[n * K + i] = Int32(c)
                 case .gaussian:
-                    for k in 0..<D { x[i * D + k] = Float(sigmaB * rng.nextGaussian()) }
+                    rng.fillGaussians(x + i * D, count: D, scale: sigmaB, add: false)
                     batch.patternIDs[n * K + i] = -1
                 case .zero:
                     batch.patternIDs[n * K + i] = -1
                 }
             }
             if sigma > 0 {
-                for k in 0..<(K * D) { x[k] += Float(sigma * rng.nextGaussian()) }
+                rng.fillGaussians(x, count: K * D, scale: sigma, add: true)
             }
         }
         batch.labels[n] = y

@@ -112,14 +112,36 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     @inline(__always)
     public mutating func nextGaussian() -> Double {
         let z = Ziggurat.shared
+        return z.x.withUnsafeBufferPointer { x in z.f.withUnsafeBufferPointer { f in z.ratio.withUnsafeBufferPointer { ratio in
+            gaussian(x.baseAddress!, f.baseAddress!, ratio.baseAddress!)
+        } } }
+    }
+
+    /// Sets x[i] = Float(scale · gᵢ) (`add` false) or adds Float(scale · gᵢ) to x[i] (`add` true)
+    /// for i in 0..<n, with g₀, g₁, … the next n values `nextGaussian` would return, in order; the
+    /// tables are looked up once for the whole buffer.
+    public mutating func fillGaussians(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Double, add: Bool) {
+        let z = Ziggurat.shared
+        z.x.withUnsafeBufferPointer { zx in z.f.withUnsafeBufferPointer { f in z.ratio.withUnsafeBufferPointer { ratio in
+            let zx = zx.baseAddress!, f = f.baseAddress!, ratio = ratio.baseAddress!
+            if add {
+                for i in 0..<n { x[i] += Float(scale * gaussian(zx, f, ratio)) }
+            } else {
+                for i in 0..<n { x[i] = Float(scale * gaussian(zx, f, ratio)) }
+            }
+        } } }
+    }
+
+    @inline(__always)
+    private mutating func gaussian(_ zx: UnsafePointer<Double>, _ f: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>) -> Double {
         while true {
             let bits = next()
             let i = Int(bits & 0xFF)
             let u = 2 * (Double(bits >> 11) * 0x1.0p-53) - 1
-            let x = u * z.x[i]
-            if abs(u) < z.ratio[i] { return x }
+            let x = u * zx[i]
+            if abs(u) < ratio[i] { return x }
             if i == 0 { return tail(negative: u < 0) }
-            if z.f[i + 1] + (z.f[i] - z.f[i + 1]) * nextUniform() < _exp(-0.5 * x * x) { return x }
+            if f[i + 1] + (f[i] - f[i + 1]) * nextUniform() < _exp(-0.5 * x * x) { return x }
         }
     }
 

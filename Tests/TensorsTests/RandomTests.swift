@@ -26,6 +26,20 @@ import Testing
         for _ in 0..<100 { #expect(a.nextGaussian() == b.nextGaussian()) }
     }
 
+    /// The bulk fill draws exactly what `nextGaussian` would, in order (tails included: 100,000
+    /// draws hold ≈ 26 beyond r ≈ 3.65), and leaves the stream where those calls would.
+    @Test func bulkGaussiansEqualSingleDraws() {
+        for add in [false, true] {
+            var bulk = RandomStream(seed: 7, purpose: .train), single = bulk
+            let n = 100_000
+            var x = (0..<n).map { Float($0 % 5) }, y = x
+            x.withUnsafeMutableBufferPointer { bulk.fillGaussians($0.baseAddress!, count: n, scale: 0.3, add: add) }
+            for i in 0..<n { let g = Float(0.3 * single.nextGaussian()); y[i] = add ? y[i] + g : g }
+            #expect(x.map(\.bitPattern) == y.map(\.bitPattern), "add: \(add)")
+            #expect(bulk.next() == single.next())
+        }
+    }
+
     @Test func purposesAndSeedsGiveDifferentStreams() {
         var firsts = Set<UInt64>()
         for seed in 0..<4 as Range<UInt64> {
