@@ -303,14 +303,47 @@ func poolMaxReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeM
     }
 }
 
-/// h[j] = scale · Σ_i φ(s[i, j]) over S[K × M] row-major.
+/// h[j] = scale · Σ_i φ(s[i, j]) over S[K × M] row-major. Under ReLU 32 filters go at a time in
+/// registers (the sums in the same order as `poolSumReference`, which they must match).
 @inline(__always)
 func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float) {
+    guard act == .relu else { poolSumReference(act, s, h, K: K, M: M, scale: scale); return }
+    @inline(__always) func relu(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        return v.replacing(with: 0, where: .!(v .> 0))
+    }
+    @inline(__always) func put(_ v: SIMD8<Float>, _ j: Int) {
+        UnsafeMutableRawPointer(h + j).storeBytes(of: scale != 1 ? v * scale : v, as: SIMD8<Float>.self)
+    }
+    let M32 = M - M % 32, M8 = M - M % 8
+    var j = 0
+    while j < M32 {
+        var a = SIMD8<Float>(), b = SIMD8<Float>(), c = SIMD8<Float>(), d = SIMD8<Float>()
+        for i in 0..<K {
+            let row = s + i * M + j
+            a += relu(row); b += relu(row + 8); c += relu(row + 16); d += relu(row + 24)
+        }
+        put(a, j); put(b, j + 8); put(c, j + 16); put(d, j + 24)
+        j += 32
+    }
+    while j < M8 {
+        var a = SIMD8<Float>()
+        for i in 0..<K { a += relu(s + i * M + j) }
+        put(a, j)
+        j += 8
+    }
+    if j < M { poolSumReference(act, s + j, h + j, K: K, M: M - j, scale: scale, stride: M) }
+}
+
+/// The plain loops of `poolSum`, over columns 0..<M of rows `stride` apart.
+func poolSumReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float,
+                      stride: Int? = nil) {
+    let stride = stride ?? M
     @inline(__always)
     func run(_ phi: (Float) -> Float) {
         for j in 0..<M { h[j] = 0 }
         for i in 0..<K {
-            let row = s + i * M
+            let row = s + i * stride
             for j in 0..<M { h[j] += phi(row[j]) }
         }
         if scale != 1 { for j in 0..<M { h[j] *= scale } }

@@ -115,4 +115,17 @@ import Tensors
             #expect(best == bestRef, "K \(K) M \(M)")
         } }
     }
+
+    @Test func simdSumPoolingEqualsPlainLoops() {
+        var rng = RandomStream(seed: 22)
+        for K in [1, 2, 5, 16] { for M in [1, 7, 8, 9, 32, 33, 41, 64] { for scale: Float in [1, 1 / Float(K)] {
+            let s = (0..<(K * M)).map { _ in Float(rng.nextGaussian()) - 0.3 }
+            var h = [Float](repeating: .nan, count: M), hRef = h
+            s.withUnsafeBufferPointer { sp in
+                poolSum(.relu, sp.baseAddress!, &h, K: K, M: M, scale: scale)
+                poolSumReference(.relu, sp.baseAddress!, &hRef, K: K, M: M, scale: scale)
+            }
+            #expect(h.map(\.bitPattern) == hRef.map(\.bitPattern), "K \(K) M \(M) scale \(scale)")
+        } } }
+    }
 }

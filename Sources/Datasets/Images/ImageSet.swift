@@ -67,14 +67,21 @@ public struct ImageSet: ExampleSet {
         let r = patchSize, Ho = outputHeight, Wo = outputWidth, D = self.D, K = self.K
         let imageSize = channels * height * width
         pixels.withUnsafeBufferPointer { px in
+            let pixelEnd = px.baseAddress! + px.count
             for (b, image) in indices.enumerated() {
                 let src = px.baseAddress! + image * imageSize
-                let dst = x + b * K * D
+                let dst = x + b * K * D, dstEnd = dst + K * D
                 for oy in 0..<Ho { for ox in 0..<Wo {
                     var out = dst + (oy * Wo + ox) * D
                     for c in 0..<channels { for dy in 0..<r {
                         let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
-                        out.update(from: row, count: r)
+                        if r <= 8 && row + 8 <= pixelEnd && out + 8 <= dstEnd {
+                            // Eight floats at once: the r ≤ 8 wanted ones, and up to 7 more that
+                            // the next row (written after this one, at a higher address) replaces.
+                            UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        } else {
+                            for k in 0..<r { out[k] = row[k] }
+                        }
                         out += r
                     } }
                 } }
