@@ -50,6 +50,7 @@ public struct PatchBatch: Sendable {
     }
 
     /// Calls `body` with pointers to `x` and `observedLabels` (one access to the batch for both).
+    @inlinable
     public mutating func withUnsafeExamples<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) throws -> R) rethrows -> R {
         try x.withUnsafeMutableBufferPointer { xb in
             try observedLabels.withUnsafeMutableBufferPointer { yb in try body(xb.baseAddress!, yb.baseAddress!) }
