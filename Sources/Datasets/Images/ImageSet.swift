@@ -71,20 +71,46 @@ public struct ImageSet: ExampleSet {
             for (b, image) in indices.enumerated() {
                 let src = px.baseAddress! + image * imageSize
                 let dst = x + b * K * D, dstEnd = dst + K * D
-                for oy in 0..<Ho { for ox in 0..<Wo {
-                    var out = dst + (oy * Wo + ox) * D
+                // Eight floats per window row: the r ≤ 8 wanted ones, and up to 7 more that the
+                // next row (written after this one, at a higher address) replaces. Safe for the
+                // windows k < kFast, whose last row's 8 floats end inside the example, when reading
+                // 8 floats from any row start stays inside the pixel buffer.
+                var k = 0
+                let kFast = K * D + r >= 8 ? (K * D + r - 8) / D : 0
+                if r <= 8 && src + imageSize + 8 <= pixelEnd {
+                    let rowStride = stride
+                    for oy in 0..<Ho {
+                        let top = src + oy * rowStride * width
+                        for ox in 0..<Wo where k < kFast {
+                            var out = dst + k * D
+                            for c in 0..<channels {
+                                var row = top + c * height * width + ox * rowStride
+                                for _ in 0..<r {
+                                    UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                                    out += r
+                                    row += width
+                                }
+                            }
+                            k += 1
+                        }
+                    }
+                }
+                // The rest (the last window, or every window near the end of the pixel buffer or
+                // with r > 8), with the same checks per row.
+                while k < K {
+                    let oy = k / Wo, ox = k % Wo
+                    var out = dst + k * D
                     for c in 0..<channels { for dy in 0..<r {
                         let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
                         if r <= 8 && row + 8 <= pixelEnd && out + 8 <= dstEnd {
-                            // Eight floats at once: the r ≤ 8 wanted ones, and up to 7 more that
-                            // the next row (written after this one, at a higher address) replaces.
                             UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                         } else {
-                            for k in 0..<r { out[k] = row[k] }
+                            for i in 0..<r { out[i] = row[i] }
                         }
                         out += r
                     } }
-                } }
+                    k += 1
+                }
             }
         }
     }
