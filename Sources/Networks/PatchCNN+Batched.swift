@@ -34,7 +34,8 @@ public final class PatchCNNWorkspace {
     var dOutputs: [Float]
     /// ∂/∂H [N × F].
     var dPooled: [Float]
-    /// ∂/∂S [N·K × M], used by mean and sum pooling.
+    /// ∂/∂S [N·K × M], used by mean and sum pooling; allocated by the first backward pass that
+    /// needs it (a workspace used only for evaluation never does).
     var dScores: [Float]
     /// Per-filter bias gradients before they are folded into shared or per-filter biases.
     var dFilterBias: [Float]
@@ -53,7 +54,7 @@ public final class PatchCNNWorkspace {
         outputs = Array(repeating: 0, count: capacity * C)
         dOutputs = Array(repeating: 0, count: capacity * C)
         dPooled = Array(repeating: 0, count: capacity * G * M)
-        dScores = Array(repeating: 0, count: capacity * K * M)
+        dScores = []
         dFilterBias = Array(repeating: 0, count: M)
     }
 
@@ -206,6 +207,7 @@ extension PatchCNN {
                             }
                         case .mean, .sum:
                             let mean = config.pooling.reduction == .mean
+                            if ws.dScores.count < ws.capacity * K * M { ws.dScores = Array(repeating: 0, count: ws.capacity * K * M) }
                             ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
                                 let relu = act == .relu
                                 let M8 = relu ? M - M % 8 : 0
