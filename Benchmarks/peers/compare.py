@@ -11,8 +11,8 @@ convdyn = sys.argv[1]
 env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 
 
-def lines(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=here)
+def lines(cmd, extra_env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**env, **(extra_env or {})}, cwd=here)
     if out.returncode != 0:
         print(f"# {' '.join(cmd)} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
     return [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
@@ -20,6 +20,7 @@ def lines(cmd):
 
 rows = []
 gemm = lines([sys.executable, "numpy_peer.py", "gemm"])
+gemm1 = lines([sys.executable, "numpy_peer.py", "gemm"], {"OPENBLAS_NUM_THREADS": "1"})
 for w in ["W1", "W2", "W3"]:
     ours = lines([convdyn, "bench", w, "--json"])
     peers = []
@@ -39,9 +40,12 @@ for w, variant, value, unit, competing, best in rows:
         return f"{c[0]:12.0f}" if c else f"{'-':>12}"
     ratio = value / best["value"] if best else float("nan")
     print(f"{w:9} {variant[:16]:16} {value:12.0f} {fig('numpy')} {fig('torch')} {fig('jax')} {fig('jax', True)} {ratio:7.2f}  ({unit})")
-for g in gemm:
+for g in gemm1 + gemm:
     print(f"numpy/OpenBLAS {g['variant']}: {g['value']:.1f} GFLOP/s (the machine's measured peak for a large float32 GEMM)")
 kernels = lines([convdyn, "bench", "kernels", "--json"])
 peak = gemm[0]["value"] if gemm else float("nan")
+peak1 = gemm1[0]["value"] if gemm1 else float("nan")
 for k in kernels:
-    print(f"{k['name']:42} {k['value']:7.1f} GFLOP/s  {100 * k['value'] / peak:5.1f}% of the OpenBLAS peak  ({k['note']})")
+    one = "one core" in k["note"]
+    p, what = (peak1, "one-core") if one else (peak, "all-core")
+    print(f"{k['name']:42} {k['value']:7.1f} GFLOP/s  {100 * k['value'] / p:5.1f}% of the {what} OpenBLAS peak  ({k['note']})")

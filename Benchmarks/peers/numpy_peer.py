@@ -1,4 +1,5 @@
 """numpy peer of W1-W3 (vectorised, float32)."""
+import os
 import sys
 import numpy as np
 from common import *
@@ -120,4 +121,5 @@ if __name__ == "__main__":
         for _ in range(5):
             x @ x
         sec = time.perf_counter() - start
-        report("numpy", "gemm", "sgemm 2048^3 (OpenBLAS)", 2 * 2048 ** 3 * 5 / sec / 1e9, "GFLOP/s", sec)
+        threads = os.environ.get("OPENBLAS_NUM_THREADS", "all")
+        report("numpy", "gemm", f"sgemm 2048^3 (OpenBLAS, {threads} thread(s))", 2 * 2048 ** 3 * 5 / sec / 1e9, "GFLOP/s", sec)

@@ -261,23 +261,38 @@ extension PatchCNN {
 @inline(__always)
 func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
     guard act == .relu, K >= 1 else { poolMaxReference(act, s, h, best, K: K, M: M); return }
-    let M8 = M - M % 8
-    var j = 0
-    while j < M8 {
-        @inline(__always) func relu(_ i: Int) -> SIMD8<Float> {
-            let v = UnsafeRawPointer(s + i * M + j).loadUnaligned(as: SIMD8<Float>.self)
-            return v.replacing(with: 0, where: .!(v .> 0))
-        }
-        var top = relu(0)
-        var at = SIMD8<Int32>()
-        for i in 1..<K {
-            let v = relu(i)
-            let better = v .> top
-            top.replace(with: v, where: better)
-            at.replace(with: SIMD8(repeating: Int32(i)), where: better)
-        }
+    @inline(__always) func relu(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        return v.replacing(with: 0, where: .!(v .> 0))
+    }
+    @inline(__always) func update(_ top: inout SIMD8<Float>, _ at: inout SIMD8<Int32>, _ v: SIMD8<Float>, _ i: SIMD8<Int32>) {
+        let better = v .> top
+        top.replace(with: v, where: better)
+        at.replace(with: i, where: better)
+    }
+    @inline(__always) func put(_ top: SIMD8<Float>, _ at: SIMD8<Int32>, _ j: Int) {
         UnsafeMutableRawPointer(h + j).storeBytes(of: top, as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(best + j).storeBytes(of: at, as: SIMD8<Int32>.self)
+    }
+    let M32 = M - M % 32, M8 = M - M % 8
+    var j = 0
+    // 32 filters at a time: four independent compare-and-select chains per row.
+    while j < M32 {
+        var t0 = relu(s + j), t1 = relu(s + j + 8), t2 = relu(s + j + 16), t3 = relu(s + j + 24)
+        var a0 = SIMD8<Int32>(), a1 = a0, a2 = a0, a3 = a0
+        for i in 1..<K {
+            let row = s + i * M + j, index = SIMD8<Int32>(repeating: Int32(i))
+            update(&t0, &a0, relu(row), index); update(&t1, &a1, relu(row + 8), index)
+            update(&t2, &a2, relu(row + 16), index); update(&t3, &a3, relu(row + 24), index)
+        }
+        put(t0, a0, j); put(t1, a1, j + 8); put(t2, a2, j + 16); put(t3, a3, j + 24)
+        j += 32
+    }
+    while j < M8 {
+        var top = relu(s + j)
+        var at = SIMD8<Int32>()
+        for i in 1..<K { update(&top, &at, relu(s + i * M + j), SIMD8(repeating: Int32(i))) }
+        put(top, at, j)
         j += 8
     }
     if j < M { poolMaxReference(act, s + j, h + j, best + j, K: K, M: M - j, stride: M) }
