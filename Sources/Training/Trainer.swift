@@ -32,6 +32,8 @@ public final class Trainer {
     private let parallelWorthwhile: Bool
     private var gradients: PatchCNNParameters<Float>
     private var batch: PatchBatch
+    /// The training images when they are cut into windows inside the chunks' work.
+    private let imageSet: ImageSet?
     private let K: Int
     private let D: Int
 
@@ -52,6 +54,7 @@ public final class Trainer {
         parallelWorthwhile = capacity * K * D * network.M >= 250_000
         gradients = network.zeroGradients()
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
+        imageSet = parallelWorthwhile ? data.fixedSet as? ImageSet : nil
     }
 
     /// Draws the next batch and takes one SGD step; returns the batch's loss and accuracy under the
@@ -61,46 +64,26 @@ public final class Trainer {
         // Images are cut into windows inside each chunk's work (on its thread); everything else
         // is drawn here.
         var imageIndices: ArraySlice<Int>? = nil
-        var images: ImageSet? = nil
-        if let set = data.fixedSet as? ImageSet, parallelWorthwhile {
+        if let set = imageSet {
             let indices = data.nextIndices(config.batchSize)
             batch.setCount(indices.count)
             for (b, i) in indices.enumerated() { batch.observedLabels[b] = set.labels[i] }
             imageIndices = indices
-            images = set
         } else {
             data.next(config.batchSize, into: &batch)
         }
         let n = batch.count
         let chunks = (n + Trainer.chunkSize - 1) / Trainer.chunkSize
-        let stats = statistics
-        stats.reset()
-        let net = network, loss = config.loss, K = self.K, D = self.D
-        let workspaces = self.workspaces, buffers = chunkGradients
-        let threads = self.threads, parallel = parallelWorthwhile
+        statistics.reset()
         batch.withUnsafeExamples { xBase, yLabels in
-            let yBase = UnsafePointer(yLabels)
-            let work = { (k: Int) in
-                let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
-                let xs = xBase + start * K * D
-                if let images, let imageIndices {
-                    let first = imageIndices.startIndex + start
-                    images.cutWindows(of: imageIndices[first..<(first + m)], into: xs)
-                }
-                net.forward(xs, count: m, workspace: workspaces[k])
-                let r = net.lossGradient(labels: yBase + start, count: m, loss: loss, workspace: workspaces[k], meanOver: n)
-                if workspaces[k].gradientIsZero {
-                    // What `backward` would write: every gradient exactly +0.
-                    buffers[k].value.setZero()
-                } else {
-                    net.backward(xs, count: m, workspace: workspaces[k], into: &buffers[k].value)
-                }
-                stats.set(k, r.lossSum, r.correct)
-            }
-            if chunks == 1 || threads == 1 || !parallel {
-                for k in 0..<chunks { work(k) }
+            let y = UnsafePointer(yLabels)
+            if chunks == 1 || threads == 1 || !parallelWorthwhile {
+                for k in 0..<chunks { runChunk(k, of: n, x: xBase, labels: y, images: imageIndices) }
             } else {
-                concurrentChunks(chunks, threads: threads) { k, _ in work(k) }
+                let x = UncheckedSendable(xBase), labels = UncheckedSendable(y)
+                concurrentChunks(chunks, threads: threads) { k, _ in
+                    self.runChunk(k, of: n, x: x.value, labels: labels.value, images: imageIndices)
+                }
             }
         }
         if (0..<chunks).allSatisfy({ workspaces[$0].gradientIsZero }) {
@@ -112,8 +95,30 @@ public final class Trainer {
             update(chunks: chunks)
         }
         step += 1
-        let total = stats.total(chunks)
+        let total = statistics.total(chunks)
         return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
+    }
+
+    /// Forward, loss gradient and backward of chunk k of a batch of n examples at `x` (whose
+    /// windows are cut here first when `images` lists the batch's images), into the chunk's own
+    /// workspace, gradient buffer and statistics slot.
+    private func runChunk(_ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?) {
+        let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
+        let xs = x + start * K * D
+        let ws = workspaces[k]
+        if let set = imageSet, let images {
+            let first = images.startIndex + start
+            set.cutWindows(of: images[first..<(first + m)], into: xs)
+        }
+        network.forward(xs, count: m, workspace: ws)
+        let r = network.lossGradient(labels: labels + start, count: m, loss: config.loss, workspace: ws, meanOver: n)
+        if ws.gradientIsZero {
+            // What `backward` would write: every gradient exactly +0.
+            chunkGradients[k].value.setZero()
+        } else {
+            network.backward(xs, count: m, workspace: ws, into: &chunkGradients[k].value)
+        }
+        statistics.set(k, r.lossSum, r.correct)
     }
 
     /// Applies the step's gradient: the chunks' gradients summed in chunk order, in place.
@@ -141,6 +146,12 @@ public final class Trainer {
         }
         for i in 0..<network.outputBias.count { network.outputBias[i] -= eta * gradients.outputBias[i] }
     }
+}
+
+/// A pointer handed to the worker threads of one step, which touch disjoint parts of it.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// One chunk's gradients, in a class so that chunks on different threads never share storage.
