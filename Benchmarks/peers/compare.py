@@ -2,13 +2,23 @@
 one go, and prints the figures and the ratio of convdyn to the fastest peer.
 
 Usage (from the repository root, after Benchmarks/peers/run.sh has made the virtual environment):
-    .venv-peers/bin/python Benchmarks/peers/compare.py .build/release/convdyn
+    .venv-peers/bin/python Benchmarks/peers/compare.py .build/release/convdyn [--avx2]
+
+--avx2 keeps everyone to AVX2/FMA on a processor that also has AVX-512, to see the comparison an
+AVX2-only machine would give: convdyn through CONVDYN_SIMD=avx2, OpenBLAS through
+OPENBLAS_CORETYPE=Haswell, PyTorch through ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2,
+JAX through XLA_FLAGS=--xla_cpu_max_isa=AVX2.
 """
 import json, os, subprocess, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 convdyn = sys.argv[1]
+avx2 = "--avx2" in sys.argv[2:]
 env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+if avx2:
+    env.update(CONVDYN_SIMD="avx2", OPENBLAS_CORETYPE="Haswell", ATEN_CPU_CAPABILITY="avx2",
+               ONEDNN_MAX_CPU_ISA="AVX2", XLA_FLAGS="--xla_cpu_max_isa=AVX2")
+    print("Everyone limited to AVX2/FMA (--avx2).")
 
 
 def lines(cmd, extra_env=None):

@@ -2,7 +2,7 @@
 # Installs the peers (numpy, PyTorch CPU, JAX CPU) into .venv-peers from PyPI, builds convdyn in
 # release mode, and runs Benchmarks/peers/compare.py: convdyn and the peers alternately, workload
 # by workload, with a table of figures and ratios. Not part of CI. Needs the Fashion-MNIST files
-# (apt-get install dataset-fashion-mnist) for W3.
+# (apt-get install dataset-fashion-mnist) for W3. `run.sh --avx2` limits everyone to AVX2/FMA.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ ! -x .venv-peers/bin/python ]; then
@@ -12,4 +12,4 @@ if [ ! -x .venv-peers/bin/python ]; then
 fi
 swift build -c release --product convdyn
 .venv-peers/bin/python -c "import numpy, torch, jax; print('numpy', numpy.__version__, 'torch', torch.__version__, 'jax', jax.__version__)"
-exec .venv-peers/bin/python Benchmarks/peers/compare.py "$(swift build -c release --show-bin-path)/convdyn"
+exec .venv-peers/bin/python Benchmarks/peers/compare.py "$(swift build -c release --show-bin-path)/convdyn" "$@"
