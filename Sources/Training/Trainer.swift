@@ -75,14 +75,16 @@ public final class Trainer {
         let n = batch.count
         let chunks = (n + Trainer.chunkSize - 1) / Trainer.chunkSize
         statistics.reset()
+        // One copy of the network for the whole step, lent to every chunk.
+        let net = network
         batch.withUnsafeExamples { xBase, yLabels in
             let y = UnsafePointer(yLabels)
             if chunks == 1 || threads == 1 || !parallelWorthwhile {
-                for k in 0..<chunks { runChunk(k, of: n, x: xBase, labels: y, images: imageIndices) }
+                for k in 0..<chunks { runChunk(k, of: n, x: xBase, labels: y, images: imageIndices, network: net) }
             } else {
                 let x = UncheckedSendable(xBase), labels = UncheckedSendable(y)
                 concurrentChunks(chunks, threads: threads) { k, _ in
-                    self.runChunk(k, of: n, x: x.value, labels: labels.value, images: imageIndices)
+                    self.runChunk(k, of: n, x: x.value, labels: labels.value, images: imageIndices, network: net)
                 }
             }
         }
@@ -102,7 +104,8 @@ public final class Trainer {
     /// Forward, loss gradient and backward of chunk k of a batch of n examples at `x` (whose
     /// windows are cut here first when `images` lists the batch's images), into the chunk's own
     /// workspace, gradient buffer and statistics slot.
-    private func runChunk(_ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?) {
+    private func runChunk(_ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?,
+                          network: PatchCNN) {
         let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
         let xs = x + start * K * D
         let ws = workspaces[k]
