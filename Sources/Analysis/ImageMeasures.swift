@@ -39,18 +39,27 @@ public struct PooledFeatures: Sendable {
     /// Accuracy of `network`'s read-out when only the filters in `kept` contribute.
     public func accuracy(of network: PatchCNN, keeping kept: [Int]) -> Double {
         let C = network.C, F = G * M
-        var mask = [Float](repeating: 0, count: M)
-        for j in kept { mask[j] = 1 }
+        var mask = [Bool](repeating: false, count: M)
+        for j in kept { mask[j] = true }
+        // The pooled features of the kept filters, in feature order (the sums run in that order).
+        let features = (0..<F).filter { mask[$0 % M] }
         var correct = 0
         var f = [Float](repeating: 0, count: C)
-        for n in 0..<count {
-            for c in 0..<C {
-                var total: Float = network.outputBias.isEmpty ? 0 : network.outputBias[c]
-                for q in 0..<F where mask[q % M] != 0 { total += network.readout[c * F + q] * values[n * F + q] }
-                f[c] = total
-            }
-            if f.withUnsafeBufferPointer({ predictedLabel($0.baseAddress!, classes: C) }) == labels[n] { correct += 1 }
-        }
+        let bias = network.outputBias
+        network.readout.withUnsafeBufferPointer { a in values.withUnsafeBufferPointer { v in
+            features.withUnsafeBufferPointer { qs in f.withUnsafeMutableBufferPointer { f in
+                for n in 0..<count {
+                    let vn = v.baseAddress! + n * F
+                    for c in 0..<C {
+                        let ac = a.baseAddress! + c * F
+                        var total: Float = bias.isEmpty ? 0 : bias[c]
+                        for q in qs { total += ac[q] * vn[q] }
+                        f[c] = total
+                    }
+                    if predictedLabel(f.baseAddress!, classes: C) == labels[n] { correct += 1 }
+                }
+            } }
+        } }
         return Double(correct) / Double(max(count, 1))
     }
 

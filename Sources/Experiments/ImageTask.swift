@@ -79,15 +79,19 @@ struct ImageTask: ExperimentTask {
         let K = test.K
         evaluator.forEachChunk(network, on: test) { start, n, ws in
             for i in 0..<(n * F) { features[start * F + i] = ws.pooled[i] }
-            for (w, j) in watched.enumerated() {
-                for e in 0..<n { for i in 0..<K {
-                    let v = ws.scores[(e * K + i) * M + j]
-                    if best[w].count < 9 || v > best[w].last!.value {
-                        best[w].append((v, start + e, i))
-                        best[w].sort { $0.value > $1.value }
-                        if best[w].count > 9 { best[w].removeLast() }
-                    }
-                } }
+            ws.scores.withUnsafeBufferPointer { scores in
+                for (w, j) in watched.enumerated() {
+                    var list = best[w]
+                    for e in 0..<n { for i in 0..<K {
+                        let v = scores[(e * K + i) * M + j]
+                        if list.count < 9 || v > list[list.count - 1].value {
+                            list.append((v, start + e, i))
+                            list.sort { $0.value > $1.value }
+                            if list.count > 9 { list.removeLast() }
+                        }
+                    } }
+                    best[w] = list
+                }
             }
         }
         let pooled = PooledFeatures(count: test.count, G: G, M: M, values: features, labels: test.labels)
