@@ -84,8 +84,8 @@ public var availableCores: Int {
 /// Workers 1… are the persistent threads of `WorkerPool.shared`, which wait for work spinning
 /// for a short while before they sleep, so a hand-off costs about a microsecond between the
 /// steps of a training run (Dispatch's `concurrentPerform` took tens). When the pool is already
-/// serving another caller, the calling thread does every worker's share itself, in the same
-/// assignment, so the result is the same either way.
+/// serving another caller (several runs side by side, each with threads of its own), the shares
+/// go to `concurrentPerform` instead, in the same assignment, so the result is the same either way.
 public func concurrentChunks(_ count: Int, threads: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
     let workers = max(1, min(threads, count, WorkerPool.shared.threads + 1))
     @inline(__always) func share(_ w: Int) {
@@ -95,13 +95,14 @@ public func concurrentChunks(_ count: Int, threads: Int, _ body: (_ chunk: Int, 
     if workers == 1 { share(0); return }
     withoutActuallyEscaping(share) { share in
         if !WorkerPool.shared.run(workers: workers, share) {
-            for w in 0..<workers { share(w) }
+            let box = UncheckedBox(share)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in box.value(w) }
         }
     }
 }
 
 /// Persistent worker threads, one per core beyond the first, that run the shares of
-/// `concurrentChunks`. One caller at a time; others are told to do the work themselves.
+/// `concurrentChunks`. One caller at a time; others are turned away and use Dispatch.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(threads: availableCores - 1)
 
