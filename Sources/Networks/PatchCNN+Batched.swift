@@ -67,9 +67,51 @@ public final class PatchCNNWorkspace {
     public func pooledActivation(example n: Int, filter j: Int, region r: Int = 0) -> Float { pooled[(n * G + r) * M + j] }
 }
 
+/// The patches of a batch: a dense [N·K × D] buffer, or the windows of images read in place —
+/// patch r starts at rows[r] and its element d sits at rows[r][offsets[d]] — so that the windows
+/// need not be copied out. Both give the same bits.
+public enum PatchRows {
+    case dense(UnsafePointer<Float>)
+    case windows(rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>)
+
+    /// S[R × M] = X · B for B [D × M].
+    @inline(__always)
+    func product(_ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int) {
+        switch self {
+        case .dense(let x): MatMul.ab(x, b, c, rows: R, cols: M, depth: D)
+        case .windows(let rows, let offsets): MatMul.abGathered(rows, offsets: offsets, b, c, rows: R, cols: M, depth: D)
+        }
+    }
+
+    /// dW[M × D] += dS[R × M]ᵀ · X.
+    @inline(__always)
+    func gradient(_ ds: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int) {
+        switch self {
+        case .dense(let x): MatMul.atbAccumulate(ds, x, dw, rows: R, cols: M, depth: D)
+        case .windows(let rows, let offsets): MatMul.atbAccumulateGathered(ds, rows, offsets: offsets, dw, rows: R, cols: M, depth: D)
+        }
+    }
+
+    /// y[0..<D] += alpha · patch r (the same operations as `MatMul.axpy` on the dense row).
+    @inline(__always)
+    func axpy(_ alpha: Float, patch r: Int, into y: UnsafeMutablePointer<Float>, depth D: Int) {
+        switch self {
+        case .dense(let x): MatMul.axpy(alpha, x + r * D, y, count: D)
+        case .windows(let rows, let offsets):
+            let p = rows[r]
+            for d in 0..<D { y[d] += alpha * p[offsets[d]] }
+        }
+    }
+}
+
 extension PatchCNN {
     /// Fills `ws.outputs[0..<N·C]` with f for the N examples at `x` [N × K × D].
     public func forward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace) {
+        forward(.dense(x), count: N, workspace: ws)
+    }
+
+    /// `forward` on the patches `x`, dense or read in place.
+    public func forward(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace) {
         let K = ws.K, G = regions.count, F = G * M
         precondition(N <= ws.capacity && ws.M == M && ws.C == C && ws.G == G,
                      "forward: batch \(N) (capacity \(ws.capacity)), M \(M) vs \(ws.M), C \(C) vs \(ws.C), G \(G) vs \(ws.G)")
@@ -85,7 +127,7 @@ extension PatchCNN {
         ws.filtersUnchanged = false
         ws.filtersT.withUnsafeBufferPointer { w in
             ws.scores.withUnsafeMutableBufferPointer { s in
-                MatMul.ab(x, w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
+                x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
                 if !biases.isEmpty {
                     for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
                 }
@@ -152,6 +194,12 @@ extension PatchCNN {
     /// The read-out and output-bias gradients are computed only when they are trained.
     public func backward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace,
                          into grads: inout PatchCNNParameters<Float>) {
+        backward(.dense(x), count: N, workspace: ws, into: &grads)
+    }
+
+    /// `backward` on the patches `x`, dense or read in place.
+    public func backward(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace,
+                         into grads: inout PatchCNNParameters<Float>) {
         let K = ws.K, G = regions.count, F = G * M
         let act = config.activation
         let trainReadout = config.readout.isTrainable
@@ -201,7 +249,7 @@ extension PatchCNN {
                                     let i = Int(best[n * F + q])
                                     let ds = upstream * act.derivative(s[(n * K + i) * M + j])
                                     if ds == 0 { continue }
-                                    MatMul.axpy(ds, x + (n * K + i) * D, dw.baseAddress! + j * D, count: D)
+                                    x.axpy(ds, patch: n * K + i, into: dw.baseAddress! + j * D, depth: D)
                                     db[j] += ds
                                 } }
                             }
@@ -235,7 +283,7 @@ extension PatchCNN {
                                         j += 1
                                     }
                                 } }
-                                MatMul.atbAccumulate(dsBuf.baseAddress!, x, dw.baseAddress!, rows: N * K, cols: M, depth: D)
+                                x.gradient(dsBuf.baseAddress!, dw.baseAddress!, rows: N * K, cols: M, depth: D)
                             }
                         }
                     }

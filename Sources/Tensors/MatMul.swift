@@ -35,6 +35,43 @@ public enum MatMul {
         abSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
     }
 
+    /// `ab` with row r of A read in place: A[r][k] = rows[r][offsets[k]] (the windows of images,
+    /// not copied out). The same bits as `ab` on the copied rows.
+    public static func abGathered(
+        _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
+    ) {
+        #if arch(x86_64)
+        if CPU.avx512 { abGatheredAVX512(rows, offsets: offsets, b, c, rows: R, cols: cols, depth: depth); return }
+        #endif
+        withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { a in ab(a, b, c, rows: R, cols: cols, depth: depth) }
+    }
+
+    /// `atbAccumulate` with row r of B read in place: B[r][k] = rows[r][offsets[k]]. The same bits
+    /// as `atbAccumulate` on the copied rows.
+    public static func atbAccumulateGathered(
+        _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
+        _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
+    ) {
+        #if arch(x86_64)
+        if CPU.avx512 { atbAccumulateGatheredAVX512(a, rows, offsets: offsets, c, rows: R, cols: cols, depth: depth); return }
+        #endif
+        withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { b in atbAccumulate(a, b, c, rows: R, cols: cols, depth: depth) }
+    }
+
+    /// The gathered rows copied out into a temporary [R × D] matrix (the path without AVX-512,
+    /// and the tests' oracle).
+    public static func withGatheredCopy(
+        _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, rows R: Int, depth D: Int,
+        _ body: (UnsafePointer<Float>) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, R * D)) { buffer in
+            let x = buffer.baseAddress!
+            for r in 0..<R { for k in 0..<D { x[r * D + k] = rows[r][offsets[k]] } }
+            body(x)
+        }
+    }
+
     /// Writes the transpose of A[R×C] into T[C×R].
     @inlinable
     public static func transpose(_ a: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {

@@ -34,6 +34,8 @@ public final class Trainer {
     private var batch: PatchBatch
     /// The training images when they are cut into windows inside the chunks' work.
     private let imageSet: ImageSet?
+    /// Per chunk, where its windows start, when the products read them in place (with AVX-512).
+    private let windowTables: [WindowTable]?
     private let K: Int
     private let D: Int
 
@@ -55,6 +57,9 @@ public final class Trainer {
         gradients = network.zeroGradients()
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
         imageSet = parallelWorthwhile ? data.fixedSet as? ImageSet : nil
+        windowTables = imageSet.flatMap { set in
+            CPU.avx512 ? (0..<chunks).map { _ in WindowTable(capacity: capacity * set.K, offsets: set.windowOffsets) } : nil
+        }
     }
 
     /// Draws the next batch and takes one SGD step; returns the batch's loss and accuracy under the
@@ -108,18 +113,33 @@ public final class Trainer {
                           network: PatchCNN) {
         let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
         let xs = x + start * K * D
-        let ws = workspaces[k]
         if let set = imageSet, let images {
             let first = images.startIndex + start
-            set.cutWindows(of: images[first..<(first + m)], into: xs)
+            let chunkImages = images[first..<(first + m)]
+            if let table = windowTables?[k] {
+                // The windows read in place (the AVX-512 products): the same bits as copying them.
+                set.pixels.withUnsafeBufferPointer { px in
+                    set.windowStarts(of: chunkImages, pixels: px.baseAddress!, into: table.rows)
+                    let input = PatchRows.windows(rows: UnsafePointer(table.rows), offsets: UnsafePointer(table.offsets))
+                    train(input, chunk: k, count: m, of: n, labels: labels + start, network: network)
+                }
+                return
+            }
+            set.cutWindows(of: chunkImages, into: xs)
         }
-        network.forward(xs, count: m, workspace: ws)
-        let r = network.lossGradient(labels: labels + start, count: m, loss: config.loss, workspace: ws, meanOver: n)
+        train(.dense(xs), chunk: k, count: m, of: n, labels: labels + start, network: network)
+    }
+
+    /// Forward, loss gradient and backward of the m examples of chunk k.
+    private func train(_ input: PatchRows, chunk k: Int, count m: Int, of n: Int, labels: UnsafePointer<Int32>, network: PatchCNN) {
+        let ws = workspaces[k]
+        network.forward(input, count: m, workspace: ws)
+        let r = network.lossGradient(labels: labels, count: m, loss: config.loss, workspace: ws, meanOver: n)
         if ws.gradientIsZero {
             // What `backward` would write: every gradient exactly +0.
             chunkGradients[k].value.setZero()
         } else {
-            network.backward(xs, count: m, workspace: ws, into: &chunkGradients[k].value)
+            network.backward(input, count: m, workspace: ws, into: &chunkGradients[k].value)
         }
         statistics.set(k, r.lossSum, r.correct)
     }
@@ -148,6 +168,21 @@ public final class Trainer {
             for i in 0..<network.readout.count { network.readout[i] -= eta * gradients.readout[i] }
         }
         for i in 0..<network.outputBias.count { network.outputBias[i] -= eta * gradients.outputBias[i] }
+    }
+}
+
+/// One chunk's window starts [examples × K] and the offsets of a window's elements [D].
+final class WindowTable: @unchecked Sendable {
+    let rows: UnsafeMutablePointer<UnsafePointer<Float>>
+    let offsets: UnsafeMutablePointer<Int>
+    init(capacity: Int, offsets: [Int]) {
+        rows = .allocate(capacity: max(1, capacity))
+        self.offsets = .allocate(capacity: max(1, offsets.count))
+        self.offsets.initialize(from: offsets, count: offsets.count)
+    }
+    deinit {
+        rows.deallocate()
+        offsets.deallocate()
     }
 }
 

@@ -15,21 +15,56 @@
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
+/// Where row r of a matrix operand starts and where its element k sits in that row: a dense
+/// row-major matrix, or the windows of images read in place (row r a window's top-left pixel,
+/// element k at a fixed offset from it), so that the windows need not be copied out first.
+protocol RowSource {
+    func row(_ r: Int) -> UnsafePointer<Float>
+    func column(_ k: Int) -> Int
+}
+
+struct DenseRows: RowSource {
+    let base: UnsafePointer<Float>, depth: Int
+    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { base + r * depth }
+    @inline(__always) func column(_ k: Int) -> Int { k }
+}
+
+struct GatheredRows: RowSource {
+    let rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>
+    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows[r] }
+    @inline(__always) func column(_ k: Int) -> Int { offsets[k] }
+}
+
 /// C[R×M] = A[R×D] · B[D×M] (C overwritten): register tiles of 8 rows × 32 columns (two 16-lane
 /// vectors), so each loaded row segment of B serves eight rows of A.
 public func abAVX512(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
     rows R: Int, cols M: Int, depth D: Int
 ) {
+    ab(DenseRows(base: a, depth: D), b, c, rows: R, cols: M, depth: D)
+}
+
+/// `abAVX512` with row r of A read in place: A[r][k] = rows[r][offsets[k]].
+public func abGatheredAVX512(
+    _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+    _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+) {
+    ab(GatheredRows(rows: rows, offsets: offsets), b, c, rows: R, cols: M, depth: D)
+}
+
+@inline(__always)
+private func ab<A: RowSource>(
+    _ a: A, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+) {
     let M32 = M - M % 32, M16 = M - M % 16
     var r = 0
     while r < R {
         let rb = min(8, R - r)
         // Rows past the end of the tile repeat its last row; their results are not stored.
-        let a0 = a + r * D
-        let a1 = a0 + min(1, rb - 1) * D, a2 = a0 + min(2, rb - 1) * D, a3 = a0 + min(3, rb - 1) * D
-        let a4 = a0 + min(4, rb - 1) * D, a5 = a0 + min(5, rb - 1) * D, a6 = a0 + min(6, rb - 1) * D
-        let a7 = a0 + min(7, rb - 1) * D
+        let a0 = a.row(r)
+        let a1 = a.row(r + min(1, rb - 1)), a2 = a.row(r + min(2, rb - 1)), a3 = a.row(r + min(3, rb - 1))
+        let a4 = a.row(r + min(4, rb - 1)), a5 = a.row(r + min(5, rb - 1)), a6 = a.row(r + min(6, rb - 1))
+        let a7 = a.row(r + min(7, rb - 1))
         let c0 = c + r * M
         var m = 0
         while m < M32 {
@@ -38,16 +73,16 @@ public func abAVX512(
             var p4 = SIMD16<Float>(), q4 = SIMD16<Float>(), p5 = SIMD16<Float>(), q5 = SIMD16<Float>()
             var p6 = SIMD16<Float>(), q6 = SIMD16<Float>(), p7 = SIMD16<Float>(), q7 = SIMD16<Float>()
             for k in 0..<D {
-                let bk = b + k * M + m
+                let bk = b + k * M + m, o = a.column(k)
                 let u = load16(bk), v = load16(bk + 16)
-                var x = SIMD16<Float>(repeating: a0[k]); p0 += x * u; q0 += x * v
-                x = SIMD16<Float>(repeating: a1[k]); p1 += x * u; q1 += x * v
-                x = SIMD16<Float>(repeating: a2[k]); p2 += x * u; q2 += x * v
-                x = SIMD16<Float>(repeating: a3[k]); p3 += x * u; q3 += x * v
-                x = SIMD16<Float>(repeating: a4[k]); p4 += x * u; q4 += x * v
-                x = SIMD16<Float>(repeating: a5[k]); p5 += x * u; q5 += x * v
-                x = SIMD16<Float>(repeating: a6[k]); p6 += x * u; q6 += x * v
-                x = SIMD16<Float>(repeating: a7[k]); p7 += x * u; q7 += x * v
+                var x = SIMD16<Float>(repeating: a0[o]); p0 += x * u; q0 += x * v
+                x = SIMD16<Float>(repeating: a1[o]); p1 += x * u; q1 += x * v
+                x = SIMD16<Float>(repeating: a2[o]); p2 += x * u; q2 += x * v
+                x = SIMD16<Float>(repeating: a3[o]); p3 += x * u; q3 += x * v
+                x = SIMD16<Float>(repeating: a4[o]); p4 += x * u; q4 += x * v
+                x = SIMD16<Float>(repeating: a5[o]); p5 += x * u; q5 += x * v
+                x = SIMD16<Float>(repeating: a6[o]); p6 += x * u; q6 += x * v
+                x = SIMD16<Float>(repeating: a7[o]); p7 += x * u; q7 += x * v
             }
             @inline(__always) func put(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
                 if i < rb { store16(p, c0 + i * M + m); store16(q, c0 + i * M + m + 16) }
@@ -58,18 +93,18 @@ public func abAVX512(
         }
         while m < M16 {
             for i in 0..<rb {
-                let ai = a0 + i * D
+                let ai = a.row(r + i)
                 var p = SIMD16<Float>()
-                for k in 0..<D { p += SIMD16<Float>(repeating: ai[k]) * load16(b + k * M + m) }
+                for k in 0..<D { p += SIMD16<Float>(repeating: ai[a.column(k)]) * load16(b + k * M + m) }
                 store16(p, c0 + i * M + m)
             }
             m += 16
         }
         while m < M {
             for i in 0..<rb {
-                let ai = a0 + i * D
+                let ai = a.row(r + i)
                 var p: Float = 0
-                for k in 0..<D { p += ai[k] * b[k * M + m] }
+                for k in 0..<D { p += ai[a.column(k)] * b[k * M + m] }
                 c0[i * M + m] = p
             }
             m += 1
@@ -85,6 +120,21 @@ public func atbAccumulateAVX512(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
     rows R: Int, cols M: Int, depth D: Int
 ) {
+    atbAccumulate(a, DenseRows(base: b, depth: D), c, rows: R, cols: M, depth: D)
+}
+
+/// `atbAccumulateAVX512` with row r of B read in place: B[r][k] = rows[r][offsets[k]].
+public func atbAccumulateGatheredAVX512(
+    _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
+    _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+) {
+    atbAccumulate(a, GatheredRows(rows: rows, offsets: offsets), c, rows: R, cols: M, depth: D)
+}
+
+@inline(__always)
+private func atbAccumulate<B: RowSource>(
+    _ a: UnsafePointer<Float>, _ b: B, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+) {
     guard R > 0, M > 0, D > 0 else { return }
     let M32 = M - M % 32, M8 = M - M % 8
     withUnsafeTemporaryAllocation(of: Float.self, capacity: D * M) { buffer in
@@ -96,6 +146,10 @@ public func atbAccumulateAVX512(
             var k0 = 0
             while k0 < D {
                 let kb = min(8, D - k0)
+                // Where elements k0…k0+7 sit in a row (past the block's end: its first element).
+                let o0 = b.column(k0), o1 = b.column(k0 + min(1, kb - 1)), o2 = b.column(k0 + min(2, kb - 1))
+                let o3 = b.column(k0 + min(3, kb - 1)), o4 = b.column(k0 + min(4, kb - 1)), o5 = b.column(k0 + min(5, kb - 1))
+                let o6 = b.column(k0 + min(6, kb - 1)), o7 = b.column(k0 + min(7, kb - 1))
                 var m0 = 0
                 while m0 < M32 {
                     var p0 = SIMD16<Float>(), q0 = SIMD16<Float>(), p1 = SIMD16<Float>(), q1 = SIMD16<Float>()
@@ -104,29 +158,29 @@ public func atbAccumulateAVX512(
                     var p6 = SIMD16<Float>(), q6 = SIMD16<Float>(), p7 = SIMD16<Float>(), q7 = SIMD16<Float>()
                     if kb == 8 {
                         for r in r0..<r1 {
-                            let ar = a + r * M + m0, br = b + r * D + k0
+                            let ar = a + r * M + m0, br = b.row(r)
                             let u = load16(ar), v = load16(ar + 16)
-                            var x = SIMD16<Float>(repeating: br[0]); p0 += x * u; q0 += x * v
-                            x = SIMD16<Float>(repeating: br[1]); p1 += x * u; q1 += x * v
-                            x = SIMD16<Float>(repeating: br[2]); p2 += x * u; q2 += x * v
-                            x = SIMD16<Float>(repeating: br[3]); p3 += x * u; q3 += x * v
-                            x = SIMD16<Float>(repeating: br[4]); p4 += x * u; q4 += x * v
-                            x = SIMD16<Float>(repeating: br[5]); p5 += x * u; q5 += x * v
-                            x = SIMD16<Float>(repeating: br[6]); p6 += x * u; q6 += x * v
-                            x = SIMD16<Float>(repeating: br[7]); p7 += x * u; q7 += x * v
+                            var x = SIMD16<Float>(repeating: br[o0]); p0 += x * u; q0 += x * v
+                            x = SIMD16<Float>(repeating: br[o1]); p1 += x * u; q1 += x * v
+                            x = SIMD16<Float>(repeating: br[o2]); p2 += x * u; q2 += x * v
+                            x = SIMD16<Float>(repeating: br[o3]); p3 += x * u; q3 += x * v
+                            x = SIMD16<Float>(repeating: br[o4]); p4 += x * u; q4 += x * v
+                            x = SIMD16<Float>(repeating: br[o5]); p5 += x * u; q5 += x * v
+                            x = SIMD16<Float>(repeating: br[o6]); p6 += x * u; q6 += x * v
+                            x = SIMD16<Float>(repeating: br[o7]); p7 += x * u; q7 += x * v
                         }
                     } else {
                         // A short last block of d: the same sums, one branch per row.
                         for r in r0..<r1 {
-                            let ar = a + r * M + m0, br = b + r * D + k0
+                            let ar = a + r * M + m0, br = b.row(r)
                             let u = load16(ar), v = load16(ar + 16)
-                            var x = SIMD16<Float>(repeating: br[0]); p0 += x * u; q0 += x * v
-                            if kb > 1 { x = SIMD16<Float>(repeating: br[1]); p1 += x * u; q1 += x * v }
-                            if kb > 2 { x = SIMD16<Float>(repeating: br[2]); p2 += x * u; q2 += x * v }
-                            if kb > 3 { x = SIMD16<Float>(repeating: br[3]); p3 += x * u; q3 += x * v }
-                            if kb > 4 { x = SIMD16<Float>(repeating: br[4]); p4 += x * u; q4 += x * v }
-                            if kb > 5 { x = SIMD16<Float>(repeating: br[5]); p5 += x * u; q5 += x * v }
-                            if kb > 6 { x = SIMD16<Float>(repeating: br[6]); p6 += x * u; q6 += x * v }
+                            var x = SIMD16<Float>(repeating: br[o0]); p0 += x * u; q0 += x * v
+                            if kb > 1 { x = SIMD16<Float>(repeating: br[o1]); p1 += x * u; q1 += x * v }
+                            if kb > 2 { x = SIMD16<Float>(repeating: br[o2]); p2 += x * u; q2 += x * v }
+                            if kb > 3 { x = SIMD16<Float>(repeating: br[o3]); p3 += x * u; q3 += x * v }
+                            if kb > 4 { x = SIMD16<Float>(repeating: br[o4]); p4 += x * u; q4 += x * v }
+                            if kb > 5 { x = SIMD16<Float>(repeating: br[o5]); p5 += x * u; q5 += x * v }
+                            if kb > 6 { x = SIMD16<Float>(repeating: br[o6]); p6 += x * u; q6 += x * v }
                         }
                     }
                     @inline(__always) func add(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
@@ -141,8 +195,9 @@ public func atbAccumulateAVX512(
                 while m0 < M8 {
                     for kk in 0..<kb {
                         var acc = SIMD8<Float>()
+                        let o = b.column(k0 + kk)
                         for r in r0..<r1 {
-                            acc += SIMD8<Float>(repeating: b[r * D + k0 + kk])
+                            acc += SIMD8<Float>(repeating: b.row(r)[o])
                                 * UnsafeRawPointer(a + r * M + m0).loadUnaligned(as: SIMD8<Float>.self)
                         }
                         let t = UnsafeMutableRawPointer(ct + (k0 + kk) * M + m0)
@@ -153,7 +208,8 @@ public func atbAccumulateAVX512(
                 while m0 < M {
                     for kk in 0..<kb {
                         var acc: Float = 0
-                        for r in r0..<r1 { acc += b[r * D + k0 + kk] * a[r * M + m0] }
+                        let o = b.column(k0 + kk)
+                        for r in r0..<r1 { acc += b.row(r)[o] * a[r * M + m0] }
                         ct[(k0 + kk) * M + m0] += acc
                     }
                     m0 += 1

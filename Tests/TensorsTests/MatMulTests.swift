@@ -115,4 +115,42 @@ import _TensorsAVX512
         }
     }
     #endif
+
+    /// The products that read rows in place give exactly the bits of the dense products on the
+    /// copied rows: image windows (channels 1 and 3, strides 1 and 2) and arbitrary row starts.
+    @Test func gatheredProductsEqualDenseOnCopiedRows() {
+        var rng = RandomStream(seed: 14)
+        let pixels = random(3 * 3 * 13 * 11, seed: 15)
+        for (channels, r, stride, M) in [(1, 5, 1, 32), (3, 3, 2, 7), (1, 2, 1, 40), (3, 4, 1, 16)] {
+            let h = 13, w = 11, Ho = (h - r) / stride + 1, Wo = (w - r) / stride + 1, D = channels * r * r
+            var offsets: [Int] = []
+            for c in 0..<channels { for dy in 0..<r { for dx in 0..<r { offsets.append(c * h * w + dy * w + dx) } } }
+            pixels.withUnsafeBufferPointer { px in
+                // Windows of images 2 and 0, then 300 windows at random places of image 1.
+                var starts: [UnsafePointer<Float>] = []
+                for image in [2, 0] { for oy in 0..<Ho { for ox in 0..<Wo {
+                    starts.append(px.baseAddress! + image * channels * h * w + oy * stride * w + ox * stride)
+                } } }
+                for _ in 0..<300 {
+                    starts.append(px.baseAddress! + channels * h * w + rng.nextIndex(below: h - r + 1) * w + rng.nextIndex(below: w - r + 1))
+                }
+                let R = starts.count
+                let wT = random(D * M, seed: 16), dS = random(R * M, seed: 17)
+                var dense = [Float](repeating: 0, count: R * D)
+                for i in 0..<R { for k in 0..<D { dense[i * D + k] = starts[i][offsets[k]] } }
+                var s1 = [Float](repeating: .nan, count: R * M), s2 = s1
+                var g1 = random(M * D, seed: 18), g2 = g1
+                starts.withUnsafeBufferPointer { rows in offsets.withUnsafeBufferPointer { off in
+                    wT.withUnsafeBufferPointer { b in dS.withUnsafeBufferPointer { ds in dense.withUnsafeBufferPointer { x in
+                        s1.withUnsafeMutableBufferPointer { MatMul.abGathered(rows.baseAddress!, offsets: off.baseAddress!, b.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D) }
+                        s2.withUnsafeMutableBufferPointer { MatMul.ab(x.baseAddress!, b.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D) }
+                        g1.withUnsafeMutableBufferPointer { MatMul.atbAccumulateGathered(ds.baseAddress!, rows.baseAddress!, offsets: off.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D) }
+                        g2.withUnsafeMutableBufferPointer { MatMul.atbAccumulate(ds.baseAddress!, x.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D) }
+                    } } }
+                } }
+                #expect(s1.map(\.bitPattern) == s2.map(\.bitPattern), "ab, channels \(channels) r \(r) stride \(stride) M \(M)")
+                #expect(g1.map(\.bitPattern) == g2.map(\.bitPattern), "atb, channels \(channels) r \(r) stride \(stride) M \(M)")
+            }
+        }
+    }
 }

@@ -62,6 +62,30 @@ public struct ImageSet: ExampleSet {
         }
     }
 
+    /// Where element d of a window sits relative to the window's first pixel, [D] in patch
+    /// order (channel, row, column): c·height·width + row·width + column.
+    public var windowOffsets: [Int] {
+        var offsets: [Int] = []
+        for c in 0..<channels { for dy in 0..<patchSize { for dx in 0..<patchSize {
+            offsets.append(c * height * width + dy * width + dx)
+        } } }
+        return offsets
+    }
+
+    /// Writes the first pixel of every window of the images `indices` into rows
+    /// [indices.count × K], for the pixel buffer at `pixels` (this set's `pixels`, valid only
+    /// while the caller holds them): with `windowOffsets`, the windows read in place.
+    public func windowStarts(of indices: ArraySlice<Int>, pixels: UnsafePointer<Float>, into rows: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let Ho = outputHeight, Wo = outputWidth, K = self.K
+        let imageSize = channels * height * width
+        for (b, image) in indices.enumerated() {
+            let src = pixels + image * imageSize
+            for oy in 0..<Ho { for ox in 0..<Wo {
+                rows[b * K + oy * Wo + ox] = src + oy * stride * width + ox * stride
+            } }
+        }
+    }
+
     /// Writes the windows of the images `indices` as consecutive [K × D] blocks at `x`.
     public func cutWindows(of indices: ArraySlice<Int>, into x: UnsafeMutablePointer<Float>) {
         let r = patchSize, Ho = outputHeight, Wo = outputWidth, D = self.D, K = self.K
