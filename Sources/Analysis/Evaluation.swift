@@ -40,7 +40,7 @@ public final class Evaluator {
         self.chunk = chunk
         self.threads = max(1, threads)
         workspaces = (0..<self.threads).map { _ in PatchCNNWorkspace(capacity: chunk, patches: K, for: network) }
-        buffers = (0..<self.threads).map { _ in BatchBuffer(PatchBatch(count: chunk, K: K, D: D, keysPerExample: 1)) }
+        buffers = (0..<self.threads).map { _ in BatchBuffer(capacity: chunk, K: K, D: D) }
     }
 
     /// Runs the forward pass of chunk `k` of `set` with worker `w`'s buffers; returns its size.
@@ -50,8 +50,18 @@ public final class Evaluator {
             batch.x.withUnsafeBufferPointer { x in
                 network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspaces[w])
             }
+        } else if let images = set as? ImageSet, CPU.avx512 {
+            // The windows read in place by the AVX-512 product: the same bits as copying them out.
+            let buffer = buffers[w]
+            buffer.prepareWindows(K: images.K, offsets: images.windowOffsets)
+            images.pixels.withUnsafeBufferPointer { px in
+                images.windowStarts(of: Array(start..<(start + n))[...], pixels: px.baseAddress!, into: buffer.rows!)
+                network.forward(.windows(rows: UnsafePointer(buffer.rows!), offsets: UnsafePointer(buffer.offsets!)),
+                                count: n, workspace: workspaces[w])
+            }
         } else {
             let buffer = buffers[w]
+            buffer.prepareBatch()
             buffer.value.setCount(n)
             set.fill(&buffer.value, with: Array(start..<(start + n))[...])
             buffer.value.x.withUnsafeBufferPointer { x in network.forward(x.baseAddress!, count: n, workspace: workspaces[w]) }
@@ -110,9 +120,35 @@ public final class Evaluator {
 }
 
 /// A chunk buffer owned by one worker.
+/// One worker's room for a chunk of examples, made on first use: a batch to copy examples into,
+/// or the window starts and element offsets of images read in place.
 final class BatchBuffer: @unchecked Sendable {
+    let capacity: Int, K: Int, D: Int
     var value: PatchBatch
-    init(_ value: PatchBatch) { self.value = value }
+    private(set) var rows: UnsafeMutablePointer<UnsafePointer<Float>>? = nil
+    private(set) var offsets: UnsafeMutablePointer<Int>? = nil
+
+    init(capacity: Int, K: Int, D: Int) {
+        self.capacity = capacity; self.K = K; self.D = D
+        value = PatchBatch(count: 0, K: K, D: D, keysPerExample: 1)
+    }
+
+    func prepareBatch() {
+        if value.x.count < capacity * K * D { value = PatchBatch(count: capacity, K: K, D: D, keysPerExample: 1) }
+    }
+
+    func prepareWindows(K: Int, offsets: @autoclosure () -> [Int]) {
+        guard rows == nil else { return }
+        rows = .allocate(capacity: max(1, capacity * K))
+        let list = offsets()
+        self.offsets = .allocate(capacity: max(1, list.count))
+        self.offsets!.initialize(from: list, count: list.count)
+    }
+
+    deinit {
+        rows?.deallocate()
+        offsets?.deallocate()
+    }
 }
 
 /// Per-chunk sums of an evaluation, added in chunk order.
