@@ -111,4 +111,24 @@ import Analysis
         // Margins ỹf: 2, 1, 0.5.
         #expect(e.minMargin == 0.5 && e.maxMargin == 2)
     }
+
+    /// An image set evaluated in place (windows read by the products, with AVX-512) gives the
+    /// bits of the same windows cut out into a batch; with 2 threads and chunks that split the set.
+    @Test func imageSetEqualsItsWindowsCutOut() {
+        var rng = RandomStream(seed: 8)
+        let count = 37, h = 10, w = 9
+        let pixels = (0..<(count * 2 * h * w)).map { _ in Float(rng.nextGaussian()) }
+        let images = ImageSet(channels: 2, height: h, width: w, pixels: pixels, labels: (0..<count).map { Int32($0 % 4) }, patchSize: 3, stride: 2)
+        var batch = PatchBatch(count: count, K: images.K, D: images.D, keysPerExample: 1)
+        images.fill(&batch, with: Array(0..<count)[...])
+        var net = NetworkConfig()
+        net.M = 20
+        net.pooling = .mean
+        net.readout = .trainable(0.5)
+        let network = PatchCNN(config: net, inputDimension: images.D, outputs: 4, using: &rng)
+        let evaluator = Evaluator(network: network, patches: images.K, dimension: images.D, chunk: 8, threads: 2)
+        let inPlace = evaluator.evaluate(network, on: images, loss: .crossEntropy)
+        let cut = evaluator.evaluate(network, on: batch, loss: .crossEntropy)
+        #expect(inPlace.loss.bitPattern == cut.loss.bitPattern && inPlace.accuracy == cut.accuracy, "\(inPlace) vs \(cut)")
+    }
 }
