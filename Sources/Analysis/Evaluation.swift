@@ -52,11 +52,10 @@ public final class Evaluator {
             }
         } else if let images = set as? ImageSet, CPU.avx512 {
             // The windows read in place by the AVX-512 product: the same bits as copying them out.
-            let buffer = buffers[w]
-            buffer.prepareWindows(K: images.K, offsets: images.windowOffsets)
+            let windows = buffers[w].windows(for: images)
             images.pixels.withUnsafeBufferPointer { px in
-                images.windowStarts(of: Array(start..<(start + n))[...], pixels: px.baseAddress!, into: buffer.rows!)
-                network.forward(.windows(rows: UnsafePointer(buffer.rows!), offsets: UnsafePointer(buffer.offsets!)),
+                windows.point(at: start..<(start + n), of: images, pixels: px.baseAddress!)
+                network.forward(.windows(rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets)),
                                 count: n, workspace: workspaces[w])
             }
         } else {
@@ -121,12 +120,11 @@ public final class Evaluator {
 
 /// A chunk buffer owned by one worker.
 /// One worker's room for a chunk of examples, made on first use: a batch to copy examples into,
-/// or the window starts and element offsets of images read in place.
+/// or the windows of images read in place.
 final class BatchBuffer: @unchecked Sendable {
     let capacity: Int, K: Int, D: Int
     var value: PatchBatch
-    private(set) var rows: UnsafeMutablePointer<UnsafePointer<Float>>? = nil
-    private(set) var offsets: UnsafeMutablePointer<Int>? = nil
+    private var imageWindows: ImageWindows? = nil
 
     init(capacity: Int, K: Int, D: Int) {
         self.capacity = capacity; self.K = K; self.D = D
@@ -137,17 +135,11 @@ final class BatchBuffer: @unchecked Sendable {
         if value.x.count < capacity * K * D { value = PatchBatch(count: capacity, K: K, D: D, keysPerExample: 1) }
     }
 
-    func prepareWindows(K: Int, offsets: @autoclosure () -> [Int]) {
-        guard rows == nil else { return }
-        rows = .allocate(capacity: max(1, capacity * K))
-        let list = offsets()
-        self.offsets = .allocate(capacity: max(1, list.count))
-        self.offsets!.initialize(from: list, count: list.count)
-    }
-
-    deinit {
-        rows?.deallocate()
-        offsets?.deallocate()
+    func windows(for set: ImageSet) -> ImageWindows {
+        if let imageWindows, imageWindows.fits(set, count: capacity) { return imageWindows }
+        let made = ImageWindows(capacity: capacity, of: set)
+        imageWindows = made
+        return made
     }
 }
 

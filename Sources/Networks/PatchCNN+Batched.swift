@@ -303,16 +303,19 @@ extension PatchCNN {
     }
 }
 
+/// max(0, s) for eight floats at `p`, with NaN mapped to 0 as in `x > 0 ? x : 0`.
+@inline(__always)
+func reluLoad8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    return v.replacing(with: 0, where: .!(v .> 0))
+}
+
 /// h[j] = max_i φ(s[i, j]) with best[j] the first arg max, over S[K × M] row-major; the
 /// activation is dispatched once, outside the loops, so each loop runs over contiguous j. Under
 /// ReLU eight filters go at a time (`poolMaxReference` is the plain loop they must match).
 @inline(__always)
 func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
     guard act == .relu, K >= 1 else { poolMaxReference(act, s, h, best, K: K, M: M); return }
-    @inline(__always) func relu(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        return v.replacing(with: 0, where: .!(v .> 0))
-    }
     @inline(__always) func update(_ top: inout SIMD8<Float>, _ at: inout SIMD8<Int32>, _ v: SIMD8<Float>, _ i: SIMD8<Int32>) {
         let better = v .> top
         top.replace(with: v, where: better)
@@ -326,20 +329,20 @@ func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePoi
     var j = 0
     // 32 filters at a time: four independent compare-and-select chains per row.
     while j < M32 {
-        var t0 = relu(s + j), t1 = relu(s + j + 8), t2 = relu(s + j + 16), t3 = relu(s + j + 24)
+        var t0 = reluLoad8(s + j), t1 = reluLoad8(s + j + 8), t2 = reluLoad8(s + j + 16), t3 = reluLoad8(s + j + 24)
         var a0 = SIMD8<Int32>(), a1 = a0, a2 = a0, a3 = a0
         for i in 1..<K {
             let row = s + i * M + j, index = SIMD8<Int32>(repeating: Int32(i))
-            update(&t0, &a0, relu(row), index); update(&t1, &a1, relu(row + 8), index)
-            update(&t2, &a2, relu(row + 16), index); update(&t3, &a3, relu(row + 24), index)
+            update(&t0, &a0, reluLoad8(row), index); update(&t1, &a1, reluLoad8(row + 8), index)
+            update(&t2, &a2, reluLoad8(row + 16), index); update(&t3, &a3, reluLoad8(row + 24), index)
         }
         put(t0, a0, j); put(t1, a1, j + 8); put(t2, a2, j + 16); put(t3, a3, j + 24)
         j += 32
     }
     while j < M8 {
-        var top = relu(s + j)
+        var top = reluLoad8(s + j)
         var at = SIMD8<Int32>()
-        for i in 1..<K { update(&top, &at, relu(s + i * M + j), SIMD8(repeating: Int32(i))) }
+        for i in 1..<K { update(&top, &at, reluLoad8(s + i * M + j), SIMD8(repeating: Int32(i))) }
         put(top, at, j)
         j += 8
     }
@@ -373,10 +376,6 @@ func poolMaxReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeM
 @inline(__always)
 func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float) {
     guard act == .relu else { poolSumReference(act, s, h, K: K, M: M, scale: scale); return }
-    @inline(__always) func relu(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        return v.replacing(with: 0, where: .!(v .> 0))
-    }
     @inline(__always) func put(_ v: SIMD8<Float>, _ j: Int) {
         UnsafeMutableRawPointer(h + j).storeBytes(of: scale != 1 ? v * scale : v, as: SIMD8<Float>.self)
     }
@@ -386,14 +385,14 @@ func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePoi
         var a = SIMD8<Float>(), b = SIMD8<Float>(), c = SIMD8<Float>(), d = SIMD8<Float>()
         for i in 0..<K {
             let row = s + i * M + j
-            a += relu(row); b += relu(row + 8); c += relu(row + 16); d += relu(row + 24)
+            a += reluLoad8(row); b += reluLoad8(row + 8); c += reluLoad8(row + 16); d += reluLoad8(row + 24)
         }
         put(a, j); put(b, j + 8); put(c, j + 16); put(d, j + 24)
         j += 32
     }
     while j < M8 {
         var a = SIMD8<Float>()
-        for i in 0..<K { a += relu(s + i * M + j) }
+        for i in 0..<K { a += reluLoad8(s + i * M + j) }
         put(a, j)
         j += 8
     }

@@ -130,15 +130,15 @@ public enum Bench {
                         // With several threads each takes an equal share of the rows (and, for the
                         // gradient, its own output block), as the chunked training steps do.
                         let share = (R + threads - 1) / threads
-                        let x = UncheckedPointer(xp.baseAddress!), w = UncheckedPointer(wp.baseAddress!)
-                        let d = UncheckedPointer(dp.baseAddress!), o = UncheckedMutablePointer(op.baseAddress!)
+                        let x = UncheckedBox(xp.baseAddress!), w = UncheckedBox(wp.baseAddress!)
+                        let d = UncheckedBox(dp.baseAddress!), o = UncheckedBox(op.baseAddress!)
                         for _ in 0..<n {
                             concurrentChunks(threads, threads: threads) { t, _ in
                                 let r0 = t * share, rows = max(0, min(share, R - r0))
                                 if gradient {
-                                    MatMul.atbAccumulate(d.p + r0 * M, x.p + r0 * D, o.p + t * M * D, rows: rows, cols: M, depth: D)
+                                    MatMul.atbAccumulate(d.value + r0 * M, x.value + r0 * D, o.value + t * M * D, rows: rows, cols: M, depth: D)
                                 } else {
-                                    MatMul.ab(x.p + r0 * D, w.p, o.p + r0 * M, rows: rows, cols: M, depth: D)
+                                    MatMul.ab(x.value + r0 * D, w.value, o.value + r0 * M, rows: rows, cols: M, depth: D)
                                 }
                             }
                         }
@@ -154,7 +154,3 @@ public enum Bench {
                       note: gradient ? "dW[\(M)×\(D)] += dS[\(R)×\(M)]ᵀ·X[\(R)×\(D)], \(cores)" : "S[\(R)×\(M)] = X[\(R)×\(D)]·W[\(D)×\(M)], \(cores)")
     }
 }
-
-/// Raw pointers handed to worker threads that touch disjoint parts (the benchmark's own buffers).
-struct UncheckedPointer: @unchecked Sendable { let p: UnsafePointer<Float>; init(_ p: UnsafePointer<Float>) { self.p = p } }
-struct UncheckedMutablePointer: @unchecked Sendable { let p: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { self.p = p } }

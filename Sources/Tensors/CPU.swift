@@ -30,9 +30,6 @@ public enum CPU {
         #endif
     }
 
-    /// The kernels in use, for benchmark and provenance records.
-    public static var simd: String { avx512 ? "avx512" : "avx2" }
-
     #if canImport(Glibc)
     /// The words of the first "flags" line of /proc/cpuinfo.
     static func cpuinfoFlags() -> Set<Substring>? {

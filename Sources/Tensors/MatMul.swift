@@ -59,9 +59,8 @@ public enum MatMul {
         withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { b in atbAccumulate(a, b, c, rows: R, cols: cols, depth: depth) }
     }
 
-    /// The gathered rows copied out into a temporary [R × D] matrix (the path without AVX-512,
-    /// and the tests' oracle).
-    public static func withGatheredCopy(
+    /// The gathered rows copied out into a temporary [R × D] matrix (the path without AVX-512).
+    static func withGatheredCopy(
         _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, rows R: Int, depth D: Int,
         _ body: (UnsafePointer<Float>) -> Void
     ) {

@@ -195,8 +195,9 @@ private func monotonicNanoseconds() -> UInt64 {
     return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }
 
-/// Carries a value across threads where the caller guarantees there is no race.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Carries a value across threads where the caller guarantees there is no race (pointers to
+/// buffers whose parts the threads touch disjointly).
+package struct UncheckedBox<T>: @unchecked Sendable {
+    package let value: T
+    package init(_ value: T) { self.value = value }
 }

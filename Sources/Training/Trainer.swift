@@ -34,8 +34,8 @@ public final class Trainer {
     private var batch: PatchBatch
     /// The training images when they are cut into windows inside the chunks' work.
     private let imageSet: ImageSet?
-    /// Per chunk, where its windows start, when the products read them in place (with AVX-512).
-    private let windowTables: [WindowTable]?
+    /// Per chunk, its windows read in place by the products (with AVX-512).
+    private let windows: [ImageWindows]?
     private let K: Int
     private let D: Int
 
@@ -57,17 +57,15 @@ public final class Trainer {
         gradients = network.zeroGradients()
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
         imageSet = parallelWorthwhile ? data.fixedSet as? ImageSet : nil
-        windowTables = imageSet.flatMap { set in
-            CPU.avx512 ? (0..<chunks).map { _ in WindowTable(capacity: capacity * set.K, offsets: set.windowOffsets) } : nil
-        }
+        windows = imageSet.flatMap { set in CPU.avx512 ? (0..<chunks).map { _ in ImageWindows(capacity: capacity, of: set) } : nil }
     }
 
     /// Draws the next batch and takes one SGD step; returns the batch's loss and accuracy under the
     /// weights before the update.
     @discardableResult
     public func takeStep() -> StepStatistics {
-        // Images are cut into windows inside each chunk's work (on its thread); everything else
-        // is drawn here.
+        // Images' windows are made inside each chunk's work (on its thread): cut out, or pointed
+        // at in place; everything else is drawn here.
         var imageIndices: ArraySlice<Int>? = nil
         if let set = imageSet {
             let indices = data.nextIndices(config.batchSize)
@@ -87,7 +85,7 @@ public final class Trainer {
             if chunks == 1 || threads == 1 || !parallelWorthwhile {
                 for k in 0..<chunks { runChunk(k, of: n, x: xBase, labels: y, images: imageIndices, network: net) }
             } else {
-                let x = UncheckedSendable(xBase), labels = UncheckedSendable(y)
+                let x = UncheckedBox(xBase), labels = UncheckedBox(y)
                 concurrentChunks(chunks, threads: threads) { k, _ in
                     self.runChunk(k, of: n, x: x.value, labels: labels.value, images: imageIndices, network: net)
                 }
@@ -106,9 +104,9 @@ public final class Trainer {
         return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
     }
 
-    /// Forward, loss gradient and backward of chunk k of a batch of n examples at `x` (whose
-    /// windows are cut here first when `images` lists the batch's images), into the chunk's own
-    /// workspace, gradient buffer and statistics slot.
+    /// Forward, loss gradient and backward of chunk k of a batch of n examples at `x` (when
+    /// `images` lists the batch's images, their windows are cut into `x` here first, or read in
+    /// place), into the chunk's own workspace, gradient buffer and statistics slot.
     private func runChunk(_ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?,
                           network: PatchCNN) {
         let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
@@ -116,11 +114,11 @@ public final class Trainer {
         if let set = imageSet, let images {
             let first = images.startIndex + start
             let chunkImages = images[first..<(first + m)]
-            if let table = windowTables?[k] {
+            if let windows = windows?[k] {
                 // The windows read in place (the AVX-512 products): the same bits as copying them.
                 set.pixels.withUnsafeBufferPointer { px in
-                    set.windowStarts(of: chunkImages, pixels: px.baseAddress!, into: table.rows)
-                    let input = PatchRows.windows(rows: UnsafePointer(table.rows), offsets: UnsafePointer(table.offsets))
+                    windows.point(at: chunkImages, of: set, pixels: px.baseAddress!)
+                    let input = PatchRows.windows(rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets))
                     train(input, chunk: k, count: m, of: n, labels: labels + start, network: network)
                 }
                 return
@@ -169,27 +167,6 @@ public final class Trainer {
         }
         for i in 0..<network.outputBias.count { network.outputBias[i] -= eta * gradients.outputBias[i] }
     }
-}
-
-/// One chunk's window starts [examples × K] and the offsets of a window's elements [D].
-final class WindowTable: @unchecked Sendable {
-    let rows: UnsafeMutablePointer<UnsafePointer<Float>>
-    let offsets: UnsafeMutablePointer<Int>
-    init(capacity: Int, offsets: [Int]) {
-        rows = .allocate(capacity: max(1, capacity))
-        self.offsets = .allocate(capacity: max(1, offsets.count))
-        self.offsets.initialize(from: offsets, count: offsets.count)
-    }
-    deinit {
-        rows.deallocate()
-        offsets.deallocate()
-    }
-}
-
-/// A pointer handed to the worker threads of one step, which touch disjoint parts of it.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// One chunk's gradients, in a class so that chunks on different threads never share storage.

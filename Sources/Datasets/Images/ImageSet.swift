@@ -64,7 +64,7 @@ public struct ImageSet: ExampleSet {
 
     /// Where element d of a window sits relative to the window's first pixel, [D] in patch
     /// order (channel, row, column): c·height·width + row·width + column.
-    public var windowOffsets: [Int] {
+    var windowOffsets: [Int] {
         var offsets: [Int] = []
         for c in 0..<channels { for dy in 0..<patchSize { for dx in 0..<patchSize {
             offsets.append(c * height * width + dy * width + dx)
@@ -73,9 +73,8 @@ public struct ImageSet: ExampleSet {
     }
 
     /// Writes the first pixel of every window of the images `indices` into rows
-    /// [indices.count × K], for the pixel buffer at `pixels` (this set's `pixels`, valid only
-    /// while the caller holds them): with `windowOffsets`, the windows read in place.
-    public func windowStarts(of indices: ArraySlice<Int>, pixels: UnsafePointer<Float>, into rows: UnsafeMutablePointer<UnsafePointer<Float>>) {
+    /// [indices.count × K], for the pixel buffer at `pixels` (this set's `pixels`).
+    func windowStarts(of indices: some Collection<Int>, pixels: UnsafePointer<Float>, into rows: UnsafeMutablePointer<UnsafePointer<Float>>) {
         let Ho = outputHeight, Wo = outputWidth, K = self.K
         let imageSize = channels * height * width
         for (b, image) in indices.enumerated() {
@@ -146,6 +145,43 @@ public struct ImageSet: ExampleSet {
             regions[oy * outputWidth + ox] = Int32((oy * g / outputHeight) * g + ox * g / outputWidth)
         } }
         return regions
+    }
+}
+
+/// Room to read the windows of up to `capacity` images in place instead of copying them out:
+/// `rows` [capacity × K] holds the first pixel of each window (set by `point(at:of:pixels:)`),
+/// `offsets` [D] where a window's element d sits relative to it. Made for one image geometry.
+public final class ImageWindows: @unchecked Sendable {
+    public let rows: UnsafeMutablePointer<UnsafePointer<Float>>
+    public let offsets: UnsafeMutablePointer<Int>
+    public let capacity: Int
+    /// channels, height, width, patch size, stride of the images it was made for.
+    private let geometry: [Int]
+
+    public init(capacity: Int, of set: ImageSet) {
+        self.capacity = capacity
+        geometry = [set.channels, set.height, set.width, set.patchSize, set.stride]
+        rows = .allocate(capacity: max(1, capacity * set.K))
+        let list = set.windowOffsets
+        offsets = .allocate(capacity: max(1, list.count))
+        offsets.initialize(from: list, count: list.count)
+    }
+
+    deinit {
+        rows.deallocate()
+        offsets.deallocate()
+    }
+
+    /// Whether it can point at `count` images of `set`.
+    public func fits(_ set: ImageSet, count: Int) -> Bool {
+        count <= capacity && geometry == [set.channels, set.height, set.width, set.patchSize, set.stride]
+    }
+
+    /// Sets `rows` to the windows of the images `indices` of `set`, whose pixels are at `pixels`
+    /// (from `set.pixels.withUnsafeBufferPointer`, and valid only as long as that pointer is).
+    public func point(at indices: some Collection<Int>, of set: ImageSet, pixels: UnsafePointer<Float>) {
+        precondition(fits(set, count: indices.count), "ImageWindows: \(indices.count) images of another geometry or beyond the capacity \(capacity)")
+        set.windowStarts(of: indices, pixels: pixels, into: rows)
     }
 }
 
