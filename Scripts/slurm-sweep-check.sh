@@ -44,9 +44,18 @@ PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$state/slurm.conf"
 
+# Stops the daemons and waits (up to 10 s) until they have exited: slurmctld saves its state into
+# $state on the way out, which would race with removing the directory.
 stop() {
+  local pids=()
   for pid in "$state/slurmd.pid" "$state/slurmctld.pid" /run/munge/munged.pid; do
-    if [ -f "$pid" ]; then kill "$(cat "$pid")" 2>/dev/null || true; fi
+    if [ -f "$pid" ]; then pids+=("$(cat "$pid")"); kill "${pids[-1]}" 2>/dev/null || true; fi
+  done
+  for _ in $(seq 100); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.1
   done
 }
 trap stop EXIT
