@@ -7,16 +7,18 @@ import PackageDescription
 // AVX-512 variants of the two large products in _TensorsAVX512 that Tensors calls only where the
 // processor has AVX-512; other architectures use the compiler's defaults.
 #if arch(x86_64)
-let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"]),
-    // Run-time exclusivity checks cost ≈3% of a W1 step; debug builds (the tests) keep them.
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
-// Compiled for the AVX-512 subset of every AVX-512 processor; called only after a run-time check.
-let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
+    let kernelSettings: [SwiftSetting] = [
+        .unsafeFlags(["-target-cpu", "haswell"]),
+        // Run-time exclusivity checks cost ≈3% of a W1 step; debug builds (the tests) keep them.
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    ]
+    // Compiled for the AVX-512 subset of every AVX-512 processor; called only after a run-time check.
+    let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-let avx512Settings: [SwiftSetting] = []
+    let kernelSettings: [SwiftSetting] = [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
+    let avx512Settings: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -46,7 +48,10 @@ let package = Package(
         .target(name: "Studies", dependencies: ["Tensors", "Datasets", "Experiments", "Reporting"]),
         .executableTarget(
             name: "convdyn",
-            dependencies: ["Experiments", "Reporting", "Studies", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Experiments", "Reporting", "Studies",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
@@ -55,7 +60,9 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "Experiments", "Reporting", "_TestSupport"]),
         .testTarget(name: "ConvdynTests", dependencies: ["convdyn", "Experiments", "_TestSupport"]),
     ]

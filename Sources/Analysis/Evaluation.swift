@@ -1,6 +1,6 @@
-import Tensors
 import Datasets
 import Networks
+import Tensors
 
 /// Loss, accuracy and margins of a network on a fixed set of examples (SPEC §3 items 1 and 10).
 public struct SetEvaluation: Sendable, Equatable {
@@ -17,7 +17,9 @@ public struct SetEvaluation: Sendable, Equatable {
     /// max_i ỹ_i f(x_i) (binary networks; NaN otherwise).
     public var maxMargin: Double
 
-    public init(loss: Double, accuracy: Double, cleanLoss: Double, cleanAccuracy: Double, minMargin: Double, maxMargin: Double) {
+    public init(
+        loss: Double, accuracy: Double, cleanLoss: Double, cleanAccuracy: Double, minMargin: Double, maxMargin: Double
+    ) {
         self.loss = loss
         self.accuracy = accuracy
         self.cleanLoss = cleanLoss
@@ -45,7 +47,8 @@ public final class Evaluator {
 
     /// Runs the forward pass of chunk `k` of `set` with worker `w`'s buffers; returns its size.
     private func forward(_ network: PatchCNN, on set: any ExampleSet, chunk k: Int, worker w: Int) -> Int {
-        let start = k * chunk, n = min(chunk, set.count - start)
+        let start = k * chunk
+        let n = min(chunk, set.count - start)
         if let batch = set as? PatchBatch {
             batch.x.withUnsafeBufferPointer { x in
                 network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspaces[w])
@@ -55,22 +58,26 @@ public final class Evaluator {
             let windows = buffers[w].windows(for: images)
             images.pixels.withUnsafeBufferPointer { px in
                 windows.point(at: start..<(start + n), of: images, pixels: px.baseAddress!)
-                network.forward(.windows(rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets)),
-                                count: n, workspace: workspaces[w])
+                network.forward(
+                    .windows(rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets)),
+                    count: n, workspace: workspaces[w])
             }
         } else {
             let buffer = buffers[w]
             buffer.prepareBatch()
             buffer.value.setCount(n)
             set.fill(&buffer.value, with: Array(start..<(start + n))[...])
-            buffer.value.x.withUnsafeBufferPointer { x in network.forward(x.baseAddress!, count: n, workspace: workspaces[w]) }
+            buffer.value.x.withUnsafeBufferPointer { x in
+                network.forward(x.baseAddress!, count: n, workspace: workspaces[w])
+            }
         }
         return n
     }
 
     /// Calls `body(start, n, workspace)` after a forward pass over each chunk of `set`, in order,
     /// on the calling thread.
-    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void) {
+    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void)
+    {
         let chunks = (set.count + chunk - 1) / chunk
         for k in 0..<chunks {
             let n = forward(network, on: set, chunk: k, worker: 0)
@@ -82,7 +89,8 @@ public final class Evaluator {
         let C = network.C
         let chunks = (set.count + chunk - 1) / chunk
         let parts = EvaluationParts(count: chunks)
-        let observedLabels = set.observedLabels, labels = set.labels
+        let observedLabels = set.observedLabels
+        let labels = set.labels
         concurrentChunks(chunks, threads: threads) { k, w in
             let n = forward(network, on: set, chunk: k, worker: w)
             let start = k * chunk
@@ -90,13 +98,16 @@ public final class Evaluator {
             workspaces[w].outputs.withUnsafeBufferPointer { f in
                 for b in 0..<n {
                     let fn = f.baseAddress! + b * C
-                    let observed = observedLabels[start + b], truth = labels[start + b]
+                    let observed = observedLabels[start + b]
+                    let truth = labels[start + b]
                     let predicted = predictedLabel(fn, classes: C)
                     if predicted == observed { p.correct += 1 }
                     if predicted == truth { p.cleanCorrect += 1 }
                     if loss == .crossEntropy {
-                        p.loss += Loss.crossEntropy(outputs: fn, classes: C, label: Int(observed), gradient: nil, scale: 1)
-                        p.cleanLoss += Loss.crossEntropy(outputs: fn, classes: C, label: Int(truth), gradient: nil, scale: 1)
+                        p.loss += Loss.crossEntropy(
+                            outputs: fn, classes: C, label: Int(observed), gradient: nil, scale: 1)
+                        p.cleanLoss += Loss.crossEntropy(
+                            outputs: fn, classes: C, label: Int(truth), gradient: nil, scale: 1)
                     } else {
                         let f0 = Double(fn[0])
                         p.loss += loss.binary(output: f0, label: Double(observed)).value
@@ -127,7 +138,9 @@ final class BatchBuffer: @unchecked Sendable {
     private var imageWindows: ImageWindows? = nil
 
     init(capacity: Int, K: Int, D: Int) {
-        self.capacity = capacity; self.K = K; self.D = D
+        self.capacity = capacity
+        self.K = K
+        self.D = D
         value = PatchBatch(count: 0, K: K, D: D, keysPerExample: 1)
     }
 
@@ -156,9 +169,12 @@ final class EvaluationParts: @unchecked Sendable {
     func total() -> Part {
         var t = Part()
         for p in parts {
-            t.loss += p.loss; t.cleanLoss += p.cleanLoss
-            t.correct += p.correct; t.cleanCorrect += p.cleanCorrect
-            t.minMargin = min(t.minMargin, p.minMargin); t.maxMargin = max(t.maxMargin, p.maxMargin)
+            t.loss += p.loss
+            t.cleanLoss += p.cleanLoss
+            t.correct += p.correct
+            t.cleanCorrect += p.cleanCorrect
+            t.minMargin = min(t.minMargin, p.minMargin)
+            t.maxMargin = max(t.maxMargin, p.maxMargin)
         }
         return t
     }

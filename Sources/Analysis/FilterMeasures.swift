@@ -33,7 +33,9 @@ public struct FilterSnapshot: Sendable, Equatable {
     public let signs: [Int]
 
     public init(network: PatchCNN, basis: PatternBasis) {
-        let M = network.M, D = network.D, P = basis.P
+        let M = network.M
+        let D = network.D
+        let P = basis.P
         precondition(D == basis.D, "FilterSnapshot: filters have D = \(D), patterns D = \(basis.D)")
         self.M = M
         self.P = P
@@ -42,10 +44,14 @@ public struct FilterSnapshot: Sendable, Equatable {
         var cosines = [Double](repeating: 0, count: M * P)
         for j in 0..<M {
             var sq = 0.0
-            for k in 0..<D { let v = Double(network.filters[j * D + k]); sq += v * v }
+            for k in 0..<D {
+                let v = Double(network.filters[j * D + k])
+                sq += v * v
+            }
             norms[j] = sq.squareRoot()
             for p in 0..<P {
-                var dot = 0.0, pp = 0.0
+                var dot = 0.0
+                var pp = 0.0
                 for k in 0..<D {
                     let b = Double(basis.patterns[p * D + k])
                     dot += Double(network.filters[j * D + k]) * b
@@ -104,23 +110,34 @@ public struct KeyMeasures: Sendable, Equatable {
         }
         bestKeyCosine = best
         let key = Set(positiveKeyFilters + negativeKeyFilters)
-        var total = 0.0, keySq = 0.0, keyNormSum = 0.0, otherNormSum = 0.0, mass = 0.0
+        var total = 0.0
+        var keySq = 0.0
+        var keyNormSum = 0.0
+        var otherNormSum = 0.0
+        var mass = 0.0
         for j in 0..<s.M {
             let sq = s.norms[j] * s.norms[j]
             total += sq
-            if key.contains(j) { keySq += sq; keyNormSum += s.norms[j] } else { otherNormSum += s.norms[j] }
+            if key.contains(j) {
+                keySq += sq
+                keyNormSum += s.norms[j]
+            } else {
+                otherNormSum += s.norms[j]
+            }
             for p in roles.keys { mass += s.projection(j, p) * s.projection(j, p) }
         }
         keyShare = total > 0 ? keySq / total : 0
         keyMass = total > 0 ? mass / total : 0
         let others = s.M - key.count
-        normRatio = key.isEmpty || others == 0 || otherNormSum == 0
+        normRatio =
+            key.isEmpty || others == 0 || otherNormSum == 0
             ? .nan : (keyNormSum / Double(key.count)) / (otherNormSum / Double(others))
         if key.isEmpty {
             keyProjection = .nan
             maxCommonProjection = .nan
         } else {
-            var kp = 0.0, cp = 0.0
+            var kp = 0.0
+            var cp = 0.0
             for j in key {
                 kp += keysOf(sign: s.signs[j]).map { s.projection(j, $0) }.max()!
                 cp += roles.common.map { abs(s.projection(j, $0)) }.max() ?? 0

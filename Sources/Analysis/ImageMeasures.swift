@@ -33,12 +33,17 @@ public struct PooledFeatures: Sendable {
     public let labels: [Int32]
 
     public init(count: Int, G: Int, M: Int, values: [Float], labels: [Int32]) {
-        self.count = count; self.G = G; self.M = M; self.values = values; self.labels = labels
+        self.count = count
+        self.G = G
+        self.M = M
+        self.values = values
+        self.labels = labels
     }
 
     /// Accuracy of `network`'s read-out when only the filters in `kept` contribute.
     public func accuracy(of network: PatchCNN, keeping kept: [Int]) -> Double {
-        let C = network.C, F = G * M
+        let C = network.C
+        let F = G * M
         var mask = [Bool](repeating: false, count: M)
         for j in kept { mask[j] = true }
         // The pooled features of the kept filters, in feature order (the sums run in that order).
@@ -46,20 +51,24 @@ public struct PooledFeatures: Sendable {
         var correct = 0
         var f = [Float](repeating: 0, count: C)
         let bias = network.outputBias
-        network.readout.withUnsafeBufferPointer { a in values.withUnsafeBufferPointer { v in
-            features.withUnsafeBufferPointer { qs in f.withUnsafeMutableBufferPointer { f in
-                for n in 0..<count {
-                    let vn = v.baseAddress! + n * F
-                    for c in 0..<C {
-                        let ac = a.baseAddress! + c * F
-                        var total: Float = bias.isEmpty ? 0 : bias[c]
-                        for q in qs { total += ac[q] * vn[q] }
-                        f[c] = total
+        network.readout.withUnsafeBufferPointer { a in
+            values.withUnsafeBufferPointer { v in
+                features.withUnsafeBufferPointer { qs in
+                    f.withUnsafeMutableBufferPointer { f in
+                        for n in 0..<count {
+                            let vn = v.baseAddress! + n * F
+                            for c in 0..<C {
+                                let ac = a.baseAddress! + c * F
+                                var total: Float = bias.isEmpty ? 0 : bias[c]
+                                for q in qs { total += ac[q] * vn[q] }
+                                f[c] = total
+                            }
+                            if predictedLabel(f.baseAddress!, classes: C) == labels[n] { correct += 1 }
+                        }
                     }
-                    if predictedLabel(f.baseAddress!, classes: C) == labels[n] { correct += 1 }
                 }
-            } }
-        } }
+            }
+        }
         return Double(correct) / Double(max(count, 1))
     }
 
@@ -78,7 +87,9 @@ public struct PooledFeatures: Sendable {
                 sums[j][c] += v / Double(G)
             }
         }
-        return sums.map { row in row.enumerated().map { counts[$0.offset] > 0 ? $0.element / Double(counts[$0.offset]) : .nan } }
+        return sums.map { row in
+            row.enumerated().map { counts[$0.offset] > 0 ? $0.element / Double(counts[$0.offset]) : .nan }
+        }
     }
 
     /// Selectivity index of a filter from its class means μ: (max μ − mean of the others) /

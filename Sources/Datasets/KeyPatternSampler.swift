@@ -8,7 +8,8 @@ public protocol ExampleSampler: Sendable {
 
 extension ExampleSampler {
     /// A new batch of `count` examples shaped like `config`.
-    public mutating func sample(_ count: Int, like config: PatchDataConfig, using rng: inout RandomStream) -> PatchBatch {
+    public mutating func sample(_ count: Int, like config: PatchDataConfig, using rng: inout RandomStream) -> PatchBatch
+    {
         var batch = PatchBatch(count: count, K: config.K, D: config.D, keysPerExample: config.keysPerExample)
         fill(&batch, from: 0, count: count, using: &rng)
         return batch
@@ -47,13 +48,16 @@ public struct KeyPatternSampler: ExampleSampler {
     }
 
     private mutating func fillExample(_ batch: inout PatchBatch, at n: Int, using rng: inout RandomStream) {
-        let K = config.K, D = config.D, keysPer = config.keysPerExample
+        let K = config.K
+        let D = config.D
+        let keysPer = config.keysPerExample
         let y: Int32 = rng.nextUniform() < 0.5 ? 1 : -1
         let keySet = y == 1 ? config.keyPos : config.keyNeg
         let positions = rng.distinctIndices(keysPer, below: K, scratch: &positionScratch)
         for i in 0..<K { isKey[i] = false }
         let scale = Float(config.keyScale)
-        let sigmaB = config.sigmaB, sigma = config.sigma
+        let sigmaB = config.sigmaB
+        let sigma = config.sigma
         let base = n * K * D
         batch.x.withUnsafeMutableBufferPointer { xb in
             let x = xb.baseAddress! + base

@@ -35,8 +35,9 @@ public struct PatchBatch: Sendable {
 
     /// Copies example `source` of `other` into slot `n` (shapes must agree).
     public mutating func copyExample(_ source: Int, of other: PatchBatch, to n: Int) {
-        precondition(other.K == K && other.D == D && other.keysPerExample == keysPerExample,
-                     "copyExample: batch shapes differ (K \(other.K) vs \(K), D \(other.D) vs \(D))")
+        precondition(
+            other.K == K && other.D == D && other.keysPerExample == keysPerExample,
+            "copyExample: batch shapes differ (K \(other.K) vs \(K), D \(other.D) vs \(D))")
         let size = K * D
         x.withUnsafeMutableBufferPointer { dst in
             other.x.withUnsafeBufferPointer { src in
@@ -46,12 +47,16 @@ public struct PatchBatch: Sendable {
         labels[n] = other.labels[source]
         observedLabels[n] = other.observedLabels[source]
         for i in 0..<K { patternIDs[n * K + i] = other.patternIDs[source * K + i] }
-        for i in 0..<keysPerExample { keyPositions[n * keysPerExample + i] = other.keyPositions[source * keysPerExample + i] }
+        for i in 0..<keysPerExample {
+            keyPositions[n * keysPerExample + i] = other.keyPositions[source * keysPerExample + i]
+        }
     }
 
     /// Calls `body` with pointers to `x` and `observedLabels` (one access to the batch for both).
     @inlinable
-    public mutating func withUnsafeExamples<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeExamples<R>(
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) throws -> R
+    ) rethrows -> R {
         try x.withUnsafeMutableBufferPointer { xb in
             try observedLabels.withUnsafeMutableBufferPointer { yb in try body(xb.baseAddress!, yb.baseAddress!) }
         }
@@ -59,7 +64,8 @@ public struct PatchBatch: Sendable {
 
     /// Restricts the batch to its first `n` examples without freeing storage (n ≤ capacity).
     public mutating func setCount(_ n: Int) {
-        precondition(n >= 0 && n * K * D <= x.count, "setCount: \(n) examples exceed the capacity \(x.count / max(1, K * D))")
+        precondition(
+            n >= 0 && n * K * D <= x.count, "setCount: \(n) examples exceed the capacity \(x.count / max(1, K * D))")
         count = n
     }
 }

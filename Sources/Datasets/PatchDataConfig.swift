@@ -103,7 +103,9 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard K >= 1 else { throw fail("K", K, "needs at least 1 patch per example") }
         guard D >= 1 else { throw fail("D", D, "needs a patch dimension of at least 1") }
         guard P >= 1, P <= D else {
-            throw fail("P", P, "an orthonormal basis ('\(basis.rawValue)') needs 1 ≤ P ≤ D = \(D); lower data.P or raise data.D")
+            throw fail(
+                "P", P,
+                "an orthonormal basis ('\(basis.rawValue)') needs 1 ≤ P ≤ D = \(D); lower data.P or raise data.D")
         }
         for (name, set) in [("keyPos", keyPos), ("keyNeg", keyNeg)] {
             guard !set.isEmpty else { throw fail(name, set, "each class needs at least one key pattern") }
@@ -119,10 +121,13 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
             throw fail("common", commons, "pattern index \(bad) is outside 0..<P = 0..<\(P)")
         }
         if let shared = Set(commons).intersection(keyPos + keyNeg).first {
-            throw fail("common", commons, "pattern \(shared) is also a key; common patterns must carry no label information")
+            throw fail(
+                "common", commons, "pattern \(shared) is also a key; common patterns must carry no label information")
         }
         if background == .common && commons.isEmpty {
-            throw fail("common", commons, "background 'common' needs at least one common pattern (or choose background gaussian or zero)")
+            throw fail(
+                "common", commons,
+                "background 'common' needs at least one common pattern (or choose background gaussian or zero)")
         }
         guard keysPerExample >= 1, keysPerExample <= K else {
             throw fail("keysPerExample", keysPerExample, "must be between 1 and K = \(K)")

@@ -47,18 +47,25 @@ public enum ConfigResolver {
     ///     name that is unique across sections (`sigma`); `value` is JSON (numbers, true, [1, 2]) or
     ///     plain text (`leakyRelu(0.1)`).
     ///   - seed: replaces the seed when given.
-    public static func resolve(preset: String?, file: String? = nil, overrides: [String] = [], seed: Int? = nil) throws -> ExperimentConfig {
+    public static func resolve(preset: String?, file: String? = nil, overrides: [String] = [], seed: Int? = nil) throws
+        -> ExperimentConfig
+    {
         var fileValue: JSONValue? = nil
         if let file { fileValue = try load(file) }
         guard let name = preset ?? fileValue?["preset"]?.stringValue else {
-            throw ConfigLoadError("no preset given: pass --preset NAME (see `convdyn presets`) or put `preset: NAME` in the config file")
+            throw ConfigLoadError(
+                "no preset given: pass --preset NAME (see `convdyn presets`) or put `preset: NAME` in the config file")
         }
         guard let base = Preset.named(name) else {
-            throw ConfigLoadError("unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", ")) (see `convdyn presets`)")
+            throw ConfigLoadError(
+                "unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", ")) (see `convdyn presets`)"
+            )
         }
         var value = base.config.json
         if let fileValue {
-            guard case .object = fileValue else { throw ConfigLoadError("config file \(file!) must hold a mapping of fields, e.g. `data: {sigma: 0}`") }
+            guard case .object = fileValue else {
+                throw ConfigLoadError("config file \(file!) must hold a mapping of fields, e.g. `data: {sigma: 0}`")
+            }
             value = try merge(fileValue, into: value, path: "")
             value = set(value, path: ["preset"], to: .string(name))
         }
@@ -107,10 +114,14 @@ public enum ConfigResolver {
         for (key, value) in o {
             let here = path.isEmpty ? key : "\(path).\(key)"
             guard let existing = b[key] else {
-                throw ConfigLoadError("unknown config field '\(here)'; fields here are: \(b.keys.sorted().map { path.isEmpty ? $0 : "\(path).\($0)" }.joined(separator: ", "))")
+                throw ConfigLoadError(
+                    "unknown config field '\(here)'; fields here are: \(b.keys.sorted().map { path.isEmpty ? $0 : "\(path).\($0)" }.joined(separator: ", "))"
+                )
             }
             if case .object = existing {
-                guard case .object = value else { throw ConfigLoadError("config field '\(here)' must be a mapping of its fields") }
+                guard case .object = value else {
+                    throw ConfigLoadError("config field '\(here)' must be a mapping of its fields")
+                }
                 b[key] = try merge(value, into: existing, path: here)
             } else {
                 b[key] = value
@@ -144,9 +155,13 @@ public enum ConfigResolver {
         let matches = leaves.filter { $0.last == field }
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 {
-            throw ConfigLoadError("config field '\(field)' is ambiguous; write one of: \(matches.map { $0.joined(separator: ".") }.joined(separator: ", "))")
+            throw ConfigLoadError(
+                "config field '\(field)' is ambiguous; write one of: \(matches.map { $0.joined(separator: ".") }.joined(separator: ", "))"
+            )
         }
-        throw ConfigLoadError("unknown config field '\(field)'; fields are: \(leaves.map { $0.joined(separator: ".") }.joined(separator: ", "))")
+        throw ConfigLoadError(
+            "unknown config field '\(field)'; fields are: \(leaves.map { $0.joined(separator: ".") }.joined(separator: ", "))"
+        )
     }
 
     static func set(_ value: JSONValue, path: [String], to newValue: JSONValue) -> JSONValue {

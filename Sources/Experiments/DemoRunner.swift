@@ -1,13 +1,15 @@
+import Datasets
 import Foundation
 import Tensors
-import Datasets
 
 /// Runs one preset over many seeds in parallel and tells the main paper's story from the summaries.
 public enum DemoRunner {
     /// Runs `preset` for each seed into `root/seed-S`, on `workers` threads; the results are in
     /// seed order and do not depend on `workers`.
-    public static func run(preset: Preset, seeds: [Int], root: String, workers: Int,
-                           finished: (@Sendable (RunSummary) -> Void)? = nil) throws -> [RunSummary] {
+    public static func run(
+        preset: Preset, seeds: [Int], root: String, workers: Int,
+        finished: (@Sendable (RunSummary) -> Void)? = nil
+    ) throws -> [RunSummary] {
         for seed in seeds where FileManager.default.fileExists(atPath: "\(root)/seed-\(seed)") {
             throw OutputError("\(root)/seed-\(seed) already exists; choose another --out")
         }
@@ -16,7 +18,9 @@ public enum DemoRunner {
             config.seed = seed
             return config
         }
-        return try RunBatch.run(configs, into: seeds.map { "\(root)/seed-\($0)" }, workers: workers) { _, summary in finished?(summary) }
+        return try RunBatch.run(configs, into: seeds.map { "\(root)/seed-\($0)" }, workers: workers) { _, summary in
+            finished?(summary)
+        }
     }
 
     /// The per-seed table.
@@ -24,11 +28,14 @@ public enum DemoRunner {
         var lines = ["seed   T100   best-key cos   keyShare   normRatio   key filters (+/−)   test acc"]
         for r in results {
             let k = r.keys ?? .missing
-            lines.append([
-                pad(String(r.seed), 4), pad(r.stepsTo100.map(String.init) ?? "never", 5), pad(format(k.bestKeyCosine, "%.3f"), 12),
-                pad(format(k.keyShare, "%.3f"), 8), pad(format(k.normRatio, "%.2f"), 9),
-                pad("\(k.positiveKeyFilterCount)/\(k.negativeKeyFilterCount)", 17), pad(format(r.testAccuracy, "%.4f"), 8),
-            ].joined(separator: "   "))
+            lines.append(
+                [
+                    pad(String(r.seed), 4), pad(r.stepsTo100.map(String.init) ?? "never", 5),
+                    pad(format(k.bestKeyCosine, "%.3f"), 12),
+                    pad(format(k.keyShare, "%.3f"), 8), pad(format(k.normRatio, "%.2f"), 9),
+                    pad("\(k.positiveKeyFilterCount)/\(k.negativeKeyFilterCount)", 17),
+                    pad(format(r.testAccuracy, "%.4f"), 8),
+                ].joined(separator: "   "))
         }
         return lines.joined(separator: "\n")
     }
@@ -62,25 +69,35 @@ public enum DemoRunner {
     public static func imageEvidence(_ runs: [RunSummary], config: ExperimentConfig) -> String {
         let M = config.network.M
         let uniform = 8 / Double(M)
-        var lines = ["seed   test acc   top-8 share   uniform 8/\(M)   Gini    keep top-8   keep random-8 (±sd)   keep bottom-8"]
+        var lines = [
+            "seed   test acc   top-8 share   uniform 8/\(M)   Gini    keep top-8   keep random-8 (±sd)   keep bottom-8"
+        ]
         for r in runs {
             let s = r.images
             let a = s?.ablation[8]
-            lines.append([pad(String(r.seed), 4), pad(format(r.testAccuracy, "%.4f"), 8), pad(format(s?.topShare[8] ?? .nan, "%.3f"), 11),
-                          pad(format(uniform, "%.3f"), 12), pad(format(s?.gini ?? .nan, "%.3f"), 5), pad(format(a?.top ?? .nan, "%.4f"), 10),
-                          pad("\(format(a?.random ?? .nan, "%.4f")) (±\(format(a?.randomStd ?? .nan, "%.3f")))", 19),
-                          pad(format(a?.bottom ?? .nan, "%.4f"), 13)].joined(separator: "   "))
+            lines.append(
+                [
+                    pad(String(r.seed), 4), pad(format(r.testAccuracy, "%.4f"), 8),
+                    pad(format(s?.topShare[8] ?? .nan, "%.3f"), 11),
+                    pad(format(uniform, "%.3f"), 12), pad(format(s?.gini ?? .nan, "%.3f"), 5),
+                    pad(format(a?.top ?? .nan, "%.4f"), 10),
+                    pad("\(format(a?.random ?? .nan, "%.4f")) (±\(format(a?.randomStd ?? .nan, "%.3f")))", 19),
+                    pad(format(a?.bottom ?? .nan, "%.4f"), 13),
+                ].joined(separator: "   "))
         }
         let n = runs.count
         let shares = runs.compactMap { $0.images?.topShare[8] }
         let gaps = runs.compactMap { r in r.images?.ablation[8].map { $0.top - $0.random } }
         lines.append("")
         lines.append("Claim H1 (practical image classification), measured:")
-        lines.append("- Norm dominance: the 8 largest of \(M) filters hold more than the uniform share \(format(uniform, "%.3f")) of Σ‖w‖² in \(shares.filter { $0 > uniform }.count)/\(n) runs (median top-8 share \(format(median(shares), "%.3f"))).")
-        lines.append("- The large filters matter: keeping the top-8 by norm beats keeping a random 8 in \(gaps.filter { $0 > 0 }.count)/\(n) runs (median accuracy gain \(format(median(gaps), "%.3f"))).")
+        lines.append(
+            "- Norm dominance: the 8 largest of \(M) filters hold more than the uniform share \(format(uniform, "%.3f")) of Σ‖w‖² in \(shares.filter { $0 > uniform }.count)/\(n) runs (median top-8 share \(format(median(shares), "%.3f")))."
+        )
+        lines.append(
+            "- The large filters matter: keeping the top-8 by norm beats keeping a random 8 in \(gaps.filter { $0 > 0 }.count)/\(n) runs (median accuracy gain \(format(median(gaps), "%.3f")))."
+        )
         return lines.joined(separator: "\n")
     }
-
 
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
@@ -91,10 +108,11 @@ public enum DemoRunner {
 
 extension KeySummary {
     /// Stands in for a run without key measurements (every figure undefined).
-    static let missing = KeySummary(bestKeyCosine: .nan, keyShare: .nan, normRatio: .nan, keyMass: .nan, keyFilterCount: 0,
-                                    positiveKeyFilterCount: 0, negativeKeyFilterCount: 0, explorationAtInit: [:], keysLearned: [:],
-                                    keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan,
-                                    nonKeyNormGrowthMedian: .nan)
+    static let missing = KeySummary(
+        bestKeyCosine: .nan, keyShare: .nan, normRatio: .nan, keyMass: .nan, keyFilterCount: 0,
+        positiveKeyFilterCount: 0, negativeKeyFilterCount: 0, explorationAtInit: [:], keysLearned: [:],
+        keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan,
+        nonKeyNormGrowthMedian: .nan)
 }
 
 /// The median of the values that are not NaN (the mean of the two middle ones for an even count);

@@ -1,9 +1,9 @@
-import Foundation
-import Tensors
-import Datasets
-import Networks
-import Training
 import Analysis
+import Datasets
+import Foundation
+import Networks
+import Tensors
+import Training
 
 /// One training run with its measurements: builds data and network from a config, trains, and
 /// records every evaluation into an optional run directory.
@@ -27,7 +27,8 @@ public struct Experiment: Sendable {
 
     /// Prepares, trains and measures (see `PreparedExperiment.run`).
     @discardableResult
-    public func run(in directory: RunDirectory? = nil, threads: Int = 1, progress: Progress? = nil) throws -> RunSummary {
+    public func run(in directory: RunDirectory? = nil, threads: Int = 1, progress: Progress? = nil) throws -> RunSummary
+    {
         try prepare().run(in: directory, threads: threads, progress: progress)
     }
 }
@@ -41,9 +42,13 @@ protocol ExperimentTask {
     var D: Int { get }
     var keysPerExample: Int { get }
     /// The task's figures at one evaluation (keys of metrics.jsonl) and its filters.jsonl line.
-    mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (fields: [String: JSONValue], filterLine: String?)
+    mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
+        fields: [String: JSONValue], filterLine: String?
+    )
     /// The task's part of the summary; may write further files.
-    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (keys: KeySummary?, images: ImageSummary?)
+    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (
+        keys: KeySummary?, images: ImageSummary?
+    )
 }
 
 /// An experiment whose data and network exist, ready to train.
@@ -66,10 +71,13 @@ public final class PreparedExperiment {
     /// directory, writes config, provenance, metrics and filter dynamics as it goes and
     /// `summary.json` last.
     @discardableResult
-    public func run(in directory: RunDirectory? = nil, threads: Int = 1, progress: Experiment.Progress? = nil) throws -> RunSummary {
+    public func run(in directory: RunDirectory? = nil, threads: Int = 1, progress: Experiment.Progress? = nil) throws
+        -> RunSummary
+    {
         let c = config
-        let trainer = Trainer(network: task.network, config: c.training, data: task.trainingData, K: task.K, D: task.D,
-                              keysPerExample: task.keysPerExample, threads: threads)
+        let trainer = Trainer(
+            network: task.network, config: c.training, data: task.trainingData, K: task.K, D: task.D,
+            keysPerExample: task.keysPerExample, threads: threads)
         let evaluator = Evaluator(network: task.network, patches: task.K, dimension: task.D, threads: threads)
         let testSet = task.testSet
         let fullTrain = c.evaluation.fullTrainSet ? task.trainingData.fixedSet : nil
@@ -100,13 +108,15 @@ public final class PreparedExperiment {
                 train = evaluator.evaluate(net, on: set, loss: c.training.loss)
             } else {
                 let n = Double(sinceLast.count)
-                train = SetEvaluation(loss: sinceLast.count > 0 ? sinceLast.loss / n : .nan,
-                                      accuracy: sinceLast.count > 0 ? Double(sinceLast.correct) / n : .nan,
-                                      cleanLoss: .nan, cleanAccuracy: .nan, minMargin: .nan, maxMargin: .nan)
+                train = SetEvaluation(
+                    loss: sinceLast.count > 0 ? sinceLast.loss / n : .nan,
+                    accuracy: sinceLast.count > 0 ? Double(sinceLast.correct) / n : .nan,
+                    cleanLoss: .nan, cleanAccuracy: .nan, minMargin: .nan, maxMargin: .nan)
                 sinceLast = (0, 0, 0)
             }
             records.append((step, train, test))
-            let (fields, filterLine) = try task.measure(step: step, network: net, directory: c.evaluation.filterDynamics ? directory : nil)
+            let (fields, filterLine) = try task.measure(
+                step: step, network: net, directory: c.evaluation.filterDynamics ? directory : nil)
             var line: [String: JSONValue] = [
                 "step": .int(step),
                 "trainLoss": .double(train.loss), "trainAccuracy": .double(train.accuracy),
@@ -126,7 +136,10 @@ public final class PreparedExperiment {
             let s = trainer.takeStep()
             trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             step += 1
-            guard s.lossSum.isFinite else { status = "diverged"; break }
+            guard s.lossSum.isFinite else {
+                status = "diverged"
+                break
+            }
             sinceLast.loss += s.lossSum
             sinceLast.correct += s.correct
             sinceLast.count += s.count

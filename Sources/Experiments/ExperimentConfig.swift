@@ -1,7 +1,7 @@
-import Foundation
-import Tensors
 import Datasets
+import Foundation
 import Networks
+import Tensors
 import Training
 
 /// When measurements are taken: every N steps, or at N log-spaced steps; step 0 and the last
@@ -85,8 +85,10 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var training: TrainingConfig
     public var evaluation: EvaluationConfig
 
-    public init(preset: String, seed: Int = 0, data: PatchDataConfig = .init(), images: ImageDataConfig? = nil,
-                network: NetworkConfig = .init(), training: TrainingConfig = .init(), evaluation: EvaluationConfig = .init()) {
+    public init(
+        preset: String, seed: Int = 0, data: PatchDataConfig = .init(), images: ImageDataConfig? = nil,
+        network: NetworkConfig = .init(), training: TrainingConfig = .init(), evaluation: EvaluationConfig = .init()
+    ) {
         self.preset = preset
         self.seed = seed
         self.data = data
@@ -127,34 +129,45 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.
     public func validate() throws {
-        guard seed >= 0 else { throw ConfigurationError(field: "seed", value: "\(seed)", allowed: "must be an integer ≥ 0") }
+        guard seed >= 0 else {
+            throw ConfigurationError(field: "seed", value: "\(seed)", allowed: "must be an integer ≥ 0")
+        }
         try network.validate()
         try evaluation.validate()
         if let images {
             try images.validate()
             try training.validate(nTrain: images.trainSize)
             if images.isBinary && !training.loss.isBinary {
-                throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
-                                         allowed: "two classes (images.classes = \(images.classes)) train one output; use hinge, logistic, square or linear")
+                throw ConfigurationError(
+                    field: "training.loss", value: training.loss.rawValue,
+                    allowed:
+                        "two classes (images.classes = \(images.classes)) train one output; use hinge, logistic, square or linear"
+                )
             }
             if !images.isBinary && training.loss != .crossEntropy {
-                throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
-                                         allowed: "\(images.classCount) classes need crossEntropy (or keep two classes with images.classes = [a, b])")
+                throw ConfigurationError(
+                    field: "training.loss", value: training.loss.rawValue,
+                    allowed:
+                        "\(images.classCount) classes need crossEntropy (or keep two classes with images.classes = [a, b])"
+                )
             }
             if !images.isBinary, case .fixedSign = network.readout {
-                throw ConfigurationError(field: "network.readout", value: network.readout.text,
-                                         allowed: "a fixed-sign read-out has one output; \(images.classCount) classes need trainable(σ_a)")
+                throw ConfigurationError(
+                    field: "network.readout", value: network.readout.text,
+                    allowed: "a fixed-sign read-out has one output; \(images.classCount) classes need trainable(σ_a)")
             }
         } else {
             try data.validate()
             try training.validate(nTrain: data.nTrain)
             if !training.loss.isBinary {
-                throw ConfigurationError(field: "training.loss", value: training.loss.rawValue,
-                                         allowed: "the synthetic data models have two classes; use hinge, logistic, square or linear")
+                throw ConfigurationError(
+                    field: "training.loss", value: training.loss.rawValue,
+                    allowed: "the synthetic data models have two classes; use hinge, logistic, square or linear")
             }
             if network.pooling.grid > 1 {
-                throw ConfigurationError(field: "network.pooling", value: network.pooling.text,
-                                         allowed: "grid pooling needs the spatial layout of images; synthetic patches use max, mean or sum")
+                throw ConfigurationError(
+                    field: "network.pooling", value: network.pooling.text,
+                    allowed: "grid pooling needs the spatial layout of images; synthetic patches use max, mean or sum")
             }
         }
     }

@@ -36,7 +36,10 @@ public enum JSONValue: Equatable, Sendable {
         case .double(let d): out += JSONValue.format(d)
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             let scalarOnly = items.allSatisfy { !$0.isContainer }
             out += "["
             for (i, item) in items.enumerated() {
@@ -47,7 +50,10 @@ public enum JSONValue: Equatable, Sendable {
             if let ind = indent, !scalarOnly { out += "\n" + String(repeating: ind, count: level) }
             out += "]"
         case .object(let fields):
-            if fields.isEmpty { out += "{}"; return }
+            if fields.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (i, key) in fields.keys.sorted().enumerated() {
                 if i > 0 { out += "," }
@@ -162,7 +168,9 @@ struct JSONParser {
 
     mutating func expect(_ literal: String) throws {
         let l = Array(literal.utf8)
-        guard i + l.count <= bytes.count, Array(bytes[i..<(i + l.count)]) == l else { throw error("expected \(literal)") }
+        guard i + l.count <= bytes.count, Array(bytes[i..<(i + l.count)]) == l else {
+            throw error("expected \(literal)")
+        }
         i += l.count
     }
 
@@ -173,7 +181,10 @@ struct JSONParser {
             i += 1
             var fields = [String: JSONValue]()
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(fields)
+            }
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -184,28 +195,49 @@ struct JSONParser {
                 fields[key] = try value()
                 skipSpace()
                 guard i < bytes.count else { throw error("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(fields)
+                }
                 throw error("expected , or }")
             }
         case UInt8(ascii: "["):
             i += 1
             var items = [JSONValue]()
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             while true {
                 skipSpace()
                 items.append(try value())
                 skipSpace()
                 guard i < bytes.count else { throw error("unterminated array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 throw error("expected , or ]")
             }
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
         default: return try number()
         }
     }
@@ -220,7 +252,9 @@ struct JSONParser {
             } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
                 isInteger = false
                 i += 1
-            } else { break }
+            } else {
+                break
+            }
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         guard !text.isEmpty else { throw error("unexpected character") }
@@ -234,7 +268,10 @@ struct JSONParser {
         var out = [UInt8]()
         while i < bytes.count {
             let b = bytes[i]
-            if b == UInt8(ascii: "\"") { i += 1; return String(decoding: out, as: UTF8.self) }
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
             if b == UInt8(ascii: "\\") {
                 i += 1
                 guard i < bytes.count else { break }
@@ -245,7 +282,8 @@ struct JSONParser {
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard i + 4 < bytes.count, let code = UInt32(String(decoding: bytes[(i + 1)...(i + 4)], as: UTF8.self), radix: 16)
+                    guard i + 4 < bytes.count,
+                        let code = UInt32(String(decoding: bytes[(i + 1)...(i + 4)], as: UTF8.self), radix: 16)
                     else { throw error("bad \\u escape") }
                     out.append(contentsOf: Array(String(Unicode.Scalar(code).map(Character.init) ?? "?").utf8))
                     i += 4

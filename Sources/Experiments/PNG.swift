@@ -1,5 +1,5 @@
-import Foundation
 import CPNG
+import Foundation
 
 /// An 8-bit grey or RGB picture, row-major, written through libpng's simplified API.
 public struct Picture: Sendable {
@@ -33,30 +33,45 @@ public struct Picture: Sendable {
 
     /// Draws a tile of `size`×`size`-pixel cells from values in [−1, 1] (channel-major
     /// [channels × rows × cols]); 0 is mid-grey.
-    public mutating func drawTile(_ values: [Float], rows: Int, cols: Int, valueChannels: Int, at x0: Int, _ y0: Int, cell: Int) {
-        for r in 0..<rows { for c in 0..<cols {
-            for dy in 0..<cell { for dx in 0..<cell {
-                let x = x0 + c * cell + dx, y = y0 + r * cell + dy
-                guard x < width, y < height else { continue }
-                for ch in 0..<channels {
-                    let v = values[(valueChannels == 1 ? 0 : ch) * rows * cols + r * cols + c]
-                    pixels[(y * width + x) * channels + ch] = UInt8(max(0, min(255, (127.5 + 127.5 * v).rounded())))
+    public mutating func drawTile(
+        _ values: [Float], rows: Int, cols: Int, valueChannels: Int, at x0: Int, _ y0: Int, cell: Int
+    ) {
+        for r in 0..<rows {
+            for c in 0..<cols {
+                for dy in 0..<cell {
+                    for dx in 0..<cell {
+                        let x = x0 + c * cell + dx
+                        let y = y0 + r * cell + dy
+                        guard x < width, y < height else { continue }
+                        for ch in 0..<channels {
+                            let v = values[(valueChannels == 1 ? 0 : ch) * rows * cols + r * cols + c]
+                            pixels[(y * width + x) * channels + ch] = UInt8(
+                                max(0, min(255, (127.5 + 127.5 * v).rounded())))
+                        }
+                    }
                 }
-            } }
-        } }
+            }
+        }
     }
 }
 
 /// A grid of filters as a picture, each filter scaled by its own largest |weight| so 0 is
 /// mid-grey; `order` gives the filters to draw, left to right, top to bottom.
-public func filterGrid(_ filters: [Float], D: Int, patchSize r: Int, channels: Int, order: [Int], columns: Int = 8, cell: Int = 6) -> Picture {
-    let tile = r * cell, gap = 3
-    let cols = min(columns, max(order.count, 1)), rows = (order.count + cols - 1) / cols
-    var picture = Picture(width: cols * (tile + gap) + gap, height: max(rows, 1) * (tile + gap) + gap, channels: channels == 3 ? 3 : 1)
+public func filterGrid(
+    _ filters: [Float], D: Int, patchSize r: Int, channels: Int, order: [Int], columns: Int = 8, cell: Int = 6
+) -> Picture {
+    let tile = r * cell
+    let gap = 3
+    let cols = min(columns, max(order.count, 1))
+    let rows = (order.count + cols - 1) / cols
+    var picture = Picture(
+        width: cols * (tile + gap) + gap, height: max(rows, 1) * (tile + gap) + gap, channels: channels == 3 ? 3 : 1)
     for (k, j) in order.enumerated() {
         let w = Array(filters[(j * D)..<((j + 1) * D)])
         let scale = max(w.map(abs).max() ?? 1, 1e-12)
-        picture.drawTile(w.map { $0 / scale }, rows: r, cols: r, valueChannels: channels, at: gap + (k % cols) * (tile + gap), gap + (k / cols) * (tile + gap), cell: cell)
+        picture.drawTile(
+            w.map { $0 / scale }, rows: r, cols: r, valueChannels: channels, at: gap + (k % cols) * (tile + gap),
+            gap + (k / cols) * (tile + gap), cell: cell)
     }
     return picture
 }

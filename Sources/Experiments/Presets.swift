@@ -26,14 +26,17 @@ extension Preset {
     /// Main paper, canonical: key patterns on one-hot data with noise, online SGD.
     public static let kpBench = Preset(
         name: "kp-bench",
-        summary: "Yu, Zhang & Zhu 2019, canonical: key patterns, one-hot, σ=0.05, M=32 ReLU max-pool, hinge SGD B=1 η=0.5, 1000 steps",
+        summary:
+            "Yu, Zhang & Zhu 2019, canonical: key patterns, one-hot, σ=0.05, M=32 ReLU max-pool, hinge SGD B=1 η=0.5, 1000 steps",
         config: ExperimentConfig(preset: "kp-bench"))
 
     public static let kpCleanMax: Preset = {
         var c = kpBench.config
         c.preset = "kp-clean-max"
         c.data.sigma = 0
-        return Preset(name: "kp-clean-max", summary: "Yu, Zhang & Zhu 2019, noise-free (σ=0) with max pooling, 1000 steps", config: c)
+        return Preset(
+            name: "kp-clean-max", summary: "Yu, Zhang & Zhu 2019, noise-free (σ=0) with max pooling, 1000 steps",
+            config: c)
     }()
 
     public static let kpCleanAvg: Preset = {
@@ -43,7 +46,8 @@ extension Preset {
         c.network.pooling = .mean
         c.training.steps = 4000
         c.evaluation.schedule = .every(25)
-        return Preset(name: "kp-clean-avg", summary: "Yu, Zhang & Zhu 2019, noise-free with mean pooling, 4000 steps", config: c)
+        return Preset(
+            name: "kp-clean-avg", summary: "Yu, Zhang & Zhu 2019, noise-free with mean pooling, 4000 steps", config: c)
     }()
 
     public static let kpLeakyLogistic: Preset = {
@@ -53,14 +57,18 @@ extension Preset {
         c.training.loss = .logistic
         c.training.steps = 3000
         c.evaluation.schedule = .every(25)
-        return Preset(name: "kp-leaky-logistic", summary: "Yu, Zhang & Zhu 2019, smooth variant: leaky ReLU(0.1), logistic loss, 3000 steps", config: c)
+        return Preset(
+            name: "kp-leaky-logistic",
+            summary: "Yu, Zhang & Zhu 2019, smooth variant: leaky ReLU(0.1), logistic loss, 3000 steps", config: c)
     }()
 
     public static let kpSmall: Preset = {
         var c = kpBench.config
         c.preset = "kp-small"
         c.network.M = 4
-        return Preset(name: "kp-small", summary: "over-parameterisation contrast: kp-bench with M=4 filters (try --set M=2 or M=8)", config: c)
+        return Preset(
+            name: "kp-small",
+            summary: "over-parameterisation contrast: kp-bench with M=4 filters (try --set M=2 or M=8)", config: c)
     }()
 }
 
@@ -85,8 +93,10 @@ extension Preset {
         c.training.steps = 938  // one epoch of the 60,000 training images in batches of 64
         c.evaluation.schedule = .every(200)
         c.evaluation.fullTrainSet = false
-        return Preset(name: "fmnist-practical",
-                      summary: "Yu, Zhang & Zhu 2019, practical claim: Fashion-MNIST, 32 filters 5×5, ReLU, global max pool, trainable 10-way read-out, softmax CE, SGD B=64 η=0.1, 1 epoch",
-                      config: c)
+        return Preset(
+            name: "fmnist-practical",
+            summary:
+                "Yu, Zhang & Zhu 2019, practical claim: Fashion-MNIST, 32 filters 5×5, ReLU, global max pool, trainable 10-way read-out, softmax CE, SGD B=64 η=0.1, 1 epoch",
+            config: c)
     }()
 }

@@ -17,8 +17,9 @@ public struct Provenance: Sendable {
     /// of milliseconds, as much as a whole kp-bench run).
     public static func current() -> Provenance {
         let (revision, dirty) = processGitState
-        return Provenance(gitRevision: revision, gitDirty: dirty, swiftVersion: compilerVersion,
-                          host: ProcessInfo.processInfo.hostName, commandLine: CommandLine.arguments, startTime: Date())
+        return Provenance(
+            gitRevision: revision, gitDirty: dirty, swiftVersion: compilerVersion,
+            host: ProcessInfo.processInfo.hostName, commandLine: CommandLine.arguments, startTime: Date())
     }
 
     public var json: JSONValue {
@@ -39,13 +40,13 @@ public struct Provenance: Sendable {
 
     static let compilerVersion: String = {
         #if compiler(>=6.3)
-        return "6.3 or later"
+            return "6.3 or later"
         #elseif compiler(>=6.2)
-        return "6.2"
+            return "6.2"
         #elseif compiler(>=6.1)
-        return "6.1"
+            return "6.1"
         #else
-        return "6.0"
+            return "6.0"
         #endif
     }()
 
@@ -53,9 +54,11 @@ public struct Provenance: Sendable {
 
     static func gitState() -> (String, Bool?) {
         // This file lives at <checkout>/Sources/Experiments/Provenance.swift.
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: checkout + "/.git"),
-              let revision = run("/usr/bin/env", ["git", "-C", checkout, "rev-parse", "HEAD"]) else { return ("unknown", nil) }
+            let revision = run("/usr/bin/env", ["git", "-C", checkout, "rev-parse", "HEAD"])
+        else { return ("unknown", nil) }
         let status = run("/usr/bin/env", ["git", "-C", checkout, "status", "--porcelain", "--untracked-files=no"])
         return (revision.trimmingCharacters(in: .whitespacesAndNewlines), status.map { !$0.isEmpty })
     }

@@ -1,6 +1,6 @@
+import Datasets
 import Foundation
 import Tensors
-import Datasets
 
 /// Runs many experiments on all cores: each config into its own directory, `workers` runs at a
 /// time, the cores left over serving each run's batches. Image data are loaded once per distinct
@@ -8,9 +8,13 @@ import Datasets
 public enum RunBatch {
     /// `threadsPerRun` (default: the cores left to each worker) is for benchmarks that pin a run
     /// to one core.
-    public static func run(_ configs: [ExperimentConfig], into directories: [String?], workers: Int, threadsPerRun: Int? = nil,
-                           finished: (@Sendable (Int, RunSummary) -> Void)? = nil) throws -> [RunSummary] {
-        precondition(configs.count == directories.count, "RunBatch: \(configs.count) configs for \(directories.count) directories")
+    public static func run(
+        _ configs: [ExperimentConfig], into directories: [String?], workers: Int, threadsPerRun: Int? = nil,
+        finished: (@Sendable (Int, RunSummary) -> Void)? = nil
+    ) throws -> [RunSummary] {
+        precondition(
+            configs.count == directories.count,
+            "RunBatch: \(configs.count) configs for \(directories.count) directories")
         // Validate everything, load image data once per distinct images section, and create every
         // directory, before any training starts.
         for config in configs { _ = try Experiment(config) }
@@ -18,15 +22,17 @@ public enum RunBatch {
         for images in configs.compactMap(\.images) where !loaded.contains(where: { $0.config == images }) {
             loaded.append((images, try ImageLoader.load(images)))
         }
-        let runDirectories = try directories.map { path in try path.map { try RunDirectory.create(at: $0, overwrite: false) } }
+        let runDirectories = try directories.map { path in
+            try path.map { try RunDirectory.create(at: $0, overwrite: false) }
+        }
         let shared = loaded
         let threads = threadsPerRun ?? max(1, availableCores / max(1, min(workers, configs.count)))
         return try parallelMap(configs.count, workers: workers) { i in
             let images = configs[i].images.flatMap { wanted in shared.first { $0.config == wanted }?.sets }
-            let summary = try PreparedExperiment(configs[i], images: images).run(in: runDirectories[i], threads: threads)
+            let summary = try PreparedExperiment(configs[i], images: images).run(
+                in: runDirectories[i], threads: threads)
             finished?(i, summary)
             return summary
         }
     }
 }
-

@@ -26,7 +26,9 @@ public struct RunDirectory: Sendable {
             let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             if !contents.isEmpty {
                 guard overwrite else {
-                    throw OutputError("output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files")
+                    throw OutputError(
+                        "output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files"
+                    )
                 }
                 for name in RunDirectory.fileNames + [".summary.json.tmp"] where contents.contains(name) {
                     try? fm.removeItem(atPath: "\(path)/\(name)")
@@ -45,15 +47,21 @@ public struct RunDirectory: Sendable {
     public static func checkFree(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else { throw OutputError("output path \(path) exists and is not a directory; choose another --out") }
+        guard isDirectory.boolValue else {
+            throw OutputError("output path \(path) exists and is not a directory; choose another --out")
+        }
         if !((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).isEmpty {
-            throw OutputError("output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files")
+            throw OutputError(
+                "output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files"
+            )
         }
     }
 
     /// The files a run writes.
-    public static let fileNames = ["config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json",
-                                   "selectivity.json", "top-patches.json", "top-patches.png"]
+    public static let fileNames = [
+        "config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json",
+        "selectivity.json", "top-patches.json", "top-patches.png",
+    ]
 
     public func file(_ name: String) -> String { "\(path)/\(name)" }
 
@@ -73,7 +81,9 @@ public struct RunDirectory: Sendable {
         for component in path.split(separator: "/") {
             prefix += "/" + component
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw OutputError("cannot create output directory \(path): \(String(cString: strerror(errno))) (at \(prefix)); choose a writable --out")
+                throw OutputError(
+                    "cannot create output directory \(path): \(String(cString: strerror(errno))) (at \(prefix)); choose a writable --out"
+                )
             }
         }
     }
@@ -92,7 +102,8 @@ public final class LineWriter {
     init(path: String) throws {
         self.path = path
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw OutputError("cannot create \(path); check free space and permissions")
         }
         self.handle = handle

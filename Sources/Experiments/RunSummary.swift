@@ -37,7 +37,9 @@ public struct RunSummary: Sendable, Equatable {
     /// Reads a summary written by `json`; throws when a field is missing or of the wrong type.
     public init(json: JSONValue) throws {
         let r = FieldReader(json: json)
-        guard let status = json["status"]?.stringValue else { throw OutputError("summary.json: field status is missing") }
+        guard let status = json["status"]?.stringValue else {
+            throw OutputError("summary.json: field status is missing")
+        }
         self.status = status
         preset = json["preset"]?.stringValue ?? ""
         seed = try r.integer("seed")
@@ -53,13 +55,24 @@ public struct RunSummary: Sendable, Equatable {
         images = json["topShare"] != nil ? try ImageSummary(r) : nil
     }
 
-    init(status: String, preset: String, seed: Int, steps: Int, testAccuracy: Double, testAccuracyNoisy: Double,
-         testLoss: Double, trainAccuracy: Double, trainLoss: Double, stepsTo100: Int?, evaluations: Int,
-         keys: KeySummary?, images: ImageSummary?) {
-        self.status = status; self.preset = preset; self.seed = seed; self.steps = steps
-        self.testAccuracy = testAccuracy; self.testAccuracyNoisy = testAccuracyNoisy; self.testLoss = testLoss
-        self.trainAccuracy = trainAccuracy; self.trainLoss = trainLoss; self.stepsTo100 = stepsTo100
-        self.evaluations = evaluations; self.keys = keys; self.images = images
+    init(
+        status: String, preset: String, seed: Int, steps: Int, testAccuracy: Double, testAccuracyNoisy: Double,
+        testLoss: Double, trainAccuracy: Double, trainLoss: Double, stepsTo100: Int?, evaluations: Int,
+        keys: KeySummary?, images: ImageSummary?
+    ) {
+        self.status = status
+        self.preset = preset
+        self.seed = seed
+        self.steps = steps
+        self.testAccuracy = testAccuracy
+        self.testAccuracyNoisy = testAccuracyNoisy
+        self.testLoss = testLoss
+        self.trainAccuracy = trainAccuracy
+        self.trainLoss = trainLoss
+        self.stepsTo100 = stepsTo100
+        self.evaluations = evaluations
+        self.keys = keys
+        self.images = images
     }
 }
 
@@ -89,10 +102,14 @@ public struct KeySummary: Sendable, Equatable {
         [
             "bestKeyCosine": .double(bestKeyCosine), "keyShare": .double(keyShare), "normRatio": .double(normRatio),
             "keyMass": .double(keyMass), "keyFilterCount": .int(keyFilterCount),
-            "positiveKeyFilterCount": .int(positiveKeyFilterCount), "negativeKeyFilterCount": .int(negativeKeyFilterCount),
-            "explorationAtInit": .object(Dictionary(uniqueKeysWithValues: explorationAtInit.map { (String($0.key), JSONValue.int($0.value)) })),
-            "keysLearned": .object(Dictionary(uniqueKeysWithValues: keysLearned.map { (String($0.key), JSONValue.bool($0.value)) })),
-            "keyProjectionGrowth": .double(keyProjectionGrowth), "commonProjectionGrowth": .double(commonProjectionGrowth),
+            "positiveKeyFilterCount": .int(positiveKeyFilterCount),
+            "negativeKeyFilterCount": .int(negativeKeyFilterCount),
+            "explorationAtInit": .object(
+                Dictionary(uniqueKeysWithValues: explorationAtInit.map { (String($0.key), JSONValue.int($0.value)) })),
+            "keysLearned": .object(
+                Dictionary(uniqueKeysWithValues: keysLearned.map { (String($0.key), JSONValue.bool($0.value)) })),
+            "keyProjectionGrowth": .double(keyProjectionGrowth),
+            "commonProjectionGrowth": .double(commonProjectionGrowth),
             "nonKeyNormGrowth": .double(nonKeyNormGrowth), "nonKeyNormGrowthMedian": .double(nonKeyNormGrowthMedian),
         ]
     }
@@ -105,24 +122,39 @@ public struct KeySummary: Sendable, Equatable {
         keyFilterCount = try r.integer("keyFilterCount")
         positiveKeyFilterCount = try r.integer("positiveKeyFilterCount")
         negativeKeyFilterCount = try r.integer("negativeKeyFilterCount")
-        explorationAtInit = Dictionary(uniqueKeysWithValues: (r.json["explorationAtInit"]?.objectValue ?? [:]).compactMap { k, v in
-            Int(k).flatMap { key in v.intValue.map { (key, $0) } } })
-        keysLearned = Dictionary(uniqueKeysWithValues: (r.json["keysLearned"]?.objectValue ?? [:]).compactMap { k, v in
-            Int(k).flatMap { key in v.boolValue.map { (key, $0) } } })
+        explorationAtInit = Dictionary(
+            uniqueKeysWithValues: (r.json["explorationAtInit"]?.objectValue ?? [:]).compactMap { k, v in
+                Int(k).flatMap { key in v.intValue.map { (key, $0) } }
+            })
+        keysLearned = Dictionary(
+            uniqueKeysWithValues: (r.json["keysLearned"]?.objectValue ?? [:]).compactMap { k, v in
+                Int(k).flatMap { key in v.boolValue.map { (key, $0) } }
+            })
         keyProjectionGrowth = try r.number("keyProjectionGrowth")
         commonProjectionGrowth = try r.number("commonProjectionGrowth")
         nonKeyNormGrowth = try r.number("nonKeyNormGrowth")
         nonKeyNormGrowthMedian = try r.number("nonKeyNormGrowthMedian")
     }
 
-    init(bestKeyCosine: Double, keyShare: Double, normRatio: Double, keyMass: Double, keyFilterCount: Int,
-         positiveKeyFilterCount: Int, negativeKeyFilterCount: Int, explorationAtInit: [Int: Int], keysLearned: [Int: Bool],
-         keyProjectionGrowth: Double, commonProjectionGrowth: Double, nonKeyNormGrowth: Double, nonKeyNormGrowthMedian: Double) {
-        self.bestKeyCosine = bestKeyCosine; self.keyShare = keyShare; self.normRatio = normRatio; self.keyMass = keyMass
-        self.keyFilterCount = keyFilterCount; self.positiveKeyFilterCount = positiveKeyFilterCount
-        self.negativeKeyFilterCount = negativeKeyFilterCount; self.explorationAtInit = explorationAtInit
-        self.keysLearned = keysLearned; self.keyProjectionGrowth = keyProjectionGrowth
-        self.commonProjectionGrowth = commonProjectionGrowth; self.nonKeyNormGrowth = nonKeyNormGrowth
+    init(
+        bestKeyCosine: Double, keyShare: Double, normRatio: Double, keyMass: Double, keyFilterCount: Int,
+        positiveKeyFilterCount: Int, negativeKeyFilterCount: Int, explorationAtInit: [Int: Int],
+        keysLearned: [Int: Bool],
+        keyProjectionGrowth: Double, commonProjectionGrowth: Double, nonKeyNormGrowth: Double,
+        nonKeyNormGrowthMedian: Double
+    ) {
+        self.bestKeyCosine = bestKeyCosine
+        self.keyShare = keyShare
+        self.normRatio = normRatio
+        self.keyMass = keyMass
+        self.keyFilterCount = keyFilterCount
+        self.positiveKeyFilterCount = positiveKeyFilterCount
+        self.negativeKeyFilterCount = negativeKeyFilterCount
+        self.explorationAtInit = explorationAtInit
+        self.keysLearned = keysLearned
+        self.keyProjectionGrowth = keyProjectionGrowth
+        self.commonProjectionGrowth = commonProjectionGrowth
+        self.nonKeyNormGrowth = nonKeyNormGrowth
         self.nonKeyNormGrowthMedian = nonKeyNormGrowthMedian
     }
 }
@@ -140,23 +172,31 @@ public struct ImageSummary: Sendable, Equatable {
 
     var fields: [String: JSONValue] {
         [
-            "topShare": .object(Dictionary(uniqueKeysWithValues: topShare.map { (String($0.key), JSONValue.double($0.value)) })),
+            "topShare": .object(
+                Dictionary(uniqueKeysWithValues: topShare.map { (String($0.key), JSONValue.double($0.value)) })),
             "gini": .double(gini), "filterCount": .int(filterCount),
             "ablation": .object(Dictionary(uniqueKeysWithValues: ablation.map { (String($0.key), $0.value.json) })),
         ]
     }
 
     init(_ r: FieldReader) throws {
-        topShare = Dictionary(uniqueKeysWithValues: (r.json["topShare"]?.objectValue ?? [:]).compactMap { k, v in
-            Int(k).flatMap { key in v.doubleValue.map { (key, $0) } } })
+        topShare = Dictionary(
+            uniqueKeysWithValues: (r.json["topShare"]?.objectValue ?? [:]).compactMap { k, v in
+                Int(k).flatMap { key in v.doubleValue.map { (key, $0) } }
+            })
         gini = try r.number("gini")
         filterCount = try r.integer("filterCount")
-        ablation = Dictionary(uniqueKeysWithValues: (r.json["ablation"]?.objectValue ?? [:]).compactMap { k, v in
-            Int(k).flatMap { key in FilterAblation(json: v).map { (key, $0) } } })
+        ablation = Dictionary(
+            uniqueKeysWithValues: (r.json["ablation"]?.objectValue ?? [:]).compactMap { k, v in
+                Int(k).flatMap { key in FilterAblation(json: v).map { (key, $0) } }
+            })
     }
 
     init(topShare: [Int: Double], gini: Double, filterCount: Int, ablation: [Int: FilterAblation]) {
-        self.topShare = topShare; self.gini = gini; self.filterCount = filterCount; self.ablation = ablation
+        self.topShare = topShare
+        self.gini = gini
+        self.filterCount = filterCount
+        self.ablation = ablation
     }
 }
 
@@ -168,27 +208,40 @@ public struct FilterAblation: Sendable, Equatable {
     public var bottom: Double
 
     var json: JSONValue {
-        .object(["top": .double(top), "random": .double(random), "randomStd": .double(randomStd), "bottom": .double(bottom)])
+        .object([
+            "top": .double(top), "random": .double(random), "randomStd": .double(randomStd), "bottom": .double(bottom),
+        ])
     }
 
     init(top: Double, random: Double, randomStd: Double, bottom: Double) {
-        self.top = top; self.random = random; self.randomStd = randomStd; self.bottom = bottom
+        self.top = top
+        self.random = random
+        self.randomStd = randomStd
+        self.bottom = bottom
     }
 
     init?(json: JSONValue) {
-        guard let t = json["top"]?.doubleValue, let r = json["random"]?.doubleValue, let b = json["bottom"]?.doubleValue else { return nil }
-        top = t; random = r; randomStd = json["randomStd"]?.doubleValue ?? .nan; bottom = b
+        guard let t = json["top"]?.doubleValue, let r = json["random"]?.doubleValue, let b = json["bottom"]?.doubleValue
+        else { return nil }
+        top = t
+        random = r
+        randomStd = json["randomStd"]?.doubleValue ?? .nan
+        bottom = b
     }
 }
 
 struct FieldReader {
     let json: JSONValue
     func number(_ key: String) throws -> Double {
-        guard let v = json[key]?.doubleValue else { throw OutputError("summary.json: field \(key) is missing or not a number") }
+        guard let v = json[key]?.doubleValue else {
+            throw OutputError("summary.json: field \(key) is missing or not a number")
+        }
         return v
     }
     func integer(_ key: String) throws -> Int {
-        guard let v = json[key]?.intValue else { throw OutputError("summary.json: field \(key) is missing or not an integer") }
+        guard let v = json[key]?.intValue else {
+            throw OutputError("summary.json: field \(key) is missing or not an integer")
+        }
         return v
     }
 }

@@ -1,8 +1,8 @@
-import Tensors
+import Analysis
 import Datasets
 import Networks
+import Tensors
 import Training
-import Analysis
 
 /// Key-pattern data (SPEC §1) measured against its patterns (SPEC §3 items 2–7).
 struct SyntheticTask: ExperimentTask {
@@ -30,12 +30,16 @@ struct SyntheticTask: ExperimentTask {
         roles = PatternRoles(basis: basis, config: c.data)
         network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &initRNG)
         testSet = sampler.sample(c.data.nTest, using: &testRNG)
-        trainingData = c.data.nTrain > 0
-            ? .fixed(sampler.sample(c.data.nTrain, using: &trainRNG), shuffle: RandomStream(seed: seed, purpose: .shuffle))
+        trainingData =
+            c.data.nTrain > 0
+            ? .fixed(
+                sampler.sample(c.data.nTrain, using: &trainRNG), shuffle: RandomStream(seed: seed, purpose: .shuffle))
             : .online(sampler, train: trainRNG)
     }
 
-    mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (fields: [String: JSONValue], filterLine: String?) {
+    mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
+        fields: [String: JSONValue], filterLine: String?
+    ) {
         let snapshot = FilterSnapshot(network: network, basis: basis)
         let keys = KeyMeasures(snapshot, roles: roles, theta: config.evaluation.theta)
         snapshots.append((step, snapshot))
@@ -68,7 +72,9 @@ struct SyntheticTask: ExperimentTask {
         return out
     }
 
-    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (keys: KeySummary?, images: ImageSummary?) {
+    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (
+        keys: KeySummary?, images: ImageSummary?
+    ) {
         let last = lastKeys!
         let first = snapshots.first!.snapshot
         let final = snapshots.last!.snapshot
@@ -81,15 +87,20 @@ struct SyntheticTask: ExperimentTask {
         func ownKey(_ s: FilterSnapshot, _ j: Int) -> Double {
             (s.signs[j] > 0 ? roles.keyPos : roles.keyNeg).map { s.projection(j, $0) }.max()!
         }
-        func maxCommon(_ s: FilterSnapshot, _ j: Int) -> Double { roles.common.map { abs(s.projection(j, $0)) }.max() ?? 0 }
-        let keyGrowth = key.isEmpty ? .nan : key.map { ownKey(final, $0) - ownKey(mid, $0) }.reduce(0, +) / Double(key.count)
-        let commonGrowth = key.isEmpty ? .nan : key.map { maxCommon(final, $0) - maxCommon(mid, $0) }.reduce(0, +) / Double(key.count)
+        func maxCommon(_ s: FilterSnapshot, _ j: Int) -> Double {
+            roles.common.map { abs(s.projection(j, $0)) }.max() ?? 0
+        }
+        let keyGrowth =
+            key.isEmpty ? .nan : key.map { ownKey(final, $0) - ownKey(mid, $0) }.reduce(0, +) / Double(key.count)
+        let commonGrowth =
+            key.isEmpty ? .nan : key.map { maxCommon(final, $0) - maxCommon(mid, $0) }.reduce(0, +) / Double(key.count)
         let others = (0..<final.M).filter { !keySet.contains($0) }
         let growths = others.map { first.norms[$0] > 0 ? final.norms[$0] / first.norms[$0] : .infinity }.sorted()
         let nonKeyGrowth = growths.last ?? .nan
         let nonKeyGrowthMedian = median(growths)
         let summary = KeySummary(
-            bestKeyCosine: last.bestKeyCosine, keyShare: last.keyShare, normRatio: last.normRatio, keyMass: last.keyMass,
+            bestKeyCosine: last.bestKeyCosine, keyShare: last.keyShare, normRatio: last.normRatio,
+            keyMass: last.keyMass,
             keyFilterCount: key.count, positiveKeyFilterCount: last.positiveKeyFilters.count,
             negativeKeyFilterCount: last.negativeKeyFilters.count,
             explorationAtInit: explorationCounts(first, roles: roles),

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif
 
 extension Activation {
@@ -67,7 +67,8 @@ extension Loss {
     /// Softmax cross-entropy log Σ_c e^{f_c} − f_y; writes ∂ℓ/∂f_c = softmax_c − 1[c = y] · `scale`.
     @inlinable
     public static func crossEntropy(
-        outputs f: UnsafePointer<Float>, classes C: Int, label y: Int, gradient: UnsafeMutablePointer<Float>?, scale: Double
+        outputs f: UnsafePointer<Float>, classes C: Int, label y: Int, gradient: UnsafeMutablePointer<Float>?,
+        scale: Double
     ) -> Double {
         var maxF = -Double.infinity
         for c in 0..<C { maxF = Swift.max(maxF, Double(f[c])) }

@@ -65,8 +65,12 @@ extension Pooling: CallSyntaxCodable {
         case ("max", 0): self = .max
         case ("mean", 0): self = .mean
         case ("sum", 0): self = .sum
-        case ("maxGrid", 1): guard let g = Int(c.arguments[0]), g >= 1 else { throw UnknownForm() }; self = .maxGrid(g)
-        case ("meanGrid", 1): guard let g = Int(c.arguments[0]), g >= 1 else { throw UnknownForm() }; self = .meanGrid(g)
+        case ("maxGrid", 1):
+            guard let g = Int(c.arguments[0]), g >= 1 else { throw UnknownForm() }
+            self = .maxGrid(g)
+        case ("meanGrid", 1):
+            guard let g = Int(c.arguments[0]), g >= 1 else { throw UnknownForm() }
+            self = .meanGrid(g)
         default: throw UnknownForm()
         }
     }
@@ -187,13 +191,16 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         switch readout {
         case .fixedSign(let scale):
             guard M % 2 == 0 else {
-                throw fail("M", M, "a fixed-sign read-out gives the first M/2 filters +A and the rest −A, so M must be even")
+                throw fail(
+                    "M", M, "a fixed-sign read-out gives the first M/2 filters +A and the rest −A, so M must be even")
             }
             if case .value(let a) = scale, !(a.isFinite && a > 0) {
                 throw fail("readout", readout.text, "fixedSign(A) needs a finite A > 0 (or 1/M)")
             }
         case .trainable(let s):
-            guard s.isFinite, s >= 0 else { throw fail("readout", readout.text, "trainable(σ_a) needs a finite σ_a ≥ 0") }
+            guard s.isFinite, s >= 0 else {
+                throw fail("readout", readout.text, "trainable(σ_a) needs a finite σ_a ≥ 0")
+            }
         }
         switch activation {
         case .leakyRelu(let a) where !a.isFinite:
@@ -225,7 +232,8 @@ extension CallSyntaxCodable {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
         do { try self.init(text: text) } catch {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not one of \(Self.allowedForms)")
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "'\(text)' is not one of \(Self.allowedForms)")
         }
     }
 
@@ -255,8 +263,12 @@ extension Activation: CallSyntaxCodable {
         case ("relu", 0): self = .relu
         case ("square", 0): self = .square
         case ("linear", 0): self = .linear
-        case ("leakyRelu", 1): guard let a = c.number(at: 0) else { throw UnknownForm() }; self = .leakyRelu(a)
-        case ("polyRelu", 1): guard let q = c.number(at: 0) else { throw UnknownForm() }; self = .polyRelu(q)
+        case ("leakyRelu", 1):
+            guard let a = c.number(at: 0) else { throw UnknownForm() }
+            self = .leakyRelu(a)
+        case ("polyRelu", 1):
+            guard let q = c.number(at: 0) else { throw UnknownForm() }
+            self = .polyRelu(q)
         default: throw UnknownForm()
         }
     }
@@ -275,7 +287,10 @@ extension Readout: CallSyntaxCodable {
         guard let c = CallSyntax(text), c.arguments.count == 1 else { throw UnknownForm() }
         switch c.name {
         case "fixedSign":
-            if c.arguments[0].replacingSpaces() == "1/M" { self = .fixedSign(.inverseM); return }
+            if c.arguments[0].replacingSpaces() == "1/M" {
+                self = .fixedSign(.inverseM)
+                return
+            }
             guard let a = c.number(at: 0) else { throw UnknownForm() }
             self = .fixedSign(.value(a))
         case "trainable":
@@ -298,8 +313,12 @@ extension Initialization: CallSyntaxCodable {
     public init(text: String) throws {
         guard let c = CallSyntax(text) else { throw UnknownForm() }
         switch (c.name, c.arguments.count) {
-        case ("gaussian", 1): guard let s = c.number(at: 0) else { throw UnknownForm() }; self = .gaussian(s)
-        case ("sphere", 1): guard let r = c.number(at: 0) else { throw UnknownForm() }; self = .sphere(r)
+        case ("gaussian", 1):
+            guard let s = c.number(at: 0) else { throw UnknownForm() }
+            self = .gaussian(s)
+        case ("sphere", 1):
+            guard let r = c.number(at: 0) else { throw UnknownForm() }
+            self = .sphere(r)
         case ("kaimingUniform", 0): self = .kaimingUniform
         default: throw UnknownForm()
         }

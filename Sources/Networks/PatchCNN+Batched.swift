@@ -60,11 +60,14 @@ public final class PatchCNNWorkspace {
 
     /// A workspace shaped for `network` on examples of K patches.
     public convenience init(capacity: Int, patches K: Int, for network: PatchCNN) {
-        self.init(capacity: capacity, patches: K, filters: network.M, outputs: network.C, regions: network.regions.count)
+        self.init(
+            capacity: capacity, patches: K, filters: network.M, outputs: network.C, regions: network.regions.count)
     }
 
     /// The pooled activation of filter j in region r on example n from the last forward pass.
-    public func pooledActivation(example n: Int, filter j: Int, region r: Int = 0) -> Float { pooled[(n * G + r) * M + j] }
+    public func pooledActivation(example n: Int, filter j: Int, region r: Int = 0) -> Float {
+        pooled[(n * G + r) * M + j]
+    }
 }
 
 /// The patches of a batch: a dense [N·K × D] buffer, or the windows of images read in place —
@@ -79,16 +82,19 @@ public enum PatchRows {
     func product(_ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int) {
         switch self {
         case .dense(let x): MatMul.ab(x, b, c, rows: R, cols: M, depth: D)
-        case .windows(let rows, let offsets): MatMul.abGathered(rows, offsets: offsets, b, c, rows: R, cols: M, depth: D)
+        case .windows(let rows, let offsets):
+            MatMul.abGathered(rows, offsets: offsets, b, c, rows: R, cols: M, depth: D)
         }
     }
 
     /// dW[M × D] += dS[R × M]ᵀ · X.
     @inline(__always)
-    func gradient(_ ds: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int) {
+    func gradient(_ ds: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int)
+    {
         switch self {
         case .dense(let x): MatMul.atbAccumulate(ds, x, dw, rows: R, cols: M, depth: D)
-        case .windows(let rows, let offsets): MatMul.atbAccumulateGathered(ds, rows, offsets: offsets, dw, rows: R, cols: M, depth: D)
+        case .windows(let rows, let offsets):
+            MatMul.atbAccumulateGathered(ds, rows, offsets: offsets, dw, rows: R, cols: M, depth: D)
         }
     }
 
@@ -112,16 +118,26 @@ extension PatchCNN {
 
     /// `forward` on the patches `x`, dense or read in place.
     public func forward(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace) {
-        let K = ws.K, G = regions.count, F = G * M
-        precondition(N <= ws.capacity && ws.M == M && ws.C == C && ws.G == G,
-                     "forward: batch \(N) (capacity \(ws.capacity)), M \(M) vs \(ws.M), C \(C) vs \(ws.C), G \(G) vs \(ws.G)")
-        precondition(regions.count == 1 || regions.of.count == K, "forward: \(regions.of.count) region entries for K = \(K) positions")
+        let K = ws.K
+        let G = regions.count
+        let F = G * M
+        precondition(
+            N <= ws.capacity && ws.M == M && ws.C == C && ws.G == G,
+            "forward: batch \(N) (capacity \(ws.capacity)), M \(M) vs \(ws.M), C \(C) vs \(ws.C), G \(G) vs \(ws.G)")
+        precondition(
+            regions.count == 1 || regions.of.count == K,
+            "forward: \(regions.of.count) region entries for K = \(K) positions")
         let act = config.activation
         let reduction = config.pooling.reduction
-        if ws.filtersT.count != M * D { ws.filtersT = Array(repeating: 0, count: M * D); ws.filtersUnchanged = false }
+        if ws.filtersT.count != M * D {
+            ws.filtersT = Array(repeating: 0, count: M * D)
+            ws.filtersUnchanged = false
+        }
         if !ws.filtersUnchanged {
             filters.withUnsafeBufferPointer { w in
-                ws.filtersT.withUnsafeMutableBufferPointer { MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D) }
+                ws.filtersT.withUnsafeMutableBufferPointer {
+                    MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D)
+                }
             }
         }
         ws.filtersUnchanged = false
@@ -140,7 +156,8 @@ extension PatchCNN {
                             if G == 1 {
                                 switch reduction {
                                 case .max: poolMax(act, sn, hn, bn, K: K, M: M)
-                                case .mean, .sum: poolSum(act, sn, hn, K: K, M: M, scale: reduction == .mean ? 1 / Float(K) : 1)
+                                case .mean, .sum:
+                                    poolSum(act, sn, hn, K: K, M: M, scale: reduction == .mean ? 1 / Float(K) : 1)
                                 }
                             } else {
                                 poolRegions(act, reduction, regions, sn, hn, bn, K: K, M: M)
@@ -165,8 +182,10 @@ extension PatchCNN {
     /// After `forward`, writes ∂(mean loss)/∂f into the workspace and returns the summed loss and
     /// the number of examples whose prediction equals their label. The mean is over `meanOver`
     /// examples (default N): a batch processed in chunks passes the whole batch's size.
-    public func lossGradient(labels: UnsafePointer<Int32>, count N: Int, loss: Loss,
-                             workspace ws: PatchCNNWorkspace, meanOver: Int? = nil) -> (lossSum: Double, correct: Int) {
+    public func lossGradient(
+        labels: UnsafePointer<Int32>, count N: Int, loss: Loss,
+        workspace ws: PatchCNNWorkspace, meanOver: Int? = nil
+    ) -> (lossSum: Double, correct: Int) {
         var total = 0.0
         var correct = 0
         let invN = 1 / Double(meanOver ?? N)
@@ -176,8 +195,9 @@ extension PatchCNN {
                     let fn = f.baseAddress! + n * C
                     if predictedLabel(fn, classes: C) == labels[n] { correct += 1 }
                     if loss == .crossEntropy {
-                        total += Loss.crossEntropy(outputs: fn, classes: C, label: Int(labels[n]),
-                                                   gradient: g.baseAddress! + n * C, scale: invN)
+                        total += Loss.crossEntropy(
+                            outputs: fn, classes: C, label: Int(labels[n]),
+                            gradient: g.baseAddress! + n * C, scale: invN)
                     } else {
                         let r = loss.binary(output: Double(fn[0]), label: Double(labels[n]))
                         total += r.value
@@ -192,15 +212,21 @@ extension PatchCNN {
 
     /// After `lossGradient`, writes the gradients of the mean loss into `grads` (overwriting it).
     /// The read-out and output-bias gradients are computed only when they are trained.
-    public func backward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace,
-                         into grads: inout PatchCNNParameters<Float>) {
+    public func backward(
+        _ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace,
+        into grads: inout PatchCNNParameters<Float>
+    ) {
         backward(.dense(x), count: N, workspace: ws, into: &grads)
     }
 
     /// `backward` on the patches `x`, dense or read in place.
-    public func backward(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace,
-                         into grads: inout PatchCNNParameters<Float>) {
-        let K = ws.K, G = regions.count, F = G * M
+    public func backward(
+        _ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace,
+        into grads: inout PatchCNNParameters<Float>
+    ) {
+        let K = ws.K
+        let G = regions.count
+        let F = G * M
         let act = config.activation
         let trainReadout = config.readout.isTrainable
         grads.filters.withUnsafeMutableBufferPointer { dw in dw.update(repeating: 0) }
@@ -211,9 +237,11 @@ extension PatchCNN {
                 if trainReadout {
                     grads.readout.withUnsafeMutableBufferPointer { da in
                         da.update(repeating: 0)
-                        for n in 0..<N { for c in 0..<C {
-                            MatMul.axpy(g[n * C + c], h.baseAddress! + n * F, da.baseAddress! + c * F, count: F)
-                        } }
+                        for n in 0..<N {
+                            for c in 0..<C {
+                                MatMul.axpy(g[n * C + c], h.baseAddress! + n * F, da.baseAddress! + c * F, count: F)
+                            }
+                        }
                     }
                 }
                 if !outputBias.isEmpty {
@@ -227,9 +255,11 @@ extension PatchCNN {
                 readout.withUnsafeBufferPointer { a in
                     ws.dPooled.withUnsafeMutableBufferPointer { dh in
                         dh.baseAddress!.update(repeating: 0, count: N * F)
-                        for n in 0..<N { for c in 0..<C {
-                            MatMul.axpy(g[n * C + c], a.baseAddress! + c * F, dh.baseAddress! + n * F, count: F)
-                        } }
+                        for n in 0..<N {
+                            for c in 0..<C {
+                                MatMul.axpy(g[n * C + c], a.baseAddress! + c * F, dh.baseAddress! + n * F, count: F)
+                            }
+                        }
                     }
                 }
             }
@@ -242,47 +272,57 @@ extension PatchCNN {
                         switch config.pooling.reduction {
                         case .max:
                             ws.argmax.withUnsafeBufferPointer { best in
-                                for n in 0..<N { for q in 0..<F {
-                                    let upstream = dh[n * F + q]
-                                    if upstream == 0 { continue }
-                                    let j = q % M
-                                    let i = Int(best[n * F + q])
-                                    let ds = upstream * act.derivative(s[(n * K + i) * M + j])
-                                    if ds == 0 { continue }
-                                    x.axpy(ds, patch: n * K + i, into: dw.baseAddress! + j * D, depth: D)
-                                    db[j] += ds
-                                } }
+                                for n in 0..<N {
+                                    for q in 0..<F {
+                                        let upstream = dh[n * F + q]
+                                        if upstream == 0 { continue }
+                                        let j = q % M
+                                        let i = Int(best[n * F + q])
+                                        let ds = upstream * act.derivative(s[(n * K + i) * M + j])
+                                        if ds == 0 { continue }
+                                        x.axpy(ds, patch: n * K + i, into: dw.baseAddress! + j * D, depth: D)
+                                        db[j] += ds
+                                    }
+                                }
                             }
                         case .mean, .sum:
                             let mean = config.pooling.reduction == .mean
-                            if ws.dScores.count < ws.capacity * K * M { ws.dScores = Array(repeating: 0, count: ws.capacity * K * M) }
+                            if ws.dScores.count < ws.capacity * K * M {
+                                ws.dScores = Array(repeating: 0, count: ws.capacity * K * M)
+                            }
                             ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
                                 let relu = act == .relu
                                 let M8 = relu ? M - M % 8 : 0
-                                for n in 0..<N { for i in 0..<K {
-                                    let row = n * K + i
-                                    let r = regions.region(i)
-                                    let scale: Float = mean ? 1 / Float(regions.size(r, K: K)) : 1
-                                    let up = dh.baseAddress! + n * F + r * M
-                                    let sr = s.baseAddress! + row * M, dr = dsBuf.baseAddress! + row * M
-                                    // ReLU, eight filters at a time: ds = up·scale where s > 0, else 0.
-                                    var j = 0
-                                    while j < M8 {
-                                        let sv = UnsafeRawPointer(sr + j).loadUnaligned(as: SIMD8<Float>.self)
-                                        var ds = UnsafeRawPointer(up + j).loadUnaligned(as: SIMD8<Float>.self) * scale
-                                        ds.replace(with: 0, where: sv .<= 0)
-                                        UnsafeMutableRawPointer(dr + j).storeBytes(of: ds, as: SIMD8<Float>.self)
-                                        let bj = UnsafeRawPointer(db.baseAddress! + j).loadUnaligned(as: SIMD8<Float>.self)
-                                        UnsafeMutableRawPointer(db.baseAddress! + j).storeBytes(of: bj + ds, as: SIMD8<Float>.self)
-                                        j += 8
+                                for n in 0..<N {
+                                    for i in 0..<K {
+                                        let row = n * K + i
+                                        let r = regions.region(i)
+                                        let scale: Float = mean ? 1 / Float(regions.size(r, K: K)) : 1
+                                        let up = dh.baseAddress! + n * F + r * M
+                                        let sr = s.baseAddress! + row * M
+                                        let dr = dsBuf.baseAddress! + row * M
+                                        // ReLU, eight filters at a time: ds = up·scale where s > 0, else 0.
+                                        var j = 0
+                                        while j < M8 {
+                                            let sv = UnsafeRawPointer(sr + j).loadUnaligned(as: SIMD8<Float>.self)
+                                            var ds =
+                                                UnsafeRawPointer(up + j).loadUnaligned(as: SIMD8<Float>.self) * scale
+                                            ds.replace(with: 0, where: sv .<= 0)
+                                            UnsafeMutableRawPointer(dr + j).storeBytes(of: ds, as: SIMD8<Float>.self)
+                                            let bj = UnsafeRawPointer(db.baseAddress! + j).loadUnaligned(
+                                                as: SIMD8<Float>.self)
+                                            UnsafeMutableRawPointer(db.baseAddress! + j).storeBytes(
+                                                of: bj + ds, as: SIMD8<Float>.self)
+                                            j += 8
+                                        }
+                                        while j < M {
+                                            let ds = up[j] * scale * act.derivative(sr[j])
+                                            dr[j] = ds
+                                            db[j] += ds
+                                            j += 1
+                                        }
                                     }
-                                    while j < M {
-                                        let ds = up[j] * scale * act.derivative(sr[j])
-                                        dr[j] = ds
-                                        db[j] += ds
-                                        j += 1
-                                    }
-                                } }
+                                }
                                 x.gradient(dsBuf.baseAddress!, dw.baseAddress!, rows: N * K, cols: M, depth: D)
                             }
                         }
@@ -314,9 +354,17 @@ func reluLoad8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
 /// activation is dispatched once, outside the loops, so each loop runs over contiguous j. Under
 /// ReLU eight filters go at a time (`poolMaxReference` is the plain loop they must match).
 @inline(__always)
-func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
-    guard act == .relu, K >= 1 else { poolMaxReference(act, s, h, best, K: K, M: M); return }
-    @inline(__always) func update(_ top: inout SIMD8<Float>, _ at: inout SIMD8<Int32>, _ v: SIMD8<Float>, _ i: SIMD8<Int32>) {
+func poolMax(
+    _ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>,
+    K: Int, M: Int
+) {
+    guard act == .relu, K >= 1 else {
+        poolMaxReference(act, s, h, best, K: K, M: M)
+        return
+    }
+    @inline(__always) func update(
+        _ top: inout SIMD8<Float>, _ at: inout SIMD8<Int32>, _ v: SIMD8<Float>, _ i: SIMD8<Int32>
+    ) {
         let better = v .> top
         top.replace(with: v, where: better)
         at.replace(with: i, where: better)
@@ -325,18 +373,31 @@ func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePoi
         UnsafeMutableRawPointer(h + j).storeBytes(of: top, as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(best + j).storeBytes(of: at, as: SIMD8<Int32>.self)
     }
-    let M32 = M - M % 32, M8 = M - M % 8
+    let M32 = M - M % 32
+    let M8 = M - M % 8
     var j = 0
     // 32 filters at a time: four independent compare-and-select chains per row.
     while j < M32 {
-        var t0 = reluLoad8(s + j), t1 = reluLoad8(s + j + 8), t2 = reluLoad8(s + j + 16), t3 = reluLoad8(s + j + 24)
-        var a0 = SIMD8<Int32>(), a1 = a0, a2 = a0, a3 = a0
+        var t0 = reluLoad8(s + j)
+        var t1 = reluLoad8(s + j + 8)
+        var t2 = reluLoad8(s + j + 16)
+        var t3 = reluLoad8(s + j + 24)
+        var a0 = SIMD8<Int32>()
+        var a1 = a0
+        var a2 = a0
+        var a3 = a0
         for i in 1..<K {
-            let row = s + i * M + j, index = SIMD8<Int32>(repeating: Int32(i))
-            update(&t0, &a0, reluLoad8(row), index); update(&t1, &a1, reluLoad8(row + 8), index)
-            update(&t2, &a2, reluLoad8(row + 16), index); update(&t3, &a3, reluLoad8(row + 24), index)
+            let row = s + i * M + j
+            let index = SIMD8<Int32>(repeating: Int32(i))
+            update(&t0, &a0, reluLoad8(row), index)
+            update(&t1, &a1, reluLoad8(row + 8), index)
+            update(&t2, &a2, reluLoad8(row + 16), index)
+            update(&t3, &a3, reluLoad8(row + 24), index)
         }
-        put(t0, a0, j); put(t1, a1, j + 8); put(t2, a2, j + 16); put(t3, a3, j + 24)
+        put(t0, a0, j)
+        put(t1, a1, j + 8)
+        put(t2, a2, j + 16)
+        put(t3, a3, j + 24)
         j += 32
     }
     while j < M8 {
@@ -350,17 +411,25 @@ func poolMax(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePoi
 }
 
 /// The plain loops of `poolMax`, over columns 0..<M of rows `stride` apart.
-func poolMaxReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>,
-                      K: Int, M: Int, stride: Int? = nil) {
+func poolMaxReference(
+    _ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>,
+    K: Int, M: Int, stride: Int? = nil
+) {
     let stride = stride ?? M
     @inline(__always)
     func run(_ phi: (Float) -> Float) {
-        for j in 0..<M { h[j] = phi(s[j]); best[j] = 0 }
+        for j in 0..<M {
+            h[j] = phi(s[j])
+            best[j] = 0
+        }
         for i in 1..<max(K, 1) {
             let row = s + i * stride
             for j in 0..<M {
                 let v = phi(row[j])
-                if v > h[j] { h[j] = v; best[j] = Int32(i) }
+                if v > h[j] {
+                    h[j] = v
+                    best[j] = Int32(i)
+                }
             }
         }
     }
@@ -374,20 +443,35 @@ func poolMaxReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeM
 /// h[j] = scale · Σ_i φ(s[i, j]) over S[K × M] row-major. Under ReLU 32 filters go at a time in
 /// registers (the sums in the same order as `poolSumReference`, which they must match).
 @inline(__always)
-func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float) {
-    guard act == .relu else { poolSumReference(act, s, h, K: K, M: M, scale: scale); return }
+func poolSum(
+    _ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float
+) {
+    guard act == .relu else {
+        poolSumReference(act, s, h, K: K, M: M, scale: scale)
+        return
+    }
     @inline(__always) func put(_ v: SIMD8<Float>, _ j: Int) {
         UnsafeMutableRawPointer(h + j).storeBytes(of: scale != 1 ? v * scale : v, as: SIMD8<Float>.self)
     }
-    let M32 = M - M % 32, M8 = M - M % 8
+    let M32 = M - M % 32
+    let M8 = M - M % 8
     var j = 0
     while j < M32 {
-        var a = SIMD8<Float>(), b = SIMD8<Float>(), c = SIMD8<Float>(), d = SIMD8<Float>()
+        var a = SIMD8<Float>()
+        var b = SIMD8<Float>()
+        var c = SIMD8<Float>()
+        var d = SIMD8<Float>()
         for i in 0..<K {
             let row = s + i * M + j
-            a += reluLoad8(row); b += reluLoad8(row + 8); c += reluLoad8(row + 16); d += reluLoad8(row + 24)
+            a += reluLoad8(row)
+            b += reluLoad8(row + 8)
+            c += reluLoad8(row + 16)
+            d += reluLoad8(row + 24)
         }
-        put(a, j); put(b, j + 8); put(c, j + 16); put(d, j + 24)
+        put(a, j)
+        put(b, j + 8)
+        put(c, j + 16)
+        put(d, j + 24)
         j += 32
     }
     while j < M8 {
@@ -400,8 +484,10 @@ func poolSum(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePoi
 }
 
 /// The plain loops of `poolSum`, over columns 0..<M of rows `stride` apart.
-func poolSumReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float,
-                      stride: Int? = nil) {
+func poolSumReference(
+    _ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, K: Int, M: Int, scale: Float,
+    stride: Int? = nil
+) {
     let stride = stride ?? M
     @inline(__always)
     func run(_ phi: (Float) -> Float) {
@@ -421,20 +507,33 @@ func poolSumReference(_ act: Activation, _ s: UnsafePointer<Float>, _ h: UnsafeM
 
 /// Pooling within G regions: h[r·M + j] over the positions of region r (first arg max for max,
 /// the mean over the region's positions for mean).
-func poolRegions(_ act: Activation, _ reduction: PoolingReduction, _ regions: PoolingRegions, _ s: UnsafePointer<Float>,
-                 _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int) {
+func poolRegions(
+    _ act: Activation, _ reduction: PoolingReduction, _ regions: PoolingRegions, _ s: UnsafePointer<Float>,
+    _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, K: Int, M: Int
+) {
     let G = regions.count
-    for q in 0..<(G * M) { h[q] = 0; best[q] = 0 }
+    for q in 0..<(G * M) {
+        h[q] = 0
+        best[q] = 0
+    }
     for i in 0..<K {
         let r = regions.region(i)
-        let row = s + i * M, hr = h + r * M, br = best + r * M
+        let row = s + i * M
+        let hr = h + r * M
+        let br = best + r * M
         if reduction == .max {
             if regions.firstPosition[r] == i {
-                for j in 0..<M { hr[j] = act.value(row[j]); br[j] = Int32(i) }
+                for j in 0..<M {
+                    hr[j] = act.value(row[j])
+                    br[j] = Int32(i)
+                }
             } else {
                 for j in 0..<M {
                     let v = act.value(row[j])
-                    if v > hr[j] { hr[j] = v; br[j] = Int32(i) }
+                    if v > hr[j] {
+                        hr[j] = v
+                        br[j] = Int32(i)
+                    }
                 }
             }
         } else {

@@ -24,10 +24,14 @@ public enum PatchCNNReference {
         _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss, regions: PoolingRegions = .global,
         x: [T], labels: [Int32], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
     ) -> ReferencePass<T> {
-        let M = config.M, G = regions.count, F = G * M
+        let M = config.M
+        let G = regions.count
+        let F = G * M
         precondition(x.count == N * K * D, "reference pass: x has \(x.count) values, expected N·K·D = \(N)·\(K)·\(D)")
-        precondition(p.filters.count == M * D && p.readout.count == C * F,
-                     "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match M·D = \(M * D), C·G·M = \(C * F)")
+        precondition(
+            p.filters.count == M * D && p.readout.count == C * F,
+            "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match M·D = \(M * D), C·G·M = \(C * F)"
+        )
         var grads = PatchCNNParameters<T>(zerosLike: p)
         var outputs = [T](repeating: 0, count: N * C)
         var totalLoss = 0.0
@@ -96,7 +100,11 @@ public enum PatchCNNReference {
                     for i in positions {
                         let ds = dh * scale * act.derivative(s[i][j])
                         for k in 0..<D { grads.filters[j * D + k] += ds * x[(n * K + i) * D + k] }
-                        if p.biases.count == 1 { grads.biases[0] += ds } else if p.biases.count == M { grads.biases[j] += ds }
+                        if p.biases.count == 1 {
+                            grads.biases[0] += ds
+                        } else if p.biases.count == M {
+                            grads.biases[j] += ds
+                        }
                     }
                 }
             }
@@ -106,7 +114,7 @@ public enum PatchCNNReference {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif

@@ -20,8 +20,10 @@ public struct PatchCNN: Sendable {
 
     /// A network with filters drawn from `rng` (the `init` stream): first the M×D filter entries
     /// row by row, then, for a trainable read-out, the C×G·M read-out entries.
-    public init(config: NetworkConfig, inputDimension D: Int, outputs C: Int = 1, regions: PoolingRegions = .global,
-                outputBias hasOutputBias: Bool? = nil, using rng: inout RandomStream) {
+    public init(
+        config: NetworkConfig, inputDimension D: Int, outputs C: Int = 1, regions: PoolingRegions = .global,
+        outputBias hasOutputBias: Bool? = nil, using rng: inout RandomStream
+    ) {
         self.config = config
         M = config.M
         self.D = D
@@ -36,7 +38,10 @@ public struct PatchCNN: Sendable {
             for j in 0..<M {
                 var g = [Double](repeating: 0, count: D)
                 var norm = 0.0
-                for k in 0..<D { g[k] = rng.nextGaussian(); norm += g[k] * g[k] }
+                for k in 0..<D {
+                    g[k] = rng.nextGaussian()
+                    norm += g[k] * g[k]
+                }
                 norm = norm.squareRoot()
                 for k in 0..<D { w[j * D + k] = Float(r * g[k] / norm) }
             }
@@ -73,8 +78,9 @@ public struct PatchCNN: Sendable {
 
     /// The parameters converted to `T`, for the reference implementation.
     public func parameters<T: BinaryFloatingPoint>(as: T.Type = T.self) -> PatchCNNParameters<T> {
-        PatchCNNParameters(filters: filters.map(T.init), biases: biases.map(T.init),
-                           readout: readout.map(T.init), outputBias: outputBias.map(T.init))
+        PatchCNNParameters(
+            filters: filters.map(T.init), biases: biases.map(T.init),
+            readout: readout.map(T.init), outputBias: outputBias.map(T.init))
     }
 }
 

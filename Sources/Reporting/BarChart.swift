@@ -15,10 +15,15 @@ struct BarChart {
 
     func render() -> String {
         var svg = SVG(width: width, height: height)
-        let l = 70.0, r = 190.0, t = 40.0, b = 52.0
-        let plotW = width - l - r, plotH = height - t - b
+        let l = 70.0
+        let r = 190.0
+        let t = 40.0
+        let b = 52.0
+        let plotW = width - l - r
+        let plotH = height - t - b
         svg.text(title, x: l, y: 22, size: 14, weight: "bold")
-        let values = series.flatMap { s in s.values.indices.map { s.values[$0] + (s.errors?[$0] ?? 0) } }.filter(\.isFinite)
+        let values = series.flatMap { s in s.values.indices.map { s.values[$0] + (s.errors?[$0] ?? 0) } }.filter(
+            \.isFinite)
         let axis = Axis(values: values + [0] + (reference.map { [$0.value] } ?? []), scale: .linear, range: yRange)
         func py(_ v: Double) -> Double { t + plotH - (axis.position(v) ?? 0) * plotH }
         svg.rect(l, t, plotW, plotH, fill: "#ffffff", stroke: "#888888")
@@ -34,8 +39,11 @@ struct BarChart {
             for (k, s) in series.enumerated() where c < s.values.count && s.values[c].isFinite {
                 let v = s.values[c]
                 let x = x0 + Double(k) * barW
-                let top = py(max(v, 0)), bottom = py(min(v, 0))
-                svg.add("<rect class=\"bar\" data-name=\"\(escape(s.name))\" x=\"\(n(x))\" y=\"\(n(top))\" width=\"\(n(barW * 0.92))\" height=\"\(n(max(bottom - top, 0.5)))\" fill=\"\(s.color)\"><title>\(escape("\(s.name), \(category): \(formatValue(v))"))</title></rect>")
+                let top = py(max(v, 0))
+                let bottom = py(min(v, 0))
+                svg.add(
+                    "<rect class=\"bar\" data-name=\"\(escape(s.name))\" x=\"\(n(x))\" y=\"\(n(top))\" width=\"\(n(barW * 0.92))\" height=\"\(n(max(bottom - top, 0.5)))\" fill=\"\(s.color)\"><title>\(escape("\(s.name), \(category): \(formatValue(v))"))</title></rect>"
+                )
                 if let e = s.errors?[c], e.isFinite, e > 0 {
                     let cx = x + barW * 0.46
                     svg.line(cx, py(v + e), cx, py(v - e), color: "#222222")
@@ -44,7 +52,9 @@ struct BarChart {
                 }
             }
             let every = max(1, (categories.count + 15) / 16)
-            if c % every == 0 { svg.text(category, x: l + (Double(c) + 0.5) * groupW, y: t + plotH + 17, anchor: "middle", size: 11) }
+            if c % every == 0 {
+                svg.text(category, x: l + (Double(c) + 0.5) * groupW, y: t + plotH + 17, anchor: "middle", size: 11)
+            }
         }
         if let reference {
             let y = py(reference.value)

@@ -1,10 +1,11 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// The Wilson score interval for k successes in n trials at 95% (z = 1.96).
 public func wilsonInterval(successes k: Int, trials n: Int, z: Double = 1.959963984540054) -> ClosedRange<Double> {
     guard n > 0 else { return 0...1 }
-    let p = Double(k) / Double(n), nn = Double(n)
+    let p = Double(k) / Double(n)
+    let nn = Double(n)
     let denominator = 1 + z * z / nn
     let center = (p + z * z / (2 * nn)) / denominator
     let half = z * (p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot() / denominator
@@ -16,7 +17,8 @@ public func quantile(_ values: [Double], _ q: Double) -> Double {
     let s = values.filter { !$0.isNaN }.sorted()
     guard !s.isEmpty else { return .nan }
     let h = q * Double(s.count - 1)
-    let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
+    let lo = Int(h.rounded(.down))
+    let hi = min(lo + 1, s.count - 1)
     return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
 }
 
@@ -27,40 +29,80 @@ public enum GroupPlots {
     public static func all(_ runs: [RunData]) -> [PlotFile] {
         if runs.contains(where: \.isImageRun) { return images(runs) }
         var plots = [
-            band(runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
-            band(runs, key: "keyShare", title: "keyShare across seeds", yLabel: "keyShare (fraction of Σ‖w‖²)", file: "seeds-key-share.svg", range: 0...1.02),
-            band(runs, key: "normRatio", title: "normRatio across seeds", yLabel: "mean ‖w‖ key / others", file: "seeds-norm-ratio.svg"),
-            band(runs, key: "bestKeyCosine", title: "Best-key cosine across seeds", yLabel: "best-key cosine", file: "seeds-best-key-cosine.svg", range: -1...1),
-            band(runs, key: "maxFilterNorm", title: "Largest filter norm across seeds", yLabel: "max_j ‖w_j‖", file: "seeds-max-norm.svg"),
+            band(
+                runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy",
+                file: "seeds-accuracy.svg", range: 0...1.02),
+            band(
+                runs, key: "keyShare", title: "keyShare across seeds", yLabel: "keyShare (fraction of Σ‖w‖²)",
+                file: "seeds-key-share.svg", range: 0...1.02),
+            band(
+                runs, key: "normRatio", title: "normRatio across seeds", yLabel: "mean ‖w‖ key / others",
+                file: "seeds-norm-ratio.svg"),
+            band(
+                runs, key: "bestKeyCosine", title: "Best-key cosine across seeds", yLabel: "best-key cosine",
+                file: "seeds-best-key-cosine.svg", range: -1...1),
+            band(
+                runs, key: "maxFilterNorm", title: "Largest filter norm across seeds", yLabel: "max_j ‖w_j‖",
+                file: "seeds-max-norm.svg"),
             projectionBands(runs),
             successCurve(runs),
         ]
         let theta = runs.first?.config.evaluation.theta ?? 0.9
-        plots.append(PlotFile(name: "seeds-best-key-cosine-hist.svg", caption: "Distribution over seeds of the final best-key cosine.",
-                              svg: Histogram(title: "Final best-key cosine (\(runs.count) runs)", xLabel: "best-key cosine", values: runs.map { final($0, "bestKeyCosine") },
-                                             range: -1...1, bins: 40, threshold: Marker(x: theta, label: "θ = \(formatValue(theta))", color: "#2ca02c")).render()))
-        plots.append(PlotFile(name: "seeds-key-share-hist.svg", caption: "Distribution over seeds of the final keyShare.",
-                              svg: Histogram(title: "Final keyShare (\(runs.count) runs)", xLabel: "keyShare", values: runs.map { final($0, "keyShare") },
-                                             range: 0...1, bins: 40, threshold: Marker(x: 0.85, label: "0.85", color: "#2ca02c")).render()))
+        plots.append(
+            PlotFile(
+                name: "seeds-best-key-cosine-hist.svg",
+                caption: "Distribution over seeds of the final best-key cosine.",
+                svg: Histogram(
+                    title: "Final best-key cosine (\(runs.count) runs)", xLabel: "best-key cosine",
+                    values: runs.map { final($0, "bestKeyCosine") },
+                    range: -1...1, bins: 40,
+                    threshold: Marker(x: theta, label: "θ = \(formatValue(theta))", color: "#2ca02c")
+                ).render()))
+        plots.append(
+            PlotFile(
+                name: "seeds-key-share-hist.svg", caption: "Distribution over seeds of the final keyShare.",
+                svg: Histogram(
+                    title: "Final keyShare (\(runs.count) runs)", xLabel: "keyShare",
+                    values: runs.map { final($0, "keyShare") },
+                    range: 0...1, bins: 40, threshold: Marker(x: 0.85, label: "0.85", color: "#2ca02c")
+                ).render()))
         return plots
     }
 
     /// Plots across image runs: accuracy, norm concentration and the H1 ablation.
     static func images(_ runs: [RunData]) -> [PlotFile] {
         var plots = [
-            band(runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
-            band(runs, key: "top8Share", title: "Top-8 share of Σ‖w‖² across seeds", yLabel: "top-8 share", file: "seeds-top8-share.svg", range: 0...1.02),
-            band(runs, key: "gini", title: "Gini of the filter norms across seeds", yLabel: "Gini", file: "seeds-gini.svg", range: 0...1.02),
+            band(
+                runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy",
+                file: "seeds-accuracy.svg", range: 0...1.02),
+            band(
+                runs, key: "top8Share", title: "Top-8 share of Σ‖w‖² across seeds", yLabel: "top-8 share",
+                file: "seeds-top8-share.svg", range: 0...1.02),
+            band(
+                runs, key: "gini", title: "Gini of the filter norms across seeds", yLabel: "Gini",
+                file: "seeds-gini.svg", range: 0...1.02),
         ]
         let summaries = runs.compactMap { $0.summary?.images }
         let ks = Array(Set(summaries.flatMap { $0.ablation.keys })).sorted()
         if !ks.isEmpty {
-            func med(_ f: (FilterAblation) -> Double) -> [Double] { ks.map { k in quantile(summaries.compactMap { $0.ablation[k] }.map(f), 0.5) } }
-            let chart = BarChart(title: "Keeping only k filters: median over \(summaries.count) runs", xLabel: "filters kept", yLabel: "test accuracy",
-                                 categories: ks.map { "k = \($0)" },
-                                 series: [("top-k by norm", Palette.positive, med(\.top), nil), ("random k", Palette.other, med(\.random), nil),
-                                          ("bottom-k by norm", Palette.negative, med(\.bottom), nil)], yRange: 0...1)
-            plots.append(PlotFile(name: "seeds-ablation.svg", caption: "Median over runs of the test accuracy keeping the top-k, a random k (mean of 10 draws per run) and the bottom-k filters by norm.", svg: chart.render()))
+            func med(_ f: (FilterAblation) -> Double) -> [Double] {
+                ks.map { k in quantile(summaries.compactMap { $0.ablation[k] }.map(f), 0.5) }
+            }
+            let chart = BarChart(
+                title: "Keeping only k filters: median over \(summaries.count) runs", xLabel: "filters kept",
+                yLabel: "test accuracy",
+                categories: ks.map { "k = \($0)" },
+                series: [
+                    ("top-k by norm", Palette.positive, med(\.top), nil),
+                    ("random k", Palette.other, med(\.random), nil),
+                    ("bottom-k by norm", Palette.negative, med(\.bottom), nil),
+                ], yRange: 0...1)
+            plots.append(
+                PlotFile(
+                    name: "seeds-ablation.svg",
+                    caption:
+                        "Median over runs of the test accuracy keeping the top-k, a random k (mean of 10 draws per run) and the bottom-k filters by norm.",
+                    svg: chart.render()))
         }
         return plots
     }
@@ -79,26 +121,52 @@ public enum GroupPlots {
         return byStep.keys.sorted().map { (Double($0), byStep[$0]!) }
     }
 
-    static func band(_ runs: [RunData], key: String, title: String, yLabel: String, file: String, range: ClosedRange<Double>? = nil) -> PlotFile {
+    static func band(
+        _ runs: [RunData], key: String, title: String, yLabel: String, file: String, range: ClosedRange<Double>? = nil
+    ) -> PlotFile {
         let rows = aligned(runs, key: key)
         let scale = RunPlots.stepScale(rows.map(\.step))
         var p = LinePlot(title: title, xLabel: RunPlots.stepLabel(scale), yLabel: yLabel, xScale: scale)
         p.yRange = range
-        p.bands = [Band(name: "interquartile range", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
-                        upper: rows.map { quantile($0.values, 0.75) }, color: "#1f77b4")]
-        p.series = [Series(name: "median of \(runs.count) runs", points: rows.map { ($0.step, quantile($0.values, 0.5)) }, color: "#1f77b4", width: 2)]
-        return PlotFile(name: file, caption: "\(title): median over runs (line) and interquartile range (band) at each evaluated step.", svg: p.render())
+        p.bands = [
+            Band(
+                name: "interquartile range", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
+                upper: rows.map { quantile($0.values, 0.75) }, color: "#1f77b4")
+        ]
+        p.series = [
+            Series(
+                name: "median of \(runs.count) runs", points: rows.map { ($0.step, quantile($0.values, 0.5)) },
+                color: "#1f77b4", width: 2)
+        ]
+        return PlotFile(
+            name: file,
+            caption: "\(title): median over runs (line) and interquartile range (band) at each evaluated step.",
+            svg: p.render())
     }
 
     static func projectionBands(_ runs: [RunData]) -> PlotFile {
-        var p = LinePlot(title: "Key vs common projection of key filters across seeds", xLabel: "training step", yLabel: "projection")
-        for (key, name, color) in [("keyProjection", "key projection", "#1f5fbf"), ("maxCommonProjection", "largest |common proj.|", "#7f7f7f")] {
+        var p = LinePlot(
+            title: "Key vs common projection of key filters across seeds", xLabel: "training step", yLabel: "projection"
+        )
+        for (key, name, color) in [
+            ("keyProjection", "key projection", "#1f5fbf"),
+            ("maxCommonProjection", "largest |common proj.|", "#7f7f7f"),
+        ] {
             let rows = aligned(runs, key: key).filter { $0.values.contains { !$0.isNaN } }
-            p.bands.append(Band(name: "\(name), IQR", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
-                                upper: rows.map { quantile($0.values, 0.75) }, color: color))
-            p.series.append(Series(name: "\(name), median", points: rows.map { ($0.step, quantile($0.values, 0.5)) }, color: color, width: 2))
+            p.bands.append(
+                Band(
+                    name: "\(name), IQR", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
+                    upper: rows.map { quantile($0.values, 0.75) }, color: color))
+            p.series.append(
+                Series(
+                    name: "\(name), median", points: rows.map { ($0.step, quantile($0.values, 0.5)) }, color: color,
+                    width: 2))
         }
-        return PlotFile(name: "seeds-projections.svg", caption: "Mean over each run's key filters of the own-key projection and of the largest |common projection|; median and interquartile range over runs.", svg: p.render())
+        return PlotFile(
+            name: "seeds-projections.svg",
+            caption:
+                "Mean over each run's key filters of the own-key projection and of the largest |common projection|; median and interquartile range over runs.",
+            svg: p.render())
     }
 
     /// The empirical P(T₁₀₀ ≤ T) with a pointwise Wilson 95% band.
@@ -107,7 +175,8 @@ public enum GroupPlots {
         let t100 = runs.map(\.stepsTo100)
         let n = runs.count
         var points: [(x: Double, y: Double)] = []
-        var lower: [Double] = [], upper: [Double] = []
+        var lower: [Double] = []
+        var upper: [Double] = []
         for T in steps {
             let k = t100.filter { $0 != nil && $0! <= T }.count
             let ci = wilsonInterval(successes: k, trials: n)
@@ -115,10 +184,18 @@ public enum GroupPlots {
             lower.append(ci.lowerBound)
             upper.append(ci.upperBound)
         }
-        var p = LinePlot(title: "P(T₁₀₀ ≤ T): reaching 100% test accuracy by step T", xLabel: "step T (log scale; 0 at the left edge)", yLabel: "fraction of runs", xScale: .logWithZero)
+        var p = LinePlot(
+            title: "P(T₁₀₀ ≤ T): reaching 100% test accuracy by step T",
+            xLabel: "step T (log scale; 0 at the left edge)", yLabel: "fraction of runs", xScale: .logWithZero)
         p.yRange = 0...1.02
-        p.bands = [Band(name: "Wilson 95% interval", x: steps.map(Double.init), lower: lower, upper: upper, color: "#2ca02c")]
+        p.bands = [
+            Band(name: "Wilson 95% interval", x: steps.map(Double.init), lower: lower, upper: upper, color: "#2ca02c")
+        ]
         p.series = [Series(name: "empirical, \(n) runs", points: points, color: "#2ca02c", width: 2)]
-        return PlotFile(name: "seeds-t100-curve.svg", caption: "Fraction of runs whose test accuracy reached exactly 1 at or before step T — the “any high probability, enough iterations” curve; it can only rise.", svg: p.render())
+        return PlotFile(
+            name: "seeds-t100-curve.svg",
+            caption:
+                "Fraction of runs whose test accuracy reached exactly 1 at or before step T — the “any high probability, enough iterations” curve; it can only rise.",
+            svg: p.render())
     }
 }

@@ -12,17 +12,22 @@ struct Heatmap {
     var cellSize = 9.0
 
     func render() -> String {
-        let rows = values.count, cols = values.first?.count ?? 0
-        let left = 56.0, top = 40.0
-        let gridW = Double(cols) * cellSize, gridH = Double(rows) * cellSize
-        let width = left + gridW + 110, height = top + gridH + 48
+        let rows = values.count
+        let cols = values.first?.count ?? 0
+        let left = 56.0
+        let top = 40.0
+        let gridW = Double(cols) * cellSize
+        let gridH = Double(rows) * cellSize
+        let width = left + gridW + 110
+        let height = top + gridH + 48
         var svg = SVG(width: max(width, 360), height: height)
         svg.text(title, x: 8, y: 22, size: 14, weight: "bold")
         for r in 0..<rows {
             for c in 0..<cols {
                 let v = values[r][c]
-                svg.rect(left + Double(c) * cellSize, top + Double(r) * cellSize, cellSize, cellSize,
-                         fill: Heatmap.color(v), title: "filter \(r), pattern \(c): \(formatValue(v))")
+                svg.rect(
+                    left + Double(c) * cellSize, top + Double(r) * cellSize, cellSize, cellSize,
+                    fill: Heatmap.color(v), title: "filter \(r), pattern \(c): \(formatValue(v))")
             }
             if let mark = rowMarks[r] { svg.rect(left - 6, top + Double(r) * cellSize, 4, cellSize, fill: mark) }
         }
@@ -36,10 +41,13 @@ struct Heatmap {
         svg.text(columnLabel, x: left + gridW / 2, y: top + gridH + 32, anchor: "middle")
         svg.text(rowLabel, x: 14, y: top + gridH / 2, anchor: "middle", rotate: true)
         // Colour bar from −1 (bottom) to +1 (top).
-        let barX = left + gridW + 24, barH = max(gridH, 120), steps = 40
+        let barX = left + gridW + 24
+        let barH = max(gridH, 120)
+        let steps = 40
         for i in 0..<steps {
             let v = 1 - 2 * (Double(i) + 0.5) / Double(steps)
-            svg.rect(barX, top + Double(i) * barH / Double(steps), 14, barH / Double(steps) + 0.3, fill: Heatmap.color(v))
+            svg.rect(
+                barX, top + Double(i) * barH / Double(steps), 14, barH / Double(steps) + 0.3, fill: Heatmap.color(v))
         }
         svg.rect(barX, top, 14, barH, fill: "none", stroke: "#888888")
         for (v, label) in [(1.0, "+1"), (0.0, "0"), (-1.0, "−1")] {
@@ -53,7 +61,8 @@ struct Heatmap {
     /// that mark the two classes elsewhere).
     static func color(_ v: Double) -> String {
         let t = max(-1, min(1, v.isFinite ? v : 0))
-        let (r, g, b): (Double, Double, Double) = t >= 0
+        let (r, g, b): (Double, Double, Double) =
+            t >= 0
             ? (255 - t * (255 - 179), 255 - t * (255 - 88), 255 - t * (255 - 6))
             : (255 + t * (255 - 84), 255 + t * (255 - 39), 255 + t * (255 - 136))
         return String(format: "#%02x%02x%02x", Int(r.rounded()), Int(g.rounded()), Int(b.rounded()))

@@ -1,5 +1,5 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// The plots and pictures of an image run (SPEC §3 item 14), from its files.
 enum ImagePlots {
@@ -13,90 +13,132 @@ enum ImagePlots {
 
     static func sortedNorms(_ run: RunData) -> PlotFile {
         let rows = run.metrics.compactMap { m -> (Double, [Double])? in
-            guard let s = m["step"]?.intValue, let norms = m["sortedNorms"]?.arrayValue?.compactMap(\.doubleValue) else { return nil }
+            guard let s = m["step"]?.intValue, let norms = m["sortedNorms"]?.arrayValue?.compactMap(\.doubleValue)
+            else { return nil }
             return (Double(s), norms)
         }
         let M = rows.first?.1.count ?? 0
-        var p = LinePlot(title: "Filter norms, sorted, over training", xLabel: RunPlots.stepLabel(run), yLabel: "‖w‖ of the filter at that rank", xScale: RunPlots.stepScale(run))
+        var p = LinePlot(
+            title: "Filter norms, sorted, over training", xLabel: RunPlots.stepLabel(run),
+            yLabel: "‖w‖ of the filter at that rank", xScale: RunPlots.stepScale(run))
         for rank in (0..<M).reversed() {
             let top = rank < 8
-            p.series.append(Series(name: top ? "ranks 1–8 (largest)" : "ranks 9–\(M)", points: rows.map { ($0.0, $0.1[rank]) },
-                                   color: top ? Palette.positive : Palette.other, width: top ? 1.6 : 1, group: "rank \(rank + 1)"))
+            p.series.append(
+                Series(
+                    name: top ? "ranks 1–8 (largest)" : "ranks 9–\(M)", points: rows.map { ($0.0, $0.1[rank]) },
+                    color: top ? Palette.positive : Palette.other, width: top ? 1.6 : 1, group: "rank \(rank + 1)"))
         }
         p.note = "rank r: the r-th largest norm at that step"
-        return PlotFile(name: "sorted-norms.svg", caption: "The filter norms sorted at each evaluation: does a handful of filters take over the norm?", svg: p.render())
+        return PlotFile(
+            name: "sorted-norms.svg",
+            caption: "The filter norms sorted at each evaluation: does a handful of filters take over the norm?",
+            svg: p.render())
     }
 
     static func concentration(_ run: RunData) -> PlotFile {
         let M = Double(run.config.network.M)
-        var p = LinePlot(title: "Norm concentration", xLabel: RunPlots.stepLabel(run), yLabel: "share of Σ‖w_j‖², or Gini", xScale: RunPlots.stepScale(run))
+        var p = LinePlot(
+            title: "Norm concentration", xLabel: RunPlots.stepLabel(run), yLabel: "share of Σ‖w_j‖², or Gini",
+            xScale: RunPlots.stepScale(run))
         p.yRange = 0...1.02
         let colors = [4: "#9ecae1", 8: "#3182bd", 16: "#08519c"]
         for k in [4, 8, 16] where Double(k) < M {
             let points = run.series("top\(k)Share")
             p.series.append(Series(name: "top-\(k) share", points: points, color: colors[k]!, width: 2))
             if k == 8, let first = points.first, let last = points.last {
-                p.series.append(Series(name: "uniform share 8/\(Int(M))", points: [(first.x, 8 / M), (last.x, 8 / M)], color: "#3182bd", width: 1, dash: "6,3"))
+                p.series.append(
+                    Series(
+                        name: "uniform share 8/\(Int(M))", points: [(first.x, 8 / M), (last.x, 8 / M)],
+                        color: "#3182bd", width: 1, dash: "6,3"))
             }
         }
-        p.series.append(Series(name: "Gini of the norms", points: run.series("gini"), color: "#e6550d", width: 1.5, dash: "4,2"))
+        p.series.append(
+            Series(name: "Gini of the norms", points: run.series("gini"), color: "#e6550d", width: 1.5, dash: "4,2"))
         p.markers = RunPlots.markers(run)
-        return PlotFile(name: "concentration.svg", caption: "Share of the total squared filter norm held by the k largest filters, against the uniform share k/M, and the Gini coefficient of the norms.", svg: p.render())
+        return PlotFile(
+            name: "concentration.svg",
+            caption:
+                "Share of the total squared filter norm held by the k largest filters, against the uniform share k/M, and the Gini coefficient of the norms.",
+            svg: p.render())
     }
 
     static func finalNorms(_ run: RunData) -> PlotFile? {
-        guard let norms = run.metrics.last?["sortedNorms"]?.arrayValue?.compactMap(\.doubleValue), !norms.isEmpty else { return nil }
-        let chart = BarChart(title: "Filter norms at step \(run.lastStep), sorted", xLabel: "rank", yLabel: "‖w_j‖",
-                             categories: norms.indices.map { String($0 + 1) },
-                             series: [("filter norm", Palette.positive, norms, nil)])
-        return PlotFile(name: "final-norms.svg", caption: "The final filter norms from largest to smallest.", svg: chart.render())
+        guard let norms = run.metrics.last?["sortedNorms"]?.arrayValue?.compactMap(\.doubleValue), !norms.isEmpty else {
+            return nil
+        }
+        let chart = BarChart(
+            title: "Filter norms at step \(run.lastStep), sorted", xLabel: "rank", yLabel: "‖w_j‖",
+            categories: norms.indices.map { String($0 + 1) },
+            series: [("filter norm", Palette.positive, norms, nil)])
+        return PlotFile(
+            name: "final-norms.svg", caption: "The final filter norms from largest to smallest.", svg: chart.render())
     }
 
     static func ablation(_ run: RunData) -> PlotFile? {
         guard let a = run.summary?.images?.ablation, !a.isEmpty else { return nil }
         let ks = a.keys.sorted()
         let chart = BarChart(
-            title: "Keeping only k filters", xLabel: "filters kept (k of \(run.config.network.M))", yLabel: "test accuracy",
+            title: "Keeping only k filters", xLabel: "filters kept (k of \(run.config.network.M))",
+            yLabel: "test accuracy",
             categories: ks.map { "k = \($0)" },
-            series: [("top-k by norm", Palette.positive, ks.map { a[$0]!.top }, nil),
-                     ("random k (mean ± sd of 10)", Palette.other, ks.map { a[$0]!.random }, ks.map { a[$0]!.randomStd }),
-                     ("bottom-k by norm", Palette.negative, ks.map { a[$0]!.bottom }, nil)],
-            yRange: 0...1, reference: (run.summary!.testAccuracy, "all filters: \(formatValue(run.summary!.testAccuracy))"))
-        return PlotFile(name: "ablation.svg", caption: "Test accuracy when only k filters contribute to the read-out: the k largest by norm, k chosen at random (10 draws) and the k smallest. Claim H1: keeping the top 8 clearly beats a random 8.", svg: chart.render())
+            series: [
+                ("top-k by norm", Palette.positive, ks.map { a[$0]!.top }, nil),
+                ("random k (mean ± sd of 10)", Palette.other, ks.map { a[$0]!.random }, ks.map { a[$0]!.randomStd }),
+                ("bottom-k by norm", Palette.negative, ks.map { a[$0]!.bottom }, nil),
+            ],
+            yRange: 0...1,
+            reference: (run.summary!.testAccuracy, "all filters: \(formatValue(run.summary!.testAccuracy))"))
+        return PlotFile(
+            name: "ablation.svg",
+            caption:
+                "Test accuracy when only k filters contribute to the read-out: the k largest by norm, k chosen at random (10 draws) and the k smallest. Claim H1: keeping the top 8 clearly beats a random 8.",
+            svg: chart.render())
     }
 
     static func selectivity(_ run: RunData) -> PlotFile? {
         guard let text = RunData.read("\(run.path)/selectivity.json"), let json = try? JSONValue.parse(text),
-              let filters = json["filtersByNorm"]?.arrayValue else { return nil }
+            let filters = json["filtersByNorm"]?.arrayValue
+        else { return nil }
         let rows: [[Double]] = filters.compactMap { f in
             guard let means = f["classMeans"]?.arrayValue?.compactMap(\.doubleValue) else { return nil }
             let scale = means.map(abs).max() ?? 1
             return means.map { scale > 0 ? $0 / scale : 0 }
         }
         guard !rows.isEmpty else { return nil }
-        let heat = Heatmap(title: "Class selectivity", rowLabel: "filter, by norm rank",
-                           columnLabel: "class", values: rows, cellSize: 14)
-        return PlotFile(name: "selectivity.svg", caption: "Mean pooled activation of each filter on the test images of each class, rows ordered by filter norm (largest first) and scaled by their largest entry.", svg: heat.render())
+        let heat = Heatmap(
+            title: "Class selectivity", rowLabel: "filter, by norm rank",
+            columnLabel: "class", values: rows, cellSize: 14)
+        return PlotFile(
+            name: "selectivity.svg",
+            caption:
+                "Mean pooled activation of each filter on the test images of each class, rows ordered by filter norm (largest first) and scaled by their largest entry.",
+            svg: heat.render())
     }
 
     /// Pictures of the run as HTML <img> elements with PNG data URIs: the filters at a few
     /// evaluations and the top-activating patches.
     static func pictures(_ run: RunData) -> String {
         let dir = "\(run.path)/filters"
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".png") }
+            .sorted()
         var html = ""
         if !files.isEmpty {
-            let picks = files.count <= 5 ? files : [0, files.count / 4, files.count / 2, 3 * files.count / 4, files.count - 1].map { files[$0] }
+            let picks =
+                files.count <= 5
+                ? files : [0, files.count / 4, files.count / 2, 3 * files.count / 4, files.count - 1].map { files[$0] }
             html += "<div>"
             for f in picks {
                 guard let data = FileManager.default.contents(atPath: "\(dir)/\(f)") else { continue }
                 let step = Int(f.filter(\.isNumber)) ?? 0
-                html += "<figure><img alt=\"filters at step \(step)\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>step \(step) (filters/\(f))</figcaption></figure>\n"
+                html +=
+                    "<figure><img alt=\"filters at step \(step)\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>step \(step) (filters/\(f))</figcaption></figure>\n"
             }
-            html += "</div><p class=\"note\">Each filter drawn as its \(run.config.images?.patchSize ?? 0)×\(run.config.images?.patchSize ?? 0) window, sorted by norm (largest first, left to right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. All \(files.count) evaluations are in filters/.</p>\n"
+            html +=
+                "</div><p class=\"note\">Each filter drawn as its \(run.config.images?.patchSize ?? 0)×\(run.config.images?.patchSize ?? 0) window, sorted by norm (largest first, left to right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. All \(files.count) evaluations are in filters/.</p>\n"
         }
         if let data = FileManager.default.contents(atPath: "\(run.path)/top-patches.png") {
-            html += "<figure><img alt=\"top-activating patches\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>The four largest filters (left) and the nine test patches that excite each most (contrast-stretched); positions in top-patches.json.</figcaption></figure>\n"
+            html +=
+                "<figure><img alt=\"top-activating patches\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>The four largest filters (left) and the nine test patches that excite each most (contrast-stretched); positions in top-patches.json.</figcaption></figure>\n"
         }
         return html
     }
@@ -113,11 +155,13 @@ enum ImagePlots {
         let M = s.filterCount
         var items = ""
         if let share = s.topShare[8] {
-            items += "<li>The 8 largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: \(formatValue(8 / Double(M)))); Gini of the norms \(formatValue(s.gini)).</li>\n"
+            items +=
+                "<li>The 8 largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: \(formatValue(8 / Double(M)))); Gini of the norms \(formatValue(s.gini)).</li>\n"
         }
         for k in s.ablation.keys.sorted() {
             let a = s.ablation[k]!
-            items += "<li>Keeping \(k) filters: top-\(k) by norm \(formatValue(a.top)), random \(k) \(formatValue(a.random)) ± \(formatValue(a.randomStd)), bottom-\(k) \(formatValue(a.bottom)).</li>\n"
+            items +=
+                "<li>Keeping \(k) filters: top-\(k) by norm \(formatValue(a.top)), random \(k) \(formatValue(a.random)) ± \(formatValue(a.randomStd)), bottom-\(k) \(formatValue(a.bottom)).</li>\n"
         }
         return "<ul>\n\(items)</ul>\n"
     }

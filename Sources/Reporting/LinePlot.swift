@@ -56,7 +56,8 @@ struct LinePlot {
     func render() -> String {
         var svg = SVG(width: width, height: height)
         let m = margin
-        let plotW = width - m.l - m.r, plotH = height - m.t - m.b
+        let plotW = width - m.l - m.r
+        let plotH = height - m.t - m.b
         svg.text(title, x: m.l, y: 22, size: 14, weight: "bold")
 
         let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x) + markers.map(\.x)
@@ -85,7 +86,8 @@ struct LinePlot {
 
         // Bands, then series, then markers.
         for band in bands {
-            var upper: [String] = [], lower: [String] = []
+            var upper: [String] = []
+            var lower: [String] = []
             for i in band.x.indices {
                 guard let x = px(band.x[i]), let yu = py(band.upper[i]), let yl = py(band.lower[i]) else { continue }
                 upper.append("\(n(x)),\(n(yu))")
@@ -93,7 +95,9 @@ struct LinePlot {
             }
             guard !upper.isEmpty else { continue }
             let pts = (upper + lower.reversed()).joined(separator: " ")
-            svg.add("<polygon class=\"band\" data-name=\"\(escape(band.name))\" points=\"\(pts)\" fill=\"\(band.color)\" fill-opacity=\"0.2\" stroke=\"none\"/>")
+            svg.add(
+                "<polygon class=\"band\" data-name=\"\(escape(band.name))\" points=\"\(pts)\" fill=\"\(band.color)\" fill-opacity=\"0.2\" stroke=\"none\"/>"
+            )
         }
         for s in series {
             var segments: [[String]] = [[]]
@@ -109,9 +113,13 @@ struct LinePlot {
             for seg in segments where !seg.isEmpty {
                 if seg.count == 1 {
                     let xy = seg[0].split(separator: ",")
-                    svg.add("<circle class=\"series\" data-name=\"\(escape(s.name))\"\(group) cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2\" fill=\"\(s.color)\"/>")
+                    svg.add(
+                        "<circle class=\"series\" data-name=\"\(escape(s.name))\"\(group) cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2\" fill=\"\(s.color)\"/>"
+                    )
                 } else {
-                    svg.add("<polyline class=\"series\" data-name=\"\(escape(s.name))\"\(group) points=\"\(seg.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(n(s.width))\"\(dash) stroke-linejoin=\"round\"/>")
+                    svg.add(
+                        "<polyline class=\"series\" data-name=\"\(escape(s.name))\"\(group) points=\"\(seg.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(n(s.width))\"\(dash) stroke-linejoin=\"round\"/>"
+                    )
                 }
             }
         }
@@ -124,13 +132,16 @@ struct LinePlot {
         // Legend.
         var ly = m.t + 6
         var seen = Set<String>()
-        let entries: [(String, String, String?, Bool)] = series.filter(\.legend).map { ($0.name, $0.color, $0.dash, false) }
+        let entries: [(String, String, String?, Bool)] =
+            series.filter(\.legend).map { ($0.name, $0.color, $0.dash, false) }
             + bands.map { ($0.name, $0.color, nil, true) }
         for (name, color, dash, isBand) in entries where !seen.contains(name) {
             seen.insert(name)
             let x = m.l + plotW + 12
             if isBand {
-                svg.add("<rect x=\"\(n(x))\" y=\"\(n(ly))\" width=\"22\" height=\"8\" fill=\"\(color)\" fill-opacity=\"0.2\"/>")
+                svg.add(
+                    "<rect x=\"\(n(x))\" y=\"\(n(ly))\" width=\"22\" height=\"8\" fill=\"\(color)\" fill-opacity=\"0.2\"/>"
+                )
             } else {
                 svg.line(x, ly + 4, x + 22, ly + 4, color: color, width: 2.5, dash: dash)
             }
@@ -165,7 +176,10 @@ struct Axis {
         case .linear:
             var lo = range?.lowerBound ?? (finite.min() ?? 0)
             var hi = range?.upperBound ?? (finite.max() ?? 1)
-            if hi <= lo { lo -= 0.5; hi += 0.5 }
+            if hi <= lo {
+                lo -= 0.5
+                hi += 0.5
+            }
             if range == nil {
                 let pad = (hi - lo) * 0.04
                 lo -= pad
@@ -178,7 +192,10 @@ struct Axis {
                 t.append((abs(v) < step * 1e-9 ? 0 : v, formatValue(abs(v) < step * 1e-9 ? 0 : v)))
                 v += step
             }
-            self.lo = lo; self.hi = hi; zeroPosition = nil; ticks = t
+            self.lo = lo
+            self.hi = hi
+            zeroPosition = nil
+            ticks = t
         case .logWithZero:
             let positive = finite.filter { $0 > 0 }
             let minPositive = positive.min() ?? 1
@@ -195,7 +212,10 @@ struct Axis {
                 }
                 decade += 1
             }
-            lo = logLo; hi = logHi; zeroPosition = hasZero ? log10(minPositive) - 0.5 : nil; ticks = t
+            lo = logLo
+            hi = logHi
+            zeroPosition = hasZero ? log10(minPositive) - 0.5 : nil
+            ticks = t
         }
     }
 

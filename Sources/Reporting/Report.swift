@@ -1,5 +1,5 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// A report on a run directory or a directory of runs: `report.html` (self-contained: inline
 /// SVG, no scripts, no external resources) and each plot as its own SVG under `plots/`.
@@ -14,12 +14,15 @@ public struct Report: Sendable {
     public static func build(_ path: String) throws -> Report {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ReportError("\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
+            throw ReportError(
+                "\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
         }
         if RunData.isRunDirectory(path) { return try single(RunData.load(path)) }
         let children = runDirectories(in: path)
         guard !children.isEmpty else {
-            throw ReportError("\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs (no subdirectory holds one)")
+            throw ReportError(
+                "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs (no subdirectory holds one)"
+            )
         }
         let runs = try children.map { try RunData.load($0, includeFilters: false) }
         return try group(path, runs)
@@ -30,7 +33,8 @@ public struct Report: Sendable {
     public func write(to directory: String) throws -> String {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: "\(directory)/plots", withIntermediateDirectories: true) } catch {
-            throw ReportError("cannot create \(directory)/plots: \(error.localizedDescription); choose a writable --out")
+            throw ReportError(
+                "cannot create \(directory)/plots: \(error.localizedDescription); choose a writable --out")
         }
         for plot in plots { try atomicWrite("\(directory)/plots/\(plot.name)", plot.svg) }
         try atomicWrite("\(directory)/report.html", html)
@@ -57,9 +61,13 @@ public struct Report: Sendable {
         switch run.state {
         case .completed: return []
         case .diverged(let step):
-            return ["\(run.name) diverged at step \(step) (non-finite loss); the plots end at its last evaluation, step \(run.lastStep), and mark the divergence."]
+            return [
+                "\(run.name) diverged at step \(step) (non-finite loss); the plots end at its last evaluation, step \(run.lastStep), and mark the divergence."
+            ]
         case .partial:
-            return ["\(run.name) is partial: it has no summary.json (still running, or interrupted). The plots show the \(run.metrics.count) evaluations recorded up to step \(run.lastStep) of \(run.config.training.steps)."]
+            return [
+                "\(run.name) is partial: it has no summary.json (still running, or interrupted). The plots show the \(run.metrics.count) evaluations recorded up to step \(run.lastStep) of \(run.config.training.steps)."
+            ]
         }
     }
 
@@ -69,7 +77,9 @@ public struct Report: Sendable {
         }
         if run.isImageRun {
             var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
-            body += section("\(prefix)norms", "Filter norms: do a few filters dominate?", figures(["sorted-norms.svg", "concentration.svg", "final-norms.svg"]))
+            body += section(
+                "\(prefix)norms", "Filter norms: do a few filters dominate?",
+                figures(["sorted-norms.svg", "concentration.svg", "final-norms.svg"]))
             body += section("\(prefix)ablation", "Keeping only the largest filters", figures(["ablation.svg"]))
             body += section("\(prefix)pictures", "The filters", ImagePlots.pictures(run))
             body += section("\(prefix)selectivity", "Class selectivity", figures(["selectivity.svg"]))
@@ -77,12 +87,20 @@ public struct Report: Sendable {
         }
         var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
         if run.filters.isEmpty {
-            body += section("\(prefix)filters", "Filters", "<p class=\"note\">No filters.jsonl in \(escape(run.path)) (evaluation.filterDynamics was off, or the report was made from summaries only): per-filter plots are omitted.</p>")
+            body += section(
+                "\(prefix)filters", "Filters",
+                "<p class=\"note\">No filters.jsonl in \(escape(run.path)) (evaluation.filterDynamics was off, or the report was made from summaries only): per-filter plots are omitted.</p>"
+            )
         } else {
-            body += section("\(prefix)filters", "Filters learning the key patterns", figures(["filter-norms.svg", "key-cosines.svg"]))
-            body += section("\(prefix)cosines", "Filter × pattern cosines", figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"]))
+            body += section(
+                "\(prefix)filters", "Filters learning the key patterns",
+                figures(["filter-norms.svg", "key-cosines.svg"]))
+            body += section(
+                "\(prefix)cosines", "Filter × pattern cosines",
+                figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"]))
         }
-        body += section("\(prefix)dominance", "Norm dominance of key filters", figures(["key-share.svg", "norm-ratio.svg"]))
+        body += section(
+            "\(prefix)dominance", "Norm dominance of key filters", figures(["key-share.svg", "norm-ratio.svg"]))
         if plots.contains(where: { $0.name == "growth.svg" }) {
             body += section("\(prefix)growth", "Growth shape", figures(["growth.svg"]))
         }
@@ -92,8 +110,11 @@ public struct Report: Sendable {
     static func runFigures(_ run: RunData) -> String {
         if let images = run.summary?.images { return ImagePlots.figures(images, run: run) }
         guard let s = run.summary?.keys else { return "" }
-        let learned = s.keysLearned.keys.sorted().map { "pattern \($0): \(s.keysLearned[$0]! ? "learned" : "not learned")" }.joined(separator: ", ")
-        let explored = s.explorationAtInit.keys.sorted().map { "pattern \($0): \(s.explorationAtInit[$0]!)" }.joined(separator: ", ")
+        let learned = s.keysLearned.keys.sorted().map {
+            "pattern \($0): \(s.keysLearned[$0]! ? "learned" : "not learned")"
+        }.joined(separator: ", ")
+        let explored = s.explorationAtInit.keys.sorted().map { "pattern \($0): \(s.explorationAtInit[$0]!)" }.joined(
+            separator: ", ")
         return """
             <ul>
             <li>Key filters at the end: \(s.positiveKeyFilterCount) of class +1, \(s.negativeKeyFilterCount) of class −1 (cosine with their class's key &gt; θ = \(formatValue(run.config.evaluation.theta))).</li>
@@ -115,25 +136,37 @@ public struct Report: Sendable {
             if !configs.contains(text) { configs.append(text) }
         }
         if configs.count > 1 {
-            notes.append("The \(runs.count) runs do not share one configuration (\(configs.count) different configs, seeds aside); the plots across runs pool them.")
+            notes.append(
+                "The \(runs.count) runs do not share one configuration (\(configs.count) different configs, seeds aside); the plots across runs pool them."
+            )
         }
         var plots = GroupPlots.all(runs)
         var body = header("\(runs.count) runs in \(path)", notes: notes)
         body += section("summary", "Summary", groupFigures(runs) + summaryTable(runs))
-        let seedNames = ["seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
-                         "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
-                         "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
-                         "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg"]
-        body += section("seeds", "Across runs", seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure).joined())
+        let seedNames = [
+            "seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
+            "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
+            "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
+            "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg",
+        ]
+        body += section(
+            "seeds", "Across runs", seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure).joined())
         // One run in detail: the one whose T₁₀₀ is the median (the first run when none reached 100%).
         let reached = runs.filter { $0.stepsTo100 != nil }.sorted { $0.stepsTo100! < $1.stepsTo100! }
         let example = reached.isEmpty ? runs[0] : reached[(reached.count - 1) / 2]
         let detailed = try RunData.load(example.path)
-        let examplePlots = RunPlots.all(detailed).map { PlotFile(name: "example-" + $0.name, caption: $0.caption, svg: $0.svg) }
+        let examplePlots = RunPlots.all(detailed).map {
+            PlotFile(name: "example-" + $0.name, caption: $0.caption, svg: $0.svg)
+        }
         plots += examplePlots
-        body += "<h2 id=\"example\">One run in detail: \(escape(detailed.name))</h2>\n<p>The run with the median T₁₀₀; every run has its own report: <code>convdyn report \(escape(detailed.path))</code>.</p>\n"
-        body += runSections(detailed, plots: examplePlots.map { PlotFile(name: String($0.name.dropFirst(8)), caption: $0.caption, svg: $0.svg) }, prefix: "example-")
-        body += section("config", "Configuration (\(escape(runs[0].name)))", "<pre>\(escape(runs[0].config.json.prettyText))</pre>")
+        body +=
+            "<h2 id=\"example\">One run in detail: \(escape(detailed.name))</h2>\n<p>The run with the median T₁₀₀; every run has its own report: <code>convdyn report \(escape(detailed.path))</code>.</p>\n"
+        body += runSections(
+            detailed,
+            plots: examplePlots.map { PlotFile(name: String($0.name.dropFirst(8)), caption: $0.caption, svg: $0.svg) },
+            prefix: "example-")
+        body += section(
+            "config", "Configuration (\(escape(runs[0].name)))", "<pre>\(escape(runs[0].config.json.prettyText))</pre>")
         return Report(title: path, html: page("ConvDynamics: \(path)", body), plots: plots, notes: notes)
     }
 
@@ -144,8 +177,10 @@ public struct Report: Sendable {
             let M = runs[0].config.network.M
             let shares = s.compactMap { $0.topShare[8] }
             let gains = s.compactMap { $0.ablation[8].map { $0.top - $0.random } }
-            let above = shares.filter { $0 > 8 / Double(M) }.count, wins = gains.filter { $0 > 0 }.count
-            let ciShare = wilsonInterval(successes: above, trials: shares.count), ciWin = wilsonInterval(successes: wins, trials: gains.count)
+            let above = shares.filter { $0 > 8 / Double(M) }.count
+            let wins = gains.filter { $0 > 0 }.count
+            let ciShare = wilsonInterval(successes: above, trials: shares.count)
+            let ciWin = wilsonInterval(successes: wins, trials: gains.count)
             return """
                 <ul>
                 <li>Top-8 share above the uniform 8/\(M): \(above)/\(shares.count) runs (95% Wilson interval \(formatValue(ciShare.lowerBound))–\(formatValue(ciShare.upperBound))); median \(formatValue(quantile(shares, 0.5))).</li>
@@ -186,7 +221,8 @@ public struct Report: Sendable {
             case .diverged(let step): status = "diverged at \(step)"
             case .partial: status = "partial (step \(run.lastStep))"
             }
-            rows += "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status)</td><td>\(run.stepsTo100.map(String.init) ?? "never")</td>"
+            rows +=
+                "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status)</td><td>\(run.stepsTo100.map(String.init) ?? "never")</td>"
                 + "<td>\(v("testAccuracy"))</td><td>\(v("bestKeyCosine"))</td><td>\(v("keyShare"))</td><td>\(v("normRatio"))</td>"
                 + "<td>\((last?["positiveKeyFilters"]?.arrayValue?.count).map(String.init) ?? "n/a")/\((last?["negativeKeyFilters"]?.arrayValue?.count).map(String.init) ?? "n/a")</td></tr>\n"
         }
@@ -205,7 +241,8 @@ public struct Report: Sendable {
             let s = run.summary?.images
             let top8 = s?.topShare[8] ?? run.metrics.last?["top8Share"]?.doubleValue ?? .nan
             let a = s?.ablation[8]
-            rows += "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status(run))</td>"
+            rows +=
+                "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status(run))</td>"
                 + "<td>\(formatValue(run.metrics.last?["testAccuracy"]?.doubleValue ?? .nan))</td><td>\(formatValue(top8))</td>"
                 + "<td>\(formatValue(8 / Double(run.config.network.M)))</td><td>\(formatValue(s?.gini ?? .nan))</td>"
                 + "<td>\(formatValue(a?.top ?? .nan))</td><td>\(formatValue(a?.random ?? .nan))</td><td>\(formatValue(a?.bottom ?? .nan))</td></tr>\n"

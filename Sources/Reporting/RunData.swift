@@ -1,5 +1,5 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// A problem reading run directories, with what to do about it.
 public struct ReportError: Error, CustomStringConvertible, Equatable {
@@ -54,7 +54,9 @@ public struct RunData: Sendable {
     public static func load(_ path: String, includeFilters: Bool = true) throws -> RunData {
         var warnings: [String] = []
         guard RunData.isRunDirectory(path) else {
-            throw ReportError("\(path) is not a run directory (it has no config.json or metrics.jsonl); pass a directory written by `convdyn train` or `convdyn demo`")
+            throw ReportError(
+                "\(path) is not a run directory (it has no config.json or metrics.jsonl); pass a directory written by `convdyn train` or `convdyn demo`"
+            )
         }
         guard let configText = read("\(path)/config.json") else {
             throw ReportError("\(path)/config.json is missing or unreadable; the run directory is incomplete")
@@ -76,14 +78,21 @@ public struct RunData: Sendable {
             for (i, line) in try parseLines(text, file: "\(path)/filters.jsonl", warnings: &warnings).enumerated() {
                 let isImage = config.images != nil
                 guard let step = line["step"]?.intValue, let norms = numbers(line["norms"]),
-                      isImage ? matrix(line["weights"]) != nil : (matrix(line["cosines"]) != nil && matrix(line["projections"]) != nil) else {
-                    throw ReportError("\(path)/filters.jsonl line \(i + 1) lacks step, norms or \(isImage ? "weights" : "cosines and projections"); the file is malformed")
+                    isImage
+                        ? matrix(line["weights"]) != nil
+                        : (matrix(line["cosines"]) != nil && matrix(line["projections"]) != nil)
+                else {
+                    throw ReportError(
+                        "\(path)/filters.jsonl line \(i + 1) lacks step, norms or \(isImage ? "weights" : "cosines and projections"); the file is malformed"
+                    )
                 }
                 let M = norms.count
                 let signs = numbers(line["signs"])?.map { Int($0) } ?? (0..<M).map { $0 < M / 2 ? 1 : -1 }
-                filters.append(FilterRecord(step: step, norms: norms, cosines: matrix(line["cosines"]) ?? [],
-                                            projections: matrix(line["projections"]) ?? [], signs: signs,
-                                            weights: matrix(line["weights"]) ?? []))
+                filters.append(
+                    FilterRecord(
+                        step: step, norms: norms, cosines: matrix(line["cosines"]) ?? [],
+                        projections: matrix(line["projections"]) ?? [], signs: signs,
+                        weights: matrix(line["weights"]) ?? []))
             }
         }
         var summary: RunSummary? = nil
@@ -94,7 +103,9 @@ public struct RunData: Sendable {
             }
             state = summary!.status == "diverged" ? .diverged(step: summary!.steps) : .completed
         }
-        return RunData(path: path, config: config, metrics: metrics, filters: filters, summary: summary, state: state, warnings: warnings)
+        return RunData(
+            path: path, config: config, metrics: metrics, filters: filters, summary: summary, state: state,
+            warnings: warnings)
     }
 
     /// (step, value) pairs of a metrics.jsonl key; "NaN" values are kept as NaN.
@@ -132,7 +143,8 @@ public struct RunData: Sendable {
         for (i, line) in lines.enumerated() {
             do { values.append(try JSONValue.parse(String(line))) } catch {
                 if i == lines.count - 1 && !text.hasSuffix("\n") {
-                    warnings.append("\(file): the last line is incomplete (the run was cut off while writing it) and was skipped")
+                    warnings.append(
+                        "\(file): the last line is incomplete (the run was cut off while writing it) and was skipped")
                 } else {
                     throw ReportError("\(file) line \(i + 1) is not valid JSON (\(error)); the file is malformed")
                 }
@@ -159,7 +171,8 @@ public func runDirectories(in path: String) -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     return names.filter { RunData.isRunDirectory("\(path)/\($0)") }
         .sorted { a, b in
-            let na = Int(a.filter(\.isNumber)), nb = Int(b.filter(\.isNumber))
+            let na = Int(a.filter(\.isNumber))
+            let nb = Int(b.filter(\.isNumber))
             if let na, let nb, a.filter({ !$0.isNumber }) == b.filter({ !$0.isNumber }) { return na < nb }
             return a < b
         }

@@ -1,5 +1,5 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// One plot of a report: its file name under plots/, a caption and the SVG text.
 public struct PlotFile: Sendable {
@@ -40,7 +40,9 @@ enum RunPlots {
     static func markers(_ run: RunData) -> [Marker] {
         var m: [Marker] = []
         if let t = run.stepsTo100 { m.append(Marker(x: Double(t), label: "T₁₀₀ = \(t)", color: "#2ca02c")) }
-        if case .diverged(let step) = run.state { m.append(Marker(x: Double(step), label: "diverged at \(step)", color: "#d62728")) }
+        if case .diverged(let step) = run.state {
+            m.append(Marker(x: Double(step), label: "diverged at \(step)", color: "#d62728"))
+        }
         return m
     }
 
@@ -60,45 +62,66 @@ enum RunPlots {
     }
 
     static func accuracy(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Accuracy", xLabel: stepLabel(run), yLabel: "accuracy (fraction correct)", xScale: stepScale(run))
+        var p = LinePlot(
+            title: "Accuracy", xLabel: stepLabel(run), yLabel: "accuracy (fraction correct)", xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
             Series(name: "test (clean labels)", points: run.series("testAccuracy"), color: Palette.test, width: 2),
-            Series(name: run.config.data.nTrain > 0 ? "train set" : "train stream (since last eval)",
-                   points: run.series("trainAccuracy"), color: Palette.train, width: 1.5, dash: "4,2"),
+            Series(
+                name: run.config.data.nTrain > 0 ? "train set" : "train stream (since last eval)",
+                points: run.series("trainAccuracy"), color: Palette.train, width: 1.5, dash: "4,2"),
         ]
         p.markers = markers(run)
-        return PlotFile(name: "accuracy.svg", caption: "Train and test accuracy against training step; T₁₀₀ marks the first evaluation with 100% test accuracy.", svg: p.render())
+        return PlotFile(
+            name: "accuracy.svg",
+            caption:
+                "Train and test accuracy against training step; T₁₀₀ marks the first evaluation with 100% test accuracy.",
+            svg: p.render())
     }
 
     static func loss(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Loss (\(run.config.training.loss.rawValue))", xLabel: stepLabel(run), yLabel: "mean loss", xScale: stepScale(run))
+        var p = LinePlot(
+            title: "Loss (\(run.config.training.loss.rawValue))", xLabel: stepLabel(run), yLabel: "mean loss",
+            xScale: stepScale(run))
         p.series = [
             Series(name: "test", points: run.series("testLoss"), color: Palette.test, width: 2),
             Series(name: "train", points: run.series("trainLoss"), color: Palette.train, width: 1.5, dash: "4,2"),
         ]
         p.markers = markers(run)
-        return PlotFile(name: "loss.svg", caption: "Mean training loss on the training stream or set and on the test set.", svg: p.render())
+        return PlotFile(
+            name: "loss.svg", caption: "Mean training loss on the training stream or set and on the test set.",
+            svg: p.render())
     }
 
     static func dominance(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Norm dominance of key filters", xLabel: stepLabel(run), yLabel: "fraction of Σ‖w_j‖²", xScale: stepScale(run))
+        var p = LinePlot(
+            title: "Norm dominance of key filters", xLabel: stepLabel(run), yLabel: "fraction of Σ‖w_j‖²",
+            xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
             Series(name: "keyShare", points: run.series("keyShare"), color: "#9467bd", width: 2),
             Series(name: "keyMass", points: run.series("keyMass"), color: "#8c564b", width: 1.5, dash: "4,2"),
-            Series(name: "best-key cosine", points: run.series("bestKeyCosine"), color: "#17becf", width: 1.5, dash: "2,2"),
+            Series(
+                name: "best-key cosine", points: run.series("bestKeyCosine"), color: "#17becf", width: 1.5, dash: "2,2"),
         ]
         p.markers = markers(run)
-        return PlotFile(name: "key-share.svg", caption: "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; best-key cosine = min over keys of the best matching filter's cosine.", svg: p.render())
+        return PlotFile(
+            name: "key-share.svg",
+            caption:
+                "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; best-key cosine = min over keys of the best matching filter's cosine.",
+            svg: p.render())
     }
 
     static func normRatio(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Norm ratio: key filters vs the rest", xLabel: stepLabel(run), yLabel: "mean ‖w‖ (key) / mean ‖w‖ (others)", xScale: stepScale(run))
+        var p = LinePlot(
+            title: "Norm ratio: key filters vs the rest", xLabel: stepLabel(run),
+            yLabel: "mean ‖w‖ (key) / mean ‖w‖ (others)", xScale: stepScale(run))
         p.series = [Series(name: "normRatio", points: run.series("normRatio"), color: "#9467bd", width: 2)]
         p.markers = markers(run)
         p.note = "undefined (gap) while no filter is a key filter"
-        return PlotFile(name: "norm-ratio.svg", caption: "normRatio = mean_{j∈K}‖w_j‖ / mean_{j∉K}‖w_j‖, K the key filters at that step.", svg: p.render())
+        return PlotFile(
+            name: "norm-ratio.svg",
+            caption: "normRatio = mean_{j∈K}‖w_j‖ / mean_{j∉K}‖w_j‖, K the key filters at that step.", svg: p.render())
     }
 
     /// Final key-filter classes: +1, −1 or 0 (not a key filter at the last evaluation).
@@ -116,21 +139,30 @@ enum RunPlots {
         // Grey first so the coloured key filters are drawn on top.
         for pass in [0, 1, -1] {
             for j in classes.indices where classes[j] == pass {
-                let (name, color) = pass == 1 ? ("key filters, class +1", Palette.positive)
+                let (name, color) =
+                    pass == 1
+                    ? ("key filters, class +1", Palette.positive)
                     : pass == -1 ? ("key filters, class −1", Palette.negative) : ("other filters", Palette.other)
-                series.append(Series(name: name, points: run.filters.map { (Double($0.step), value($0, j)) },
-                                     color: color, width: pass == 0 ? 1 : 1.4, group: "filter \(j)"))
+                series.append(
+                    Series(
+                        name: name, points: run.filters.map { (Double($0.step), value($0, j)) },
+                        color: color, width: pass == 0 ? 1 : 1.4, group: "filter \(j)"))
             }
         }
         return series
     }
 
     static func filterNorms(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Filter norms ‖w_j‖", xLabel: stepLabel(run), yLabel: "‖w_j‖ (Euclidean norm)", xScale: stepScale(run))
+        var p = LinePlot(
+            title: "Filter norms ‖w_j‖", xLabel: stepLabel(run), yLabel: "‖w_j‖ (Euclidean norm)",
+            xScale: stepScale(run))
         p.series = filterSeries(run) { $0.norms[$1] }
         p.markers = markers(run)
         p.note = "colours: key filters at the last step"
-        return PlotFile(name: "filter-norms.svg", caption: "Every filter's norm; filters that end as key filters are coloured by class, the rest grey.", svg: p.render())
+        return PlotFile(
+            name: "filter-norms.svg",
+            caption: "Every filter's norm; filters that end as key filters are coloured by class, the rest grey.",
+            svg: p.render())
     }
 
     /// max over own keys of C[j, p]; own keys by the sign of the read-out weight at that evaluation.
@@ -140,15 +172,24 @@ enum RunPlots {
     }
 
     static func keyCosines(_ run: RunData) -> PlotFile {
-        var p = LinePlot(title: "Cosine of each filter with its class's key pattern", xLabel: stepLabel(run), yLabel: "cos(w_j, p_key of j's class)", xScale: stepScale(run))
+        var p = LinePlot(
+            title: "Cosine of each filter with its class's key pattern", xLabel: stepLabel(run),
+            yLabel: "cos(w_j, p_key of j's class)", xScale: stepScale(run))
         p.yRange = -1...1
         p.series = filterSeries(run) { ownKeyCosine(run, $0, $1) }
         let theta = run.config.evaluation.theta
-        p.series.append(Series(name: "θ = \(formatValue(theta))", points: [(Double(run.filters.first!.step), theta), (Double(run.filters.last!.step), theta)],
-                               color: Palette.reference, width: 1, dash: "6,3"))
+        p.series.append(
+            Series(
+                name: "θ = \(formatValue(theta))",
+                points: [(Double(run.filters.first!.step), theta), (Double(run.filters.last!.step), theta)],
+                color: Palette.reference, width: 1, dash: "6,3"))
         p.markers = markers(run)
         p.note = "class = sign of the read-out weight"
-        return PlotFile(name: "key-cosines.svg", caption: "cos(w_j, p) for the key pattern p of filter j's class (the best one when a class has several keys); θ is the key-filter threshold.", svg: p.render())
+        return PlotFile(
+            name: "key-cosines.svg",
+            caption:
+                "cos(w_j, p) for the key pattern p of filter j's class (the best one when a class has several keys); θ is the key-filter threshold.",
+            svg: p.render())
     }
 
     static func cosineHeatmaps(_ run: RunData) -> [PlotFile] {
@@ -156,21 +197,30 @@ enum RunPlots {
         var marks: [Int: String] = [:]
         for (j, c) in classes.enumerated() where c != 0 { marks[j] = c > 0 ? Palette.positive : Palette.negative }
         func heatmap(_ r: FilterRecord, _ title: String, cell: Double) -> Heatmap {
-            Heatmap(title: title, rowLabel: "filter j", columnLabel: "pattern p", values: r.cosines, rowMarks: marks, cellSize: cell)
+            Heatmap(
+                title: title, rowLabel: "filter j", columnLabel: "pattern p", values: r.cosines, rowMarks: marks,
+                cellSize: cell)
         }
-        let first = run.filters.first!, last = run.filters.last!
+        let first = run.filters.first!
+        let last = run.filters.last!
         var plots = [
-            PlotFile(name: "cosines-init.svg", caption: "Filter × pattern cosines C[j, p] at step \(first.step) (left bar: final key filters by class).",
-                     svg: heatmap(first, "Cosines C[j, p] at step \(first.step)", cell: 9).render()),
-            PlotFile(name: "cosines-final.svg", caption: "Filter × pattern cosines at the last evaluated step, \(last.step).",
-                     svg: heatmap(last, "Cosines C[j, p] at step \(last.step)", cell: 9).render()),
+            PlotFile(
+                name: "cosines-init.svg",
+                caption:
+                    "Filter × pattern cosines C[j, p] at step \(first.step) (left bar: final key filters by class).",
+                svg: heatmap(first, "Cosines C[j, p] at step \(first.step)", cell: 9).render()),
+            PlotFile(
+                name: "cosines-final.svg",
+                caption: "Filter × pattern cosines at the last evaluated step, \(last.step).",
+                svg: heatmap(last, "Cosines C[j, p] at step \(last.step)", cell: 9).render()),
         ]
         // Small multiples at four intermediate evaluations, evenly spaced in log(step).
         let inner = run.filters.dropFirst().dropLast()
         if !inner.isEmpty {
             let picks = pickLogSpaced(Array(inner), count: 4)
             var tiles: [String] = []
-            var x = 0.0, height = 0.0
+            var x = 0.0
+            var height = 0.0
             for r in picks {
                 let tile = heatmap(r, "step \(r.step)", cell: 4).render()
                 let (w, h) = svgSize(tile)
@@ -184,18 +234,27 @@ enum RunPlots {
                 </svg>
 
                 """
-            plots.append(PlotFile(name: "cosines-steps.svg", caption: "The cosine matrix at intermediate steps: key columns (patterns \(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align.", svg: svg))
+            plots.append(
+                PlotFile(
+                    name: "cosines-steps.svg",
+                    caption:
+                        "The cosine matrix at intermediate steps: key columns (patterns \(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align.",
+                    svg: svg))
         }
         return plots
     }
 
     static func pickLogSpaced(_ records: [FilterRecord], count: Int) -> [FilterRecord] {
         guard records.count > count else { return records }
-        let lo = log(Double(max(records.first!.step, 1))), hi = log(Double(max(records.last!.step, 1)))
+        let lo = log(Double(max(records.first!.step, 1)))
+        let hi = log(Double(max(records.last!.step, 1)))
         var chosen: [Int] = []
         for k in 0..<count {
             let target = lo + (hi - lo) * Double(k) / Double(count - 1)
-            let best = records.indices.min { abs(log(Double(max(records[$0].step, 1))) - target) < abs(log(Double(max(records[$1].step, 1))) - target) }!
+            let best = records.indices.min {
+                abs(log(Double(max(records[$0].step, 1))) - target)
+                    < abs(log(Double(max(records[$1].step, 1))) - target)
+            }!
             if !chosen.contains(best) { chosen.append(best) }
         }
         return chosen.sorted().map { records[$0] }
@@ -207,25 +266,47 @@ enum RunPlots {
         guard !keyFilters.isEmpty else { return nil }
         let d = run.config.data
         let common = d.commonIndices
-        var p = LinePlot(title: "Growth of key filters: key vs common projections", xLabel: "training step", yLabel: "projection ⟨w_j, p⟩")
+        var p = LinePlot(
+            title: "Growth of key filters: key vs common projections", xLabel: "training step",
+            yLabel: "projection ⟨w_j, p⟩")
         for j in keyFilters {
             let keys = classes[j] > 0 ? d.keyPos : d.keyNeg
-            p.series.append(Series(name: "⟨w_j, own key⟩", points: run.filters.map { r in (Double(r.step), keys.map { r.projections[j][$0] }.max()!) },
-                                   color: classes[j] > 0 ? Palette.positive : Palette.negative, width: 1.2, group: "filter \(j)"))
-            p.series.append(Series(name: "max_c |⟨w_j, common c⟩|", points: run.filters.map { r in (Double(r.step), common.map { abs(r.projections[j][$0]) }.max() ?? 0) },
-                                   color: "#7f7f7f", width: 1, dash: "3,2", group: "filter \(j)"))
+            p.series.append(
+                Series(
+                    name: "⟨w_j, own key⟩",
+                    points: run.filters.map { r in (Double(r.step), keys.map { r.projections[j][$0] }.max()!) },
+                    color: classes[j] > 0 ? Palette.positive : Palette.negative, width: 1.2, group: "filter \(j)"))
+            p.series.append(
+                Series(
+                    name: "max_c |⟨w_j, common c⟩|",
+                    points: run.filters.map { r in (Double(r.step), common.map { abs(r.projections[j][$0]) }.max() ?? 0)
+                    },
+                    color: "#7f7f7f", width: 1, dash: "3,2", group: "filter \(j)"))
         }
         // Reference curves through the median final key and common projections.
         let T = Double(run.filters.last!.step)
-        let lastKey = median(keyFilters.map { j in (classes[j] > 0 ? d.keyPos : d.keyNeg).map { run.filters.last!.projections[j][$0] }.max()! })
-        let lastCommon = median(keyFilters.map { j in common.map { abs(run.filters.last!.projections[j][$0]) }.max() ?? 0 })
+        let lastKey = median(
+            keyFilters.map { j in
+                (classes[j] > 0 ? d.keyPos : d.keyNeg).map { run.filters.last!.projections[j][$0] }.max()!
+            })
+        let lastCommon = median(
+            keyFilters.map { j in common.map { abs(run.filters.last!.projections[j][$0]) }.max() ?? 0 })
         let grid = (0...40).map { T * Double($0) / 40 }
-        p.series.append(Series(name: "linear growth ∝ t (reference)", points: grid.map { ($0, lastKey * $0 / max(T, 1)) }, color: "#2ca02c", width: 1.5, dash: "8,4"))
-        p.series.append(Series(name: "√t growth (reference)", points: grid.map { ($0, lastCommon * ($0 / max(T, 1)).squareRoot()) }, color: "#bcbd22", width: 1.5, dash: "8,4"))
+        p.series.append(
+            Series(
+                name: "linear growth ∝ t (reference)", points: grid.map { ($0, lastKey * $0 / max(T, 1)) },
+                color: "#2ca02c", width: 1.5, dash: "8,4"))
+        p.series.append(
+            Series(
+                name: "√t growth (reference)", points: grid.map { ($0, lastCommon * ($0 / max(T, 1)).squareRoot()) },
+                color: "#bcbd22", width: 1.5, dash: "8,4"))
         p.markers = markers(run)
-        return PlotFile(name: "growth.svg", caption: "For each final key filter: the projection on its own key (solid) and its largest |projection| on a common pattern (dashed), with linear and √t reference curves through the median final values (SPEC §3.6).", svg: p.render())
+        return PlotFile(
+            name: "growth.svg",
+            caption:
+                "For each final key filter: the projection on its own key (solid) and its largest |projection| on a common pattern (dashed), with linear and √t reference curves through the median final values (SPEC §3.6).",
+            svg: p.render())
     }
-
 
     /// Width and height of an SVG written by this module.
     static func svgSize(_ svg: String) -> (Double, Double) {
@@ -239,7 +320,9 @@ enum RunPlots {
 
     /// Places a whole SVG document at (x, y) inside another.
     static func nested(_ svg: String, x: Double, y: Double) -> String {
-        svg.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg x=\"\(n(x))\" y=\"\(n(y))\" ")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        svg.replacingOccurrences(
+            of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg x=\"\(n(x))\" y=\"\(n(y))\" "
+        )
+        .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

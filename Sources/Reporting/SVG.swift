@@ -25,21 +25,33 @@ struct SVG {
         """
     }
 
-    mutating func text(_ s: String, x: Double, y: Double, anchor: String = "start", size: Double = 12,
-                       weight: String = "normal", color: String = "#222222", rotate: Bool = false) {
+    mutating func text(
+        _ s: String, x: Double, y: Double, anchor: String = "start", size: Double = 12,
+        weight: String = "normal", color: String = "#222222", rotate: Bool = false
+    ) {
         let transform = rotate ? " transform=\"rotate(-90 \(n(x)) \(n(y)))\"" : ""
-        add("<text x=\"\(n(x))\" y=\"\(n(y))\" text-anchor=\"\(anchor)\" font-size=\"\(n(size))\" font-weight=\"\(weight)\" fill=\"\(color)\"\(transform)>\(escape(s))</text>")
+        add(
+            "<text x=\"\(n(x))\" y=\"\(n(y))\" text-anchor=\"\(anchor)\" font-size=\"\(n(size))\" font-weight=\"\(weight)\" fill=\"\(color)\"\(transform)>\(escape(s))</text>"
+        )
     }
 
-    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1, dash: String? = nil) {
+    mutating func line(
+        _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1, dash: String? = nil
+    ) {
         let d = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
-        add("<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(color)\" stroke-width=\"\(n(width))\"\(d)/>")
+        add(
+            "<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(color)\" stroke-width=\"\(n(width))\"\(d)/>"
+        )
     }
 
-    mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil, title: String? = nil) {
+    mutating func rect(
+        _ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil, title: String? = nil
+    ) {
         let s = stroke.map { " stroke=\"\($0)\" stroke-width=\"0.5\"" } ?? ""
         if let title {
-            add("<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"\(fill)\"\(s)><title>\(escape(title))</title></rect>")
+            add(
+                "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"\(fill)\"\(s)><title>\(escape(title))</title></rect>"
+            )
         } else {
             add("<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"\(fill)\"\(s)/>")
         }

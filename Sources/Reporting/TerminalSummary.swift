@@ -1,5 +1,5 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// A compact text summary of a run or a directory of runs, for terminals on remote machines:
 /// the summary figures and unicode sparklines.
@@ -7,24 +7,30 @@ public enum TerminalSummary {
     public static func render(_ path: String, width: Int = 40) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ReportError("\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
+            throw ReportError(
+                "\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
         }
         if RunData.isRunDirectory(path) { return single(try RunData.load(path), width: width) }
         let children = runDirectories(in: path)
         guard !children.isEmpty else {
-            throw ReportError("\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs")
+            throw ReportError(
+                "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs")
         }
         let runs = try children.map { try RunData.load($0, includeFilters: false) }
         var lines = ["\(runs.count) runs in \(path)", ""]
         let nameWidth = max(4, runs.map(\.name.count).max() ?? 4)
-        lines.append("run".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  status      T100   best-cos  keyShare  test accuracy (log-spaced steps)")
+        lines.append(
+            "run".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                + "  status      T100   best-cos  keyShare  test accuracy (log-spaced steps)")
         for run in runs {
             let last = run.metrics.last
             func v(_ k: String) -> String { fixed(last?[k]?.doubleValue ?? .nan) }
-            lines.append(run.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-                + status(run).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
-                + (run.stepsTo100.map(String.init) ?? "never").leftPad(5) + "  " + v("bestKeyCosine").leftPad(8) + "  "
-                + v("keyShare").leftPad(8) + "  " + sparkline(run.series("testAccuracy"), width: 20, range: 0...1))
+            lines.append(
+                run.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                    + status(run).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
+                    + (run.stepsTo100.map(String.init) ?? "never").leftPad(5) + "  " + v("bestKeyCosine").leftPad(8)
+                    + "  "
+                    + v("keyShare").leftPad(8) + "  " + sparkline(run.series("testAccuracy"), width: 20, range: 0...1))
         }
         let reached = runs.filter { $0.stepsTo100 != nil }.count
         lines.append("")
@@ -48,8 +54,12 @@ public enum TerminalSummary {
             let maxNorm = finalNorms.max() ?? 1
             for j in top {
                 let label = "  ‖w_\(j)‖".padding(toLength: 17, withPad: " ", startingAt: 0)
-                lines.append(label + sparkline(run.filters.map { (Double($0.step), $0.norms[j]) }, width: width, range: 0...max(maxNorm, 1e-12))
-                             + "  (0…\(fixed(maxNorm)), final \(fixed(finalNorms[j])))")
+                lines.append(
+                    label
+                        + sparkline(
+                            run.filters.map { (Double($0.step), $0.norms[j]) }, width: width,
+                            range: 0...max(maxNorm, 1e-12))
+                        + "  (0…\(fixed(maxNorm)), final \(fixed(finalNorms[j])))")
             }
         } else {
             lines.append("  max ‖w‖        " + sparkline(run.series("maxFilterNorm"), width: width, range: nil))
@@ -72,13 +82,15 @@ public enum TerminalSummary {
     /// A series (step, value) as `width` characters ▁…█: step 0 first, then the value at steps
     /// spaced evenly in log(step) up to the last one (the last evaluation at or before each);
     /// NaN as a space.
-    public static func sparkline(_ series: [(x: Double, y: Double)], width: Int, range: ClosedRange<Double>?) -> String {
+    public static func sparkline(_ series: [(x: Double, y: Double)], width: Int, range: ClosedRange<Double>?) -> String
+    {
         let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         guard let lastStep = series.last?.x, width >= 2 else { return "" }
         let firstPositive = series.first { $0.x > 0 }?.x ?? lastStep
         var picked: [Double] = [series[0].y]
         if lastStep > 0 {
-            let lo = log(max(firstPositive, 1)), hi = log(max(lastStep, 1))
+            let lo = log(max(firstPositive, 1))
+            let hi = log(max(lastStep, 1))
             for k in 0..<(width - 1) {
                 let t = exp(lo + (hi - lo) * Double(k) / Double(max(width - 2, 1)))
                 picked.append(series.last { $0.x <= t * (1 + 1e-12) }?.y ?? series[0].y)
@@ -87,11 +99,12 @@ public enum TerminalSummary {
         let finite = picked.filter(\.isFinite)
         let lo = range?.lowerBound ?? (finite.min() ?? 0)
         let hi = range?.upperBound ?? (finite.max() ?? 1)
-        return String(picked.map { v -> Character in
-            guard v.isFinite else { return " " }
-            let t = hi > lo ? (v - lo) / (hi - lo) : 1
-            return bars[max(0, min(7, Int((t * 7).rounded())))]
-        })
+        return String(
+            picked.map { v -> Character in
+                guard v.isFinite else { return " " }
+                let t = hi > lo ? (v - lo) / (hi - lo) : 1
+                return bars[max(0, min(7, Int((t * 7).rounded())))]
+            })
     }
 }
 

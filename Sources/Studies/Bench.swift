@@ -1,9 +1,9 @@
-import Foundation
-import Tensors
 import Datasets
-import Networks
-import Training
 import Experiments
+import Foundation
+import Networks
+import Tensors
+import Training
 
 /// The performance workloads of Docs/Performance.md, timed on this machine.
 public enum Bench {
@@ -17,7 +17,8 @@ public enum Bench {
 
         public var line: String {
             let g = gflops.map { String(format: "%8.2f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
-            return "\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) \(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
+            return
+                "\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) \(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
         }
     }
 
@@ -52,24 +53,30 @@ public enum Bench {
     public static func synthetic(batch: Int, steps: Int, pregenerated: Bool, threads: Int) -> Result {
         var config = Preset.kpBench.config
         config.training.batchSize = batch
-        var patterns = RandomStream(seed: 0, purpose: .patterns), initRNG = RandomStream(seed: 0, purpose: .initialization)
+        var patterns = RandomStream(seed: 0, purpose: .patterns)
+        var initRNG = RandomStream(seed: 0, purpose: .initialization)
         var train = RandomStream(seed: 0, purpose: .train)
         let basis = PatternBasis(config.data, using: &patterns)
         var sampler = KeyPatternSampler(config: config.data, basis: basis)
         let network = PatchCNN(config: config.network, inputDimension: config.data.D, using: &initRNG)
-        let data: TrainingData = pregenerated
+        let data: TrainingData =
+            pregenerated
             ? .online(PoolSampler(pool: sampler.sample(20_000, using: &train)), train: train)
             : .online(sampler, train: train)
         var training = config.training
         training.batchSize = batch
-        let trainer = Trainer(network: network, config: training, data: data, K: config.data.K, D: config.data.D, threads: threads)
+        let trainer = Trainer(
+            network: network, config: training, data: data, K: config.data.K, D: config.data.D, threads: threads)
         let time = seconds { for _ in 0..<steps { trainer.takeStep() } }
         let d = config.data
-        let flops = stepFlops(N: batch, K: d.K, D: d.D, M: config.network.M, pooling: config.network.pooling) * Double(steps)
+        let flops =
+            stepFlops(N: batch, K: d.K, D: d.D, M: config.network.M, pooling: config.network.pooling) * Double(steps)
         let id = batch == 1 ? "W1 synthetic-sgd1" : "W2 synthetic-batch\(batch)"
         let rate = batch == 1 ? Double(steps) / time : Double(steps * batch) / time
-        return Result(name: "\(id), \(pregenerated ? "training only" : "end to end")", value: rate, unit: batch == 1 ? "steps/s" : "examples/s",
-                      gflops: flops / time / 1e9, note: String(format: "%d steps in %.2f s", steps, time))
+        return Result(
+            name: "\(id), \(pregenerated ? "training only" : "end to end")", value: rate,
+            unit: batch == 1 ? "steps/s" : "examples/s",
+            gflops: flops / time / 1e9, note: String(format: "%d steps in %.2f s", steps, time))
     }
 
     /// W3: one epoch of Fashion-MNIST, 32 filters 5×5, global average pooling, trainable 32→10
@@ -90,10 +97,15 @@ public enum Bench {
         // The run's own clock covers the SGD steps only (data cut into patches inside them).
         trainSeconds = prepared.lastTrainingSeconds
         let n = sets.train.count
-        let flops = stepFlops(N: n, K: sets.train.K, D: sets.train.D, M: config.network.M, pooling: config.network.pooling)
+        let flops = stepFlops(
+            N: n, K: sets.train.K, D: sets.train.D, M: config.network.M, pooling: config.network.pooling)
         return [
-            Result(name: "W3 fashion-mnist-conv, training", value: Double(n) / trainSeconds, unit: "examples/s", gflops: flops / trainSeconds / 1e9,
-                   note: String(format: "epoch %.2f s, test accuracy %.4f (loading %.1f s, run with 2 evaluations %.2f s)", trainSeconds, summary!.testAccuracy, load, total)),
+            Result(
+                name: "W3 fashion-mnist-conv, training", value: Double(n) / trainSeconds, unit: "examples/s",
+                gflops: flops / trainSeconds / 1e9,
+                note: String(
+                    format: "epoch %.2f s, test accuracy %.4f (loading %.1f s, run with 2 evaluations %.2f s)",
+                    trainSeconds, summary!.testAccuracy, load, total))
         ]
     }
 
@@ -107,14 +119,20 @@ public enum Bench {
             c.evaluation.filterDynamics = false
             return c
         }
-        let time = try seconds { _ = try RunBatch.run(configs, into: Array(repeating: nil, count: count), workers: workers, threadsPerRun: 1) }
-        return Result(name: "W4 many-seeds, \(workers) core\(workers == 1 ? "" : "s")", value: Double(count) / time, unit: "runs/s", gflops: nil,
-                      note: String(format: "%d runs in %.1f s", count, time))
+        let time = try seconds {
+            _ = try RunBatch.run(configs, into: Array(repeating: nil, count: count), workers: workers, threadsPerRun: 1)
+        }
+        return Result(
+            name: "W4 many-seeds, \(workers) core\(workers == 1 ? "" : "s")", value: Double(count) / time,
+            unit: "runs/s", gflops: nil,
+            note: String(format: "%d runs in %.1f s", count, time))
     }
 
     /// GFLOP/s of a kernel at a workload's shape on one core, repeated until it has run ≈0.3 s:
     /// `forward` is S[R×M] = X[R×D]·W[D×M]; `gradient` is dW[M×D] += dS[R×M]ᵀ·X[R×D].
-    public static func kernel(_ name: String, rows R: Int, depth D: Int, filters M: Int, gradient: Bool = false, threads: Int = 1) -> Result {
+    public static func kernel(
+        _ name: String, rows R: Int, depth D: Int, filters M: Int, gradient: Bool = false, threads: Int = 1
+    ) -> Result {
         var rng = RandomStream(seed: 1)
         let x = (0..<(R * D)).map { _ in Float(rng.nextGaussian()) }
         let w = (0..<(D * M)).map { _ in Float(rng.nextGaussian()) }
@@ -124,33 +142,47 @@ public enum Bench {
         var time = 0.0
         while true {
             let n = repetitions
-            time = x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in ds.withUnsafeBufferPointer { dp in
-                out.withUnsafeMutableBufferPointer { op in
-                    seconds {
-                        // With several threads each takes an equal share of the rows (and, for the
-                        // gradient, its own output block), as the chunked training steps do.
-                        let share = (R + threads - 1) / threads
-                        let x = UncheckedBox(xp.baseAddress!), w = UncheckedBox(wp.baseAddress!)
-                        let d = UncheckedBox(dp.baseAddress!), o = UncheckedBox(op.baseAddress!)
-                        for _ in 0..<n {
-                            concurrentChunks(threads, threads: threads) { t, _ in
-                                let r0 = t * share, rows = max(0, min(share, R - r0))
-                                if gradient {
-                                    MatMul.atbAccumulate(d.value + r0 * M, x.value + r0 * D, o.value + t * M * D, rows: rows, cols: M, depth: D)
-                                } else {
-                                    MatMul.ab(x.value + r0 * D, w.value, o.value + r0 * M, rows: rows, cols: M, depth: D)
+            time = x.withUnsafeBufferPointer { xp in
+                w.withUnsafeBufferPointer { wp in
+                    ds.withUnsafeBufferPointer { dp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            seconds {
+                                // With several threads each takes an equal share of the rows (and, for the
+                                // gradient, its own output block), as the chunked training steps do.
+                                let share = (R + threads - 1) / threads
+                                let x = UncheckedBox(xp.baseAddress!)
+                                let w = UncheckedBox(wp.baseAddress!)
+                                let d = UncheckedBox(dp.baseAddress!)
+                                let o = UncheckedBox(op.baseAddress!)
+                                for _ in 0..<n {
+                                    concurrentChunks(threads, threads: threads) { t, _ in
+                                        let r0 = t * share
+                                        let rows = max(0, min(share, R - r0))
+                                        if gradient {
+                                            MatMul.atbAccumulate(
+                                                d.value + r0 * M, x.value + r0 * D, o.value + t * M * D, rows: rows,
+                                                cols: M, depth: D)
+                                        } else {
+                                            MatMul.ab(
+                                                x.value + r0 * D, w.value, o.value + r0 * M, rows: rows, cols: M,
+                                                depth: D)
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            } } }
+            }
             if time > 0.3 || repetitions >= 1 << 24 { break }
             repetitions = max(repetitions * 2, Int(Double(repetitions) * 0.35 / max(time, 1e-7)))
         }
         let flops = 2.0 * Double(R * D * M) * Double(repetitions)
         let cores = threads == 1 ? "one core" : "\(threads) threads"
-        return Result(name: name, value: flops / time / 1e9, unit: "GFLOP/s", gflops: nil,
-                      note: gradient ? "dW[\(M)×\(D)] += dS[\(R)×\(M)]ᵀ·X[\(R)×\(D)], \(cores)" : "S[\(R)×\(M)] = X[\(R)×\(D)]·W[\(D)×\(M)], \(cores)")
+        return Result(
+            name: name, value: flops / time / 1e9, unit: "GFLOP/s", gflops: nil,
+            note: gradient
+                ? "dW[\(M)×\(D)] += dS[\(R)×\(M)]ᵀ·X[\(R)×\(D)], \(cores)"
+                : "S[\(R)×\(M)] = X[\(R)×\(D)]·W[\(D)×\(M)], \(cores)")
     }
 }

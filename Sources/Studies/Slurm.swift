@@ -1,13 +1,15 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// Scripts that run a sweep as a Slurm job array plus an aggregation job that waits for it.
 public enum SlurmScripts {
     /// Writes slurm/array.sbatch, slurm/aggregate.sbatch and slurm/submit.sh into the sweep
     /// directory; returns the path of submit.sh.
     @discardableResult
-    public static func write(for sweep: SweepDirectory, executable: String, maxParallel: Int?, partition: String?, time: String?,
-                             cpusPerTask: Int = 1) throws -> String {
+    public static func write(
+        for sweep: SweepDirectory, executable: String, maxParallel: Int?, partition: String?, time: String?,
+        cpusPerTask: Int = 1
+    ) throws -> String {
         let dir = URL(fileURLWithPath: sweep.path).standardizedFileURL.path
         let slurm = "\(dir)/slurm"
         try FileManager.default.createDirectory(atPath: slurm, withIntermediateDirectories: true)
@@ -57,7 +59,10 @@ public enum SlurmScripts {
             """
         for (file, text) in [("array.sbatch", array), ("aggregate.sbatch", aggregate), ("submit.sh", submit)] {
             let path = "\(slurm)/\(file)"
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o755]) else {
+            guard
+                FileManager.default.createFile(
+                    atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o755])
+            else {
                 throw OutputError("cannot write \(path); check permissions")
             }
         }

@@ -1,7 +1,7 @@
-import Foundation
-import Tensors
 import Experiments
+import Foundation
 import Reporting
+import Tensors
 
 /// A grid of experiments: a preset, fixed overrides, swept fields and seeds (a YAML or JSON file).
 ///
@@ -42,12 +42,16 @@ public struct SweepSpec: Equatable, Sendable {
 
     public init(json value: JSONValue, source: String) throws {
         func fail(_ message: String) -> ConfigLoadError { ConfigLoadError("sweep spec \(source): \(message)") }
-        guard let fields = value.objectValue else { throw fail("must be a mapping with preset, seeds, grid (and optionally set, success)") }
+        guard let fields = value.objectValue else {
+            throw fail("must be a mapping with preset, seeds, grid (and optionally set, success)")
+        }
         let allowed: Set<String> = ["preset", "seeds", "set", "grid", "success"]
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw fail("unknown key '\(unknown)'; the keys are preset, seeds, set, grid, success")
         }
-        guard let preset = fields["preset"]?.stringValue else { throw fail("needs `preset: NAME` (see `convdyn presets`)") }
+        guard let preset = fields["preset"]?.stringValue else {
+            throw fail("needs `preset: NAME` (see `convdyn presets`)")
+        }
         self.preset = preset
         switch fields["seeds"] {
         case .int(let n)?:
@@ -55,16 +59,21 @@ public struct SweepSpec: Equatable, Sendable {
             seeds = Array(0..<n)
         case .array(let list)?:
             let ints = list.compactMap(\.intValue)
-            guard ints.count == list.count, !ints.isEmpty, ints.allSatisfy({ $0 >= 0 }), Set(ints).count == ints.count else {
+            guard ints.count == list.count, !ints.isEmpty, ints.allSatisfy({ $0 >= 0 }), Set(ints).count == ints.count
+            else {
                 throw fail("seeds must be a count or a list of distinct integers ≥ 0")
             }
             seeds = ints
         case nil: seeds = [0]
         default: throw fail("seeds must be a count or a list of integers")
         }
-        guard let set = (fields["set"] ?? .object([:])).objectValue else { throw fail("set must be a mapping field: value") }
+        guard let set = (fields["set"] ?? .object([:])).objectValue else {
+            throw fail("set must be a mapping field: value")
+        }
         fixed = set.keys.sorted().map { ($0, set[$0]!) }
-        guard let grid = fields["grid"]?.objectValue else { throw fail("needs `grid:` mapping fields to lists of values") }
+        guard let grid = fields["grid"]?.objectValue else {
+            throw fail("needs `grid:` mapping fields to lists of values")
+        }
         guard !grid.isEmpty else { throw fail("the grid is empty; give at least one field with a list of values") }
         axes = try grid.keys.sorted().map { field in
             guard let values = grid[field]?.arrayValue, !values.isEmpty else {
@@ -101,11 +110,14 @@ public struct SweepSpec: Equatable, Sendable {
 
     func config(combination: Int, seed: Int) throws -> ExperimentConfig {
         let indices = valueIndices(combination: combination)
-        let overrides = fixed.map { "\($0.field)=\($0.value.text)" } + axes.enumerated().map { "\($0.element.field)=\($0.element.values[indices[$0.offset]].text)" }
+        let overrides =
+            fixed.map { "\($0.field)=\($0.value.text)" }
+            + axes.enumerated().map { "\($0.element.field)=\($0.element.values[indices[$0.offset]].text)" }
         do {
             return try ConfigResolver.resolve(preset: preset, overrides: overrides, seed: seed)
         } catch {
-            let where_ = axes.enumerated().map { "\($0.element.field)=\($0.element.values[indices[$0.offset]].text)" }.joined(separator: ", ")
+            let where_ = axes.enumerated().map { "\($0.element.field)=\($0.element.values[indices[$0.offset]].text)" }
+                .joined(separator: ", ")
             throw ConfigLoadError("sweep spec: the grid point \(where_) does not make a valid config: \(error)")
         }
     }
@@ -132,12 +144,20 @@ public struct SuccessCriterion: Equatable, Sendable {
     init(text: String, source: String) throws {
         self.text = text
         switch text {
-        case "reached100": field = nil; threshold = 0
-        case "keysLearned": field = "bestKeyCosine"; threshold = .nan
+        case "reached100":
+            field = nil
+            threshold = 0
+        case "keysLearned":
+            field = "bestKeyCosine"
+            threshold = .nan
         default:
             let parts = text.components(separatedBy: ">=")
-            guard parts.count == 2, let t = Double(parts[1].trimmingCharacters(in: .whitespaces)), !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ConfigLoadError("sweep spec \(source): success '\(text)' is not one of reached100, keysLearned, FIELD>=X (e.g. testAccuracy>=0.9)")
+            guard parts.count == 2, let t = Double(parts[1].trimmingCharacters(in: .whitespaces)),
+                !parts[0].trimmingCharacters(in: .whitespaces).isEmpty
+            else {
+                throw ConfigLoadError(
+                    "sweep spec \(source): success '\(text)' is not one of reached100, keysLearned, FIELD>=X (e.g. testAccuracy>=0.9)"
+                )
             }
             field = parts[0].trimmingCharacters(in: .whitespaces)
             threshold = t

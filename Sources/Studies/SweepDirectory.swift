@@ -1,7 +1,8 @@
-import Foundation
-import Tensors
+import Datasets
 import Experiments
+import Foundation
 import Reporting
+import Tensors
 
 /// A sweep on disk: `sweep.json` (the manifest: index → swept values, seed and resolved config),
 /// `runs/NNNNNN/` (one run directory per index), and after aggregation `sweep_summary.csv`,
@@ -22,7 +23,9 @@ public struct SweepDirectory: Sendable {
         if fm.fileExists(atPath: manifest) {
             let existing = try open(path)
             guard existing.spec.hash == spec.hash else {
-                throw OutputError("\(path) holds a different sweep (spec hash \(existing.spec.hash), this spec \(spec.hash)); runs of two sweeps are never mixed: choose another --out")
+                throw OutputError(
+                    "\(path) holds a different sweep (spec hash \(existing.spec.hash), this spec \(spec.hash)); runs of two sweeps are never mixed: choose another --out"
+                )
             }
             return existing
         }
@@ -30,18 +33,24 @@ public struct SweepDirectory: Sendable {
             throw OutputError("\(path) is not empty and holds no sweep.json; choose another --out")
         }
         do { try fm.createDirectory(atPath: "\(path)/runs", withIntermediateDirectories: true) } catch {
-            throw OutputError("cannot create the sweep directory \(path): \(error.localizedDescription); choose a writable --out")
+            throw OutputError(
+                "cannot create the sweep directory \(path): \(error.localizedDescription); choose a writable --out")
         }
         let sweep = SweepDirectory(path: path, spec: spec)
         var runs: [JSONValue] = []
         for index in 0..<spec.runCount {
-            runs.append(.object([
-                "index": .int(index), "directory": .string(sweep.relativeRunPath(index)), "seed": .int(spec.seed(of: index)),
-                "params": .object(Dictionary(uniqueKeysWithValues: spec.parameters(of: index).map { ($0.field, $0.value) })),
-                "config": try spec.config(of: index).json,
-            ]))
+            runs.append(
+                .object([
+                    "index": .int(index), "directory": .string(sweep.relativeRunPath(index)),
+                    "seed": .int(spec.seed(of: index)),
+                    "params": .object(
+                        Dictionary(uniqueKeysWithValues: spec.parameters(of: index).map { ($0.field, $0.value) })),
+                    "config": try spec.config(of: index).json,
+                ]))
         }
-        let json: JSONValue = .object(["spec": spec.json, "specHash": .string(spec.hash), "runCount": .int(spec.runCount), "runs": .array(runs)])
+        let json: JSONValue = .object([
+            "spec": spec.json, "specHash": .string(spec.hash), "runCount": .int(spec.runCount), "runs": .array(runs),
+        ])
         try writeAtomically(json.prettyText, to: manifest)
         return sweep
     }
@@ -49,7 +58,9 @@ public struct SweepDirectory: Sendable {
     /// Opens a sweep directory through its manifest.
     public static func open(_ path: String) throws -> SweepDirectory {
         guard let data = FileManager.default.contents(atPath: "\(path)/sweep.json") else {
-            throw OutputError("\(path) is not a sweep directory (no sweep.json); create one with `convdyn sweep SPEC.yaml --out \(path)`")
+            throw OutputError(
+                "\(path) is not a sweep directory (no sweep.json); create one with `convdyn sweep SPEC.yaml --out \(path)`"
+            )
         }
         let json: JSONValue
         do { json = try JSONValue.parse(String(decoding: data, as: UTF8.self)) } catch {
@@ -77,7 +88,9 @@ public struct SweepDirectory: Sendable {
         if let marker = fm.contents(atPath: "\(dir)/.running").map({ String(decoding: $0, as: UTF8.self) }) {
             // "host pid": a process on this host that no longer exists was killed.
             let parts = marker.split(separator: " ")
-            if parts.count == 2, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]), kill(pid, 0) != 0 {
+            if parts.count == 2, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]),
+                kill(pid, 0) != 0
+            {
                 return .missing
             }
             return .running
@@ -116,7 +129,9 @@ public struct SweepDirectory: Sendable {
         if pending.isEmpty { return (0, skipped) }
         // Image data are loaded once for the whole sweep when every run reads the same images.
         let configs = try pending.map { try spec.config(of: $0) }
-        let distinct = configs.compactMap(\.images).reduce(into: [ImageDataConfig]()) { if !$0.contains($1) { $0.append($1) } }
+        let distinct = configs.compactMap(\.images).reduce(into: [ImageDataConfig]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
         let shared = distinct.count == 1 ? try ImageLoader.load(distinct[0]) : nil
         let threads = max(1, availableCores / max(1, min(workers, pending.count)))
         let done = Counter()
@@ -145,7 +160,10 @@ public struct SweepDirectory: Sendable {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
 }
-
-import Datasets

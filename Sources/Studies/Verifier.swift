@@ -1,8 +1,8 @@
-import Foundation
-import Tensors
 import Datasets
 import Experiments
+import Foundation
 import Reporting
+import Tensors
 
 /// The outcome of `convdyn verify`: every row of every claim run, and the claims skipped.
 public struct Verification: Sendable {
@@ -28,16 +28,21 @@ public struct Verification: Sendable {
     /// The table printed by `convdyn verify`.
     public var table: String {
         var lines: [String] = []
-        let idWidth = 4, statementWidth = max(20, rows.map(\.statement.count).max() ?? 20)
-        lines.append("claim".padding(toLength: idWidth + 1, withPad: " ", startingAt: 0) + " "
-                     + "statement".padding(toLength: statementWidth, withPad: " ", startingAt: 0)
-                     + "  measured (95% interval)              threshold          verdict")
+        let idWidth = 4
+        let statementWidth = max(20, rows.map(\.statement.count).max() ?? 20)
+        lines.append(
+            "claim".padding(toLength: idWidth + 1, withPad: " ", startingAt: 0) + " "
+                + "statement".padding(toLength: statementWidth, withPad: " ", startingAt: 0)
+                + "  measured (95% interval)              threshold          verdict")
         for r in rows {
-            let measured = "\(String(format: "%.3f", r.value)) [\(String(format: "%.3f", r.interval.lowerBound)), \(String(format: "%.3f", r.interval.upperBound))] \(r.detail)"
-            lines.append(r.id.padding(toLength: idWidth + 1, withPad: " ", startingAt: 0) + " "
-                         + r.statement.padding(toLength: statementWidth, withPad: " ", startingAt: 0) + "  "
-                         + measured.padding(toLength: 46, withPad: " ", startingAt: 0) + " "
-                         + r.threshold.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + (r.passed ? "PASS" : "FAIL"))
+            let measured =
+                "\(String(format: "%.3f", r.value)) [\(String(format: "%.3f", r.interval.lowerBound)), \(String(format: "%.3f", r.interval.upperBound))] \(r.detail)"
+            lines.append(
+                r.id.padding(toLength: idWidth + 1, withPad: " ", startingAt: 0) + " "
+                    + r.statement.padding(toLength: statementWidth, withPad: " ", startingAt: 0) + "  "
+                    + measured.padding(toLength: 46, withPad: " ", startingAt: 0) + " "
+                    + r.threshold.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
+                    + (r.passed ? "PASS" : "FAIL"))
         }
         for (id, why) in skipped.sorted(by: { $0.key < $1.key }) { lines.append("\(id)    skipped: \(why)") }
         return lines.joined(separator: "\n")
@@ -48,8 +53,10 @@ public struct Verification: Sendable {
 public enum Verifier {
     /// Runs `claims` for seeds firstSeed..<firstSeed+seeds into root/CLAIM/seed-S (no per-filter
     /// files), judges them, and writes verify.json and report.html into `root`.
-    public static func run(_ claims: [Claim], seeds: Int, firstSeed: Int = 0, root: String, workers: Int,
-                           log: (@Sendable (String) -> Void)? = nil) throws -> Verification {
+    public static func run(
+        _ claims: [Claim], seeds: Int, firstSeed: Int = 0, root: String, workers: Int,
+        log: (@Sendable (String) -> Void)? = nil
+    ) throws -> Verification {
         let start = Date()
         var rows: [ClaimRow] = []
         var skipped: [String: String] = [:]
@@ -90,8 +97,9 @@ public enum Verifier {
             results[claim.id] = summaries
             rows += claim.judge(summaries)
         }
-        let verification = Verification(rows: rows, skipped: skipped, directories: directories, seeds: seeds,
-                                         seconds: Date().timeIntervalSince(start))
+        let verification = Verification(
+            rows: rows, skipped: skipped, directories: directories, seeds: seeds,
+            seconds: Date().timeIntervalSince(start))
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try write(verification.json.prettyText, to: "\(root)/verify.json")
         try writeReport(verification, claims: claims, root: root)
@@ -107,12 +115,17 @@ public enum Verifier {
     static func writeReport(_ v: Verification, claims: [Claim], root: String) throws {
         var rowsHTML = ""
         for r in v.rows {
-            rowsHTML += "<tr><td>\(r.id)</td><td style=\"text-align:left\">\(escape(r.statement))</td><td>\(formatValue(r.value))</td>"
+            rowsHTML +=
+                "<tr><td>\(r.id)</td><td style=\"text-align:left\">\(escape(r.statement))</td><td>\(formatValue(r.value))</td>"
                 + "<td>\(formatValue(r.interval.lowerBound))–\(formatValue(r.interval.upperBound)) (\(r.method))</td><td>\(escape(r.detail))</td>"
                 + "<td>\(escape(r.threshold))</td><td style=\"color:\(r.passed ? "#2ca02c" : "#d62728")\"><b>\(r.passed ? "PASS" : "FAIL")</b></td></tr>\n"
         }
-        var body = Report.header("Claims of SPEC §7 over \(v.seeds) seeds", notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" })
-        body += Report.section("verdicts", "Verdicts", """
+        var body = Report.header(
+            "Claims of SPEC §7 over \(v.seeds) seeds",
+            notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" })
+        body += Report.section(
+            "verdicts", "Verdicts",
+            """
             <table>
             <tr><th>row</th><th>statement</th><th>measured</th><th>95% interval</th><th>runs</th><th>threshold</th><th>verdict</th></tr>
             \(rowsHTML)</table>
@@ -123,12 +136,18 @@ public enum Verifier {
             guard let dir = v.directories[claim.id] else { continue }
             let runs = try runDirectories(in: dir).map { try RunData.load($0, includeFilters: false) }
             let plots = GroupPlots.all(runs).filter {
-                ["seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg", "seeds-accuracy.svg",
-                 "seeds-top8-share.svg", "seeds-ablation.svg"].contains($0.name)
+                [
+                    "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
+                    "seeds-accuracy.svg",
+                    "seeds-top8-share.svg", "seeds-ablation.svg",
+                ].contains($0.name)
             }.map { PlotFile(name: "\(claim.id)-\($0.name)", caption: $0.caption, svg: $0.svg) }
             for plot in plots { try write(plot.svg, to: "\(root)/plots/\(plot.name)") }
-            body += Report.section(claim.id, "\(claim.id): \(escape(claim.title))",
-                                   plots.map(Report.figure).joined() + "<p class=\"note\">All runs: <code>convdyn report \(escape(dir))</code> (written to \(escape(dir))/report.html).</p>")
+            body += Report.section(
+                claim.id, "\(claim.id): \(escape(claim.title))",
+                plots.map(Report.figure).joined()
+                    + "<p class=\"note\">All runs: <code>convdyn report \(escape(dir))</code> (written to \(escape(dir))/report.html).</p>"
+            )
             try Report.build(dir).write(to: dir)
         }
         try write(Report.page("ConvDynamics: verify", body), to: "\(root)/report.html")

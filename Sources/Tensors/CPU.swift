@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the processor offers the kernels, read once per process.
@@ -22,30 +22,33 @@ public enum CPU {
     @usableFromInline
     static func detectAVX512() -> Bool {
         #if arch(x86_64) && canImport(Glibc)
-        if let choice = getenv("CONVDYN_SIMD"), String(cString: choice) == "avx2" { return false }
-        guard let flags = cpuinfoFlags() else { return false }
-        return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+            if let choice = getenv("CONVDYN_SIMD"), String(cString: choice) == "avx2" { return false }
+            guard let flags = cpuinfoFlags() else { return false }
+            return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
         #else
-        return false
+            return false
         #endif
     }
 
     #if canImport(Glibc)
-    /// The words of the first "flags" line of /proc/cpuinfo.
-    static func cpuinfoFlags() -> Set<Substring>? {
-        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>? = nil
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0 {
-            let text = String(cString: line!)
-            if text.hasPrefix("flags") {
-                guard let colon = text.firstIndex(of: ":") else { return nil }
-                return Set(text[text.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }))
+        /// The words of the first "flags" line of /proc/cpuinfo.
+        static func cpuinfoFlags() -> Set<Substring>? {
+            guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+            defer { fclose(file) }
+            var line: UnsafeMutablePointer<CChar>? = nil
+            var capacity = 0
+            defer { free(line) }
+            while getline(&line, &capacity, file) > 0 {
+                let text = String(cString: line!)
+                if text.hasPrefix("flags") {
+                    guard let colon = text.firstIndex(of: ":") else { return nil }
+                    return Set(
+                        text[text.index(after: colon)...].split(whereSeparator: {
+                            $0 == " " || $0 == "\n" || $0 == "\t"
+                        }))
+                }
             }
+            return nil
         }
-        return nil
-    }
     #endif
 }

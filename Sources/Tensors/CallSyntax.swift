@@ -11,7 +11,8 @@ public struct CallSyntax: Equatable, Sendable {
         let t = text.trimmingSpaces()
         guard let open = t.firstIndex(of: "(") else {
             guard !t.isEmpty, t.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
-            name = t; arguments = []
+            name = t
+            arguments = []
             return
         }
         guard t.hasSuffix(")") else { return nil }

@@ -16,31 +16,54 @@ extension MatMul {
             let cr = c + r * cols
             var m = 0
             while m + 4 <= cols {
-                let b0 = b + m * depth, b1 = b0 + depth, b2 = b1 + depth, b3 = b2 + depth
-                var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+                let b0 = b + m * depth
+                let b1 = b0 + depth
+                let b2 = b1 + depth
+                let b3 = b2 + depth
+                var s0 = SIMD8<Float>()
+                var s1 = SIMD8<Float>()
+                var s2 = SIMD8<Float>()
+                var s3 = SIMD8<Float>()
                 var k = 0
                 while k < d8 {
                     let x = load8(ar + k)
-                    s0 += x * load8(b0 + k); s1 += x * load8(b1 + k)
-                    s2 += x * load8(b2 + k); s3 += x * load8(b3 + k)
+                    s0 += x * load8(b0 + k)
+                    s1 += x * load8(b1 + k)
+                    s2 += x * load8(b2 + k)
+                    s3 += x * load8(b3 + k)
                     k += 8
                 }
-                var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum(), t3 = s3.sum()
+                var t0 = s0.sum()
+                var t1 = s1.sum()
+                var t2 = s2.sum()
+                var t3 = s3.sum()
                 while k < depth {
                     let x = ar[k]
-                    t0 += x * b0[k]; t1 += x * b1[k]; t2 += x * b2[k]; t3 += x * b3[k]
+                    t0 += x * b0[k]
+                    t1 += x * b1[k]
+                    t2 += x * b2[k]
+                    t3 += x * b3[k]
                     k += 1
                 }
-                cr[m] = t0; cr[m + 1] = t1; cr[m + 2] = t2; cr[m + 3] = t3
+                cr[m] = t0
+                cr[m + 1] = t1
+                cr[m + 2] = t2
+                cr[m + 3] = t3
                 m += 4
             }
             while m < cols {
                 let bm = b + m * depth
                 var s = SIMD8<Float>()
                 var k = 0
-                while k < d8 { s += load8(ar + k) * load8(bm + k); k += 8 }
+                while k < d8 {
+                    s += load8(ar + k) * load8(bm + k)
+                    k += 8
+                }
                 var t = s.sum()
-                while k < depth { t += ar[k] * bm[k]; k += 1 }
+                while k < depth {
+                    t += ar[k] * bm[k]
+                    k += 1
+                }
                 cr[m] = t
                 m += 1
             }
@@ -54,9 +77,12 @@ extension MatMul {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
-        let R = rows, M = cols, D = depth
+        let R = rows
+        let M = cols
+        let D = depth
         guard R > 0, M > 0, D > 0 else { return }
-        let M32 = M - M % 32, M8 = M - M % 8
+        let M32 = M - M % 32
+        let M8 = M - M % 8
         withUnsafeTemporaryAllocation(of: Float.self, capacity: D * M) { ctBuffer in
             let ct = ctBuffer.baseAddress!
             ct.update(repeating: 0, count: D * M)
@@ -68,32 +94,64 @@ extension MatMul {
                     let kb = min(4, D - k0)
                     var m0 = 0
                     while m0 < M32 {
-                        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c02 = SIMD8<Float>(), c03 = SIMD8<Float>()
-                        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>(), c12 = SIMD8<Float>(), c13 = SIMD8<Float>()
-                        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c22 = SIMD8<Float>(), c23 = SIMD8<Float>()
-                        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>(), c32 = SIMD8<Float>(), c33 = SIMD8<Float>()
+                        var c00 = SIMD8<Float>()
+                        var c01 = SIMD8<Float>()
+                        var c02 = SIMD8<Float>()
+                        var c03 = SIMD8<Float>()
+                        var c10 = SIMD8<Float>()
+                        var c11 = SIMD8<Float>()
+                        var c12 = SIMD8<Float>()
+                        var c13 = SIMD8<Float>()
+                        var c20 = SIMD8<Float>()
+                        var c21 = SIMD8<Float>()
+                        var c22 = SIMD8<Float>()
+                        var c23 = SIMD8<Float>()
+                        var c30 = SIMD8<Float>()
+                        var c31 = SIMD8<Float>()
+                        var c32 = SIMD8<Float>()
+                        var c33 = SIMD8<Float>()
                         for r in r0..<r1 {
-                            let ar = a + r * M + m0, br = b + r * D + k0
-                            let a0 = load8(ar), a1 = load8(ar + 8), a2 = load8(ar + 16), a3 = load8(ar + 24)
+                            let ar = a + r * M + m0
+                            let br = b + r * D + k0
+                            let a0 = load8(ar)
+                            let a1 = load8(ar + 8)
+                            let a2 = load8(ar + 16)
+                            let a3 = load8(ar + 24)
                             let x0 = SIMD8<Float>(repeating: br[0])
-                            c00 += x0 * a0; c01 += x0 * a1; c02 += x0 * a2; c03 += x0 * a3
+                            c00 += x0 * a0
+                            c01 += x0 * a1
+                            c02 += x0 * a2
+                            c03 += x0 * a3
                             if kb > 1 {
                                 let x1 = SIMD8<Float>(repeating: br[1])
-                                c10 += x1 * a0; c11 += x1 * a1; c12 += x1 * a2; c13 += x1 * a3
+                                c10 += x1 * a0
+                                c11 += x1 * a1
+                                c12 += x1 * a2
+                                c13 += x1 * a3
                             }
                             if kb > 2 {
                                 let x2 = SIMD8<Float>(repeating: br[2])
-                                c20 += x2 * a0; c21 += x2 * a1; c22 += x2 * a2; c23 += x2 * a3
+                                c20 += x2 * a0
+                                c21 += x2 * a1
+                                c22 += x2 * a2
+                                c23 += x2 * a3
                             }
                             if kb > 3 {
                                 let x3 = SIMD8<Float>(repeating: br[3])
-                                c30 += x3 * a0; c31 += x3 * a1; c32 += x3 * a2; c33 += x3 * a3
+                                c30 += x3 * a0
+                                c31 += x3 * a1
+                                c32 += x3 * a2
+                                c33 += x3 * a3
                             }
                         }
-                        @inline(__always) func add(_ kk: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>) {
+                        @inline(__always) func add(
+                            _ kk: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>
+                        ) {
                             let t = ct + (k0 + kk) * M + m0
-                            store8(load8(t) + v0, t); store8(load8(t + 8) + v1, t + 8)
-                            store8(load8(t + 16) + v2, t + 16); store8(load8(t + 24) + v3, t + 24)
+                            store8(load8(t) + v0, t)
+                            store8(load8(t + 8) + v1, t + 8)
+                            store8(load8(t + 16) + v2, t + 16)
+                            store8(load8(t + 24) + v3, t + 24)
                         }
                         add(0, c00, c01, c02, c03)
                         if kb > 1 { add(1, c10, c11, c12, c13) }
@@ -104,7 +162,9 @@ extension MatMul {
                     while m0 < M8 {
                         for kk in 0..<kb {
                             var acc = SIMD8<Float>()
-                            for r in r0..<r1 { acc += SIMD8<Float>(repeating: b[r * D + k0 + kk]) * load8(a + r * M + m0) }
+                            for r in r0..<r1 {
+                                acc += SIMD8<Float>(repeating: b[r * D + k0 + kk]) * load8(a + r * M + m0)
+                            }
                             let t = ct + (k0 + kk) * M + m0
                             store8(load8(t) + acc, t)
                         }
@@ -145,21 +205,47 @@ extension MatMul {
             let c0 = c + r * cols
             var m = 0
             while m < cols32 {
-                var p0 = SIMD8<Float>(), p1 = SIMD8<Float>(), p2 = SIMD8<Float>(), p3 = SIMD8<Float>()
-                var q0 = SIMD8<Float>(), q1 = SIMD8<Float>(), q2 = SIMD8<Float>(), q3 = SIMD8<Float>()
+                var p0 = SIMD8<Float>()
+                var p1 = SIMD8<Float>()
+                var p2 = SIMD8<Float>()
+                var p3 = SIMD8<Float>()
+                var q0 = SIMD8<Float>()
+                var q1 = SIMD8<Float>()
+                var q2 = SIMD8<Float>()
+                var q3 = SIMD8<Float>()
                 for k in 0..<depth {
                     let bk = b + k * cols + m
-                    let b0 = load8(bk), b1 = load8(bk + 8), b2 = load8(bk + 16), b3 = load8(bk + 24)
-                    let x0 = SIMD8<Float>(repeating: a0[k]), x1 = SIMD8<Float>(repeating: a1[k])
-                    p0 += x0 * b0; p1 += x0 * b1; p2 += x0 * b2; p3 += x0 * b3
-                    q0 += x1 * b0; q1 += x1 * b1; q2 += x1 * b2; q3 += x1 * b3
+                    let b0 = load8(bk)
+                    let b1 = load8(bk + 8)
+                    let b2 = load8(bk + 16)
+                    let b3 = load8(bk + 24)
+                    let x0 = SIMD8<Float>(repeating: a0[k])
+                    let x1 = SIMD8<Float>(repeating: a1[k])
+                    p0 += x0 * b0
+                    p1 += x0 * b1
+                    p2 += x0 * b2
+                    p3 += x0 * b3
+                    q0 += x1 * b0
+                    q1 += x1 * b1
+                    q2 += x1 * b2
+                    q3 += x1 * b3
                 }
-                store8(p0, c0 + m); store8(p1, c0 + m + 8); store8(p2, c0 + m + 16); store8(p3, c0 + m + 24)
-                if pair { let c1 = c0 + cols; store8(q0, c1 + m); store8(q1, c1 + m + 8); store8(q2, c1 + m + 16); store8(q3, c1 + m + 24) }
+                store8(p0, c0 + m)
+                store8(p1, c0 + m + 8)
+                store8(p2, c0 + m + 16)
+                store8(p3, c0 + m + 24)
+                if pair {
+                    let c1 = c0 + cols
+                    store8(q0, c1 + m)
+                    store8(q1, c1 + m + 8)
+                    store8(q2, c1 + m + 16)
+                    store8(q3, c1 + m + 24)
+                }
                 m += 32
             }
             while m < cols8 {
-                var p = SIMD8<Float>(), q = SIMD8<Float>()
+                var p = SIMD8<Float>()
+                var q = SIMD8<Float>()
                 for k in 0..<depth {
                     let bk = load8(b + k * cols + m)
                     p += SIMD8<Float>(repeating: a0[k]) * bk
@@ -170,8 +256,12 @@ extension MatMul {
                 m += 8
             }
             while m < cols {
-                var p: Float = 0, q: Float = 0
-                for k in 0..<depth { p += a0[k] * b[k * cols + m]; q += a1[k] * b[k * cols + m] }
+                var p: Float = 0
+                var q: Float = 0
+                for k in 0..<depth {
+                    p += a0[k] * b[k * cols + m]
+                    q += a1[k] * b[k * cols + m]
+                }
                 c0[m] = p
                 if pair { c0[cols + m] = q }
                 m += 1

@@ -4,7 +4,7 @@
 // (patch dimension).
 
 #if arch(x86_64)
-import _TensorsAVX512
+    import _TensorsAVX512
 #endif
 
 /// Dense matrix products over raw row-major float32 buffers.
@@ -30,7 +30,10 @@ public enum MatMul {
         rows: Int, cols: Int, depth: Int
     ) {
         #if arch(x86_64)
-        if CPU.avx512 { abAVX512(a, b, c, rows: rows, cols: cols, depth: depth); return }
+            if CPU.avx512 {
+                abAVX512(a, b, c, rows: rows, cols: cols, depth: depth)
+                return
+            }
         #endif
         abSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
     }
@@ -42,9 +45,14 @@ public enum MatMul {
         _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
     ) {
         #if arch(x86_64)
-        if CPU.avx512 { abGatheredAVX512(rows, offsets: offsets, b, c, rows: R, cols: cols, depth: depth); return }
+            if CPU.avx512 {
+                abGatheredAVX512(rows, offsets: offsets, b, c, rows: R, cols: cols, depth: depth)
+                return
+            }
         #endif
-        withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { a in ab(a, b, c, rows: R, cols: cols, depth: depth) }
+        withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { a in
+            ab(a, b, c, rows: R, cols: cols, depth: depth)
+        }
     }
 
     /// `atbAccumulate` with row r of B read in place: B[r][k] = rows[r][offsets[k]]. The same bits
@@ -54,9 +62,14 @@ public enum MatMul {
         _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
     ) {
         #if arch(x86_64)
-        if CPU.avx512 { atbAccumulateGatheredAVX512(a, rows, offsets: offsets, c, rows: R, cols: cols, depth: depth); return }
+            if CPU.avx512 {
+                atbAccumulateGatheredAVX512(a, rows, offsets: offsets, c, rows: R, cols: cols, depth: depth)
+                return
+            }
         #endif
-        withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { b in atbAccumulate(a, b, c, rows: R, cols: cols, depth: depth) }
+        withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { b in
+            atbAccumulate(a, b, c, rows: R, cols: cols, depth: depth)
+        }
     }
 
     /// The gathered rows copied out into a temporary [R × D] matrix (the path without AVX-512).
@@ -84,7 +97,10 @@ public enum MatMul {
         rows: Int, cols: Int, depth: Int
     ) {
         #if arch(x86_64)
-        if CPU.avx512 { atbAccumulateAVX512(a, b, c, rows: rows, cols: cols, depth: depth); return }
+            if CPU.avx512 {
+                atbAccumulateAVX512(a, b, c, rows: rows, cols: cols, depth: depth)
+                return
+            }
         #endif
         atbAccumulateSIMD(a, b, c, rows: rows, cols: cols, depth: depth)
     }
@@ -100,6 +116,9 @@ public enum MatMul {
             UnsafeMutableRawPointer(y + k).storeBytes(of: vy + va * vx, as: SIMD8<Float>.self)
             k += 8
         }
-        while k < n { y[k] += alpha * x[k]; k += 1 }
+        while k < n {
+            y[k] += alpha * x[k]
+            k += 1
+        }
     }
 }

@@ -28,7 +28,12 @@ public func parallelMap<T: Sendable>(
 final class AtomicCounter: @unchecked Sendable {
     private var value = 0
     private let lock = NSLockLike()
-    func take() -> Int { lock.withLock { defer { value += 1 }; return value } }
+    func take() -> Int {
+        lock.withLock {
+            defer { value += 1 }
+            return value
+        }
+    }
 }
 
 final class ResultBox<T>: @unchecked Sendable {
@@ -65,15 +70,15 @@ final class NSLockLike: @unchecked Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The number of cores this process may use.
 public var availableCores: Int {
     #if canImport(Glibc)
-    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     #else
-    return 1
+        return 1
     #endif
 }
 
@@ -90,9 +95,15 @@ public func concurrentChunks(_ count: Int, threads: Int, _ body: (_ chunk: Int, 
     let workers = max(1, min(threads, count, WorkerPool.shared.threads + 1))
     @inline(__always) func share(_ w: Int) {
         var k = w
-        while k < count { body(k, w); k += workers }
+        while k < count {
+            body(k, w)
+            k += workers
+        }
     }
-    if workers == 1 { share(0); return }
+    if workers == 1 {
+        share(0)
+        return
+    }
     withoutActuallyEscaping(share) { share in
         if !WorkerPool.shared.run(workers: workers, share) {
             let box = UncheckedBox(share)
@@ -126,11 +137,13 @@ final class WorkerPool: @unchecked Sendable {
         for i in 0..<self.threads {
             let context = Unmanaged.passRetained(PoolThreadContext(pool: self, worker: i + 1)).toOpaque()
             var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { raw in
-                let context = Unmanaged<PoolThreadContext>.fromOpaque(raw!).takeRetainedValue()
-                context.pool.serve(worker: context.worker)
-                return nil
-            }, context)
+            let started = pthread_create(
+                &thread, nil,
+                { raw in
+                    let context = Unmanaged<PoolThreadContext>.fromOpaque(raw!).takeRetainedValue()
+                    context.pool.serve(worker: context.worker)
+                    return nil
+                }, context)
             precondition(started == 0, "WorkerPool: pthread_create failed with \(started)")
             pthread_detach(thread)
         }
@@ -168,7 +181,10 @@ final class WorkerPool: @unchecked Sendable {
                 looks += 1
                 if looks & 1023 != 0 { continue }
                 let now = monotonicNanoseconds()
-                if start == 0 { start = now; continue }
+                if start == 0 {
+                    start = now
+                    continue
+                }
                 if now - start < Self.spinNanoseconds { continue }
                 pthread_mutex_lock(mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
@@ -186,7 +202,10 @@ final class WorkerPool: @unchecked Sendable {
 private final class PoolThreadContext {
     let pool: WorkerPool
     let worker: Int
-    init(pool: WorkerPool, worker: Int) { self.pool = pool; self.worker = worker }
+    init(pool: WorkerPool, worker: Int) {
+        self.pool = pool
+        self.worker = worker
+    }
 }
 
 private func monotonicNanoseconds() -> UInt64 {

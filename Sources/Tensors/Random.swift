@@ -23,7 +23,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 /// What a random stream is used for; each purpose has its own independent stream.
 public enum RandomPurpose: UInt64, Sendable, CaseIterable {
-    case patterns = 1, initialization = 2, train = 3, test = 4, shuffle = 5, router = 6, evaluation = 7
+    case patterns = 1
+    case initialization = 2
+    case train = 3
+    case test = 4
+    case shuffle = 5
+    case router = 6
+    case evaluation = 7
 }
 
 /// The 256-layer ziggurat of the standard normal: layer edges x[i] (x[0] = v/f(r), x[1] = r,
@@ -56,7 +62,10 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     /// A stream seeded directly from a 64-bit seed.
     public init(seed: UInt64) {
         var mix = SplitMix64(seed: seed)
-        s0 = mix.next(); s1 = mix.next(); s2 = mix.next(); s3 = mix.next()
+        s0 = mix.next()
+        s1 = mix.next()
+        s2 = mix.next()
+        s3 = mix.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
@@ -76,7 +85,10 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
         s2 ^= t
         s3 = s3 << 45 | s3 >> 19
         return result
@@ -112,9 +124,13 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     @inline(__always)
     public mutating func nextGaussian() -> Double {
         let z = Ziggurat.shared
-        return z.x.withUnsafeBufferPointer { x in z.f.withUnsafeBufferPointer { f in z.ratio.withUnsafeBufferPointer { ratio in
-            gaussian(x.baseAddress!, f.baseAddress!, ratio.baseAddress!)
-        } } }
+        return z.x.withUnsafeBufferPointer { x in
+            z.f.withUnsafeBufferPointer { f in
+                z.ratio.withUnsafeBufferPointer { ratio in
+                    gaussian(x.baseAddress!, f.baseAddress!, ratio.baseAddress!)
+                }
+            }
+        }
     }
 
     /// Sets x[i] = Float(scale · gᵢ) (`add` false) or adds Float(scale · gᵢ) to x[i] (`add` true)
@@ -122,18 +138,26 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     /// tables are looked up once for the whole buffer.
     public mutating func fillGaussians(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Double, add: Bool) {
         let z = Ziggurat.shared
-        z.x.withUnsafeBufferPointer { zx in z.f.withUnsafeBufferPointer { f in z.ratio.withUnsafeBufferPointer { ratio in
-            let zx = zx.baseAddress!, f = f.baseAddress!, ratio = ratio.baseAddress!
-            if add {
-                for i in 0..<n { x[i] += Float(scale * gaussian(zx, f, ratio)) }
-            } else {
-                for i in 0..<n { x[i] = Float(scale * gaussian(zx, f, ratio)) }
+        z.x.withUnsafeBufferPointer { zx in
+            z.f.withUnsafeBufferPointer { f in
+                z.ratio.withUnsafeBufferPointer { ratio in
+                    let zx = zx.baseAddress!
+                    let f = f.baseAddress!
+                    let ratio = ratio.baseAddress!
+                    if add {
+                        for i in 0..<n { x[i] += Float(scale * gaussian(zx, f, ratio)) }
+                    } else {
+                        for i in 0..<n { x[i] = Float(scale * gaussian(zx, f, ratio)) }
+                    }
+                }
             }
-        } } }
+        }
     }
 
     @inline(__always)
-    private mutating func gaussian(_ zx: UnsafePointer<Double>, _ f: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>) -> Double {
+    private mutating func gaussian(
+        _ zx: UnsafePointer<Double>, _ f: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>
+    ) -> Double {
         while true {
             let bits = next()
             let i = Int(bits & 0xFF)
@@ -176,15 +200,15 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+    import Glibc
+    @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
+    @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+    @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
 #else
-import Foundation
-@inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) func _sin(_ x: Double) -> Double { Foundation.sin(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }
+    import Foundation
+    @inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) func _sin(_ x: Double) -> Double { Foundation.sin(x) }
+    @inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+    @inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }
 #endif

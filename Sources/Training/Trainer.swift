@@ -1,6 +1,6 @@
-import Tensors
 import Datasets
 import Networks
+import Tensors
 
 /// What one optimisation step saw, measured before its update.
 public struct StepStatistics: Sendable {
@@ -41,7 +41,10 @@ public final class Trainer {
 
     /// A trainer on examples of K patches of dimension D (`keysPerExample` only sizes the
     /// bookkeeping of synthetic batches).
-    public init(network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int = 1, threads: Int = 1) {
+    public init(
+        network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int = 1,
+        threads: Int = 1
+    ) {
         self.network = network
         self.config = config
         self.data = data
@@ -57,7 +60,9 @@ public final class Trainer {
         gradients = network.zeroGradients()
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
         imageSet = parallelWorthwhile ? data.fixedSet as? ImageSet : nil
-        windows = imageSet.flatMap { set in CPU.avx512 ? (0..<chunks).map { _ in ImageWindows(capacity: capacity, of: set) } : nil }
+        windows = imageSet.flatMap { set in
+            CPU.avx512 ? (0..<chunks).map { _ in ImageWindows(capacity: capacity, of: set) } : nil
+        }
     }
 
     /// Draws the next batch and takes one SGD step; returns the batch's loss and accuracy under the
@@ -85,7 +90,8 @@ public final class Trainer {
             if chunks == 1 || threads == 1 || !parallelWorthwhile {
                 for k in 0..<chunks { runChunk(k, of: n, x: xBase, labels: y, images: imageIndices, network: net) }
             } else {
-                let x = UncheckedBox(xBase), labels = UncheckedBox(y)
+                let x = UncheckedBox(xBase)
+                let labels = UncheckedBox(y)
                 concurrentChunks(chunks, threads: threads) { k, _ in
                     self.runChunk(k, of: n, x: x.value, labels: labels.value, images: imageIndices, network: net)
                 }
@@ -107,9 +113,12 @@ public final class Trainer {
     /// Forward, loss gradient and backward of chunk k of a batch of n examples at `x` (when
     /// `images` lists the batch's images, their windows are cut into `x` here first, or read in
     /// place), into the chunk's own workspace, gradient buffer and statistics slot.
-    private func runChunk(_ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?,
-                          network: PatchCNN) {
-        let start = k * Trainer.chunkSize, m = min(Trainer.chunkSize, n - start)
+    private func runChunk(
+        _ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?,
+        network: PatchCNN
+    ) {
+        let start = k * Trainer.chunkSize
+        let m = min(Trainer.chunkSize, n - start)
         let xs = x + start * K * D
         if let set = imageSet, let images {
             let first = images.startIndex + start
@@ -118,7 +127,8 @@ public final class Trainer {
                 // The windows read in place (the AVX-512 products): the same bits as copying them.
                 set.pixels.withUnsafeBufferPointer { px in
                     windows.point(at: chunkImages, of: set, pixels: px.baseAddress!)
-                    let input = PatchRows.windows(rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets))
+                    let input = PatchRows.windows(
+                        rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets))
                     train(input, chunk: k, count: m, of: n, labels: labels + start, network: network)
                 }
                 return
@@ -129,7 +139,9 @@ public final class Trainer {
     }
 
     /// Forward, loss gradient and backward of the m examples of chunk k.
-    private func train(_ input: PatchRows, chunk k: Int, count m: Int, of n: Int, labels: UnsafePointer<Int32>, network: PatchCNN) {
+    private func train(
+        _ input: PatchRows, chunk k: Int, count m: Int, of n: Int, labels: UnsafePointer<Int32>, network: PatchCNN
+    ) {
         let ws = workspaces[k]
         network.forward(input, count: m, workspace: ws)
         let r = network.lossGradient(labels: labels, count: m, loss: config.loss, workspace: ws, meanOver: n)
@@ -193,8 +205,12 @@ final class ChunkStatistics: @unchecked Sendable {
     }
     /// Sums over the first `count` chunks, in chunk order.
     func total(_ count: Int) -> (loss: Double, correct: Int) {
-        var l = 0.0, c = 0
-        for k in 0..<count { l += loss[k]; c += correct[k] }
+        var l = 0.0
+        var c = 0
+        for k in 0..<count {
+            l += loss[k]
+            c += correct[k]
+        }
         return (l, c)
     }
 }

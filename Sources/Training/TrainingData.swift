@@ -1,5 +1,5 @@
-import Tensors
 import Datasets
+import Tensors
 
 /// Where training batches come from: a fresh stream, or a fixed set visited in reshuffled epochs.
 ///

@@ -8,217 +8,333 @@
 // Legend: R rows of A, M columns of the output, D the shared length.
 
 #if arch(x86_64)
-@inline(__always) func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-@inline(__always) func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-}
-
-/// Where row r of a matrix operand starts and where its element k sits in that row: a dense
-/// row-major matrix, or the windows of images read in place (row r a window's top-left pixel,
-/// element k at a fixed offset from it), so that the windows need not be copied out first.
-protocol RowSource {
-    func row(_ r: Int) -> UnsafePointer<Float>
-    func column(_ k: Int) -> Int
-}
-
-struct DenseRows: RowSource {
-    let base: UnsafePointer<Float>, depth: Int
-    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { base + r * depth }
-    @inline(__always) func column(_ k: Int) -> Int { k }
-}
-
-struct GatheredRows: RowSource {
-    let rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>
-    @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows[r] }
-    @inline(__always) func column(_ k: Int) -> Int { offsets[k] }
-}
-
-/// C[R×M] = A[R×D] · B[D×M] (C overwritten): register tiles of 8 rows × 32 columns (two 16-lane
-/// vectors), so each loaded row segment of B serves eight rows of A.
-public func abAVX512(
-    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-    rows R: Int, cols M: Int, depth D: Int
-) {
-    ab(DenseRows(base: a, depth: D), b, c, rows: R, cols: M, depth: D)
-}
-
-/// `abAVX512` with row r of A read in place: A[r][k] = rows[r][offsets[k]].
-public func abGatheredAVX512(
-    _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
-    _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
-) {
-    ab(GatheredRows(rows: rows, offsets: offsets), b, c, rows: R, cols: M, depth: D)
-}
-
-@inline(__always)
-private func ab<A: RowSource>(
-    _ a: A, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
-) {
-    let M32 = M - M % 32, M16 = M - M % 16
-    var r = 0
-    while r < R {
-        let rb = min(8, R - r)
-        // Rows past the end of the tile repeat its last row; their results are not stored.
-        let a0 = a.row(r)
-        let a1 = a.row(r + min(1, rb - 1)), a2 = a.row(r + min(2, rb - 1)), a3 = a.row(r + min(3, rb - 1))
-        let a4 = a.row(r + min(4, rb - 1)), a5 = a.row(r + min(5, rb - 1)), a6 = a.row(r + min(6, rb - 1))
-        let a7 = a.row(r + min(7, rb - 1))
-        let c0 = c + r * M
-        var m = 0
-        while m < M32 {
-            var p0 = SIMD16<Float>(), q0 = SIMD16<Float>(), p1 = SIMD16<Float>(), q1 = SIMD16<Float>()
-            var p2 = SIMD16<Float>(), q2 = SIMD16<Float>(), p3 = SIMD16<Float>(), q3 = SIMD16<Float>()
-            var p4 = SIMD16<Float>(), q4 = SIMD16<Float>(), p5 = SIMD16<Float>(), q5 = SIMD16<Float>()
-            var p6 = SIMD16<Float>(), q6 = SIMD16<Float>(), p7 = SIMD16<Float>(), q7 = SIMD16<Float>()
-            for k in 0..<D {
-                let bk = b + k * M + m, o = a.column(k)
-                let u = load16(bk), v = load16(bk + 16)
-                var x = SIMD16<Float>(repeating: a0[o]); p0 += x * u; q0 += x * v
-                x = SIMD16<Float>(repeating: a1[o]); p1 += x * u; q1 += x * v
-                x = SIMD16<Float>(repeating: a2[o]); p2 += x * u; q2 += x * v
-                x = SIMD16<Float>(repeating: a3[o]); p3 += x * u; q3 += x * v
-                x = SIMD16<Float>(repeating: a4[o]); p4 += x * u; q4 += x * v
-                x = SIMD16<Float>(repeating: a5[o]); p5 += x * u; q5 += x * v
-                x = SIMD16<Float>(repeating: a6[o]); p6 += x * u; q6 += x * v
-                x = SIMD16<Float>(repeating: a7[o]); p7 += x * u; q7 += x * v
-            }
-            @inline(__always) func put(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
-                if i < rb { store16(p, c0 + i * M + m); store16(q, c0 + i * M + m + 16) }
-            }
-            put(0, p0, q0); put(1, p1, q1); put(2, p2, q2); put(3, p3, q3)
-            put(4, p4, q4); put(5, p5, q5); put(6, p6, q6); put(7, p7, q7)
-            m += 32
-        }
-        while m < M16 {
-            for i in 0..<rb {
-                let ai = a.row(r + i)
-                var p = SIMD16<Float>()
-                for k in 0..<D { p += SIMD16<Float>(repeating: ai[a.column(k)]) * load16(b + k * M + m) }
-                store16(p, c0 + i * M + m)
-            }
-            m += 16
-        }
-        while m < M {
-            for i in 0..<rb {
-                let ai = a.row(r + i)
-                var p: Float = 0
-                for k in 0..<D { p += ai[a.column(k)] * b[k * M + m] }
-                c0[i * M + m] = p
-            }
-            m += 1
-        }
-        r += rb
+    @inline(__always) func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
-}
-
-/// C[M×D] += A[R×M]ᵀ · B[R×D]: Cᵀ[D×M] is accumulated in register tiles of 8 rows (d) × 32
-/// columns (m, two 16-lane vectors) over blocks of 256 rows of A and B, each block's sums added
-/// into a zeroed Cᵀ, which is finally added into C — the block size and order of the AVX2 kernel.
-public func atbAccumulateAVX512(
-    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-    rows R: Int, cols M: Int, depth D: Int
-) {
-    atbAccumulate(a, DenseRows(base: b, depth: D), c, rows: R, cols: M, depth: D)
-}
-
-/// `atbAccumulateAVX512` with row r of B read in place: B[r][k] = rows[r][offsets[k]].
-public func atbAccumulateGatheredAVX512(
-    _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
-    _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
-) {
-    atbAccumulate(a, GatheredRows(rows: rows, offsets: offsets), c, rows: R, cols: M, depth: D)
-}
-
-@inline(__always)
-private func atbAccumulate<B: RowSource>(
-    _ a: UnsafePointer<Float>, _ b: B, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
-) {
-    guard R > 0, M > 0, D > 0 else { return }
-    let M32 = M - M % 32, M8 = M - M % 8
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: D * M) { buffer in
-        let ct = buffer.baseAddress!
-        ct.update(repeating: 0, count: D * M)
-        var r0 = 0
-        while r0 < R {
-            let r1 = min(R, r0 + 256)
-            var k0 = 0
-            while k0 < D {
-                let kb = min(8, D - k0)
-                // Where elements k0…k0+7 sit in a row (past the block's end: its first element).
-                let o0 = b.column(k0), o1 = b.column(k0 + min(1, kb - 1)), o2 = b.column(k0 + min(2, kb - 1))
-                let o3 = b.column(k0 + min(3, kb - 1)), o4 = b.column(k0 + min(4, kb - 1)), o5 = b.column(k0 + min(5, kb - 1))
-                let o6 = b.column(k0 + min(6, kb - 1)), o7 = b.column(k0 + min(7, kb - 1))
-                var m0 = 0
-                while m0 < M32 {
-                    var p0 = SIMD16<Float>(), q0 = SIMD16<Float>(), p1 = SIMD16<Float>(), q1 = SIMD16<Float>()
-                    var p2 = SIMD16<Float>(), q2 = SIMD16<Float>(), p3 = SIMD16<Float>(), q3 = SIMD16<Float>()
-                    var p4 = SIMD16<Float>(), q4 = SIMD16<Float>(), p5 = SIMD16<Float>(), q5 = SIMD16<Float>()
-                    var p6 = SIMD16<Float>(), q6 = SIMD16<Float>(), p7 = SIMD16<Float>(), q7 = SIMD16<Float>()
-                    if kb == 8 {
-                        for r in r0..<r1 {
-                            let ar = a + r * M + m0, br = b.row(r)
-                            let u = load16(ar), v = load16(ar + 16)
-                            var x = SIMD16<Float>(repeating: br[o0]); p0 += x * u; q0 += x * v
-                            x = SIMD16<Float>(repeating: br[o1]); p1 += x * u; q1 += x * v
-                            x = SIMD16<Float>(repeating: br[o2]); p2 += x * u; q2 += x * v
-                            x = SIMD16<Float>(repeating: br[o3]); p3 += x * u; q3 += x * v
-                            x = SIMD16<Float>(repeating: br[o4]); p4 += x * u; q4 += x * v
-                            x = SIMD16<Float>(repeating: br[o5]); p5 += x * u; q5 += x * v
-                            x = SIMD16<Float>(repeating: br[o6]); p6 += x * u; q6 += x * v
-                            x = SIMD16<Float>(repeating: br[o7]); p7 += x * u; q7 += x * v
-                        }
-                    } else {
-                        // A short last block of d: the same sums, one branch per row.
-                        for r in r0..<r1 {
-                            let ar = a + r * M + m0, br = b.row(r)
-                            let u = load16(ar), v = load16(ar + 16)
-                            var x = SIMD16<Float>(repeating: br[o0]); p0 += x * u; q0 += x * v
-                            if kb > 1 { x = SIMD16<Float>(repeating: br[o1]); p1 += x * u; q1 += x * v }
-                            if kb > 2 { x = SIMD16<Float>(repeating: br[o2]); p2 += x * u; q2 += x * v }
-                            if kb > 3 { x = SIMD16<Float>(repeating: br[o3]); p3 += x * u; q3 += x * v }
-                            if kb > 4 { x = SIMD16<Float>(repeating: br[o4]); p4 += x * u; q4 += x * v }
-                            if kb > 5 { x = SIMD16<Float>(repeating: br[o5]); p5 += x * u; q5 += x * v }
-                            if kb > 6 { x = SIMD16<Float>(repeating: br[o6]); p6 += x * u; q6 += x * v }
-                        }
-                    }
-                    @inline(__always) func add(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
-                        guard i < kb else { return }
-                        let t = ct + (k0 + i) * M + m0
-                        store16(load16(t) + p, t); store16(load16(t + 16) + q, t + 16)
-                    }
-                    add(0, p0, q0); add(1, p1, q1); add(2, p2, q2); add(3, p3, q3)
-                    add(4, p4, q4); add(5, p5, q5); add(6, p6, q6); add(7, p7, q7)
-                    m0 += 32
-                }
-                while m0 < M8 {
-                    for kk in 0..<kb {
-                        var acc = SIMD8<Float>()
-                        let o = b.column(k0 + kk)
-                        for r in r0..<r1 {
-                            acc += SIMD8<Float>(repeating: b.row(r)[o])
-                                * UnsafeRawPointer(a + r * M + m0).loadUnaligned(as: SIMD8<Float>.self)
-                        }
-                        let t = UnsafeMutableRawPointer(ct + (k0 + kk) * M + m0)
-                        t.storeBytes(of: t.loadUnaligned(as: SIMD8<Float>.self) + acc, as: SIMD8<Float>.self)
-                    }
-                    m0 += 8
-                }
-                while m0 < M {
-                    for kk in 0..<kb {
-                        var acc: Float = 0
-                        let o = b.column(k0 + kk)
-                        for r in r0..<r1 { acc += b.row(r)[o] * a[r * M + m0] }
-                        ct[(k0 + kk) * M + m0] += acc
-                    }
-                    m0 += 1
-                }
-                k0 += 8
-            }
-            r0 = r1
-        }
-        for m in 0..<M { for k in 0..<D { c[m * D + k] += ct[k * M + m] } }
+    @inline(__always) func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
-}
+
+    /// Where row r of a matrix operand starts and where its element k sits in that row: a dense
+    /// row-major matrix, or the windows of images read in place (row r a window's top-left pixel,
+    /// element k at a fixed offset from it), so that the windows need not be copied out first.
+    protocol RowSource {
+        func row(_ r: Int) -> UnsafePointer<Float>
+        func column(_ k: Int) -> Int
+    }
+
+    struct DenseRows: RowSource {
+        let base: UnsafePointer<Float>, depth: Int
+        @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { base + r * depth }
+        @inline(__always) func column(_ k: Int) -> Int { k }
+    }
+
+    struct GatheredRows: RowSource {
+        let rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>
+        @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows[r] }
+        @inline(__always) func column(_ k: Int) -> Int { offsets[k] }
+    }
+
+    /// C[R×M] = A[R×D] · B[D×M] (C overwritten): register tiles of 8 rows × 32 columns (two 16-lane
+    /// vectors), so each loaded row segment of B serves eight rows of A.
+    public func abAVX512(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows R: Int, cols M: Int, depth D: Int
+    ) {
+        ab(DenseRows(base: a, depth: D), b, c, rows: R, cols: M, depth: D)
+    }
+
+    /// `abAVX512` with row r of A read in place: A[r][k] = rows[r][offsets[k]].
+    public func abGatheredAVX512(
+        _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+    ) {
+        ab(GatheredRows(rows: rows, offsets: offsets), b, c, rows: R, cols: M, depth: D)
+    }
+
+    @inline(__always)
+    private func ab<A: RowSource>(
+        _ a: A, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+    ) {
+        let M32 = M - M % 32
+        let M16 = M - M % 16
+        var r = 0
+        while r < R {
+            let rb = min(8, R - r)
+            // Rows past the end of the tile repeat its last row; their results are not stored.
+            let a0 = a.row(r)
+            let a1 = a.row(r + min(1, rb - 1))
+            let a2 = a.row(r + min(2, rb - 1))
+            let a3 = a.row(r + min(3, rb - 1))
+            let a4 = a.row(r + min(4, rb - 1))
+            let a5 = a.row(r + min(5, rb - 1))
+            let a6 = a.row(r + min(6, rb - 1))
+            let a7 = a.row(r + min(7, rb - 1))
+            let c0 = c + r * M
+            var m = 0
+            while m < M32 {
+                var p0 = SIMD16<Float>()
+                var q0 = SIMD16<Float>()
+                var p1 = SIMD16<Float>()
+                var q1 = SIMD16<Float>()
+                var p2 = SIMD16<Float>()
+                var q2 = SIMD16<Float>()
+                var p3 = SIMD16<Float>()
+                var q3 = SIMD16<Float>()
+                var p4 = SIMD16<Float>()
+                var q4 = SIMD16<Float>()
+                var p5 = SIMD16<Float>()
+                var q5 = SIMD16<Float>()
+                var p6 = SIMD16<Float>()
+                var q6 = SIMD16<Float>()
+                var p7 = SIMD16<Float>()
+                var q7 = SIMD16<Float>()
+                for k in 0..<D {
+                    let bk = b + k * M + m
+                    let o = a.column(k)
+                    let u = load16(bk)
+                    let v = load16(bk + 16)
+                    var x = SIMD16<Float>(repeating: a0[o])
+                    p0 += x * u
+                    q0 += x * v
+                    x = SIMD16<Float>(repeating: a1[o])
+                    p1 += x * u
+                    q1 += x * v
+                    x = SIMD16<Float>(repeating: a2[o])
+                    p2 += x * u
+                    q2 += x * v
+                    x = SIMD16<Float>(repeating: a3[o])
+                    p3 += x * u
+                    q3 += x * v
+                    x = SIMD16<Float>(repeating: a4[o])
+                    p4 += x * u
+                    q4 += x * v
+                    x = SIMD16<Float>(repeating: a5[o])
+                    p5 += x * u
+                    q5 += x * v
+                    x = SIMD16<Float>(repeating: a6[o])
+                    p6 += x * u
+                    q6 += x * v
+                    x = SIMD16<Float>(repeating: a7[o])
+                    p7 += x * u
+                    q7 += x * v
+                }
+                @inline(__always) func put(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
+                    if i < rb {
+                        store16(p, c0 + i * M + m)
+                        store16(q, c0 + i * M + m + 16)
+                    }
+                }
+                put(0, p0, q0)
+                put(1, p1, q1)
+                put(2, p2, q2)
+                put(3, p3, q3)
+                put(4, p4, q4)
+                put(5, p5, q5)
+                put(6, p6, q6)
+                put(7, p7, q7)
+                m += 32
+            }
+            while m < M16 {
+                for i in 0..<rb {
+                    let ai = a.row(r + i)
+                    var p = SIMD16<Float>()
+                    for k in 0..<D { p += SIMD16<Float>(repeating: ai[a.column(k)]) * load16(b + k * M + m) }
+                    store16(p, c0 + i * M + m)
+                }
+                m += 16
+            }
+            while m < M {
+                for i in 0..<rb {
+                    let ai = a.row(r + i)
+                    var p: Float = 0
+                    for k in 0..<D { p += ai[a.column(k)] * b[k * M + m] }
+                    c0[i * M + m] = p
+                }
+                m += 1
+            }
+            r += rb
+        }
+    }
+
+    /// C[M×D] += A[R×M]ᵀ · B[R×D]: Cᵀ[D×M] is accumulated in register tiles of 8 rows (d) × 32
+    /// columns (m, two 16-lane vectors) over blocks of 256 rows of A and B, each block's sums added
+    /// into a zeroed Cᵀ, which is finally added into C — the block size and order of the AVX2 kernel.
+    public func atbAccumulateAVX512(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        rows R: Int, cols M: Int, depth D: Int
+    ) {
+        atbAccumulate(a, DenseRows(base: b, depth: D), c, rows: R, cols: M, depth: D)
+    }
+
+    /// `atbAccumulateAVX512` with row r of B read in place: B[r][k] = rows[r][offsets[k]].
+    public func atbAccumulateGatheredAVX512(
+        _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
+        _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+    ) {
+        atbAccumulate(a, GatheredRows(rows: rows, offsets: offsets), c, rows: R, cols: M, depth: D)
+    }
+
+    @inline(__always)
+    private func atbAccumulate<B: RowSource>(
+        _ a: UnsafePointer<Float>, _ b: B, _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
+    ) {
+        guard R > 0, M > 0, D > 0 else { return }
+        let M32 = M - M % 32
+        let M8 = M - M % 8
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: D * M) { buffer in
+            let ct = buffer.baseAddress!
+            ct.update(repeating: 0, count: D * M)
+            var r0 = 0
+            while r0 < R {
+                let r1 = min(R, r0 + 256)
+                var k0 = 0
+                while k0 < D {
+                    let kb = min(8, D - k0)
+                    // Where elements k0…k0+7 sit in a row (past the block's end: its first element).
+                    let o0 = b.column(k0)
+                    let o1 = b.column(k0 + min(1, kb - 1))
+                    let o2 = b.column(k0 + min(2, kb - 1))
+                    let o3 = b.column(k0 + min(3, kb - 1))
+                    let o4 = b.column(k0 + min(4, kb - 1))
+                    let o5 = b.column(k0 + min(5, kb - 1))
+                    let o6 = b.column(k0 + min(6, kb - 1))
+                    let o7 = b.column(k0 + min(7, kb - 1))
+                    var m0 = 0
+                    while m0 < M32 {
+                        var p0 = SIMD16<Float>()
+                        var q0 = SIMD16<Float>()
+                        var p1 = SIMD16<Float>()
+                        var q1 = SIMD16<Float>()
+                        var p2 = SIMD16<Float>()
+                        var q2 = SIMD16<Float>()
+                        var p3 = SIMD16<Float>()
+                        var q3 = SIMD16<Float>()
+                        var p4 = SIMD16<Float>()
+                        var q4 = SIMD16<Float>()
+                        var p5 = SIMD16<Float>()
+                        var q5 = SIMD16<Float>()
+                        var p6 = SIMD16<Float>()
+                        var q6 = SIMD16<Float>()
+                        var p7 = SIMD16<Float>()
+                        var q7 = SIMD16<Float>()
+                        if kb == 8 {
+                            for r in r0..<r1 {
+                                let ar = a + r * M + m0
+                                let br = b.row(r)
+                                let u = load16(ar)
+                                let v = load16(ar + 16)
+                                var x = SIMD16<Float>(repeating: br[o0])
+                                p0 += x * u
+                                q0 += x * v
+                                x = SIMD16<Float>(repeating: br[o1])
+                                p1 += x * u
+                                q1 += x * v
+                                x = SIMD16<Float>(repeating: br[o2])
+                                p2 += x * u
+                                q2 += x * v
+                                x = SIMD16<Float>(repeating: br[o3])
+                                p3 += x * u
+                                q3 += x * v
+                                x = SIMD16<Float>(repeating: br[o4])
+                                p4 += x * u
+                                q4 += x * v
+                                x = SIMD16<Float>(repeating: br[o5])
+                                p5 += x * u
+                                q5 += x * v
+                                x = SIMD16<Float>(repeating: br[o6])
+                                p6 += x * u
+                                q6 += x * v
+                                x = SIMD16<Float>(repeating: br[o7])
+                                p7 += x * u
+                                q7 += x * v
+                            }
+                        } else {
+                            // A short last block of d: the same sums, one branch per row.
+                            for r in r0..<r1 {
+                                let ar = a + r * M + m0
+                                let br = b.row(r)
+                                let u = load16(ar)
+                                let v = load16(ar + 16)
+                                var x = SIMD16<Float>(repeating: br[o0])
+                                p0 += x * u
+                                q0 += x * v
+                                if kb > 1 {
+                                    x = SIMD16<Float>(repeating: br[o1])
+                                    p1 += x * u
+                                    q1 += x * v
+                                }
+                                if kb > 2 {
+                                    x = SIMD16<Float>(repeating: br[o2])
+                                    p2 += x * u
+                                    q2 += x * v
+                                }
+                                if kb > 3 {
+                                    x = SIMD16<Float>(repeating: br[o3])
+                                    p3 += x * u
+                                    q3 += x * v
+                                }
+                                if kb > 4 {
+                                    x = SIMD16<Float>(repeating: br[o4])
+                                    p4 += x * u
+                                    q4 += x * v
+                                }
+                                if kb > 5 {
+                                    x = SIMD16<Float>(repeating: br[o5])
+                                    p5 += x * u
+                                    q5 += x * v
+                                }
+                                if kb > 6 {
+                                    x = SIMD16<Float>(repeating: br[o6])
+                                    p6 += x * u
+                                    q6 += x * v
+                                }
+                            }
+                        }
+                        @inline(__always) func add(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
+                            guard i < kb else { return }
+                            let t = ct + (k0 + i) * M + m0
+                            store16(load16(t) + p, t)
+                            store16(load16(t + 16) + q, t + 16)
+                        }
+                        add(0, p0, q0)
+                        add(1, p1, q1)
+                        add(2, p2, q2)
+                        add(3, p3, q3)
+                        add(4, p4, q4)
+                        add(5, p5, q5)
+                        add(6, p6, q6)
+                        add(7, p7, q7)
+                        m0 += 32
+                    }
+                    while m0 < M8 {
+                        for kk in 0..<kb {
+                            var acc = SIMD8<Float>()
+                            let o = b.column(k0 + kk)
+                            for r in r0..<r1 {
+                                acc +=
+                                    SIMD8<Float>(repeating: b.row(r)[o])
+                                    * UnsafeRawPointer(a + r * M + m0).loadUnaligned(as: SIMD8<Float>.self)
+                            }
+                            let t = UnsafeMutableRawPointer(ct + (k0 + kk) * M + m0)
+                            t.storeBytes(of: t.loadUnaligned(as: SIMD8<Float>.self) + acc, as: SIMD8<Float>.self)
+                        }
+                        m0 += 8
+                    }
+                    while m0 < M {
+                        for kk in 0..<kb {
+                            var acc: Float = 0
+                            let o = b.column(k0 + kk)
+                            for r in r0..<r1 { acc += b.row(r)[o] * a[r * M + m0] }
+                            ct[(k0 + kk) * M + m0] += acc
+                        }
+                        m0 += 1
+                    }
+                    k0 += 8
+                }
+                r0 = r1
+            }
+            for m in 0..<M { for k in 0..<D { c[m * D + k] += ct[k * M + m] } }
+        }
+    }
 #endif

@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         #if DEBUG
-        print("note: this is a debug build; benchmark with `swift run -c release convdyn bench`")
+            print("note: this is a debug build; benchmark with `swift run -c release convdyn bench`")
         #endif
         let selected = workloads.isEmpty ? ["W1", "W2", "W3", "W4", "kernels"] : workloads
         let threads = self.threads ?? availableCores
@@ -42,7 +42,9 @@ struct BenchCommand: ParsableCommand {
         func show(_ r: Bench.Result) {
             if json {
                 let g = r.gflops.map { String($0) } ?? "null"
-                print("{\"peer\": \"convdyn\", \"name\": \"\(r.name)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"gflops\": \(g), \"note\": \"\(r.note)\"}")
+                print(
+                    "{\"peer\": \"convdyn\", \"name\": \"\(r.name)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"gflops\": \(g), \"note\": \"\(r.note)\"}"
+                )
             } else {
                 print(r.line)
             }
@@ -70,8 +72,13 @@ struct BenchCommand: ParsableCommand {
             let all = try Bench.manySeeds(count: count, workers: availableCores)
             show(one)
             show(all)
-            if !json { print(String(format: "W4 scaling: %.2f× on %d cores (%.0f%% of perfect)", all.value / one.value, availableCores,
-                         100 * all.value / one.value / Double(availableCores))) }
+            if !json {
+                print(
+                    String(
+                        format: "W4 scaling: %.2f× on %d cores (%.0f%% of perfect)", all.value / one.value,
+                        availableCores,
+                        100 * all.value / one.value / Double(availableCores)))
+            }
         }
         if selected.contains("kernels") {
             let peak = Bench.kernel("our product on 1024³ (no cache blocking)", rows: 1024, depth: 1024, filters: 1024)
@@ -87,7 +94,9 @@ struct BenchCommand: ParsableCommand {
                 let k = Bench.kernel(name, rows: r, depth: d, filters: m, gradient: g)
                 show(k)
                 if r > 1000 && both > 1 {
-                    show(Bench.kernel(name + ", \(both) threads", rows: r, depth: d, filters: m, gradient: g, threads: both))
+                    show(
+                        Bench.kernel(
+                            name + ", \(both) threads", rows: r, depth: d, filters: m, gradient: g, threads: both))
                 }
             }
         }

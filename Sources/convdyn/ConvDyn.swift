@@ -10,6 +10,9 @@ struct ConvDyn: ParsableCommand {
             that decide the label, their norms come to dominate, and the network reaches 100% accuracy.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Train.self, Verify.self, Sweep.self, ReportCommand.self, Show.self, Presets.self, BenchCommand.self]
+        subcommands: [
+            Demo.self, Train.self, Verify.self, Sweep.self, ReportCommand.self, Show.self, Presets.self,
+            BenchCommand.self,
+        ]
     )
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import Experiments
-import Tensors
+import Foundation
 import Reporting
+import Tensors
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,8 +47,12 @@ struct Demo: ParsableCommand {
         print("\(seeds) seeds on \(min(workers, seeds)) worker(s), runs in \(root)/seed-N\n")
         let start = Date()
         let log = LineLog()
-        let results = try DemoRunner.run(preset: preset, seeds: Array(firstSeed..<(firstSeed + seeds)), root: root, workers: workers) { summary in
-            log.line("seed \(summary.seed) done: test accuracy \(String(format: "%.4f", summary.testAccuracy)), T100 \(summary.stepsTo100.map(String.init) ?? "never")")
+        let results = try DemoRunner.run(
+            preset: preset, seeds: Array(firstSeed..<(firstSeed + seeds)), root: root, workers: workers
+        ) { summary in
+            log.line(
+                "seed \(summary.seed) done: test accuracy \(String(format: "%.4f", summary.testAccuracy)), T100 \(summary.stepsTo100.map(String.init) ?? "never")"
+            )
         }
         let seconds = Date().timeIntervalSince(start)
         if images {
@@ -57,7 +61,10 @@ struct Demo: ParsableCommand {
             print(DemoRunner.table(results))
             print(DemoRunner.claims(results, config: preset.config))
         }
-        print(String(format: "\n%d runs of %d steps in %.1f s on %d worker(s).", results.count, preset.config.training.steps, seconds, min(workers, seeds)))
+        print(
+            String(
+                format: "\n%d runs of %d steps in %.1f s on %d worker(s).", results.count, preset.config.training.steps,
+                seconds, min(workers, seeds)))
         let report = try Report.build(root)
         print("Report: \(try report.write(to: root))  (terminal view: convdyn show \(root))")
     }

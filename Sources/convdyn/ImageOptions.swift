@@ -3,13 +3,22 @@ import Datasets
 
 /// Options that point an image experiment at its data; each becomes a config override.
 struct ImageOptions: ParsableArguments {
-    @Option(help: "Image dataset: fashion-mnist, mnist or cifar10 (sets images.dataset; the preset must be an image preset such as fmnist-practical).")
+    @Option(
+        help:
+            "Image dataset: fashion-mnist, mnist or cifar10 (sets images.dataset; the preset must be an image preset such as fmnist-practical)."
+    )
     var dataset: String?
 
-    @Option(help: "Directory holding the dataset's files (default: the standard locations, e.g. /usr/share/datasets/fashion-mnist).")
+    @Option(
+        help:
+            "Directory holding the dataset's files (default: the standard locations, e.g. /usr/share/datasets/fashion-mnist)."
+    )
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("Keep these classes; two classes a,b make the binary task of the theory (a → +1, b → −1) with a fixed ±1 read-out and hinge loss.", valueName: "a,b,…"))
+    @Option(
+        help: ArgumentHelp(
+            "Keep these classes; two classes a,b make the binary task of the theory (a → +1, b → −1) with a fixed ±1 read-out and hinge loss.",
+            valueName: "a,b,…"))
     var classes: String?
 
     @Option(help: "Use the first N training images (after --classes).")
@@ -19,8 +28,11 @@ struct ImageOptions: ParsableArguments {
         if let dataset, ImageDatasetName(rawValue: dataset) == nil {
             throw ValidationError("unknown dataset '\(dataset)'; use fashion-mnist, mnist or cifar10")
         }
-        if let classes, classes.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil }) {
-            throw ValidationError("--classes takes class numbers separated by commas, e.g. --classes 0,9; got '\(classes)'")
+        if let classes,
+            classes.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil })
+        {
+            throw ValidationError(
+                "--classes takes class numbers separated by commas, e.g. --classes 0,9; got '\(classes)'")
         }
         if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be ≥ 1, got \(trainSize)") }
     }

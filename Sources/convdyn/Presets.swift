@@ -17,7 +17,8 @@ struct Presets: ParsableCommand {
             return
         }
         guard let preset = Preset.named(name) else {
-            throw ConfigLoadError("unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", "))")
+            throw ConfigLoadError(
+                "unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", "))")
         }
         print(preset.config.json.prettyText, terminator: "")
     }

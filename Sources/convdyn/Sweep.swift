@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Experiments
+import Foundation
 import Studies
 import Tensors
 
@@ -17,7 +17,8 @@ struct Sweep: ParsableCommand {
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "start",
-            abstract: "Create the sweep directory (or reopen it) and run every run not done yet (the default subcommand).")
+            abstract:
+                "Create the sweep directory (or reopen it) and run every run not done yet (the default subcommand).")
 
         @Argument(help: "The sweep spec (YAML or JSON): preset, seeds, set, grid, success.")
         var spec: String
@@ -39,14 +40,24 @@ struct Sweep: ParsableCommand {
             let spec = try SweepSpec.load(self.spec)
             let name = URL(fileURLWithPath: self.spec).deletingPathExtension().lastPathComponent
             let sweep = try SweepDirectory.create(at: out ?? "sweeps/\(name)", spec: spec)
-            print("sweep \(sweep.path): \(spec.runCount) runs (\(spec.combinationCount) grid points × \(spec.seeds.count) seeds) of \(spec.preset)")
-            if noRun { print("manifest written: \(sweep.path)/sweep.json"); return }
+            print(
+                "sweep \(sweep.path): \(spec.runCount) runs (\(spec.combinationCount) grid points × \(spec.seeds.count) seeds) of \(spec.preset)"
+            )
+            if noRun {
+                print("manifest written: \(sweep.path)/sweep.json")
+                return
+            }
             let start = Date()
             let log = LineLog()
             let (ran, skipped) = try sweep.runAll(workers: jobs ?? availableCores) { log.line($0) }
             let missing = try sweep.summarize()
-            print(String(format: "ran %d, already done %d, in %.1f s; not done: %d", ran, skipped, Date().timeIntervalSince(start), missing))
-            print("summary: \(sweep.path)/sweep_summary.csv, phase diagram: \(sweep.path)/phase.svg, report: \(sweep.path)/report.html")
+            print(
+                String(
+                    format: "ran %d, already done %d, in %.1f s; not done: %d", ran, skipped,
+                    Date().timeIntervalSince(start), missing))
+            print(
+                "summary: \(sweep.path)/sweep_summary.csv, phase diagram: \(sweep.path)/phase.svg, report: \(sweep.path)/report.html"
+            )
         }
     }
 
@@ -67,13 +78,18 @@ struct Sweep: ParsableCommand {
         func run() throws {
             let sweep = try SweepDirectory.open(directory)
             let ran = try sweep.run(index: index, threads: max(1, threads))
-            print(ran ? "run \(index) done: \(sweep.runPath(index))" : "run \(index) was already done: \(sweep.runPath(index))")
+            print(
+                ran
+                    ? "run \(index) done: \(sweep.runPath(index))"
+                    : "run \(index) was already done: \(sweep.runPath(index))")
         }
     }
 
     struct Slurm: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it (afterany).")
+            abstract:
+                "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it (afterany)."
+        )
 
         @Argument(help: "The sweep directory (create it with `convdyn sweep SPEC.yaml --out DIR --no-run`).")
         var directory: String
@@ -91,15 +107,21 @@ struct Sweep: ParsableCommand {
         var submit = false
 
         func validate() throws {
-            if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be ≥ 1, got \(maxParallel)") }
+            if let maxParallel, maxParallel < 1 {
+                throw ValidationError("--max-parallel must be ≥ 1, got \(maxParallel)")
+            }
         }
 
         func run() throws {
             let sweep = try SweepDirectory.open(directory)
-            let script = try SlurmScripts.write(for: sweep, executable: SlurmScripts.currentExecutable, maxParallel: maxParallel,
-                                                partition: partition, time: time)
+            let script = try SlurmScripts.write(
+                for: sweep, executable: SlurmScripts.currentExecutable, maxParallel: maxParallel,
+                partition: partition, time: time)
             print("wrote \(script) and the array and aggregation scripts beside it")
-            guard submit else { print("submit with: \(script)"); return }
+            guard submit else {
+                print("submit with: \(script)")
+                return
+            }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = [script]
@@ -110,7 +132,8 @@ struct Sweep: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Count the runs of a sweep that are done, running, failed and missing.")
+        static let configuration = CommandConfiguration(
+            abstract: "Count the runs of a sweep that are done, running, failed and missing.")
 
         @Argument(help: "The sweep directory.")
         var directory: String
@@ -118,12 +141,15 @@ struct Sweep: ParsableCommand {
         func run() throws {
             let sweep = try SweepDirectory.open(directory)
             let c = sweep.counts()
-            print("\(sweep.path): \(sweep.spec.runCount) runs — done \(c[.done]!), running \(c[.running]!), failed \(c[.failed]!), missing \(c[.missing]!)")
+            print(
+                "\(sweep.path): \(sweep.spec.runCount) runs — done \(c[.done]!), running \(c[.running]!), failed \(c[.failed]!), missing \(c[.missing]!)"
+            )
         }
     }
 
     struct Summarize: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write sweep_summary.csv, phase.svg and report.html from the runs done so far.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write sweep_summary.csv, phase.svg and report.html from the runs done so far.")
 
         @Argument(help: "The sweep directory.")
         var directory: String
@@ -131,7 +157,9 @@ struct Sweep: ParsableCommand {
         func run() throws {
             let sweep = try SweepDirectory.open(directory)
             let missing = try sweep.summarize()
-            print("summary: \(sweep.path)/sweep_summary.csv (\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html")
+            print(
+                "summary: \(sweep.path)/sweep_summary.csv (\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html"
+            )
         }
     }
 }

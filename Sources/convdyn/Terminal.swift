@@ -1,5 +1,5 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// A progress display on stderr: a redrawn bar with ETA on a terminal, plain lines every 10% otherwise.
 final class ProgressBar {
@@ -18,12 +18,16 @@ final class ProgressBar {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            write(String(format: "\r%@ [%@] %3.0f%% step %d/%d ETA %.1fs", label, bar, fraction * 100, step, total, eta))
+            write(
+                String(format: "\r%@ [%@] %3.0f%% step %d/%d ETA %.1fs", label, bar, fraction * 100, step, total, eta))
         } else {
             let decile = Int(fraction * 10)
             if decile > lastDecile {
                 lastDecile = decile
-                write(String(format: "%@: step %d/%d (%.0f%%), %.1fs elapsed\n", label, step, total, fraction * 100, elapsed))
+                write(
+                    String(
+                        format: "%@: step %d/%d (%.0f%%), %.1fs elapsed\n", label, step, total, fraction * 100, elapsed)
+                )
             }
         }
     }
@@ -55,14 +59,19 @@ func freePath(_ path: String) -> String {
 enum SummaryText {
     static func describe(_ s: RunSummary, directory: String) -> String {
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format: "%.3f", x) }
-        var text = "\(s.status) after \(s.steps) steps → \(directory)\n"
+        var text =
+            "\(s.status) after \(s.steps) steps → \(directory)\n"
             + "  test accuracy \(f(s.testAccuracy)), train accuracy \(f(s.trainAccuracy)), T100 \(s.stepsTo100.map(String.init) ?? "never")"
         if let k = s.keys {
-            text += "\n  best-key cosine \(f(k.bestKeyCosine)), key filters \(k.positiveKeyFilterCount)+/\(k.negativeKeyFilterCount)−, keyShare \(f(k.keyShare)), normRatio \(f(k.normRatio))"
+            text +=
+                "\n  best-key cosine \(f(k.bestKeyCosine)), key filters \(k.positiveKeyFilterCount)+/\(k.negativeKeyFilterCount)−, keyShare \(f(k.keyShare)), normRatio \(f(k.normRatio))"
         }
         if let i = s.images {
-            text += "\n  top-8 share \(f(i.topShare[8] ?? .nan)) (uniform \(f(8 / Double(i.filterCount)))), Gini \(f(i.gini))"
-            if let a = i.ablation[8] { text += "; keep top-8 \(f(a.top)), random 8 \(f(a.random)), bottom-8 \(f(a.bottom))" }
+            text +=
+                "\n  top-8 share \(f(i.topShare[8] ?? .nan)) (uniform \(f(8 / Double(i.filterCount)))), Gini \(f(i.gini))"
+            if let a = i.ablation[8] {
+                text += "; keep top-8 \(f(a.top)), random 8 \(f(a.random)), bottom-8 \(f(a.bottom))"
+            }
         }
         return text
     }

@@ -21,7 +21,9 @@ struct Train: ParsableCommand {
     @Option(help: "A YAML or JSON file with config fields to override (may name `preset:`).")
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one field: a dotted path or a unique field name.", valueName: "field=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override one field: a dotted path or a unique field name.", valueName: "field=value"))
     var overrides: [String] = []
 
     @Option(help: "The experiment seed (≥ 0).")
@@ -42,7 +44,8 @@ struct Train: ParsableCommand {
         if preset == nil && config == nil {
             throw ValidationError("pass --preset NAME or --config FILE (see `convdyn presets`)")
         }
-        let resolved = try ConfigResolver.resolve(preset: preset, file: config, overrides: data.overrides + overrides, seed: seed)
+        let resolved = try ConfigResolver.resolve(
+            preset: preset, file: config, overrides: data.overrides + overrides, seed: seed)
         let experiment = try Experiment(resolved)
         let path = out ?? freePath("runs/\(resolved.preset)/seed-\(resolved.seed)")
         if !overwrite { try RunDirectory.checkFree(path) }
@@ -52,7 +55,9 @@ struct Train: ParsableCommand {
         print("config (\(directory.path)/config.json):")
         print(resolved.json.prettyText, terminator: "")
         let bar = quiet ? nil : ProgressBar(label: "\(resolved.preset) seed \(resolved.seed)")
-        let summary = try prepared.run(in: directory, threads: availableCores) { step, total in bar?.update(step, of: total) }
+        let summary = try prepared.run(in: directory, threads: availableCores) { step, total in
+            bar?.update(step, of: total)
+        }
         bar?.finish()
         print(SummaryText.describe(summary, directory: directory.path))
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Experiments
+import Foundation
 import Studies
 import Tensors
 
@@ -44,11 +44,18 @@ struct Verify: ParsableCommand {
         selected.sort { a, b in Claim.all.firstIndex { $0.id == a.id }! < Claim.all.firstIndex { $0.id == b.id }! }
         let root = out ?? freePath("runs/verify")
         let log = LineLog()
-        print("Checking \(selected.map(\.id).joined(separator: ", ")) over \(seeds) seeds each, runs in \(root)/CLAIM/seed-N\n")
+        print(
+            "Checking \(selected.map(\.id).joined(separator: ", ")) over \(seeds) seeds each, runs in \(root)/CLAIM/seed-N\n"
+        )
         fflush(nil)
-        let result = try Verifier.run(selected, seeds: seeds, firstSeed: firstSeed, root: root, workers: jobs ?? availableCores) { log.line($0) }
+        let result = try Verifier.run(
+            selected, seeds: seeds, firstSeed: firstSeed, root: root, workers: jobs ?? availableCores
+        ) { log.line($0) }
         print(result.table)
-        print(String(format: "\n%@ in %.1f s. verify.json and report.html in %@", result.passed ? "All claims PASS" : "Some claims FAIL", result.seconds, root))
+        print(
+            String(
+                format: "\n%@ in %.1f s. verify.json and report.html in %@",
+                result.passed ? "All claims PASS" : "Some claims FAIL", result.seconds, root))
         if !result.passed { throw ExitCode(1) }
     }
 }

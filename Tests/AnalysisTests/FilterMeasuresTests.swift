@@ -1,8 +1,8 @@
-import Testing
-import Tensors
+import Analysis
 import Datasets
 import Networks
-import Analysis
+import Tensors
+import Testing
 
 @Suite struct FilterMeasuresTests {
     /// D = P = 4 one-hot patterns; keys 0 (class +1) and 1 (class −1); commons 2, 3.
@@ -83,7 +83,8 @@ import Analysis
         network.filters = Array(w[4..<8]) + Array(w[0..<4]) + Array(w[8...])
         let after = FilterSnapshot(network: network, basis: roles.basis)
         #expect(after.norms == [before.norms[1], before.norms[0]] + before.norms[2...])
-        let kb = KeyMeasures(before, roles: roles, theta: 0.9), ka = KeyMeasures(after, roles: roles, theta: 0.9)
+        let kb = KeyMeasures(before, roles: roles, theta: 0.9)
+        let ka = KeyMeasures(after, roles: roles, theta: 0.9)
         #expect(ka.positiveKeyFilters == [1])
         #expect(ka.keyShare == kb.keyShare && ka.normRatio == kb.normRatio && ka.bestKeyCosine == kb.bestKeyCosine)
     }
@@ -116,9 +117,13 @@ import Analysis
     /// bits of the same windows cut out into a batch; with 2 threads and chunks that split the set.
     @Test func imageSetEqualsItsWindowsCutOut() {
         var rng = RandomStream(seed: 8)
-        let count = 37, h = 10, w = 9
+        let count = 37
+        let h = 10
+        let w = 9
         let pixels = (0..<(count * 2 * h * w)).map { _ in Float(rng.nextGaussian()) }
-        let images = ImageSet(channels: 2, height: h, width: w, pixels: pixels, labels: (0..<count).map { Int32($0 % 4) }, patchSize: 3, stride: 2)
+        let images = ImageSet(
+            channels: 2, height: h, width: w, pixels: pixels, labels: (0..<count).map { Int32($0 % 4) }, patchSize: 3,
+            stride: 2)
         var batch = PatchBatch(count: count, K: images.K, D: images.D, keysPerExample: 1)
         images.fill(&batch, with: Array(0..<count)[...])
         var net = NetworkConfig()
@@ -129,6 +134,7 @@ import Analysis
         let evaluator = Evaluator(network: network, patches: images.K, dimension: images.D, chunk: 8, threads: 2)
         let inPlace = evaluator.evaluate(network, on: images, loss: .crossEntropy)
         let cut = evaluator.evaluate(network, on: batch, loss: .crossEntropy)
-        #expect(inPlace.loss.bitPattern == cut.loss.bitPattern && inPlace.accuracy == cut.accuracy, "\(inPlace) vs \(cut)")
+        #expect(
+            inPlace.loss.bitPattern == cut.loss.bitPattern && inPlace.accuracy == cut.accuracy, "\(inPlace) vs \(cut)")
     }
 }

@@ -1,8 +1,9 @@
-import Testing
-import Foundation
 import ArgumentParser
 import Experiments
+import Foundation
+import Testing
 import _TestSupport
+
 @testable import convdyn
 
 @Suite struct CLITests {
@@ -22,7 +23,9 @@ import _TestSupport
         let root = ConvDyn.helpMessage()
         for sub in ["demo", "train", "verify", "sweep", "report", "show", "presets"] { #expect(root.contains(sub)) }
         let sweep = ConvDyn.helpMessage(for: Sweep.self)
-        for sub in ["start", "run", "slurm", "status", "summarize"] { #expect(sweep.contains(sub), "sweep --help lacks \(sub)") }
+        for sub in ["start", "run", "slurm", "status", "summarize"] {
+            #expect(sweep.contains(sub), "sweep --help lacks \(sub)")
+        }
         #expect(ConvDyn.helpMessage(for: Verify.self).contains("--seeds"))
         let train = ConvDyn.helpMessage(for: Train.self)
         for option in ["--preset", "--config", "--set <field=value>", "--seed", "--out", "--overwrite"] {
@@ -30,27 +33,32 @@ import _TestSupport
         }
         let demo = ConvDyn.helpMessage(for: Demo.self)
         for option in ["--seeds", "--jobs", "--out"] { #expect(demo.contains(option)) }
-        #expect(ConvDyn.helpMessage(for: Presets.self) == """
-            OVERVIEW: List the presets, or print one preset's full config.
+        #expect(
+            ConvDyn.helpMessage(for: Presets.self) == """
+                OVERVIEW: List the presets, or print one preset's full config.
 
-            USAGE: convdyn presets [<name>]
+                USAGE: convdyn presets [<name>]
 
-            ARGUMENTS:
-              <name>                  A preset name; without it, every preset is listed.
+                ARGUMENTS:
+                  <name>                  A preset name; without it, every preset is listed.
 
-            OPTIONS:
-              --version               Show the version.
-              -h, --help              Show help information.
+                OPTIONS:
+                  --version               Show the version.
+                  -h, --help              Show help information.
 
-            """)
+                """)
     }
 
     @Test func trainEndToEndIntoATemporaryDirectory() throws {
         let out = temporaryDirectory("cli-train")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = run(["train", "--preset", "kp-bench", "--set", "steps=20", "--set", "nTest=100", "--seed", "2", "--out", out, "--quiet"])
+        let result = run([
+            "train", "--preset", "kp-bench", "--set", "steps=20", "--set", "nTest=100", "--seed", "2", "--out", out,
+            "--quiet",
+        ])
         #expect(result.code == 0, "\(result.message)")
-        let summary = try RunSummary(json: JSONValue.parse(String(contentsOfFile: "\(out)/summary.json", encoding: .utf8)))
+        let summary = try RunSummary(
+            json: JSONValue.parse(String(contentsOfFile: "\(out)/summary.json", encoding: .utf8)))
         #expect(summary.seed == 2 && summary.steps == 20 && summary.status == "completed")
         // A second run into the same directory is refused and leaves the first run intact.
         let again = run(["train", "--preset", "kp-bench", "--set", "steps=20", "--out", out, "--quiet"])
@@ -71,7 +79,10 @@ import _TestSupport
             (["train"], "pass --preset NAME or --config FILE"),
             (["demo", "--seeds", "0"], "--seeds must be ≥ 1"),
             (["presets", "kp-nope"], "unknown preset 'kp-nope'"),
-            (["train", "--preset", "fmnist-practical", "--data-dir", "/nonexistent/fmnist"], "does not hold the fashion-mnist files"),
+            (
+                ["train", "--preset", "fmnist-practical", "--data-dir", "/nonexistent/fmnist"],
+                "does not hold the fashion-mnist files"
+            ),
             (["train", "--preset", "fmnist-practical", "--dataset", "svhn"], "unknown dataset 'svhn'"),
             (["train", "--preset", "fmnist-practical", "--classes", "1,x"], "--classes takes class numbers"),
             (["demo", "--data-dir", "/tmp"], "apply with --images"),
@@ -84,7 +95,8 @@ import _TestSupport
             (["sweep", "slurm", "/tmp", "--max-parallel", "0"], "--max-parallel must be ≥ 1"),
         ]
         for (arguments, expected) in cases {
-            let result = run(arguments + (arguments.first == "train" && arguments.count > 1 ? ["--out", out, "--quiet"] : []))
+            let result = run(
+                arguments + (arguments.first == "train" && arguments.count > 1 ? ["--out", out, "--quiet"] : []))
             #expect(result.code != 0, "\(arguments) exited 0")
             #expect(result.message.contains(expected), "\(arguments): \(result.message)")
             #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) left a run directory")
@@ -97,14 +109,16 @@ import _TestSupport
         let dir = temporaryDirectory("cli-sweep")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try "preset: kp-small\nseeds: 2\nset: {steps: 20, nTest: 50}\ngrid: {M: [2, 4]}\n".write(toFile: "\(dir)/s.yaml", atomically: true, encoding: .utf8)
+        try "preset: kp-small\nseeds: 2\nset: {steps: 20, nTest: 50}\ngrid: {M: [2, 4]}\n".write(
+            toFile: "\(dir)/s.yaml", atomically: true, encoding: .utf8)
         #expect(run(["sweep", "\(dir)/s.yaml", "--out", "\(dir)/out", "--jobs", "2"]).code == 0)
         #expect(FileManager.default.fileExists(atPath: "\(dir)/out/sweep_summary.csv"))
         #expect(run(["sweep", "status", "\(dir)/out"]).code == 0)
         #expect(run(["sweep", "run", "\(dir)/out", "--index", "3"]).code == 0)
         let outside = run(["sweep", "run", "\(dir)/out", "--index", "4"])
         #expect(outside.code != 0 && outside.message.contains("index 4 is outside this sweep's 0…3"))
-        try "preset: kp-small\nseeds: 3\ngrid: {M: [2, 4]}\n".write(toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
+        try "preset: kp-small\nseeds: 3\ngrid: {M: [2, 4]}\n".write(
+            toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
         let mixed = run(["sweep", "\(dir)/t.yaml", "--out", "\(dir)/out"])
         #expect(mixed.code != 0 && mixed.message.contains("holds a different sweep"))
     }

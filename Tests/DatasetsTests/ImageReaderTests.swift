@@ -1,7 +1,8 @@
-import Testing
 import Foundation
-import _TestSupport
 import Tensors
+import Testing
+import _TestSupport
+
 @testable import Datasets
 
 @Suite struct ImageReaderTests {
@@ -16,7 +17,10 @@ import Tensors
     }
 
     func message(_ body: () throws -> Void) -> String {
-        do { try body(); return "" } catch { return "\(error)" }
+        do {
+            try body()
+            return ""
+        } catch { return "\(error)" }
     }
 
     @Test func readsRawAndGzipIDX() throws {
@@ -36,7 +40,9 @@ import Tensors
         let labels = try write(idxBytes(dimensions: [2], data: [1, 2]), "labels")
         #expect(message { _ = try IDX.readImages(labels) }.contains("1 dimensions, expected images (IDX3) with 3"))
         let truncated = try write(Array(good.dropLast(5)), "trunc")
-        #expect(message { _ = try IDX.readImages(truncated) }.contains("is truncated: the header promises 2×3×4 = 24 bytes of data, the file holds 19"))
+        #expect(
+            message { _ = try IDX.readImages(truncated) }.contains(
+                "is truncated: the header promises 2×3×4 = 24 bytes of data, the file holds 19"))
         let extra = try write(good + [0, 0], "extra")
         #expect(message { _ = try IDX.readImages(extra) }.contains("has 2 bytes after the 24 bytes"))
         let short = try write([0, 0], "short")
@@ -54,7 +60,9 @@ import Tensors
         record[0] = 3
         let batch = try CIFAR10.readBatch(try write(record + record, "batch.bin"))
         #expect(batch.labels == [3, 3] && batch.pixels.count == 2 * 3072)
-        #expect(message { _ = try CIFAR10.readBatch(try write(Array(record.dropLast()), "short.bin")) }.contains("not a whole number of 3073-byte CIFAR-10 records"))
+        #expect(
+            message { _ = try CIFAR10.readBatch(try write(Array(record.dropLast()), "short.bin")) }.contains(
+                "not a whole number of 3073-byte CIFAR-10 records"))
         record[0] = 12
         #expect(message { _ = try CIFAR10.readBatch(try write(record, "label.bin")) }.contains("record 0 has label 12"))
     }
@@ -78,7 +86,9 @@ import Tensors
         let three = try ImageLoader.load(config)
         #expect(Set(three.train.labels) == [0, 1, 2])
         let mean = three.train.pixels.reduce(0.0) { $0 + Double($1) } / Double(three.train.pixels.count)
-        let variance = three.train.pixels.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(three.train.pixels.count) - mean * mean
+        let variance =
+            three.train.pixels.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(three.train.pixels.count) - mean
+            * mean
         #expect(abs(mean) < 1e-4 && abs(variance - 1) < 1e-3)
     }
 
@@ -86,9 +96,11 @@ import Tensors
         var config = ImageDataConfig()
         config.dataDir = "\(dir)/nothing-here"
         let m = message { _ = try ImageLoader.load(config) }
-        #expect(m.contains("does not hold the fashion-mnist files") && m.contains("apt-get install dataset-fashion-mnist"))
+        #expect(
+            m.contains("does not hold the fashion-mnist files") && m.contains("apt-get install dataset-fashion-mnist"))
         try writeTinyIDXDataset(to: "\(dir)/mismatch", train: 20, test: 10)
-        try Data(idxBytes(dimensions: [19], data: Array(repeating: 1, count: 19))).write(to: URL(fileURLWithPath: "\(dir)/mismatch/train-labels-idx1-ubyte"))
+        try Data(idxBytes(dimensions: [19], data: Array(repeating: 1, count: 19))).write(
+            to: URL(fileURLWithPath: "\(dir)/mismatch/train-labels-idx1-ubyte"))
         config.dataDir = "\(dir)/mismatch"
         #expect(message { _ = try ImageLoader.load(config) }.contains("holds 19 labels but"))
     }
@@ -98,27 +110,40 @@ import Tensors
         let (channels, h, w, r, stride) = shape
         var rng = RandomStream(seed: 2)
         let pixels = (0..<(2 * channels * h * w)).map { _ in Float(rng.nextUniform()) }
-        let set = ImageSet(channels: channels, height: h, width: w, pixels: pixels, labels: [0, 1], patchSize: r, stride: stride)
+        let set = ImageSet(
+            channels: channels, height: h, width: w, pixels: pixels, labels: [0, 1], patchSize: r, stride: stride)
         var batch = PatchBatch(count: 2, K: set.K, D: set.D, keysPerExample: 1)
         set.fill(&batch, with: [1, 0][...])
         #expect(set.K == ((h - r) / stride + 1) * ((w - r) / stride + 1))
         for (slot, image) in [(0, 1), (1, 0)] {
-            for oy in 0..<set.outputHeight { for ox in 0..<set.outputWidth {
-                for c in 0..<channels { for dy in 0..<r { for dx in 0..<r {
-                    let expected = pixels[((image * channels + c) * h + oy * stride + dy) * w + ox * stride + dx]
-                    let got = batch.x[(slot * set.K + oy * set.outputWidth + ox) * set.D + (c * r + dy) * r + dx]
-                    #expect(got == expected)
-                } } }
-            } }
+            for oy in 0..<set.outputHeight {
+                for ox in 0..<set.outputWidth {
+                    for c in 0..<channels {
+                        for dy in 0..<r {
+                            for dx in 0..<r {
+                                let expected = pixels[
+                                    ((image * channels + c) * h + oy * stride + dy) * w + ox * stride + dx]
+                                let got = batch.x[
+                                    (slot * set.K + oy * set.outputWidth + ox) * set.D + (c * r + dy) * r + dx]
+                                #expect(got == expected)
+                            }
+                        }
+                    }
+                }
+            }
         }
         #expect(batch.labels == [1, 0])
     }
 
     @Test func gridRegionsCoverTheOutputInBlocks() {
-        let set = ImageSet(channels: 1, height: 6, width: 6, pixels: Array(repeating: 0, count: 36), labels: [0], patchSize: 2, stride: 1)
+        let set = ImageSet(
+            channels: 1, height: 6, width: 6, pixels: Array(repeating: 0, count: 36), labels: [0], patchSize: 2,
+            stride: 1)
         // 5×5 positions into a 2×2 grid: rows 0–2 → 0, 3–4 → 1 (row·2/5), likewise columns.
         let regions = set.gridRegions(2)
-        #expect(regions[0] == 0 && regions[4] == 1 && regions[2 * 5 + 2] == 0 && regions[3 * 5 + 1] == 2 && regions[24] == 3)
+        #expect(
+            regions[0] == 0 && regions[4] == 1 && regions[2 * 5 + 2] == 0 && regions[3 * 5 + 1] == 2 && regions[24] == 3
+        )
         #expect(Set(regions) == [0, 1, 2, 3])
     }
 }

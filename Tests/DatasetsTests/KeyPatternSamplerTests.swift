@@ -1,6 +1,6 @@
-import Testing
-import Tensors
 import Datasets
+import Tensors
+import Testing
 
 @Suite struct KeyPatternSamplerTests {
     func sample(_ config: PatchDataConfig, count: Int, seed: UInt64 = 1) -> (PatchBatch, PatternBasis) {
@@ -29,7 +29,8 @@ import Datasets
         config.keysPerExample = 3
         config.keyScale = 2.5
         let (batch, basis) = sample(config, count: 300)
-        let K = config.K, D = config.D
+        let K = config.K
+        let D = config.D
         for n in 0..<batch.count {
             let keySet = batch.labels[n] == 1 ? config.keyPos : config.keyNeg
             let positions = (0..<3).map { Int(batch.keyPositions[n * 3 + $0]) }
@@ -59,10 +60,17 @@ import Datasets
         config.background = .gaussian
         config.sigmaB = 2
         let (gauss, _) = sample(config, count: 400)
-        var sq = 0.0, n = 0
-        for e in 0..<gauss.count { for i in 0..<config.K where gauss.patternIDs[e * config.K + i] == -1 {
-            for k in 0..<config.D { let v = Double(gauss.x[(e * config.K + i) * config.D + k]); sq += v * v; n += 1 }
-        } }
+        var sq = 0.0
+        var n = 0
+        for e in 0..<gauss.count {
+            for i in 0..<config.K where gauss.patternIDs[e * config.K + i] == -1 {
+                for k in 0..<config.D {
+                    let v = Double(gauss.x[(e * config.K + i) * config.D + k])
+                    sq += v * v
+                    n += 1
+                }
+            }
+        }
         #expect(abs((sq / Double(n)).squareRoot() - 2) < 0.03)
     }
 
@@ -71,11 +79,16 @@ import Datasets
         config.sigma = 0.3
         config.background = .zero
         let (batch, _) = sample(config, count: 200)
-        var sq = 0.0, n = 0
+        var sq = 0.0
+        var n = 0
         for e in 0..<batch.count {
             let keyPatch = Int(batch.keyPositions[e])
             for i in 0..<config.K where i != keyPatch {
-                for k in 0..<config.D { let v = Double(batch.x[(e * config.K + i) * config.D + k]); sq += v * v; n += 1 }
+                for k in 0..<config.D {
+                    let v = Double(batch.x[(e * config.K + i) * config.D + k])
+                    sq += v * v
+                    n += 1
+                }
             }
         }
         #expect(abs((sq / Double(n)).squareRoot() - 0.3) < 0.005)
@@ -107,10 +120,13 @@ import Datasets
         // Each common pattern appears in positive and negative examples at the same rate.
         for c in config.commonIndices {
             var counts = [Int32: Int]()
-            for n in 0..<batch.count { for i in 0..<config.K where batch.patternIDs[n * config.K + i] == Int32(c) {
-                counts[batch.labels[n], default: 0] += 1
-            } }
-            let pos = Double(counts[1] ?? 0), neg = Double(counts[-1] ?? 0)
+            for n in 0..<batch.count {
+                for i in 0..<config.K where batch.patternIDs[n * config.K + i] == Int32(c) {
+                    counts[batch.labels[n], default: 0] += 1
+                }
+            }
+            let pos = Double(counts[1] ?? 0)
+            let neg = Double(counts[-1] ?? 0)
             #expect(abs(pos - neg) / (pos + neg) < 0.05)
         }
     }

@@ -1,12 +1,15 @@
-import Testing
-import Tensors
 import Datasets
+import Tensors
+import Testing
 
 @Suite struct PatchDataConfigTests {
     func error(_ change: (inout PatchDataConfig) -> Void) -> ConfigurationError? {
         var config = PatchDataConfig()
         change(&config)
-        do { try config.validate(); return nil } catch let e as ConfigurationError { return e } catch { return nil }
+        do {
+            try config.validate()
+            return nil
+        } catch let e as ConfigurationError { return e } catch { return nil }
     }
 
     @Test func canonicalConfigIsValid() throws {

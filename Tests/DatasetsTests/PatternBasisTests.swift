@@ -1,15 +1,17 @@
-import Testing
-import Tensors
 import Datasets
+import Tensors
+import Testing
 
 @Suite struct PatternBasisTests {
     func gramDeviation(_ b: PatternBasis) -> Double {
         var worst = 0.0
-        for p in 0..<b.P { for q in 0..<b.P {
-            var dot = 0.0
-            for k in 0..<b.D { dot += Double(b.patterns[p * b.D + k]) * Double(b.patterns[q * b.D + k]) }
-            worst = max(worst, abs(dot - (p == q ? 1 : 0)))
-        } }
+        for p in 0..<b.P {
+            for q in 0..<b.P {
+                var dot = 0.0
+                for k in 0..<b.D { dot += Double(b.patterns[p * b.D + k]) * Double(b.patterns[q * b.D + k]) }
+                worst = max(worst, abs(dot - (p == q ? 1 : 0)))
+            }
+        }
         return worst
     }
 
@@ -36,7 +38,8 @@ import Datasets
     @Test func orthoRandomDependsOnTheSeed() {
         var config = PatchDataConfig()
         config.basis = .orthoRandom
-        var a = RandomStream(seed: 1, purpose: .patterns), b = RandomStream(seed: 2, purpose: .patterns)
+        var a = RandomStream(seed: 1, purpose: .patterns)
+        var b = RandomStream(seed: 2, purpose: .patterns)
         var a2 = RandomStream(seed: 1, purpose: .patterns)
         #expect(PatternBasis(config, using: &a).patterns != PatternBasis(config, using: &b).patterns)
         var a3 = RandomStream(seed: 1, purpose: .patterns)

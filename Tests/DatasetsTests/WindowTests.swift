@@ -1,6 +1,6 @@
-import Testing
-import Tensors
 import Datasets
+import Tensors
+import Testing
 
 /// `cutWindows` copies exactly the pixels of each window, in (channel, row, column) order, and
 /// writes nothing past the examples it was given.
@@ -11,7 +11,8 @@ import Datasets
         var rng = RandomStream(seed: 4)
         let N = 4
         let pixels = (0..<(N * channels * h * w)).map { _ in Float(rng.nextGaussian()) }
-        let set = ImageSet(channels: channels, height: h, width: w, pixels: pixels, labels: [0, 1, 2, 3], patchSize: r, stride: stride)
+        let set = ImageSet(
+            channels: channels, height: h, width: w, pixels: pixels, labels: [0, 1, 2, 3], patchSize: r, stride: stride)
         // The last image of the buffer first, so its edge is read for a window that is not last.
         let order = [3, 0, 2]
         let size = set.K * set.D
@@ -19,13 +20,19 @@ import Datasets
         x.withUnsafeMutableBufferPointer { set.cutWindows(of: order[...], into: $0.baseAddress!) }
         var expected = [Float](repeating: .infinity, count: x.count)
         for (b, image) in order.enumerated() {
-            for oy in 0..<set.outputHeight { for ox in 0..<set.outputWidth {
-                for c in 0..<channels { for dy in 0..<r { for dx in 0..<r {
-                    let k = oy * set.outputWidth + ox
-                    expected[b * size + k * set.D + (c * r + dy) * r + dx] =
-                        pixels[((image * channels + c) * h + oy * stride + dy) * w + ox * stride + dx]
-                } } }
-            } }
+            for oy in 0..<set.outputHeight {
+                for ox in 0..<set.outputWidth {
+                    for c in 0..<channels {
+                        for dy in 0..<r {
+                            for dx in 0..<r {
+                                let k = oy * set.outputWidth + ox
+                                expected[b * size + k * set.D + (c * r + dy) * r + dx] =
+                                    pixels[((image * channels + c) * h + oy * stride + dy) * w + ox * stride + dx]
+                            }
+                        }
+                    }
+                }
+            }
         }
         #expect(x.map(\.bitPattern) == expected.map(\.bitPattern), "\(shape)")
     }

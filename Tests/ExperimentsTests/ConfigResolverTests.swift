@@ -1,16 +1,22 @@
-import Testing
+import Experiments
 import Foundation
 import Tensors
-import Experiments
+import Testing
 import _TestSupport
 
 @Suite struct ConfigResolverTests {
     func message(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch { return "\(error)" }
+        do {
+            try body()
+            return nil
+        } catch { return "\(error)" }
     }
 
     @Test func presetsAreCompleteAndValid() throws {
-        #expect(Preset.all.map(\.name) == ["kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "fmnist-practical"])
+        #expect(
+            Preset.all.map(\.name) == [
+                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "fmnist-practical",
+            ])
         for preset in Preset.all {
             try preset.config.validate()
             // The printed config reads back to the same config.
@@ -24,10 +30,12 @@ import _TestSupport
     }
 
     @Test func overridesByPathAndByUniqueName() throws {
-        let c = try ConfigResolver.resolve(preset: "kp-bench", overrides: [
-            "data.sigma=0", "M=8", "activation=leakyRelu(0.2)", "keyPos=[0, 3]", "readout=trainable(0.1)",
-            "schedule=log(20)", "loss=logistic",
-        ], seed: 7)
+        let c = try ConfigResolver.resolve(
+            preset: "kp-bench",
+            overrides: [
+                "data.sigma=0", "M=8", "activation=leakyRelu(0.2)", "keyPos=[0, 3]", "readout=trainable(0.1)",
+                "schedule=log(20)", "loss=logistic",
+            ], seed: 7)
         #expect(c.data.sigma == 0 && c.network.M == 8 && c.seed == 7)
         #expect(c.network.activation == .leakyRelu(0.2))
         #expect(c.data.keyPos == [0, 3])
@@ -40,8 +48,12 @@ import _TestSupport
         let unknown = message { _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["sigmaa=1"]) }
         #expect(unknown?.contains("unknown config field 'sigmaa'") == true)
         #expect(unknown?.contains("data.sigma") == true)
-        #expect(message { _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["sigma"]) }?.contains("expected field=value") == true)
-        #expect(message { _ = try ConfigResolver.resolve(preset: "nope") }?.contains("unknown preset 'nope'; available: kp-bench") == true)
+        #expect(
+            message { _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["sigma"]) }?.contains(
+                "expected field=value") == true)
+        #expect(
+            message { _ = try ConfigResolver.resolve(preset: "nope") }?.contains(
+                "unknown preset 'nope'; available: kp-bench") == true)
         #expect(message { _ = try ConfigResolver.resolve(preset: nil) }?.contains("no preset given") == true)
     }
 
@@ -55,7 +67,9 @@ import _TestSupport
     }
 
     @Test func outOfRangeValuesAreNamedWithWhatIsAllowed() {
-        func err(_ o: String...) -> String? { message { _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: o) } }
+        func err(_ o: String...) -> String? {
+            message { _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: o) }
+        }
         #expect(err("P=80")?.contains("data.P = 80") == true)
         #expect(err("M=7")?.contains("network.M = 7") == true)
         #expect(err("M=7")?.contains("must be even") == true)
@@ -71,17 +85,24 @@ import _TestSupport
         let dir = temporaryDirectory("config")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "preset: kp-clean-max\ndata:\n  K: 8\nnetwork: {M: 6}\n".write(toFile: "\(dir)/a.yaml", atomically: true, encoding: .utf8)
+        try "preset: kp-clean-max\ndata:\n  K: 8\nnetwork: {M: 6}\n".write(
+            toFile: "\(dir)/a.yaml", atomically: true, encoding: .utf8)
         let yaml = try ConfigResolver.resolve(preset: nil, file: "\(dir)/a.yaml")
         #expect(yaml.preset == "kp-clean-max" && yaml.data.K == 8 && yaml.network.M == 6 && yaml.data.sigma == 0)
         try "{\"training\": {\"steps\": 12}}".write(toFile: "\(dir)/b.json", atomically: true, encoding: .utf8)
         let json = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/b.json", overrides: ["steps=13"])
         #expect(json.training.steps == 13)
         try "data:\n  bogus: 1\n".write(toFile: "\(dir)/c.yaml", atomically: true, encoding: .utf8)
-        #expect(message { _ = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/c.yaml") }?.contains("unknown config field 'data.bogus'") == true)
+        #expect(
+            message { _ = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/c.yaml") }?.contains(
+                "unknown config field 'data.bogus'") == true)
         try "data: [1, 2\n".write(toFile: "\(dir)/d.yaml", atomically: true, encoding: .utf8)
-        #expect(message { _ = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/d.yaml") }?.contains("not valid YAML") == true)
-        #expect(message { _ = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/missing.yaml") }?.contains("cannot read config file") == true)
+        #expect(
+            message { _ = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/d.yaml") }?.contains(
+                "not valid YAML") == true)
+        #expect(
+            message { _ = try ConfigResolver.resolve(preset: "kp-bench", file: "\(dir)/missing.yaml") }?.contains(
+                "cannot read config file") == true)
     }
 
     @Test func evaluationSchedules() {
@@ -89,13 +110,17 @@ import _TestSupport
         #expect(EvaluationSchedule.every(5).steps(upTo: 10) == [0, 5, 10])
         let log = EvaluationSchedule.log(5).steps(upTo: 1000)
         #expect(log == [0, 1, 10, 100, 1000])
-        #expect(EvaluationSchedule.log(40).steps(upTo: 20).first == 0 && EvaluationSchedule.log(40).steps(upTo: 20).last == 20)
+        #expect(
+            EvaluationSchedule.log(40).steps(upTo: 20).first == 0
+                && EvaluationSchedule.log(40).steps(upTo: 20).last == 20)
     }
 }
 
 @Suite struct JSONTests {
     @Test func roundTripsWithSortedKeysAndNonFiniteNumbers() throws {
-        let v: JSONValue = .object(["b": .double(.nan), "a": .array([.int(1), .double(0.5), .string("x\"y\n")]), "c": .null, "d": .bool(true)])
+        let v: JSONValue = .object([
+            "b": .double(.nan), "a": .array([.int(1), .double(0.5), .string("x\"y\n")]), "c": .null, "d": .bool(true),
+        ])
         #expect(v.text == "{\"a\":[1,0.5,\"x\\\"y\\n\"],\"b\":\"NaN\",\"c\":null,\"d\":true}")
         let back = try JSONValue.parse(v.prettyText)
         #expect(back["a"] == v["a"] && back["b"]?.doubleValue?.isNaN == true)

@@ -1,11 +1,12 @@
-import Testing
-import Foundation
 import Experiments
+import Foundation
+import Testing
 import _TestSupport
 
 @Suite struct ExperimentTests {
     func small(_ overrides: [String] = [], seed: Int = 0) throws -> ExperimentConfig {
-        try ConfigResolver.resolve(preset: "kp-bench", overrides: ["steps=40", "nTest=200", "schedule=every(10)"] + overrides, seed: seed)
+        try ConfigResolver.resolve(
+            preset: "kp-bench", overrides: ["steps=40", "nTest=200", "schedule=every(10)"] + overrides, seed: seed)
     }
 
     func runInto(_ config: ExperimentConfig, _ name: String) throws -> (RunSummary, String) {
@@ -19,18 +20,23 @@ import _TestSupport
     @Test func runDirectoryHoldsEveryFile() throws {
         let (summary, path) = try runInto(try small(), "files")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        for name in ["config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json"] { #expect(FileManager.default.fileExists(atPath: "\(path)/\(name)"), "\(name)") }
+        for name in ["config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json"] {
+            #expect(FileManager.default.fileExists(atPath: "\(path)/\(name)"), "\(name)")
+        }
         let lines = read("\(path)/metrics.jsonl").split(separator: "\n")
         #expect(lines.count == 5 && summary.evaluations == 5)
         let first = try JSONValue.parse(String(lines[0]))
-        for key in ["step", "trainLoss", "trainAccuracy", "testLoss", "testAccuracy", "keyShare", "normRatio", "bestKeyCosine"] {
+        for key in [
+            "step", "trainLoss", "trainAccuracy", "testLoss", "testAccuracy", "keyShare", "normRatio", "bestKeyCosine",
+        ] {
             #expect(first[key] != nil, "metrics.jsonl lacks \(key)")
         }
         #expect(first["step"] == .int(0))
         let filters = try JSONValue.parse(String(read("\(path)/filters.jsonl").split(separator: "\n")[4]))
         #expect(filters["step"] == .int(40))
         #expect(filters["norms"]?.arrayValue?.count == 32)
-        #expect(filters["cosines"]?.arrayValue?.count == 32 && filters["cosines"]?.arrayValue?[0].arrayValue?.count == 32)
+        #expect(
+            filters["cosines"]?.arrayValue?.count == 32 && filters["cosines"]?.arrayValue?[0].arrayValue?.count == 32)
         let written = try RunSummary(json: JSONValue.parse(read("\(path)/summary.json")))
         #expect(written == summary)
         let config = try ExperimentConfig.decode(JSONValue.parse(read("\(path)/config.json")))
@@ -51,11 +57,13 @@ import _TestSupport
     @Test func batchSizeDoesNotChangeInitialWeightsOrTestSet() throws {
         let one = try Experiment(try small(["steps=10"]))
         let four = try Experiment(try small(["steps=10", "batchSize=4"]))
-        let (_, a) = try runInto(one.config, "b1"), (_, b) = try runInto(four.config, "b4")
+        let (_, a) = try runInto(one.config, "b1")
+        let (_, b) = try runInto(four.config, "b4")
         defer { for p in [a, b] { try? FileManager.default.removeItem(atPath: p) } }
         let stepZero = { (p: String) in String(self.read("\(p)/filters.jsonl").split(separator: "\n")[0]) }
         #expect(stepZero(a) == stepZero(b))
-        let m0 = { (p: String) in try JSONValue.parse(String(self.read("\(p)/metrics.jsonl").split(separator: "\n")[0])) }
+        let m0 = { (p: String) in try JSONValue.parse(String(self.read("\(p)/metrics.jsonl").split(separator: "\n")[0]))
+        }
         #expect(try m0(a)["testLoss"] == m0(b)["testLoss"])
     }
 
@@ -74,7 +82,8 @@ import _TestSupport
     }
 
     @Test func reachesFullAccuracyAndLearnsTheKeys() throws {
-        let config = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["steps=300", "nTest=300", "schedule=every(100)"], seed: 3)
+        let config = try ConfigResolver.resolve(
+            preset: "kp-bench", overrides: ["steps=300", "nTest=300", "schedule=every(100)"], seed: 3)
         let summary = try Experiment(config).run()
         #expect(summary.status == "completed")
         #expect(summary.testAccuracy == 1)
@@ -84,7 +93,9 @@ import _TestSupport
     }
 
     @Test func divergenceIsARecordedResult() throws {
-        let config = try small(["loss=square", "activation=square", "learningRate=1000", "readout=fixedSign(1)", "init=gaussian(1)"])
+        let config = try small([
+            "loss=square", "activation=square", "learningRate=1000", "readout=fixedSign(1)", "init=gaussian(1)",
+        ])
         let (summary, path) = try runInto(config, "diverge")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(summary.status == "diverged")
@@ -109,7 +120,9 @@ import _TestSupport
         #expect(throws: OutputError.self) { _ = try RunDirectory.create(at: path, overwrite: false) }
         _ = try RunDirectory.create(at: path, overwrite: true)
         #expect(read("\(path)/notes.txt") == "keep")  // --overwrite replaces run files only
-        #expect(throws: OutputError.self) { _ = try RunDirectory.create(at: "/proc/convdyn-cannot-write", overwrite: false) }
+        #expect(throws: OutputError.self) {
+            _ = try RunDirectory.create(at: "/proc/convdyn-cannot-write", overwrite: false)
+        }
         #expect(throws: OutputError.self) { _ = try RunDirectory.create(at: "\(path)/notes.txt", overwrite: false) }
     }
 }

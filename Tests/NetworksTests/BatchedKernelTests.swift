@@ -1,6 +1,7 @@
+import Tensors
 import Testing
 import _TestSupport
-import Tensors
+
 @testable import Networks
 
 /// The batched float32 forward and backward against the plain-loop reference in float32.
@@ -51,18 +52,24 @@ import Tensors
             let ws = PatchCNNWorkspace(capacity: s.N + 2, patches: s.K, for: network)
             var grads = network.zeroGradients()
             var lossSum = 0.0
-            x.withUnsafeBufferPointer { xp in labels.withUnsafeBufferPointer { yp in
-                network.forward(xp.baseAddress!, count: s.N, workspace: ws)
-                lossSum = network.lossGradient(labels: yp.baseAddress!, count: s.N, loss: loss, workspace: ws).lossSum
-                network.backward(xp.baseAddress!, count: s.N, workspace: ws, into: &grads)
-            } }
-            let ref = PatchCNNReference.pass(network.parameters(as: Float.self), config: net, loss: loss, regions: regions, x: x, labels: labels,
-                                             count: s.N, patches: s.K, dimension: s.D, outputs: s.C)
+            x.withUnsafeBufferPointer { xp in
+                labels.withUnsafeBufferPointer { yp in
+                    network.forward(xp.baseAddress!, count: s.N, workspace: ws)
+                    lossSum =
+                        network.lossGradient(labels: yp.baseAddress!, count: s.N, loss: loss, workspace: ws).lossSum
+                    network.backward(xp.baseAddress!, count: s.N, workspace: ws, into: &grads)
+                }
+            }
+            let ref = PatchCNNReference.pass(
+                network.parameters(as: Float.self), config: net, loss: loss, regions: regions, x: x, labels: labels,
+                count: s.N, patches: s.K, dimension: s.D, outputs: s.C)
             let label = "\(s.testDescription) \(activation.text) \(pooling.text) \(bias.rawValue) \(loss.rawValue)"
-            let tol = 1e-4, atol = 1e-5 * Double(s.D * s.K)
+            let tol = 1e-4
+            let atol = 1e-5 * Double(s.D * s.K)
             let outputs = closeness(Array(ws.outputs[0..<(s.N * s.C)]), ref.outputs, rtol: tol, atol: atol)
             #expect(outputs.isClose, "\(label) outputs: \(outputs)")
-            #expect(abs(lossSum / Double(s.N) - Double(ref.loss)) <= 1e-4 * max(1, abs(Double(ref.loss))), "\(label) loss")
+            #expect(
+                abs(lossSum / Double(s.N) - Double(ref.loss)) <= 1e-4 * max(1, abs(Double(ref.loss))), "\(label) loss")
             let dw = closeness(grads.filters, ref.gradients.filters, rtol: tol, atol: atol)
             #expect(dw.isClose, "\(label) dFilters: \(dw)")
             let db = closeness(grads.biases, ref.gradients.biases, rtol: tol, atol: atol)
@@ -102,30 +109,39 @@ import Tensors
 @Suite struct PoolMaxTests {
     @Test func simdPoolingEqualsPlainLoops() {
         var rng = RandomStream(seed: 21)
-        for K in [1, 2, 5, 16] { for M in [1, 7, 8, 9, 32, 33] {
-            // Values rounded to quarters so that ties occur; a third negative, so ReLU gives zeros.
-            let s = (0..<(K * M)).map { _ in Float((rng.nextGaussian() * 4).rounded() / 4) - 0.3 }
-            var h = [Float](repeating: .nan, count: M), hRef = h
-            var best = [Int32](repeating: -1, count: M), bestRef = best
-            s.withUnsafeBufferPointer { sp in
-                poolMax(.relu, sp.baseAddress!, &h, &best, K: K, M: M)
-                poolMaxReference(.relu, sp.baseAddress!, &hRef, &bestRef, K: K, M: M)
+        for K in [1, 2, 5, 16] {
+            for M in [1, 7, 8, 9, 32, 33] {
+                // Values rounded to quarters so that ties occur; a third negative, so ReLU gives zeros.
+                let s = (0..<(K * M)).map { _ in Float((rng.nextGaussian() * 4).rounded() / 4) - 0.3 }
+                var h = [Float](repeating: .nan, count: M)
+                var hRef = h
+                var best = [Int32](repeating: -1, count: M)
+                var bestRef = best
+                s.withUnsafeBufferPointer { sp in
+                    poolMax(.relu, sp.baseAddress!, &h, &best, K: K, M: M)
+                    poolMaxReference(.relu, sp.baseAddress!, &hRef, &bestRef, K: K, M: M)
+                }
+                #expect(h.map(\.bitPattern) == hRef.map(\.bitPattern), "K \(K) M \(M)")
+                #expect(best == bestRef, "K \(K) M \(M)")
             }
-            #expect(h.map(\.bitPattern) == hRef.map(\.bitPattern), "K \(K) M \(M)")
-            #expect(best == bestRef, "K \(K) M \(M)")
-        } }
+        }
     }
 
     @Test func simdSumPoolingEqualsPlainLoops() {
         var rng = RandomStream(seed: 22)
-        for K in [1, 2, 5, 16] { for M in [1, 7, 8, 9, 32, 33, 41, 64] { for scale: Float in [1, 1 / Float(K)] {
-            let s = (0..<(K * M)).map { _ in Float(rng.nextGaussian()) - 0.3 }
-            var h = [Float](repeating: .nan, count: M), hRef = h
-            s.withUnsafeBufferPointer { sp in
-                poolSum(.relu, sp.baseAddress!, &h, K: K, M: M, scale: scale)
-                poolSumReference(.relu, sp.baseAddress!, &hRef, K: K, M: M, scale: scale)
+        for K in [1, 2, 5, 16] {
+            for M in [1, 7, 8, 9, 32, 33, 41, 64] {
+                for scale: Float in [1, 1 / Float(K)] {
+                    let s = (0..<(K * M)).map { _ in Float(rng.nextGaussian()) - 0.3 }
+                    var h = [Float](repeating: .nan, count: M)
+                    var hRef = h
+                    s.withUnsafeBufferPointer { sp in
+                        poolSum(.relu, sp.baseAddress!, &h, K: K, M: M, scale: scale)
+                        poolSumReference(.relu, sp.baseAddress!, &hRef, K: K, M: M, scale: scale)
+                    }
+                    #expect(h.map(\.bitPattern) == hRef.map(\.bitPattern), "K \(K) M \(M) scale \(scale)")
+                }
             }
-            #expect(h.map(\.bitPattern) == hRef.map(\.bitPattern), "K \(K) M \(M) scale \(scale)")
-        } } }
+        }
     }
 }

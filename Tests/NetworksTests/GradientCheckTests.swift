@@ -1,7 +1,7 @@
+import Networks
+import Tensors
 import Testing
 import _TestSupport
-import Tensors
-import Networks
 
 /// Finite-difference checks of the reference gradients, in Double, on tiny networks.
 @Suite struct GradientCheckTests {
@@ -12,18 +12,29 @@ import Networks
 
     struct Case: CustomTestStringConvertible, Sendable {
         var activation: Activation, pooling: Pooling, loss: Loss, readout: Readout, bias: BiasMode
-        var testDescription: String { "\(activation.text) \(pooling.text) \(loss.rawValue) \(readout.text) bias \(bias.rawValue)" }
+        var testDescription: String {
+            "\(activation.text) \(pooling.text) \(loss.rawValue) \(readout.text) bias \(bias.rawValue)"
+        }
     }
 
     static let cases: [Case] = {
         var all: [Case] = []
-        for a in activations { for p in poolings { for l in binaryLosses { for r in readouts {
-            all.append(Case(activation: a, pooling: p, loss: l, readout: r, bias: .perFilter))
-        } } } }
-        for a in activations { for p in poolings {
-            all.append(Case(activation: a, pooling: p, loss: .crossEntropy, readout: .trainable(0.5), bias: .shared))
-            all.append(Case(activation: a, pooling: p, loss: .logistic, readout: .trainable(0.5), bias: .none))
-        } }
+        for a in activations {
+            for p in poolings {
+                for l in binaryLosses {
+                    for r in readouts {
+                        all.append(Case(activation: a, pooling: p, loss: l, readout: r, bias: .perFilter))
+                    }
+                }
+            }
+        }
+        for a in activations {
+            for p in poolings {
+                all.append(
+                    Case(activation: a, pooling: p, loss: .crossEntropy, readout: .trainable(0.5), bias: .shared))
+                all.append(Case(activation: a, pooling: p, loss: .logistic, readout: .trainable(0.5), bias: .none))
+            }
+        }
         return all
     }()
 
@@ -36,7 +47,9 @@ import Networks
         net.pooling = c.pooling
         net.readout = c.readout
         net.bias = c.bias
-        let N = 3, K = 4, D = 4
+        let N = 3
+        let K = 4
+        let D = 4
         let C = c.loss == .crossEntropy ? 3 : 1
         // Grid pooling: two regions of two positions each, interleaved.
         let regions = c.pooling.grid > 1 ? PoolingRegions(count: 2, of: [0, 1, 1, 0]) : .global
@@ -50,20 +63,29 @@ import Networks
         let x = (0..<(N * K * D)).map { _ in rng.nextGaussian() }
         let labels: [Int32] = C == 1 ? [1, -1, 1] : [0, 2, 1]
         func loss(_ q: PatchCNNParameters<Double>) -> Double {
-            PatchCNNReference.pass(q, config: net, loss: c.loss, regions: regions, x: x, labels: labels, count: N, patches: K, dimension: D, outputs: C).loss
+            PatchCNNReference.pass(
+                q, config: net, loss: c.loss, regions: regions, x: x, labels: labels, count: N, patches: K,
+                dimension: D, outputs: C
+            ).loss
         }
-        let analytic = PatchCNNReference.pass(p, config: net, loss: c.loss, regions: regions, x: x, labels: labels, count: N, patches: K, dimension: D, outputs: C).gradients
+        let analytic = PatchCNNReference.pass(
+            p, config: net, loss: c.loss, regions: regions, x: x, labels: labels, count: N, patches: K, dimension: D,
+            outputs: C
+        ).gradients
         let h = 1e-6
         func numeric(_ path: WritableKeyPath<PatchCNNParameters<Double>, [Double]>) -> [Double] {
             (0..<p[keyPath: path].count).map { i in
-                var plus = p, minus = p
+                var plus = p
+                var minus = p
                 plus[keyPath: path][i] += h
                 minus[keyPath: path][i] -= h
                 return (loss(plus) - loss(minus)) / (2 * h)
             }
         }
-        for (name, path) in [("filters", \PatchCNNParameters<Double>.filters), ("biases", \.biases),
-                             ("readout", \.readout), ("outputBias", \.outputBias)] {
+        for (name, path) in [
+            ("filters", \PatchCNNParameters<Double>.filters), ("biases", \.biases),
+            ("readout", \.readout), ("outputBias", \.outputBias),
+        ] {
             let result = closeness(analytic[keyPath: path], numeric(path), rtol: 1e-5, atol: 1e-7)
             #expect(result.isClose, "\(c.testDescription) d\(name): \(result)")
         }
@@ -80,7 +102,8 @@ import Networks
         var p = network.parameters(as: Double.self)
         p.filters = [-1, -1, 1, 1]  // filter 0 is negative on the positive inputs below
         let x: [Double] = [1, 0, 0, 1]
-        let pass = PatchCNNReference.pass(p, config: net, loss: .hinge, x: x, labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
+        let pass = PatchCNNReference.pass(
+            p, config: net, loss: .hinge, x: x, labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
         #expect(pass.gradients.filters[0] == 0 && pass.gradients.filters[1] == 0)
         #expect(pass.gradients.filters[2] != 0 || pass.gradients.filters[3] != 0)
     }
@@ -97,9 +120,11 @@ import Networks
         // Patch 0 = (1, 0), patch 1 = (1, 0): tie. Then perturbing patch 1's input must not change
         // the loss to first order, which the finite difference below confirms through x.
         let x: [Double] = [1, 0, 1, 0]
-        let pass = PatchCNNReference.pass(p, config: net, loss: .hinge, x: x, labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
+        let pass = PatchCNNReference.pass(
+            p, config: net, loss: .hinge, x: x, labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
         // f = 1·relu(1) − 1·relu(0) = 1 → hinge active only if yf < 1; make it active with y = −1.
-        let neg = PatchCNNReference.pass(p, config: net, loss: .hinge, x: x, labels: [-1], count: 1, patches: 2, dimension: 2, outputs: 1)
+        let neg = PatchCNNReference.pass(
+            p, config: net, loss: .hinge, x: x, labels: [-1], count: 1, patches: 2, dimension: 2, outputs: 1)
         #expect(pass.outputs == [1])
         #expect(neg.gradients.filters[0] == 1)  // ∂ℓ/∂w_0 = −y · a_0 · x_{i*} = (1)(1)(1, 0), once
         #expect(neg.gradients.filters[1] == 0)
@@ -115,12 +140,14 @@ import Networks
         let network = PatchCNN(config: net, inputDimension: 2, using: &rng)
         var p = network.parameters(as: Double.self)
         p.filters = [1, 2, 0, -1]
-        let pass = PatchCNNReference.pass(p, config: net, loss: .hinge, x: [1, 1, 2, -1], labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
+        let pass = PatchCNNReference.pass(
+            p, config: net, loss: .hinge, x: [1, 1, 2, -1], labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
         #expect(pass.outputs == [1])
         #expect(pass.loss == 0)  // yf = 1 is not < 1
         net.pooling = .mean
         // Mean: h_0 = (3 + 0)/2 = 1.5, h_1 = (0 + 1)/2 = 0.5, f = 0.75 − 0.25 = 0.5; hinge = 0.5.
-        let mean = PatchCNNReference.pass(p, config: net, loss: .hinge, x: [1, 1, 2, -1], labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
+        let mean = PatchCNNReference.pass(
+            p, config: net, loss: .hinge, x: [1, 1, 2, -1], labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
         #expect(mean.outputs == [0.5])
         #expect(mean.loss == 0.5)
     }

@@ -1,12 +1,14 @@
-import Testing
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import Experiments
 import Datasets
+import Experiments
+import Foundation
+import Testing
 import _TestSupport
+
 @testable import Reporting
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 func fixture(_ name: String) -> String {
     Bundle.module.resourcePath! + "/Fixtures/" + name
@@ -26,7 +28,10 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         if !parser.parse() { error = parser.parserError.map { "\($0)" } ?? "unknown XML error" }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         elements[name, default: 0] += 1
         if attributes["class"] == "series", let n = attributes["data-name"] { seriesNames.insert(n) }
         if let g = attributes["data-group"] { groups.insert(g) }
@@ -38,8 +43,10 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         let report = try Report.build(fixture("tiny-run"))
         #expect(report.notes.isEmpty)
         let names = Set(report.plots.map(\.name))
-        for expected in ["accuracy.svg", "loss.svg", "key-share.svg", "norm-ratio.svg", "filter-norms.svg", "key-cosines.svg",
-                         "cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"] {
+        for expected in [
+            "accuracy.svg", "loss.svg", "key-share.svg", "norm-ratio.svg", "filter-norms.svg", "key-cosines.svg",
+            "cosines-init.svg", "cosines-final.svg", "cosines-steps.svg",
+        ] {
             #expect(names.contains(expected), "missing \(expected)")
         }
         for plot in report.plots {
@@ -119,9 +126,15 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         for name in ["seed-1", "seed-2", "seed-10"] {
             try FileManager.default.copyItem(atPath: fixture("tiny-run"), toPath: "\(root)/\(name)")
         }
-        #expect(runDirectories(in: root).map { URL(fileURLWithPath: $0).lastPathComponent } == ["seed-1", "seed-2", "seed-10"])
+        #expect(
+            runDirectories(in: root).map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "seed-1", "seed-2", "seed-10",
+            ])
         let report = try Report.build(root)
-        for name in ["seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg", "example-accuracy.svg"] {
+        for name in [
+            "seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
+            "example-accuracy.svg",
+        ] {
             let plot = report.plots.first { $0.name == name }
             #expect(plot != nil, "missing \(name)")
             #expect(XMLCheck(plot?.svg ?? "").error == nil)
@@ -137,7 +150,10 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
         func message(_ path: String) -> String {
-            do { _ = try Report.build(path); return "" } catch { return "\(error)" }
+            do {
+                _ = try Report.build(path)
+                return ""
+            } catch { return "\(error)" }
         }
         #expect(message(empty).contains("is neither a run directory"))
         #expect(message("/nonexistent/run").contains("does not exist"))
@@ -183,12 +199,17 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         let out = temporaryDirectory("report-image-run")
         defer { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
         try writeTinyIDXDataset(to: data, train: 60, test: 30)
-        let config = try ConfigResolver.resolve(preset: "fmnist-practical", overrides: [
-            "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
-        ])
+        let config = try ConfigResolver.resolve(
+            preset: "fmnist-practical",
+            overrides: [
+                "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
+            ])
         try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false))
         let report = try Report.build(out)
-        for name in ["accuracy.svg", "sorted-norms.svg", "concentration.svg", "final-norms.svg", "ablation.svg", "selectivity.svg"] {
+        for name in [
+            "accuracy.svg", "sorted-norms.svg", "concentration.svg", "final-norms.svg", "ablation.svg",
+            "selectivity.svg",
+        ] {
             let plot = report.plots.first { $0.name == name }
             #expect(plot != nil, "missing \(name)")
             #expect(XMLCheck(plot?.svg ?? "").error == nil, "\(name) is not well-formed")

@@ -1,11 +1,13 @@
-import Testing
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import _TestSupport
 import Experiments
+import Foundation
+import Testing
+import _TestSupport
+
 @testable import Studies
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite struct SweepTests {
     let dir = temporaryDirectory("sweeps")
@@ -52,7 +54,12 @@ import Experiments
     }
 
     @Test func badSpecsAreNamed() throws {
-        func message(_ text: String) -> String { do { _ = try spec(text); return "" } catch { return "\(error)" } }
+        func message(_ text: String) -> String {
+            do {
+                _ = try spec(text)
+                return ""
+            } catch { return "\(error)" }
+        }
         #expect(message("preset: kp-bench\ngrid: {}\n").contains("the grid is empty"))
         #expect(message("preset: kp-bench\ngrid: {bogus: [1]}\n").contains("unknown config field 'bogus'"))
         #expect(message("preset: kp-bench\ngrid: {M: [3]}\n").contains("network.M = 3"))
@@ -81,7 +88,8 @@ import Experiments
         try resumed.run(index: 6, threads: 1)
         try FileManager.default.createDirectory(atPath: resumed.runPath(3), withIntermediateDirectories: true)
         try "{\"step\":0".write(toFile: "\(resumed.runPath(3))/metrics.jsonl", atomically: true, encoding: .utf8)
-        try "\(ProcessInfo.processInfo.hostName) 999999".write(toFile: "\(resumed.runPath(3))/.running", atomically: true, encoding: .utf8)
+        try "\(ProcessInfo.processInfo.hostName) 999999".write(
+            toFile: "\(resumed.runPath(3))/.running", atomically: true, encoding: .utf8)
         #expect(resumed.status(of: 3) == .missing)
         #expect(resumed.counts()[.done] == 2)
         let finishedBefore = try Data(contentsOf: URL(fileURLWithPath: "\(resumed.runPath(0))/summary.json"))
@@ -114,28 +122,37 @@ import Experiments
 
     @Test func slurmScriptsCoverEveryIndexAndDependOnTheArray() throws {
         let sweep = try SweepDirectory.create(at: "\(dir)/slurm-sweep", spec: try spec(Self.small))
-        let submit = try SlurmScripts.write(for: sweep, executable: "/opt/convdyn", maxParallel: 3, partition: "debug", time: "00:05:00")
-        let array = try String(contentsOfFile: submit.replacingOccurrences(of: "submit.sh", with: "array.sbatch"), encoding: .utf8)
-        #expect(array.contains("#SBATCH --array=0-7%3") && array.contains("#SBATCH --partition=debug") && array.contains("#SBATCH --time=00:05:00"))
+        let submit = try SlurmScripts.write(
+            for: sweep, executable: "/opt/convdyn", maxParallel: 3, partition: "debug", time: "00:05:00")
+        let array = try String(
+            contentsOfFile: submit.replacingOccurrences(of: "submit.sh", with: "array.sbatch"), encoding: .utf8)
+        #expect(
+            array.contains("#SBATCH --array=0-7%3") && array.contains("#SBATCH --partition=debug")
+                && array.contains("#SBATCH --time=00:05:00"))
         #expect(array.contains("'/opt/convdyn' sweep run") && array.contains("--index \"$SLURM_ARRAY_TASK_ID\""))
         let script = try String(contentsOfFile: submit, encoding: .utf8)
         #expect(script.contains("--dependency=afterany:$array aggregate.sbatch"))
-        let aggregate = try String(contentsOfFile: submit.replacingOccurrences(of: "submit.sh", with: "aggregate.sbatch"), encoding: .utf8)
+        let aggregate = try String(
+            contentsOfFile: submit.replacingOccurrences(of: "submit.sh", with: "aggregate.sbatch"), encoding: .utf8)
         #expect(aggregate.contains("sweep summarize"))
     }
 }
 
 @Suite struct ClaimTests {
     func summary(t100: Int?, cosine: Double = 0.95, share: Double = 0.9, ratio: Double = 3) throws -> RunSummary {
-        try RunSummary(json: .object([
-            "status": .string("completed"), "preset": .string("kp-bench"), "seed": .int(0), "steps": .int(1000),
-            "testAccuracy": .double(1), "testAccuracyNoisy": .double(1), "testLoss": .double(0), "trainAccuracy": .double(1),
-            "trainLoss": .double(0), "stepsTo100": t100.map(JSONValue.int) ?? .null, "evaluations": .int(101),
-            "bestKeyCosine": .double(cosine), "keyShare": .double(share), "normRatio": .double(ratio), "keyMass": .double(0.9),
-            "keyFilterCount": .int(20), "positiveKeyFilterCount": .int(10), "negativeKeyFilterCount": .int(10),
-            "keyProjectionGrowth": .double(0.3), "commonProjectionGrowth": .double(0.01), "nonKeyNormGrowth": .double(5),
-            "nonKeyNormGrowthMedian": .double(4),
-        ]))
+        try RunSummary(
+            json: .object([
+                "status": .string("completed"), "preset": .string("kp-bench"), "seed": .int(0), "steps": .int(1000),
+                "testAccuracy": .double(1), "testAccuracyNoisy": .double(1), "testLoss": .double(0),
+                "trainAccuracy": .double(1),
+                "trainLoss": .double(0), "stepsTo100": t100.map(JSONValue.int) ?? .null, "evaluations": .int(101),
+                "bestKeyCosine": .double(cosine), "keyShare": .double(share), "normRatio": .double(ratio),
+                "keyMass": .double(0.9),
+                "keyFilterCount": .int(20), "positiveKeyFilterCount": .int(10), "negativeKeyFilterCount": .int(10),
+                "keyProjectionGrowth": .double(0.3), "commonProjectionGrowth": .double(0.01),
+                "nonKeyNormGrowth": .double(5),
+                "nonKeyNormGrowthMedian": .double(4),
+            ]))
     }
 
     @Test func a1RowsCountRunsAndUseWilsonIntervals() throws {

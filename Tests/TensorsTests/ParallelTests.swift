@@ -1,5 +1,6 @@
-import Testing
 import Dispatch
+import Testing
+
 @testable import Tensors
 
 /// `concurrentChunks` runs every chunk exactly once, worker w taking chunks w, w + workers, …,
@@ -8,7 +9,10 @@ import Dispatch
     final class Record: @unchecked Sendable {
         var runs: [Int]
         var workers: [Int]
-        init(_ n: Int) { runs = Array(repeating: 0, count: n); workers = Array(repeating: -1, count: n) }
+        init(_ n: Int) {
+            runs = Array(repeating: 0, count: n)
+            workers = Array(repeating: -1, count: n)
+        }
     }
 
     static func check(_ count: Int, threads: Int) -> Bool {
@@ -22,9 +26,11 @@ import Dispatch
     }
 
     @Test func everyChunkOnceInTheFixedAssignment() {
-        for count in [1, 2, 3, 7, 64] { for threads in [1, 2, 3, 8] {
-            #expect(Self.check(count, threads: threads), "count \(count), threads \(threads)")
-        } }
+        for count in [1, 2, 3, 7, 64] {
+            for threads in [1, 2, 3, 8] {
+                #expect(Self.check(count, threads: threads), "count \(count), threads \(threads)")
+            }
+        }
     }
 
     @Test func concurrentAndNestedCallers() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensors
 
 @Suite struct RandomTests {
@@ -30,11 +31,16 @@ import Testing
     /// draws hold ≈ 26 beyond r ≈ 3.65), and leaves the stream where those calls would.
     @Test func bulkGaussiansEqualSingleDraws() {
         for add in [false, true] {
-            var bulk = RandomStream(seed: 7, purpose: .train), single = bulk
+            var bulk = RandomStream(seed: 7, purpose: .train)
+            var single = bulk
             let n = 100_000
-            var x = (0..<n).map { Float($0 % 5) }, y = x
+            var x = (0..<n).map { Float($0 % 5) }
+            var y = x
             x.withUnsafeMutableBufferPointer { bulk.fillGaussians($0.baseAddress!, count: n, scale: 0.3, add: add) }
-            for i in 0..<n { let g = Float(0.3 * single.nextGaussian()); y[i] = add ? y[i] + g : g }
+            for i in 0..<n {
+                let g = Float(0.3 * single.nextGaussian())
+                y[i] = add ? y[i] + g : g
+            }
             #expect(x.map(\.bitPattern) == y.map(\.bitPattern), "add: \(add)")
             #expect(bulk.next() == single.next())
         }
@@ -67,9 +73,15 @@ import Testing
     @Test func gaussianHasUnitVarianceAndZeroMean() {
         var g = RandomStream(seed: 11)
         let n = 40000
-        var sum = 0.0, sq = 0.0
-        for _ in 0..<n { let z = g.nextGaussian(); sum += z; sq += z * z }
-        let mean = sum / Double(n), variance = sq / Double(n) - mean * mean
+        var sum = 0.0
+        var sq = 0.0
+        for _ in 0..<n {
+            let z = g.nextGaussian()
+            sum += z
+            sq += z * z
+        }
+        let mean = sum / Double(n)
+        let variance = sq / Double(n) - mean * mean
         #expect(abs(mean) < 5 / Double(n).squareRoot())
         // Var of the sample variance ≈ 2/n.
         #expect(abs(variance - 1) < 5 * (2 / Double(n)).squareRoot())
@@ -80,7 +92,9 @@ import Testing
         // (beyond the ziggurat's base layer, so the tail method is exercised).
         var g = RandomStream(seed: 21)
         let n = 400_000
-        var below = [0, 0, 0], beyond3 = 0, tail = 0
+        var below = [0, 0, 0]
+        var beyond3 = 0
+        var tail = 0
         for _ in 0..<n {
             let z = g.nextGaussian()
             if z < -1 { below[0] += 1 }

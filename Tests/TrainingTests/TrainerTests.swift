@@ -1,7 +1,8 @@
-import Testing
-import Tensors
 import Datasets
 import Networks
+import Tensors
+import Testing
+
 @testable import Training
 
 /// The trainer's shortcuts must not change a single bit: steps whose gradient is exactly zero skip
@@ -17,12 +18,17 @@ import Networks
         var net = NetworkConfig()
         net.M = 32
         let network = PatchCNN(config: net, inputDimension: data.D, using: &initRNG)
-        return (data, network, .online(KeyPatternSampler(config: data, basis: basis), train: RandomStream(seed: seed, purpose: .train)))
+        return (
+            data, network,
+            .online(KeyPatternSampler(config: data, basis: basis), train: RandomStream(seed: seed, purpose: .train))
+        )
     }
 
     /// The step written out with no shortcut: forward, loss gradient and backward on every chunk of
     /// 32 with fresh workspaces, the chunks' gradients summed in order, then w ← w + (−η)·g.
-    static func plainStep(_ network: inout PatchCNN, _ batch: inout PatchBatch, eta: Float, K: Int, D: Int, loss: Loss = .hinge) {
+    static func plainStep(
+        _ network: inout PatchCNN, _ batch: inout PatchBatch, eta: Float, K: Int, D: Int, loss: Loss = .hinge
+    ) {
         let n = batch.count
         var total: PatchCNNParameters<Float>? = nil
         let net = network
@@ -41,7 +47,9 @@ import Networks
         for i in network.filters.indices { network.filters[i] = network.filters[i] + (-eta) * g.filters[i] }
         let biasStep = eta * Float(network.config.biasGradScale)
         for i in network.biases.indices { network.biases[i] -= biasStep * g.biases[i] }
-        if network.config.readout.isTrainable { for i in network.readout.indices { network.readout[i] -= eta * g.readout[i] } }
+        if network.config.readout.isTrainable {
+            for i in network.readout.indices { network.readout[i] -= eta * g.readout[i] }
+        }
         for i in network.outputBias.indices { network.outputBias[i] -= eta * g.outputBias[i] }
     }
 
@@ -71,7 +79,9 @@ import Networks
             if !same { break }
         }
         // The comparison covers both kinds of step.
-        if batchSize == 1 { #expect(skipped > 100 && skipped < steps - 10, "\(skipped) of \(steps) steps made no update") }
+        if batchSize == 1 {
+            #expect(skipped > 100 && skipped < steps - 10, "\(skipped) of \(steps) steps made no update")
+        }
     }
 
     /// Image batches: the windows cut out (or, with AVX-512, read in place by the products) give
@@ -79,9 +89,13 @@ import Networks
     @Test(arguments: [Pooling.mean, .maxGrid(2)])
     func imageStepsEqualThePlainStep(pooling: Pooling) {
         var rng = RandomStream(seed: 5)
-        let count = 100, h = 12, w = 12
+        let count = 100
+        let h = 12
+        let w = 12
         let pixels = (0..<(count * h * w)).map { _ in Float(rng.nextGaussian()) }
-        let set = ImageSet(channels: 1, height: h, width: w, pixels: pixels, labels: (0..<count).map { Int32($0 % 3) }, patchSize: 5, stride: 1)
+        let set = ImageSet(
+            channels: 1, height: h, width: w, pixels: pixels, labels: (0..<count).map { Int32($0 % 3) }, patchSize: 5,
+            stride: 1)
         var net = NetworkConfig()
         net.M = 8
         net.pooling = pooling

@@ -7,7 +7,8 @@ public struct Closeness: CustomStringConvertible {
     public var count: Int
 
     public var description: String {
-        isClose ? "close (\(count) values)"
+        isClose
+            ? "close (\(count) values)"
             : "not close at index \(worstIndex): \(actual) vs expected \(expected) (|Δ| = \(abs(actual - expected)))"
     }
 }
@@ -18,19 +19,25 @@ public func closeness<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(
     _ actual: [A], _ expected: [B], rtol: Double = 1e-5, atol: Double = 1e-7
 ) -> Closeness {
     guard actual.count == expected.count else {
-        return Closeness(isClose: false, worstIndex: -1, actual: Double(actual.count), expected: Double(expected.count), count: 0)
+        return Closeness(
+            isClose: false, worstIndex: -1, actual: Double(actual.count), expected: Double(expected.count), count: 0)
     }
     var worst = 0
     var worstExcess = -Double.infinity
     for i in 0..<actual.count {
-        let a = Double(actual[i]), b = Double(expected[i])
+        let a = Double(actual[i])
+        let b = Double(expected[i])
         let excess = a.isNaN || b.isNaN ? (a.isNaN && b.isNaN ? -1 : .infinity) : abs(a - b) - (atol + rtol * abs(b))
-        if excess > worstExcess { worstExcess = excess; worst = i }
+        if excess > worstExcess {
+            worstExcess = excess
+            worst = i
+        }
     }
     let isClose = actual.isEmpty || worstExcess <= 0
-    return Closeness(isClose: isClose, worstIndex: worst,
-                     actual: actual.isEmpty ? 0 : Double(actual[worst]),
-                     expected: expected.isEmpty ? 0 : Double(expected[worst]), count: actual.count)
+    return Closeness(
+        isClose: isClose, worstIndex: worst,
+        actual: actual.isEmpty ? 0 : Double(actual[worst]),
+        expected: expected.isEmpty ? 0 : Double(expected[worst]), count: actual.count)
 }
 
 /// A scratch directory under the system temporary directory, unique per call.

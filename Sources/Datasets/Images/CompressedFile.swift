@@ -31,7 +31,8 @@ public func readPossiblyCompressed(_ path: String) throws -> [UInt8] {
     }
     let status = gzclose(file)
     if status == Z_BUF_ERROR {
-        throw DataFileError(file: path, problem: "is a truncated gzip file (it ends in the middle of the compressed stream)")
+        throw DataFileError(
+            file: path, problem: "is a truncated gzip file (it ends in the middle of the compressed stream)")
     }
     guard status == Z_OK else {
         throw DataFileError(file: path, problem: "could not be read completely (zlib status \(status))")
@@ -44,5 +45,7 @@ public func writeGzip(_ bytes: [UInt8], to path: String) throws {
     guard let file = gzopen(path, "wb") else { throw DataFileError(file: path, problem: "cannot be created") }
     let written = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
     gzclose(file)
-    guard written == Int32(bytes.count) || bytes.isEmpty else { throw DataFileError(file: path, problem: "could not be written") }
+    guard written == Int32(bytes.count) || bytes.isEmpty else {
+        throw DataFileError(file: path, problem: "could not be written")
+    }
 }

@@ -5,7 +5,8 @@ public enum IDX {
     public static func readImages(_ path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
         let (dims, data) = try read(path, expectedDimensions: 3, kind: "images (IDX3)")
         guard dims[1] > 0, dims[2] > 0 else {
-            throw DataFileError(file: path, problem: "has images of size \(dims[1])×\(dims[2]); both sides must be positive")
+            throw DataFileError(
+                file: path, problem: "has images of size \(dims[1])×\(dims[2]); both sides must be positive")
         }
         return (dims[0], dims[1], dims[2], data)
     }
@@ -22,11 +23,18 @@ public enum IDX {
         }
         let magic = bytes[0..<4].map { String(format2: $0) }.joined()
         guard bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08 else {
-            throw DataFileError(file: path, problem: "has magic number 0x\(magic), not an unsigned-byte IDX file (0x000008NN); is it the right file?")
+            throw DataFileError(
+                file: path,
+                problem:
+                    "has magic number 0x\(magic), not an unsigned-byte IDX file (0x000008NN); is it the right file?")
         }
         let nd = Int(bytes[3])
         guard nd == expectedDimensions else {
-            throw DataFileError(file: path, problem: "has magic number 0x\(magic) with \(nd) dimensions, expected \(kind) with \(expectedDimensions); are the images and labels files swapped?")
+            throw DataFileError(
+                file: path,
+                problem:
+                    "has magic number 0x\(magic) with \(nd) dimensions, expected \(kind) with \(expectedDimensions); are the images and labels files swapped?"
+            )
         }
         let header = 4 + 4 * nd
         guard bytes.count >= header else { throw DataFileError(file: path, problem: "is truncated inside its header") }
@@ -38,9 +46,11 @@ public enum IDX {
         let expected = dims.reduce(1, *)
         let actual = bytes.count - header
         guard actual == expected else {
-            throw DataFileError(file: path, problem: actual < expected
-                ? "is truncated: the header promises \(dims.map(String.init).joined(separator: "×")) = \(expected) bytes of data, the file holds \(actual)"
-                : "has \(actual - expected) bytes after the \(expected) bytes its header describes")
+            throw DataFileError(
+                file: path,
+                problem: actual < expected
+                    ? "is truncated: the header promises \(dims.map(String.init).joined(separator: "×")) = \(expected) bytes of data, the file holds \(actual)"
+                    : "has \(actual - expected) bytes after the \(expected) bytes its header describes")
         }
         return (dims, Array(bytes[header...]))
     }
@@ -54,7 +64,11 @@ public enum CIFAR10 {
     public static func readBatch(_ path: String) throws -> (labels: [UInt8], pixels: [UInt8]) {
         let bytes = try readPossiblyCompressed(path)
         guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
-            throw DataFileError(file: path, problem: "holds \(bytes.count) bytes, not a whole number of \(recordSize)-byte CIFAR-10 records (truncated, or not a CIFAR-10 binary batch)")
+            throw DataFileError(
+                file: path,
+                problem:
+                    "holds \(bytes.count) bytes, not a whole number of \(recordSize)-byte CIFAR-10 records (truncated, or not a CIFAR-10 binary batch)"
+            )
         }
         let n = bytes.count / recordSize
         var labels = [UInt8](repeating: 0, count: n)
@@ -62,7 +76,9 @@ public enum CIFAR10 {
         for i in 0..<n {
             let label = bytes[i * recordSize]
             guard label < 10 else {
-                throw DataFileError(file: path, problem: "record \(i) has label \(label); CIFAR-10 labels are 0…9 (is this the CIFAR-100 format?)")
+                throw DataFileError(
+                    file: path,
+                    problem: "record \(i) has label \(label); CIFAR-10 labels are 0…9 (is this the CIFAR-100 format?)")
             }
             labels[i] = label
             for k in 0..<(recordSize - 1) { pixels[i * (recordSize - 1) + k] = bytes[i * recordSize + 1 + k] }

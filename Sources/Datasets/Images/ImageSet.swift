@@ -41,9 +41,12 @@ public struct ImageSet: ExampleSet {
     public var D: Int { channels * patchSize * patchSize }
 
     public init(channels: Int, height: Int, width: Int, pixels: [Float], labels: [Int32], patchSize: Int, stride: Int) {
-        precondition(pixels.count == labels.count * channels * height * width,
-                     "ImageSet: \(pixels.count) pixels for \(labels.count) images of \(channels)×\(height)×\(width)")
-        precondition(patchSize <= height && patchSize <= width, "ImageSet: patch \(patchSize) larger than the image \(height)×\(width)")
+        precondition(
+            pixels.count == labels.count * channels * height * width,
+            "ImageSet: \(pixels.count) pixels for \(labels.count) images of \(channels)×\(height)×\(width)")
+        precondition(
+            patchSize <= height && patchSize <= width,
+            "ImageSet: patch \(patchSize) larger than the image \(height)×\(width)")
         count = labels.count
         self.channels = channels
         self.height = height
@@ -66,34 +69,50 @@ public struct ImageSet: ExampleSet {
     /// order (channel, row, column): c·height·width + row·width + column.
     var windowOffsets: [Int] {
         var offsets: [Int] = []
-        for c in 0..<channels { for dy in 0..<patchSize { for dx in 0..<patchSize {
-            offsets.append(c * height * width + dy * width + dx)
-        } } }
+        for c in 0..<channels {
+            for dy in 0..<patchSize {
+                for dx in 0..<patchSize {
+                    offsets.append(c * height * width + dy * width + dx)
+                }
+            }
+        }
         return offsets
     }
 
     /// Writes the first pixel of every window of the images `indices` into rows
     /// [indices.count × K], for the pixel buffer at `pixels` (this set's `pixels`).
-    func windowStarts(of indices: some Collection<Int>, pixels: UnsafePointer<Float>, into rows: UnsafeMutablePointer<UnsafePointer<Float>>) {
-        let Ho = outputHeight, Wo = outputWidth, K = self.K
+    func windowStarts(
+        of indices: some Collection<Int>, pixels: UnsafePointer<Float>,
+        into rows: UnsafeMutablePointer<UnsafePointer<Float>>
+    ) {
+        let Ho = outputHeight
+        let Wo = outputWidth
+        let K = self.K
         let imageSize = channels * height * width
         for (b, image) in indices.enumerated() {
             let src = pixels + image * imageSize
-            for oy in 0..<Ho { for ox in 0..<Wo {
-                rows[b * K + oy * Wo + ox] = src + oy * stride * width + ox * stride
-            } }
+            for oy in 0..<Ho {
+                for ox in 0..<Wo {
+                    rows[b * K + oy * Wo + ox] = src + oy * stride * width + ox * stride
+                }
+            }
         }
     }
 
     /// Writes the windows of the images `indices` as consecutive [K × D] blocks at `x`.
     public func cutWindows(of indices: ArraySlice<Int>, into x: UnsafeMutablePointer<Float>) {
-        let r = patchSize, Ho = outputHeight, Wo = outputWidth, D = self.D, K = self.K
+        let r = patchSize
+        let Ho = outputHeight
+        let Wo = outputWidth
+        let D = self.D
+        let K = self.K
         let imageSize = channels * height * width
         pixels.withUnsafeBufferPointer { px in
             let pixelEnd = px.baseAddress! + px.count
             for (b, image) in indices.enumerated() {
                 let src = px.baseAddress! + image * imageSize
-                let dst = x + b * K * D, dstEnd = dst + K * D
+                let dst = x + b * K * D
+                let dstEnd = dst + K * D
                 // Eight floats per window row: the r ≤ 8 wanted ones, and up to 7 more that the
                 // next row (written after this one, at a higher address) replaces. Safe for the
                 // windows k < kFast, whose last row's 8 floats end inside the example, when reading
@@ -109,7 +128,9 @@ public struct ImageSet: ExampleSet {
                             for c in 0..<channels {
                                 var row = top + c * height * width + ox * rowStride
                                 for _ in 0..<r {
-                                    UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(out).storeBytes(
+                                        of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self),
+                                        as: SIMD8<Float>.self)
                                     out += r
                                     row += width
                                 }
@@ -121,17 +142,22 @@ public struct ImageSet: ExampleSet {
                 // The rest (the last window, or every window near the end of the pixel buffer or
                 // with r > 8), with the same checks per row.
                 while k < K {
-                    let oy = k / Wo, ox = k % Wo
+                    let oy = k / Wo
+                    let ox = k % Wo
                     var out = dst + k * D
-                    for c in 0..<channels { for dy in 0..<r {
-                        let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
-                        if r <= 8 && row + 8 <= pixelEnd && out + 8 <= dstEnd {
-                            UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                        } else {
-                            for i in 0..<r { out[i] = row[i] }
+                    for c in 0..<channels {
+                        for dy in 0..<r {
+                            let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
+                            if r <= 8 && row + 8 <= pixelEnd && out + 8 <= dstEnd {
+                                UnsafeMutableRawPointer(out).storeBytes(
+                                    of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self),
+                                    as: SIMD8<Float>.self)
+                            } else {
+                                for i in 0..<r { out[i] = row[i] }
+                            }
+                            out += r
                         }
-                        out += r
-                    } }
+                    }
                     k += 1
                 }
             }
@@ -141,9 +167,11 @@ public struct ImageSet: ExampleSet {
     /// The pooling region of each patch position for a g×g grid, [K], row-major regions.
     public func gridRegions(_ g: Int) -> [Int32] {
         var regions = [Int32](repeating: 0, count: K)
-        for oy in 0..<outputHeight { for ox in 0..<outputWidth {
-            regions[oy * outputWidth + ox] = Int32((oy * g / outputHeight) * g + ox * g / outputWidth)
-        } }
+        for oy in 0..<outputHeight {
+            for ox in 0..<outputWidth {
+                regions[oy * outputWidth + ox] = Int32((oy * g / outputHeight) * g + ox * g / outputWidth)
+            }
+        }
         return regions
     }
 }
@@ -180,7 +208,9 @@ public final class ImageWindows: @unchecked Sendable {
     /// Sets `rows` to the windows of the images `indices` of `set`, whose pixels are at `pixels`
     /// (from `set.pixels.withUnsafeBufferPointer`, and valid only as long as that pointer is).
     public func point(at indices: some Collection<Int>, of set: ImageSet, pixels: UnsafePointer<Float>) {
-        precondition(fits(set, count: indices.count), "ImageWindows: \(indices.count) images of another geometry or beyond the capacity \(capacity)")
+        precondition(
+            fits(set, count: indices.count),
+            "ImageWindows: \(indices.count) images of another geometry or beyond the capacity \(capacity)")
         set.windowStarts(of: indices, pixels: pixels, into: rows)
     }
 }
@@ -192,19 +222,30 @@ public enum ImageLoader {
     public static func locate(_ config: ImageDataConfig) throws -> String {
         let fm = FileManager.default
         func complete(_ dir: String) -> Bool {
-            config.dataset.files(train: true).allSatisfy { f in fm.fileExists(atPath: "\(dir)/\(f)") || fm.fileExists(atPath: "\(dir)/\(f).gz") }
+            config.dataset.files(train: true).allSatisfy { f in
+                fm.fileExists(atPath: "\(dir)/\(f)") || fm.fileExists(atPath: "\(dir)/\(f).gz")
+            }
         }
         if !config.dataDir.isEmpty {
             guard complete(config.dataDir) else {
                 let missing = (config.dataset.files(train: true) + config.dataset.files(train: false)).filter { f in
-                    !fm.fileExists(atPath: "\(config.dataDir)/\(f)") && !fm.fileExists(atPath: "\(config.dataDir)/\(f).gz")
+                    !fm.fileExists(atPath: "\(config.dataDir)/\(f)")
+                        && !fm.fileExists(atPath: "\(config.dataDir)/\(f).gz")
                 }
-                throw DataFileError(file: config.dataDir, problem: "does not hold the \(config.dataset.rawValue) files (missing: \(missing.joined(separator: ", ")), raw or .gz). To obtain them: \(config.dataset.howToObtain)")
+                throw DataFileError(
+                    file: config.dataDir,
+                    problem:
+                        "does not hold the \(config.dataset.rawValue) files (missing: \(missing.joined(separator: ", ")), raw or .gz). To obtain them: \(config.dataset.howToObtain)"
+                )
             }
             return config.dataDir
         }
         if let found = config.dataset.standardLocations.first(where: complete) { return found }
-        throw DataFileError(file: config.dataset.rawValue, problem: "not found in \(config.dataset.standardLocations.joined(separator: " or ")). To obtain it: \(config.dataset.howToObtain)")
+        throw DataFileError(
+            file: config.dataset.rawValue,
+            problem:
+                "not found in \(config.dataset.standardLocations.joined(separator: " or ")). To obtain it: \(config.dataset.howToObtain)"
+        )
     }
 
     /// The training and test sets of `config`, filtered, subset and normalised (statistics from
@@ -214,12 +255,16 @@ public enum ImageLoader {
         var (train, channels, h, w) = try readSplit(config.dataset, dir: dir, train: true)
         var test = try readSplit(config.dataset, dir: dir, train: false).0
         guard config.patchSize <= h, config.patchSize <= w else {
-            throw ConfigurationError(field: "images.patchSize", value: "\(config.patchSize)", allowed: "must be at most the image size \(h)×\(w)")
+            throw ConfigurationError(
+                field: "images.patchSize", value: "\(config.patchSize)",
+                allowed: "must be at most the image size \(h)×\(w)")
         }
         train = filter(train, config: config, limit: config.trainSize, pixelsPerImage: channels * h * w)
         test = filter(test, config: config, limit: config.testSize, pixelsPerImage: channels * h * w)
         guard !train.labels.isEmpty, !test.labels.isEmpty else {
-            throw ConfigurationError(field: "images.classes", value: "\(config.classes)", allowed: "no example is left after the class filter")
+            throw ConfigurationError(
+                field: "images.classes", value: "\(config.classes)",
+                allowed: "no example is left after the class filter")
         }
         // Normalise.
         let plane = h * w
@@ -227,16 +272,30 @@ public enum ImageLoader {
         var testPixels = test.pixels.map { Float($0) / 255 }
         if config.normalization == .perChannel {
             for c in 0..<channels {
-                var sum = 0.0, sq = 0.0, n = 0.0
-                for i in 0..<train.labels.count { for k in 0..<plane {
-                    let v = Double(trainPixels[(i * channels + c) * plane + k]); sum += v; sq += v * v; n += 1
-                } }
-                let mean = sum / n, std = max((sq / n - mean * mean).squareRoot(), 1e-6)
+                var sum = 0.0
+                var sq = 0.0
+                var n = 0.0
+                for i in 0..<train.labels.count {
+                    for k in 0..<plane {
+                        let v = Double(trainPixels[(i * channels + c) * plane + k])
+                        sum += v
+                        sq += v * v
+                        n += 1
+                    }
+                }
+                let mean = sum / n
+                let std = max((sq / n - mean * mean).squareRoot(), 1e-6)
                 for (count, idx) in [(train.labels.count, 0), (test.labels.count, 1)] {
-                    for i in 0..<count { for k in 0..<plane {
-                        let o = (i * channels + c) * plane + k
-                        if idx == 0 { trainPixels[o] = Float((Double(trainPixels[o]) - mean) / std) } else { testPixels[o] = Float((Double(testPixels[o]) - mean) / std) }
-                    } }
+                    for i in 0..<count {
+                        for k in 0..<plane {
+                            let o = (i * channels + c) * plane + k
+                            if idx == 0 {
+                                trainPixels[o] = Float((Double(trainPixels[o]) - mean) / std)
+                            } else {
+                                testPixels[o] = Float((Double(testPixels[o]) - mean) / std)
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -246,8 +305,14 @@ public enum ImageLoader {
                 return config.isBinary ? (cls == 0 ? 1 : -1) : Int32(cls)
             }
         }
-        return (ImageSet(channels: channels, height: h, width: w, pixels: trainPixels, labels: labels(train.labels), patchSize: config.patchSize, stride: config.stride),
-                ImageSet(channels: channels, height: h, width: w, pixels: testPixels, labels: labels(test.labels), patchSize: config.patchSize, stride: config.stride))
+        return (
+            ImageSet(
+                channels: channels, height: h, width: w, pixels: trainPixels, labels: labels(train.labels),
+                patchSize: config.patchSize, stride: config.stride),
+            ImageSet(
+                channels: channels, height: h, width: w, pixels: testPixels, labels: labels(test.labels),
+                patchSize: config.patchSize, stride: config.stride)
+        )
     }
 
     typealias Raw = (labels: [UInt8], pixels: [UInt8])
@@ -262,14 +327,20 @@ public enum ImageLoader {
             let images = try IDX.readImages(path(files[0]))
             let labels = try IDX.readLabels(path(files[1]))
             guard labels.count == images.count else {
-                throw DataFileError(file: path(files[1]), problem: "holds \(labels.count) labels but \(path(files[0])) holds \(images.count) images; the files do not belong together")
+                throw DataFileError(
+                    file: path(files[1]),
+                    problem:
+                        "holds \(labels.count) labels but \(path(files[0])) holds \(images.count) images; the files do not belong together"
+                )
             }
             if let bad = labels.firstIndex(where: { $0 > 9 }) {
-                throw DataFileError(file: path(files[1]), problem: "label \(labels[bad]) at index \(bad) is outside 0…9")
+                throw DataFileError(
+                    file: path(files[1]), problem: "label \(labels[bad]) at index \(bad) is outside 0…9")
             }
             return ((labels, images.pixels), 1, images.rows, images.cols)
         case .cifar10:
-            var labels: [UInt8] = [], pixels: [UInt8] = []
+            var labels: [UInt8] = []
+            var pixels: [UInt8] = []
             for f in files {
                 let batch = try CIFAR10.readBatch(path(f))
                 labels += batch.labels
