@@ -40,26 +40,31 @@ public enum DemoRunner {
         return lines.joined(separator: "\n")
     }
 
-    /// One line per claim of the main paper (SPEC §0), with the measured evidence.
+    /// One line per claim of the main paper (SPEC §0), with the measured evidence; the thresholds
+    /// are those of claim A1 (`Claim.A1`).
     public static func claims(_ runs: [RunSummary], config: ExperimentConfig) -> String {
         let n = runs.count
         let keys = runs.map { $0.keys ?? .missing }
-        func count(_ p: (KeySummary) -> Bool) -> Int { keys.filter(p).count }
+        func count(_ condition: RunCondition) -> Int { runs.filter(condition.holds).count }
         let d = config.data
         let theta = config.evaluation.theta
         let reached = runs.compactMap(\.stepsTo100)
         let half = config.training.steps / 2
+        let share = Claim.A1.keyShare
+        let ratio = Claim.A1.normRatio
+        let learned = RunCondition("best-key cosine", Threshold(.above, theta)) { $0.keys?.bestKeyCosine ?? .nan }
         return """
 
             Claims of the main paper, measured:
             1. Key patterns decide the label: each example has \(d.keysPerExample) key patch among \(d.K); \
             \(d.commonIndices.count) common patterns appear equally in both classes.
-            2. Filters learn the key patterns: best-key cosine > \(theta) in \(count { $0.bestKeyCosine > theta })/\(n) runs \
+            2. Filters learn the key patterns: \(learned.text) in \(count(learned))/\(n) runs \
             (median \(format(median(keys.map(\.bestKeyCosine)), "%.3f"))).
-            3. Key filters' norms dominate: keyShare ≥ 0.85 in \(count { $0.keyShare >= 0.85 })/\(n) runs \
-            (median \(format(median(keys.map(\.keyShare)), "%.3f"))); normRatio ≥ 2 in \(count { $0.normRatio >= 2 })/\(n) \
+            3. Key filters' norms dominate: \(share.text) in \(count(share))/\(n) runs \
+            (median \(format(median(keys.map(\.keyShare)), "%.3f"))); \(ratio.text) in \(count(ratio))/\(n) \
             (median \(format(median(keys.map(\.normRatio)), "%.2f"))).
-            4. 100% test accuracy: reached in \(reached.count)/\(n) runs, by step \(half) in \(reached.filter { $0 <= half }.count)/\(n) \
+            4. 100% test accuracy: reached in \(reached.count)/\(n) runs, by step \(half) in \
+            \(reached.filter { $0 <= half }.count)/\(n) \
             (median T100 \(reached.isEmpty ? "n/a" : format(median(reached.map(Double.init)), "%.0f")) steps).
             5. Practical image classification: see `convdyn demo --images`.
             """
@@ -68,17 +73,19 @@ public enum DemoRunner {
     /// The evidence for claim H1 (SPEC §7): per run and over runs.
     public static func imageEvidence(_ runs: [RunSummary], config: ExperimentConfig) -> String {
         let M = config.network.M
-        let uniform = 8 / Double(M)
+        let k = Claim.H1.k
+        let uniform = Double(k) / Double(M)
         var lines = [
-            "seed   test acc   top-8 share   uniform 8/\(M)   Gini    keep top-8   keep random-8 (±sd)   keep bottom-8"
+            "seed   test acc   top-\(k) share   uniform \(k)/\(M)   Gini    keep top-\(k)   keep random-\(k) (±sd)   "
+                + "keep bottom-\(k)"
         ]
         for r in runs {
             let s = r.images
-            let a = s?.ablation[8]
+            let a = s?.ablation[k]
             lines.append(
                 [
                     pad(String(r.seed), 4), pad(format(r.testAccuracy, "%.4f"), 8),
-                    pad(format(s?.topShare[8] ?? .nan, "%.3f"), 11),
+                    pad(format(s?.topShare[k] ?? .nan, "%.3f"), 11),
                     pad(format(uniform, "%.3f"), 12), pad(format(s?.gini ?? .nan, "%.3f"), 5),
                     pad(format(a?.top ?? .nan, "%.4f"), 10),
                     pad("\(format(a?.random ?? .nan, "%.4f")) (±\(format(a?.randomStd ?? .nan, "%.3f")))", 19),
@@ -86,15 +93,15 @@ public enum DemoRunner {
                 ].joined(separator: "   "))
         }
         let n = runs.count
-        let shares = runs.compactMap { $0.images?.topShare[8] }
-        let gaps = runs.compactMap { r in r.images?.ablation[8].map { $0.top - $0.random } }
+        let shares = runs.compactMap { $0.images?.topShare[k] }
+        let gaps = runs.compactMap { r in r.images?.ablation[k].map { $0.top - $0.random } }
         lines.append("")
         lines.append("Claim H1 (practical image classification), measured:")
         lines.append(
-            "- Norm dominance: the 8 largest of \(M) filters hold more than the uniform share \(format(uniform, "%.3f")) of Σ‖w‖² in \(shares.filter { $0 > uniform }.count)/\(n) runs (median top-8 share \(format(median(shares), "%.3f")))."
+            "- Norm dominance: the \(k) largest of \(M) filters hold more than the uniform share \(format(uniform, "%.3f")) of Σ‖w‖² in \(shares.filter { $0 > uniform }.count)/\(n) runs (median top-\(k) share \(format(median(shares), "%.3f")))."
         )
         lines.append(
-            "- The large filters matter: keeping the top-8 by norm beats keeping a random 8 in \(gaps.filter { $0 > 0 }.count)/\(n) runs (median accuracy gain \(format(median(gaps), "%.3f")))."
+            "- The large filters matter: keeping the top-\(k) by norm beats keeping a random \(k) in \(gaps.filter { $0 > 0 }.count)/\(n) runs (median accuracy gain \(format(median(gaps), "%.3f")))."
         )
         return lines.joined(separator: "\n")
     }
@@ -104,15 +111,6 @@ public enum DemoRunner {
     }
 
     static func format(_ x: Double, _ f: String) -> String { x.isNaN ? "n/a" : String(format: f, x) }
-}
-
-extension KeySummary {
-    /// Stands in for a run without key measurements (every figure undefined).
-    static let missing = KeySummary(
-        bestKeyCosine: .nan, keyShare: .nan, normRatio: .nan, keyMass: .nan, keyFilterCount: 0,
-        positiveKeyFilterCount: 0, negativeKeyFilterCount: 0, explorationAtInit: [:], keysLearned: [:],
-        keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan,
-        nonKeyNormGrowthMedian: .nan)
 }
 
 /// The median of the values that are not NaN (the mean of the two middle ones for an even count);

@@ -33,22 +33,44 @@ public struct Experiment: Sendable {
     }
 }
 
-/// What differs between synthetic and image experiments: the data, and what is measured.
+/// A data model of SPEC §1 with its network and measurements: what differs between experiments.
+/// Each model is one type registered in `DataModels.all`.
 protocol ExperimentTask {
+    /// Whether this model builds the runs of `config`.
+    static func handles(_ config: ExperimentConfig) -> Bool
+    /// Draws or loads the data and builds the network; image sets already loaded can be shared.
+    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) throws -> Self
+
     var network: PatchCNN { get }
     var trainingData: TrainingData { get }
     var testSet: any ExampleSet { get }
     var K: Int { get }
     var D: Int { get }
     var keysPerExample: Int { get }
-    /// The task's figures at one evaluation (keys of metrics.jsonl) and its filters.jsonl line.
+    /// The families' fields at one evaluation (merged into the metrics.jsonl line) and its
+    /// filters.jsonl line.
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
-        fields: [String: JSONValue], filterLine: String?
+        fields: [String: JSONValue], filters: FiltersLine?
     )
-    /// The task's part of the summary; may write further files.
-    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (
-        keys: KeySummary?, images: ImageSummary?
-    )
+    /// The families' summary fields; may write further files.
+    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
+        JSONValue]
+}
+
+/// The registry of data models: the first whose `handles` accepts a config builds its runs.
+enum DataModels {
+    static let all: [any ExperimentTask.Type] = [ImageTask.self, KeyPatternTask.self]
+
+    static func task(
+        for config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?
+    ) throws -> any ExperimentTask {
+        guard let model = all.first(where: { $0.handles(config) }) else {
+            throw ConfigurationError(
+                field: "data.labelModel", value: config.data.labelModel.rawValue,
+                allowed: "no data model is implemented for it yet")
+        }
+        return try model.make(config, images: images)
+    }
 }
 
 /// An experiment whose data and network exist, ready to train.
@@ -63,7 +85,7 @@ public final class PreparedExperiment {
     public init(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)? = nil) throws {
         try config.validate()
         self.config = config
-        task = config.images == nil ? SyntheticTask(config) : try ImageTask(config, loaded: images)
+        task = try DataModels.task(for: config, images: images)
     }
 
     /// Trains and measures on up to `threads` threads (large batches and evaluations are split
@@ -96,7 +118,7 @@ public final class PreparedExperiment {
         var nextEvaluation = 1
         var records: [(step: Int, train: SetEvaluation, test: SetEvaluation)] = []
         var sinceLast = (loss: 0.0, correct: 0, count: 0)
-        var status = "completed"
+        var status = RunStatus.completed
         var trainingSeconds = 0.0
         let progressEvery = max(1, c.training.steps / 200)
 
@@ -115,18 +137,15 @@ public final class PreparedExperiment {
                 sinceLast = (0, 0, 0)
             }
             records.append((step, train, test))
-            let (fields, filterLine) = try task.measure(
+            let (fields, filters) = try task.measure(
                 step: step, network: net, directory: c.evaluation.filterDynamics ? directory : nil)
-            var line: [String: JSONValue] = [
-                "step": .int(step),
-                "trainLoss": .double(train.loss), "trainAccuracy": .double(train.accuracy),
-                "trainMinMargin": .double(train.minMargin), "trainMaxMargin": .double(train.maxMargin),
-                "testLoss": .double(test.cleanLoss), "testAccuracy": .double(test.cleanAccuracy),
-                "testLossNoisy": .double(test.loss), "testAccuracyNoisy": .double(test.accuracy),
-            ]
+            let record = EvaluationRecord(
+                step: step, train: (train.loss, train.accuracy, train.minMargin, train.maxMargin),
+                test: (test.cleanLoss, test.cleanAccuracy, test.loss, test.accuracy))
+            var line = MeasurementFamilies.fields(of: record)
             line.merge(fields) { a, _ in a }
             try metricsFile?.write(JSONValue.object(line).text)
-            if let filterLine { try filtersFile?.write(filterLine) }
+            if let filters { try filtersFile?.write(JSONValue(encoding: filters).text) }
         }
 
         try evaluate(at: 0)
@@ -137,7 +156,7 @@ public final class PreparedExperiment {
             trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             step += 1
             guard s.lossSum.isFinite else {
-                status = "diverged"
+                status = .diverged
                 break
             }
             sinceLast.loss += s.lossSum
@@ -156,14 +175,14 @@ public final class PreparedExperiment {
         }
 
         lastTrainingSeconds = trainingSeconds
-        let (keys, images) = try task.finish(network: trainer.network, evaluator: evaluator, directory: directory)
+        let measures = try task.finish(network: trainer.network, evaluator: evaluator, directory: directory)
         let last = records.last!
         let summary = RunSummary(
             status: status, preset: c.preset, seed: c.seed, steps: step,
             testAccuracy: last.test.cleanAccuracy, testAccuracyNoisy: last.test.accuracy, testLoss: last.test.cleanLoss,
             trainAccuracy: last.train.accuracy, trainLoss: last.train.loss,
             stepsTo100: records.first { $0.test.cleanAccuracy == 1 }?.step, evaluations: records.count,
-            keys: keys, images: images)
+            measures: measures)
         if let directory {
             provenance.endTime = Date()
             provenance.trainingSeconds = trainingSeconds
@@ -172,25 +191,5 @@ public final class PreparedExperiment {
             try directory.writeAtomically("summary.json", summary.json.prettyText)
         }
         return summary
-    }
-}
-
-/// Float32 text for a row of numbers, non-finite values as strings.
-func appendNumbers(_ values: some Sequence<Double>, to out: inout String) {
-    var first = true
-    for value in values {
-        if !first { out += "," }
-        first = false
-        let v = Float(value)
-        out += v.isFinite ? v.description : (v.isNaN ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\""))
-    }
-}
-
-/// Rows of numbers as a JSON array of arrays.
-func appendMatrix(_ values: [Double], rows: Int, cols: Int, to out: inout String) {
-    for r in 0..<rows {
-        out += r > 0 ? ",[" : "["
-        appendNumbers(values[(r * cols)..<((r + 1) * cols)], to: &out)
-        out += "]"
     }
 }

@@ -8,6 +8,8 @@ public enum JSONValue: Equatable, Sendable {
     case bool(Bool)
     case int(Int)
     case double(Double)
+    /// A float32 value, written in Float's shortest round-trip form (per-filter dynamics).
+    case float(Float)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -34,6 +36,7 @@ public enum JSONValue: Equatable, Sendable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += JSONValue.format(d)
+        case .float(let f): out += f.isFinite ? f.description : JSONValue.format(Double(f))
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
             if items.isEmpty {
@@ -126,6 +129,7 @@ public enum JSONValue: Equatable, Sendable {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .float(let f): return Double(f)
         case .string("NaN"): return .nan
         case .string("Infinity"): return .infinity
         case .string("-Infinity"): return -.infinity
@@ -157,6 +161,11 @@ public struct JSONSyntaxError: Error, CustomStringConvertible {
 struct JSONParser {
     let bytes: [UInt8]
     var i = 0
+    /// Arrays and objects open at the current position.
+    var depth = 0
+    /// The deepest nesting accepted: run files nest three levels, configs four; anything deeper is
+    /// malformed (and unbounded recursion would overflow the stack).
+    static let maxDepth = 64
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     var atEnd: Bool { i >= bytes.count }
@@ -176,6 +185,12 @@ struct JSONParser {
 
     mutating func value() throws -> JSONValue {
         guard i < bytes.count else { throw error("unexpected end of text") }
+        let opens = bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "[")
+        if opens {
+            depth += 1
+            guard depth <= Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
+        }
+        defer { if opens { depth -= 1 } }
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1

@@ -1,27 +1,6 @@
 import Experiments
 import Foundation
 
-/// The Wilson score interval for k successes in n trials at 95% (z = 1.96).
-public func wilsonInterval(successes k: Int, trials n: Int, z: Double = 1.959963984540054) -> ClosedRange<Double> {
-    guard n > 0 else { return 0...1 }
-    let p = Double(k) / Double(n)
-    let nn = Double(n)
-    let denominator = 1 + z * z / nn
-    let center = (p + z * z / (2 * nn)) / denominator
-    let half = z * (p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot() / denominator
-    return max(0, center - half)...min(1, center + half)
-}
-
-/// The q-quantile (0…1) of values by linear interpolation between order statistics; NaN if empty.
-public func quantile(_ values: [Double], _ q: Double) -> Double {
-    let s = values.filter { !$0.isNaN }.sorted()
-    guard !s.isEmpty else { return .nan }
-    let h = q * Double(s.count - 1)
-    let lo = Int(h.rounded(.down))
-    let hi = min(lo + 1, s.count - 1)
-    return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
-}
-
 /// Plots across runs of one config (seeds): medians with interquartile bands, the P(T₁₀₀ ≤ T)
 /// curve and histograms of the final figures.
 public enum GroupPlots {

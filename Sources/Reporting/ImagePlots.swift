@@ -96,7 +96,7 @@ enum ImagePlots {
     }
 
     static func selectivity(_ run: RunData) -> PlotFile? {
-        guard let text = RunData.read("\(run.path)/selectivity.json"), let json = try? JSONValue.parse(text),
+        guard let text = try? RunData.read("\(run.path)/selectivity.json"), let json = try? JSONValue.parse(text),
             let filters = json["filtersByNorm"]?.arrayValue
         else { return nil }
         let rows: [[Double]] = filters.compactMap { f in

@@ -58,11 +58,11 @@ public struct Report: Sendable {
     }
 
     static func stateNotes(_ run: RunData) -> [String] {
-        switch run.state {
+        switch run.status {
         case .completed: return []
-        case .diverged(let step):
+        case .diverged:
             return [
-                "\(run.name) diverged at step \(step) (non-finite loss); the plots end at its last evaluation, step \(run.lastStep), and mark the divergence."
+                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last evaluation, step \(run.lastStep), and mark the divergence."
             ]
         case .partial:
             return [
@@ -216,9 +216,9 @@ public struct Report: Sendable {
             let last = run.metrics.last
             func v(_ key: String) -> String { formatValue(last?[key]?.doubleValue ?? .nan) }
             let status: String
-            switch run.state {
+            switch run.status {
             case .completed: status = "completed"
-            case .diverged(let step): status = "diverged at \(step)"
+            case .diverged: status = "diverged at \(run.lastStepTaken)"
             case .partial: status = "partial (step \(run.lastStep))"
             }
             rows +=
@@ -257,9 +257,9 @@ public struct Report: Sendable {
     }
 
     static func status(_ run: RunData) -> String {
-        switch run.state {
+        switch run.status {
         case .completed: return "completed"
-        case .diverged(let step): return "diverged at \(step)"
+        case .diverged: return "diverged at \(run.lastStepTaken)"
         case .partial: return "partial (step \(run.lastStep))"
         }
     }

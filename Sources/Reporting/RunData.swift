@@ -8,16 +8,7 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
     public init(_ message: String) { self.message = message }
 }
 
-/// How far a run got.
-public enum RunState: Equatable, Sendable {
-    case completed
-    /// Stopped at `step` with a non-finite loss.
-    case diverged(step: Int)
-    /// No summary.json: still running, or interrupted.
-    case partial
-}
-
-/// One evaluation of `filters.jsonl`.
+/// One evaluation of `filters.jsonl`, with the shapes checked (see `FiltersLine`).
 public struct FilterRecord: Sendable {
     public var step: Int
     public var norms: [Double]
@@ -29,6 +20,16 @@ public struct FilterRecord: Sendable {
     public var signs: [Int]
     /// The filters themselves, [M][D] (image runs).
     public var weights: [[Double]]
+
+    init(_ line: FiltersLine) {
+        let M = line.norms.count
+        step = line.step
+        norms = line.norms
+        cosines = line.cosines ?? []
+        projections = line.projections ?? []
+        signs = line.signs ?? (0..<M).map { $0 < M / 2 ? 1 : -1 }
+        weights = line.weights ?? []
+    }
 }
 
 /// Everything a run directory holds, read back from its files (never from training state).
@@ -40,7 +41,8 @@ public struct RunData: Sendable {
     /// The lines of filters.jsonl (empty when not recorded or not loaded).
     public let filters: [FilterRecord]
     public let summary: RunSummary?
-    public let state: RunState
+    /// `completed` or `diverged` from summary.json, `partial` without one.
+    public let status: RunStatus
     /// Problems that did not stop the reading (a truncated last line, say).
     public let warnings: [String]
 
@@ -58,54 +60,47 @@ public struct RunData: Sendable {
                 "\(path) is not a run directory (it has no config.json or metrics.jsonl); pass a directory written by `convdyn train` or `convdyn demo`"
             )
         }
-        guard let configText = read("\(path)/config.json") else {
+        guard let configText = try read("\(path)/config.json") else {
             throw ReportError("\(path)/config.json is missing or unreadable; the run directory is incomplete")
         }
         let config: ExperimentConfig
         do { config = try ExperimentConfig.decode(JSONValue.parse(configText)) } catch {
             throw ReportError("\(path)/config.json is malformed: \(error)")
         }
-        guard let metricsText = read("\(path)/metrics.jsonl") else {
-            throw ReportError("\(path)/metrics.jsonl is missing; the run recorded no evaluation yet")
+        let metricsFile = "\(path)/metrics.jsonl"
+        guard let metricsText = try read(metricsFile) else {
+            throw ReportError("\(metricsFile) is missing; the run recorded no evaluation yet")
         }
-        let metrics = try parseLines(metricsText, file: "\(path)/metrics.jsonl", warnings: &warnings)
-        guard !metrics.isEmpty else { throw ReportError("\(path)/metrics.jsonl holds no evaluation yet") }
-        for (i, m) in metrics.enumerated() where m["step"]?.intValue == nil {
-            throw ReportError("\(path)/metrics.jsonl line \(i + 1) has no integer \"step\"; the file is malformed")
+        let metrics = try parseLines(metricsText, file: metricsFile, warnings: &warnings) { line, _ in
+            try MeasurementFamilies.validate(line: line, config: config)
+            return line
         }
+        guard !metrics.isEmpty else { throw ReportError("\(metricsFile) holds no evaluation yet") }
         var filters: [FilterRecord] = []
-        if includeFilters, let text = read("\(path)/filters.jsonl") {
-            for (i, line) in try parseLines(text, file: "\(path)/filters.jsonl", warnings: &warnings).enumerated() {
-                let isImage = config.images != nil
-                guard let step = line["step"]?.intValue, let norms = numbers(line["norms"]),
-                    isImage
-                        ? matrix(line["weights"]) != nil
-                        : (matrix(line["cosines"]) != nil && matrix(line["projections"]) != nil)
-                else {
-                    throw ReportError(
-                        "\(path)/filters.jsonl line \(i + 1) lacks step, norms or \(isImage ? "weights" : "cosines and projections"); the file is malformed"
-                    )
-                }
-                let M = norms.count
-                let signs = numbers(line["signs"])?.map { Int($0) } ?? (0..<M).map { $0 < M / 2 ? 1 : -1 }
-                filters.append(
-                    FilterRecord(
-                        step: step, norms: norms, cosines: matrix(line["cosines"]) ?? [],
-                        projections: matrix(line["projections"]) ?? [], signs: signs,
-                        weights: matrix(line["weights"]) ?? []))
+        let filtersFile = "\(path)/filters.jsonl"
+        if includeFilters, let text = try read(filtersFile) {
+            let isImage = config.images != nil
+            filters = try parseLines(text, file: filtersFile, warnings: &warnings) { line, _ in
+                FilterRecord(
+                    try FiltersLine(
+                        validating: line, filters: config.network.M, patterns: isImage ? nil : config.data.P,
+                        weights: isImage))
             }
         }
         var summary: RunSummary? = nil
-        var state = RunState.partial
-        if let text = read("\(path)/summary.json") {
-            do { summary = try RunSummary(json: JSONValue.parse(text)) } catch {
-                throw ReportError("\(path)/summary.json is malformed: \(error)")
+        let summaryFile = "\(path)/summary.json"
+        if let text = try read(summaryFile) {
+            do {
+                let s = try RunSummary(json: JSONValue.parse(text))
+                try MeasurementFamilies.validate(summary: s, config: config)
+                summary = s
+            } catch {
+                throw ReportError("\(summaryFile) is malformed: \(error)")
             }
-            state = summary!.status == "diverged" ? .diverged(step: summary!.steps) : .completed
         }
         return RunData(
-            path: path, config: config, metrics: metrics, filters: filters, summary: summary, state: state,
-            warnings: warnings)
+            path: path, config: config, metrics: metrics, filters: filters, summary: summary,
+            status: summary?.status ?? .partial, warnings: warnings)
     }
 
     /// (step, value) pairs of a metrics.jsonl key; "NaN" values are kept as NaN.
@@ -115,6 +110,10 @@ public struct RunData: Sendable {
             return (Double(s), v)
         }
     }
+
+    /// Steps taken: from the summary, else the last evaluated step (for a diverged run, the step
+    /// at which the loss became non-finite).
+    public var lastStepTaken: Int { summary?.steps ?? lastStep }
 
     /// The last evaluated step.
     public var lastStep: Int { metrics.last?["step"]?.intValue ?? 0 }
@@ -131,38 +130,47 @@ public struct RunData: Sendable {
     /// A name for tables: the directory's last component.
     public var name: String { URL(fileURLWithPath: path).lastPathComponent }
 
-    static func read(_ path: String) -> String? {
-        FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
+    /// The longest line read from a run file (a filters.jsonl line of 1024 filters × 1024 inputs
+    /// as float32 text is ≈ 12 MB); longer lines are malformed.
+    static let maxLineBytes = 64 << 20
+
+    /// The file's text, nil when it does not exist; throws when it is not UTF-8.
+    static func read(_ path: String) throws -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ReportError("\(path) is not UTF-8 text; the file is corrupt (rerun the experiment)")
+        }
+        return text
     }
 
-    /// Parses JSON lines; a malformed last line without a newline (a write cut short) is dropped
-    /// with a warning, any other malformed line is an error naming the line.
-    static func parseLines(_ text: String, file: String, warnings: inout [String]) throws -> [JSONValue] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        var values: [JSONValue] = []
-        for (i, line) in lines.enumerated() {
-            do { values.append(try JSONValue.parse(String(line))) } catch {
-                if i == lines.count - 1 && !text.hasSuffix("\n") {
-                    warnings.append(
-                        "\(file): the last line is incomplete (the run was cut off while writing it) and was skipped")
-                } else {
-                    throw ReportError("\(file) line \(i + 1) is not valid JSON (\(error)); the file is malformed")
+    /// Parses JSON lines (LF or CRLF) with `decode`; a malformed last line without a newline (a
+    /// write cut short) is dropped with a warning, any other bad line is an error naming the file,
+    /// the line and the field.
+    static func parseLines<T>(
+        _ text: String, file: String, warnings: inout [String], _ decode: (JSONValue, Int) throws -> T
+    ) throws -> [T] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var values: [T] = []
+        for (i, raw) in lines.enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy(\.isWhitespace) { continue }
+            let isLast = i == lines.count - 1
+            do {
+                guard line.utf8.count <= maxLineBytes else {
+                    throw SchemaError(field: "", "is longer than \(maxLineBytes >> 20) MiB")
                 }
+                values.append(try decode(try JSONValue.parse(String(line)), i + 1))
+            } catch let error as JSONSyntaxError where isLast {
+                _ = error
+                warnings.append(
+                    "\(file): the last line is incomplete (the run was cut off while writing it) and was skipped")
+            } catch let error as SchemaError {
+                throw ReportError("\(file) line \(i + 1): \(error); the file is malformed")
+            } catch let error as JSONSyntaxError {
+                throw ReportError("\(file) line \(i + 1) is not valid JSON (\(error)); the file is malformed")
             }
         }
         return values
-    }
-
-    static func numbers(_ v: JSONValue?) -> [Double]? {
-        guard let items = v?.arrayValue else { return nil }
-        let out = items.compactMap(\.doubleValue)
-        return out.count == items.count ? out : nil
-    }
-
-    static func matrix(_ v: JSONValue?) -> [[Double]]? {
-        guard let rows = v?.arrayValue else { return nil }
-        let out = rows.compactMap(numbers)
-        return out.count == rows.count ? out : nil
     }
 }
 

@@ -40,7 +40,8 @@ enum RunPlots {
     static func markers(_ run: RunData) -> [Marker] {
         var m: [Marker] = []
         if let t = run.stepsTo100 { m.append(Marker(x: Double(t), label: "T₁₀₀ = \(t)", color: "#2ca02c")) }
-        if case .diverged(let step) = run.state {
+        if run.status == .diverged {
+            let step = run.lastStepTaken
             m.append(Marker(x: Double(step), label: "diverged at \(step)", color: "#d62728"))
         }
         return m

@@ -19,18 +19,27 @@ public enum TerminalSummary {
         let runs = try children.map { try RunData.load($0, includeFilters: false) }
         var lines = ["\(runs.count) runs in \(path)", ""]
         let nameWidth = max(4, runs.map(\.name.count).max() ?? 4)
-        lines.append(
-            "run".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                + "  status      T100   best-cos  keyShare  test accuracy (log-spaced steps)")
+        // The first two figures with a short label of the models in the directory.
+        var columns: [Figure] = []
         for run in runs {
-            let last = run.metrics.last
-            func v(_ k: String) -> String { fixed(last?[k]?.doubleValue ?? .nan) }
+            for f in MeasurementFamilies.figures(for: run.config)
+            where f.source == .metrics && f.shortLabel != nil && !columns.contains(f) {
+                columns.append(f)
+            }
+        }
+        columns = Array(columns.prefix(2))
+        lines.append(
+            "run".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  status      T100 "
+                + columns.map { "  " + $0.shortLabel!.leftPad(8) }.joined()
+                + "  test accuracy (log-spaced steps)")
+        for run in runs {
+            let last = run.metrics.last ?? .null
             lines.append(
                 run.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
                     + status(run).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
-                    + (run.stepsTo100.map(String.init) ?? "never").leftPad(5) + "  " + v("bestKeyCosine").leftPad(8)
-                    + "  "
-                    + v("keyShare").leftPad(8) + "  " + sparkline(run.series("testAccuracy"), width: 20, range: 0...1))
+                    + (run.stepsTo100.map(String.init) ?? "never").leftPad(5)
+                    + columns.map { "  " + fixed($0.value(in: last)).leftPad(8) }.joined()
+                    + "  " + sparkline(run.series(CommonFigures.testAccuracy.field), width: 20, range: 0...1))
         }
         let reached = runs.filter { $0.stepsTo100 != nil }.count
         lines.append("")
@@ -39,15 +48,23 @@ public enum TerminalSummary {
     }
 
     static func single(_ run: RunData, width: Int) -> String {
-        let last = run.metrics.last
-        func v(_ k: String) -> String { fixed(last?[k]?.doubleValue ?? .nan) }
+        let last = run.metrics.last ?? .null
+        let figures = MeasurementFamilies.figures(for: run.config).filter { $0.source == .metrics }
+        let accuracy = CommonFigures.testAccuracy
+        let header =
+            ["  \(accuracy.label) \(fixed(accuracy.value(in: last)))", "T100 \(run.stepsTo100.map(String.init) ?? "never")"]
+            + figures.map { "\($0.label) \(fixed($0.value(in: last)))" }
         var lines = [
-            "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step \(run.lastStep) of \(run.config.training.steps)",
-            "  test accuracy \(v("testAccuracy"))   T100 \(run.stepsTo100.map(String.init) ?? "never")   best-key cosine \(v("bestKeyCosine"))   keyShare \(v("keyShare"))   normRatio \(v("normRatio"))",
+            "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step \(run.lastStep) of "
+                + "\(run.config.training.steps)",
+            header.joined(separator: "   "),
             "",
-            "  test accuracy  " + sparkline(run.series("testAccuracy"), width: width, range: 0...1) + "  (0…1)",
-            "  keyShare       " + sparkline(run.series("keyShare"), width: width, range: 0...1) + "  (0…1)",
         ]
+        for f in [accuracy] + figures where f.sparkline || f == accuracy {
+            lines.append(
+                "  " + f.label.padding(toLength: 15, withPad: " ", startingAt: 0)
+                    + sparkline(run.series(f.field), width: width, range: f.range) + "  (\(rangeText(f.range)))")
+        }
         if !run.filters.isEmpty {
             let finalNorms = run.filters.last!.norms
             let top = finalNorms.indices.sorted { finalNorms[$0] > finalNorms[$1] }.prefix(3)
@@ -62,7 +79,7 @@ public enum TerminalSummary {
                         + "  (0…\(fixed(maxNorm)), final \(fixed(finalNorms[j])))")
             }
         } else {
-            lines.append("  max ‖w‖        " + sparkline(run.series("maxFilterNorm"), width: width, range: nil))
+            lines.append("  max ‖w‖        " + sparkline(run.series(CommonFigures.maxFilterNorm.field), width: width, range: nil))
         }
         lines.append("  (sparklines: step 0, then log-spaced steps up to \(run.lastStep))")
         for note in Report.stateNotes(run) + run.warnings { lines.append("note: " + note) }
@@ -70,11 +87,17 @@ public enum TerminalSummary {
     }
 
     static func status(_ run: RunData) -> String {
-        switch run.state {
+        switch run.status {
         case .completed: return "completed"
-        case .diverged(let step): return "diverged@\(step)"
+        case .diverged: return "diverged@\(run.lastStepTaken)"
         case .partial: return "partial"
         }
+    }
+
+    static func rangeText(_ range: ClosedRange<Double>?) -> String {
+        guard let range else { return "auto" }
+        func short(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+        return "\(short(range.lowerBound))…\(short(range.upperBound))"
     }
 
     static func fixed(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: "%.3f", v) }

@@ -14,35 +14,34 @@ public struct Verification: Sendable {
     public var seeds: Int
     public var seconds: Double
 
-    public var passed: Bool { rows.allSatisfy(\.passed) }
+    /// True when every judged row passed (contrasts are not judged).
+    public var passed: Bool { rows.allSatisfy { !$0.judged || $0.passed } }
 
     public var json: JSONValue {
         .object([
             "passed": .bool(passed), "seeds": .int(seeds), "seconds": .double(seconds),
-            "rows": .array(rows.map(\.json)),
+            "rows": .array(rows.map { (try? JSONValue(encoding: $0)) ?? .null }),
             "skipped": .object(skipped.mapValues(JSONValue.string)),
             "directories": .object(directories.mapValues(JSONValue.string)),
         ])
     }
 
-    /// The table printed by `convdyn verify`.
+    /// The table printed by `convdyn verify`. "pass on" says what PASS compares with the
+    /// threshold: the point estimate, or the 95% interval's bound on the unfavourable side.
     public var table: String {
-        var lines: [String] = []
-        let idWidth = 4
+        func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+        func f3(_ x: Double) -> String { String(format: "%.3f", x) }
         let statementWidth = max(20, rows.map(\.statement.count).max() ?? 20)
-        lines.append(
-            "claim".padding(toLength: idWidth + 1, withPad: " ", startingAt: 0) + " "
-                + "statement".padding(toLength: statementWidth, withPad: " ", startingAt: 0)
-                + "  measured (95% interval)              threshold          verdict")
+        var lines = [
+            pad("claim", 5) + " " + pad("statement", statementWidth) + "  "
+                + pad("measured (95% interval)", 46) + " " + pad("threshold", 10) + " " + pad("pass on", 15)
+                + " verdict"
+        ]
         for r in rows {
-            let measured =
-                "\(String(format: "%.3f", r.value)) [\(String(format: "%.3f", r.interval.lowerBound)), \(String(format: "%.3f", r.interval.upperBound))] \(r.detail)"
+            let measured = "\(f3(r.value)) [\(f3(r.interval.lowerBound)), \(f3(r.interval.upperBound))] \(r.detail)"
             lines.append(
-                r.id.padding(toLength: idWidth + 1, withPad: " ", startingAt: 0) + " "
-                    + r.statement.padding(toLength: statementWidth, withPad: " ", startingAt: 0) + "  "
-                    + measured.padding(toLength: 46, withPad: " ", startingAt: 0) + " "
-                    + r.threshold.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
-                    + (r.passed ? "PASS" : "FAIL"))
+                pad(r.id, 5) + " " + pad(r.statement, statementWidth) + "  " + pad(measured, 46) + " "
+                    + pad(r.threshold, 10) + " " + pad(r.judged ? r.rule : "not judged", 15) + " " + r.verdict)
         }
         for (id, why) in skipped.sorted(by: { $0.key < $1.key }) { lines.append("\(id)    skipped: \(why)") }
         return lines.joined(separator: "\n")
@@ -95,7 +94,7 @@ public enum Verifier {
                 log?(String(format: "%@: done in %.1f s", claim.id, Date().timeIntervalSince(claimStart)))
             }
             results[claim.id] = summaries
-            rows += claim.judge(summaries)
+            rows += claim.judge(summaries, others: results)
         }
         let verification = Verification(
             rows: rows, skipped: skipped, directories: directories, seeds: seeds,
@@ -118,7 +117,7 @@ public enum Verifier {
             rowsHTML +=
                 "<tr><td>\(r.id)</td><td style=\"text-align:left\">\(escape(r.statement))</td><td>\(formatValue(r.value))</td>"
                 + "<td>\(formatValue(r.interval.lowerBound))–\(formatValue(r.interval.upperBound)) (\(r.method))</td><td>\(escape(r.detail))</td>"
-                + "<td>\(escape(r.threshold))</td><td style=\"color:\(r.passed ? "#2ca02c" : "#d62728")\"><b>\(r.passed ? "PASS" : "FAIL")</b></td></tr>\n"
+                + "<td>\(escape(r.threshold))</td><td>\(escape(r.judged ? r.rule : "not judged"))</td><td style=\"color:\(r.judged ? (r.passed ? "#2ca02c" : "#d62728") : "#555555")\"><b>\(r.verdict)</b></td></tr>\n"
         }
         var body = Report.header(
             "Claims of SPEC §7 over \(v.seeds) seeds",
@@ -127,7 +126,7 @@ public enum Verifier {
             "verdicts", "Verdicts",
             """
             <table>
-            <tr><th>row</th><th>statement</th><th>measured</th><th>95% interval</th><th>runs</th><th>threshold</th><th>verdict</th></tr>
+            <tr><th>row</th><th>statement</th><th>measured</th><th>95% interval</th><th>runs</th><th>threshold</th><th>pass on</th><th>verdict</th></tr>
             \(rowsHTML)</table>
             <p class="note">\(v.passed ? "Every claim run passed." : "At least one row failed.") Definitions of the thresholds: Docs/Claims.md.</p>
             """)

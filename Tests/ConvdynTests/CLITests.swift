@@ -59,7 +59,7 @@ import _TestSupport
         #expect(result.code == 0, "\(result.message)")
         let summary = try RunSummary(
             json: JSONValue.parse(String(contentsOfFile: "\(out)/summary.json", encoding: .utf8)))
-        #expect(summary.seed == 2 && summary.steps == 20 && summary.status == "completed")
+        #expect(summary.seed == 2 && summary.steps == 20 && summary.status == .completed)
         // A second run into the same directory is refused and leaves the first run intact.
         let again = run(["train", "--preset", "kp-bench", "--set", "steps=20", "--out", out, "--quiet"])
         #expect(again.code != 0 && again.message.contains("not empty"))

@@ -85,7 +85,7 @@ import _TestSupport
         let config = try ConfigResolver.resolve(
             preset: "kp-bench", overrides: ["steps=300", "nTest=300", "schedule=every(100)"], seed: 3)
         let summary = try Experiment(config).run()
-        #expect(summary.status == "completed")
+        #expect(summary.status == .completed)
         #expect(summary.testAccuracy == 1)
         #expect(summary.keys!.bestKeyCosine > 0.9)
         #expect(summary.keys!.keyShare > 0.85)
@@ -98,7 +98,7 @@ import _TestSupport
         ])
         let (summary, path) = try runInto(config, "diverge")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(summary.status == "diverged")
+        #expect(summary.status == .diverged)
         #expect(summary.steps < 40)
         let written = try JSONValue.parse(read("\(path)/summary.json"))
         #expect(written["status"] == .string("diverged"))

@@ -17,7 +17,13 @@ struct ImageTask: ExperimentTask {
     var K: Int { train.K }
     var D: Int { train.D }
     var keysPerExample: Int { 1 }
-    static let topKs = [4, 8, 16]
+    static var topKs: [Int] { ImageMeasures.topKs }
+
+    static func handles(_ config: ExperimentConfig) -> Bool { config.images != nil }
+
+    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) throws -> Self {
+        try Self(config, loaded: images)
+    }
 
     init(_ c: ExperimentConfig, loaded: (train: ImageSet, test: ImageSet)?) throws {
         config = c
@@ -48,19 +54,11 @@ struct ImageTask: ExperimentTask {
     }
 
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
-        fields: [String: JSONValue], filterLine: String?
+        fields: [String: JSONValue], filters: FiltersLine?
     ) {
         let norms = self.norms(network)
-        let sorted = norms.sorted(by: >)
-        var fields: [String: JSONValue] = [
-            "gini": .double(NormConcentration.gini(norms)),
-            "sortedNorms": .array(sorted.map(JSONValue.double)),
-            "meanFilterNorm": .double(norms.reduce(0, +) / Double(norms.count)),
-            "maxFilterNorm": .double(sorted.first ?? 0),
-        ]
-        for k in Self.topKs where k < network.M {
-            fields["top\(k)Share"] = .double(NormConcentration.topShare(norms, k: k))
-        }
+        var fields = MeasurementFamilies.fields(of: ImageMeasures.Line(norms: norms))
+        fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: norms))) { a, _ in a }
         guard config.evaluation.filterDynamics else { return (fields, nil) }
         if let directory {
             let order = norms.indices.sorted { norms[$0] > norms[$1] }
@@ -71,17 +69,14 @@ struct ImageTask: ExperimentTask {
             )
             .write(to: directory.file(String(format: "filters/step-%07d.png", step)))
         }
-        var line = "{\"norms\":["
-        appendNumbers(norms, to: &line)
-        line += "],\"step\":\(step),\"weights\":["
-        appendMatrix(network.filters.map(Double.init), rows: network.M, cols: network.D, to: &line)
-        line += "]}"
-        return (fields, line)
+        let D = network.D
+        let weights = (0..<network.M).map { j in network.filters[(j * D)..<((j + 1) * D)].map(Double.init) }
+        return (fields, FiltersLine(step: step, norms: norms, weights: weights))
     }
 
-    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (
-        keys: KeySummary?, images: ImageSummary?
-    ) {
+    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
+        JSONValue]
+    {
         let M = network.M
         let G = network.regions.count
         let F = G * M
@@ -132,9 +127,8 @@ struct ImageTask: ExperimentTask {
         }
         var shares: [Int: Double] = [:]
         for k in Self.topKs where k < M { shares[k] = NormConcentration.topShare(norms, k: k) }
-        return (
-            nil, ImageSummary(topShare: shares, gini: NormConcentration.gini(norms), filterCount: M, ablation: ablation)
-        )
+        return MeasurementFamilies.fields(
+            of: ImageSummary(topShare: shares, gini: NormConcentration.gini(norms), filterCount: M, ablation: ablation))
     }
 
     /// `selectivity.json`: per filter (by norm rank), its class means and selectivity index.

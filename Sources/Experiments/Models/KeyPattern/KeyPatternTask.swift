@@ -4,8 +4,8 @@ import Networks
 import Tensors
 import Training
 
-/// Key-pattern data (SPEC §1) measured against its patterns (SPEC §3 items 2–7).
-struct SyntheticTask: ExperimentTask {
+/// Key-pattern data (SPEC §1, `labelModel: key`) measured against its patterns (SPEC §3 items 2–7).
+struct KeyPatternTask: ExperimentTask {
     let config: ExperimentConfig
     let network: PatchCNN
     let trainingData: TrainingData
@@ -17,6 +17,12 @@ struct SyntheticTask: ExperimentTask {
     var keysPerExample: Int { config.data.keysPerExample }
     var snapshots: [(step: Int, snapshot: FilterSnapshot)] = []
     var lastKeys: KeyMeasures? = nil
+
+    static func handles(_ config: ExperimentConfig) -> Bool { KeyPatternMeasures.records(config) }
+
+    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) -> Self {
+        Self(config)
+    }
 
     init(_ c: ExperimentConfig) {
         config = c
@@ -38,43 +44,30 @@ struct SyntheticTask: ExperimentTask {
     }
 
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
-        fields: [String: JSONValue], filterLine: String?
+        fields: [String: JSONValue], filters: FiltersLine?
     ) {
         let snapshot = FilterSnapshot(network: network, basis: basis)
         let keys = KeyMeasures(snapshot, roles: roles, theta: config.evaluation.theta)
         snapshots.append((step, snapshot))
         lastKeys = keys
-        let norms = snapshot.norms
-        let fields: [String: JSONValue] = [
-            "keyShare": .double(keys.keyShare), "normRatio": .double(keys.normRatio),
-            "bestKeyCosine": .double(keys.bestKeyCosine), "keyMass": .double(keys.keyMass),
-            "keyFilterCount": .int(keys.keyFilters.count),
-            "positiveKeyFilters": .array(keys.positiveKeyFilters.map(JSONValue.int)),
-            "negativeKeyFilters": .array(keys.negativeKeyFilters.map(JSONValue.int)),
-            "keyProjection": .double(keys.keyProjection), "maxCommonProjection": .double(keys.maxCommonProjection),
-            "meanFilterNorm": .double(norms.reduce(0, +) / Double(max(norms.count, 1))),
-            "maxFilterNorm": .double(norms.max() ?? 0),
-        ]
-        return (fields, config.evaluation.filterDynamics ? filterLine(step: step, snapshot) : nil)
+        var fields = MeasurementFamilies.fields(of: KeyPatternMeasures.Line(keys))
+        fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: snapshot.norms))) { a, _ in a }
+        return (fields, config.evaluation.filterDynamics ? filtersLine(step: step, snapshot) : nil)
     }
 
-    /// One line of `filters.jsonl`: step, norms [M], projections and cosines [M][P] as float32
-    /// text, and the read-out signs [M].
-    func filterLine(step: Int, _ s: FilterSnapshot) -> String {
-        var out = "{\"cosines\":["
-        appendMatrix(s.cosines, rows: s.M, cols: s.P, to: &out)
-        out += "],\"norms\":["
-        appendNumbers(s.norms, to: &out)
-        out += "],\"projections\":["
-        appendMatrix(s.projections, rows: s.M, cols: s.P, to: &out)
-        out += "],\"signs\":[" + s.signs.map(String.init).joined(separator: ",")
-        out += "],\"step\":\(step)}"
-        return out
+    /// One line of `filters.jsonl`: norms [M], projections and cosines [M][P] and the read-out
+    /// signs [M].
+    func filtersLine(step: Int, _ s: FilterSnapshot) -> FiltersLine {
+        func rows(_ values: [Double]) -> [[Double]] {
+            (0..<s.M).map { Array(values[($0 * s.P)..<(($0 + 1) * s.P)]) }
+        }
+        return FiltersLine(
+            step: step, norms: s.norms, cosines: rows(s.cosines), projections: rows(s.projections), signs: s.signs)
     }
 
-    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> (
-        keys: KeySummary?, images: ImageSummary?
-    ) {
+    mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
+        JSONValue]
+    {
         let last = lastKeys!
         let first = snapshots.first!.snapshot
         let final = snapshots.last!.snapshot
@@ -107,6 +100,6 @@ struct SyntheticTask: ExperimentTask {
             keysLearned: learnedKeys(final, roles: roles, theta: config.evaluation.theta),
             keyProjectionGrowth: keyGrowth, commonProjectionGrowth: commonGrowth, nonKeyNormGrowth: nonKeyGrowth,
             nonKeyNormGrowthMedian: nonKeyGrowthMedian)
-        return (summary, nil)
+        return MeasurementFamilies.fields(of: summary)
     }
 }

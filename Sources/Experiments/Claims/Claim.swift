@@ -1,0 +1,292 @@
+// Claims as data (SPEC §7): each claim is declared once — preset, statements, thresholds, the
+// interval and how PASS is decided — and `convdyn verify`, the demo and the reports read the same
+// declarations (Claims+MainPaper.swift).
+
+/// How a measured value is compared with its threshold.
+public enum Comparison: String, Sendable, Equatable {
+    case atLeast = "≥"
+    case above = ">"
+    case atMost = "≤"
+    case below = "<"
+
+    /// Whether `value` passes against `threshold`; NaN never does.
+    public func holds(_ value: Double, _ threshold: Double) -> Bool {
+        switch self {
+        case .atLeast: return value >= threshold
+        case .above: return value > threshold
+        case .atMost: return value <= threshold
+        case .below: return value < threshold
+        }
+    }
+
+    /// True when larger values are better (≥, >).
+    public var isLowerBound: Bool { self == .atLeast || self == .above }
+}
+
+/// A comparison with a number, e.g. "≥ 0.85".
+public struct Threshold: Sendable, Equatable {
+    public var comparison: Comparison
+    public var value: Double
+
+    /// `comparison` against `value`.
+    public init(_ comparison: Comparison, _ value: Double) {
+        self.comparison = comparison
+        self.value = value
+    }
+
+    /// Whether `x` passes.
+    public func holds(_ x: Double) -> Bool { comparison.holds(x, value) }
+
+    /// "≥ 0.85".
+    public var text: String { "\(comparison.rawValue) \(Threshold.format(value))" }
+
+    /// Up to three significant decimals, no trailing zeros: 0.85, 2, 0.375.
+    public static func format(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+        var s = String(format: "%.3f", x)
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+}
+
+/// A condition one run meets or not, on a figure of its summary.
+public struct RunCondition: Sendable {
+    /// What is compared, in words ("keyShare", "T₁₀₀").
+    public var label: String
+    public var threshold: Threshold
+    /// The run's value of the figure (NaN or ±∞ when undefined).
+    public let value: @Sendable (RunSummary) -> Double
+
+    /// A condition on `label`'s value.
+    public init(_ label: String, _ threshold: Threshold, value: @escaping @Sendable (RunSummary) -> Double) {
+        self.label = label
+        self.threshold = threshold
+        self.value = value
+    }
+
+    /// A condition on a summary figure of a measurement family.
+    public init(_ figure: Experiments.Figure, _ threshold: Threshold) {
+        self.init(figure.label, threshold) { figure.value(in: $0) }
+    }
+
+    /// T₁₀₀ ≤ `steps` (a run that never reaches test accuracy 1 has T₁₀₀ = ∞).
+    public static func stepsTo100(atMost steps: Int) -> RunCondition {
+        RunCondition("T₁₀₀", Threshold(.atMost, Double(steps))) { $0.stepsTo100.map(Double.init) ?? .infinity }
+    }
+
+    /// Whether `run` meets the condition.
+    public func holds(_ run: RunSummary) -> Bool { threshold.holds(value(run)) }
+
+    /// "keyShare ≥ 0.85".
+    public var text: String { "\(label) \(threshold.text)" }
+}
+
+/// One checked statement of a claim: what is measured over the runs, the threshold on it, and
+/// whether PASS uses the point estimate or the 95% interval's conservative bound.
+public struct ClaimStatement: Sendable {
+    /// What is measured over the runs.
+    public enum Measure: Sendable {
+        /// The share of runs meeting every condition, with its Wilson 95% interval.
+        case proportion([RunCondition])
+        /// The median over runs of a figure, with its order-statistics 95% interval.
+        case median(RunCondition.Figure)
+    }
+
+    /// What PASS compares with the threshold.
+    public enum PassRule: String, Sendable {
+        /// The measured proportion or median.
+        case pointEstimate = "point estimate"
+        /// The 95% interval's bound on the unfavourable side (lower for ≥, upper for ≤).
+        case intervalBound = "interval bound"
+    }
+
+    public var id: String
+    /// The statement in words, shown in the verify table.
+    public var statement: String
+    public var measure: Measure
+    /// The threshold on the proportion or median.
+    public var target: Threshold
+    public var rule: PassRule
+    /// The claim whose runs this statement reads; nil for the claim's own.
+    public var runsOf: String?
+    /// False for a measured contrast reported beside the claim but not judged.
+    public var judged: Bool
+
+    /// A proportion statement: the share of runs meeting `conditions` against `target`.
+    public static func proportion(
+        _ id: String, _ statement: String, _ conditions: [RunCondition], _ target: Threshold,
+        rule: PassRule = .pointEstimate
+    ) -> ClaimStatement {
+        ClaimStatement(
+            id: id, statement: statement, measure: .proportion(conditions), target: target, rule: rule, runsOf: nil,
+            judged: true)
+    }
+
+    /// A median statement: the median over runs of `figure` against `target`.
+    public static func median(
+        _ id: String, _ statement: String, _ figure: RunCondition.Figure, _ target: Threshold,
+        rule: PassRule = .pointEstimate
+    ) -> ClaimStatement {
+        ClaimStatement(
+            id: id, statement: statement, measure: .median(figure), target: target, rule: rule, runsOf: nil,
+            judged: true)
+    }
+
+    /// The same statement reported as a measured contrast on the runs of claim `id`, not judged.
+    public func contrast(onRunsOf id: String) -> ClaimStatement {
+        var s = self
+        s.runsOf = id
+        s.judged = false
+        return s
+    }
+
+    /// The verdict row for `runs`.
+    public func judge(_ runs: [RunSummary]) -> ClaimRow {
+        let value: Double
+        let interval: ClosedRange<Double>
+        let method: String
+        let detail: String
+        switch measure {
+        case .proportion(let conditions):
+            let k = runs.filter { r in conditions.allSatisfy { $0.holds(r) } }.count
+            let n = runs.count
+            value = n > 0 ? Double(k) / Double(n) : .nan
+            interval = wilsonInterval(successes: k, trials: n)
+            method = "Wilson 95%"
+            detail = "\(k)/\(n) runs"
+        case .median(let figure):
+            let values = runs.map(figure.value)
+            value = quantile(values, 0.5)
+            interval = medianInterval(values)
+            method = "order statistics 95%"
+            detail = "median of \(values.filter { !$0.isNaN }.count) runs"
+        }
+        let judgedValue: Double
+        switch rule {
+        case .pointEstimate: judgedValue = value
+        case .intervalBound: judgedValue = target.comparison.isLowerBound ? interval.lowerBound : interval.upperBound
+        }
+        return ClaimRow(
+            id: id, statement: statement, value: value, interval: interval, method: method,
+            threshold: target.text, rule: rule.rawValue, judged: judged,
+            passed: !runs.isEmpty && target.holds(judgedValue), detail: detail)
+    }
+}
+
+extension RunCondition {
+    /// A figure of a run summary, for median statements.
+    public struct Figure: Sendable {
+        public var label: String
+        public let value: @Sendable (RunSummary) -> Double
+
+        /// The figure called `label`.
+        public init(_ label: String, value: @escaping @Sendable (RunSummary) -> Double) {
+            self.label = label
+            self.value = value
+        }
+
+        /// A summary figure of a measurement family.
+        public init(_ figure: Experiments.Figure) {
+            self.init(figure.label) { figure.value(in: $0) }
+        }
+    }
+}
+
+/// One verdict of `convdyn verify`: the measured value with its 95% interval, the threshold, how
+/// PASS was decided and the verdict.
+public struct ClaimRow: Sendable, Equatable, Codable {
+    public var id: String
+    public var statement: String
+    /// The measured value (a proportion or a median).
+    public var value: Double
+    public var interval: ClosedRange<Double>
+    /// How the interval was obtained.
+    public var method: String
+    public var threshold: String
+    /// What PASS compares with the threshold: "point estimate" or "interval bound".
+    public var rule: String
+    /// False for a measured contrast (shown, not part of the verdict).
+    public var judged: Bool
+    public var passed: Bool
+    /// Extra text shown with the value, e.g. "98/100 runs".
+    public var detail: String
+
+    /// The verdict word: PASS, FAIL, or "info" for a contrast.
+    public var verdict: String { judged ? (passed ? "PASS" : "FAIL") : "info" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, statement, value, interval, method, threshold, rule, judged, passed, detail
+    }
+
+    public init(
+        id: String, statement: String, value: Double, interval: ClosedRange<Double>, method: String,
+        threshold: String, rule: String, judged: Bool, passed: Bool, detail: String
+    ) {
+        self.id = id
+        self.statement = statement
+        self.value = value
+        self.interval = interval
+        self.method = method
+        self.threshold = threshold
+        self.rule = rule
+        self.judged = judged
+        self.passed = passed
+        self.detail = detail
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        statement = try c.decode(String.self, forKey: .statement)
+        value = try c.decode(Double.self, forKey: .value)
+        let bounds = try c.decode([Double].self, forKey: .interval)
+        guard bounds.count == 2, bounds[0] <= bounds[1] else {
+            throw SchemaError(field: "interval", "is not [lower, upper]")
+        }
+        interval = bounds[0]...bounds[1]
+        method = try c.decode(String.self, forKey: .method)
+        threshold = try c.decode(String.self, forKey: .threshold)
+        rule = try c.decode(String.self, forKey: .rule)
+        judged = try c.decode(Bool.self, forKey: .judged)
+        passed = try c.decode(Bool.self, forKey: .passed)
+        detail = try c.decode(String.self, forKey: .detail)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(statement, forKey: .statement)
+        try c.encode(value, forKey: .value)
+        try c.encode([interval.lowerBound, interval.upperBound], forKey: .interval)
+        try c.encode(method, forKey: .method)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(rule, forKey: .rule)
+        try c.encode(judged, forKey: .judged)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(detail, forKey: .detail)
+    }
+}
+
+/// A claim of SPEC §7: the preset it runs and its statements.
+public struct Claim: Sendable {
+    public var id: String
+    public var title: String
+    public var preset: Preset
+    /// The claim whose runs this claim is judged on when both are verified (A5 on A3's runs).
+    public var sharesRunsWith: String?
+    /// True when only the final figures matter, so the runs evaluate at step 0 and the end only.
+    public var finalOnly = false
+    public var statements: [ClaimStatement]
+
+    /// Verdict rows for this claim's `runs`; statements on another claim's runs read `others`
+    /// (by claim id) and are left out when those runs are not there.
+    public func judge(_ runs: [RunSummary], others: [String: [RunSummary]] = [:]) -> [ClaimRow] {
+        statements.compactMap { s in
+            guard let other = s.runsOf else { return s.judge(runs) }
+            return others[other].map(s.judge)
+        }
+    }
+
+    /// The claim called `id` (case-insensitive), or nil.
+    public static func named(_ id: String) -> Claim? { all.first { $0.id.lowercased() == id.lowercased() } }
+}

@@ -1,0 +1,84 @@
+import Analysis
+
+/// Norm concentration on real images (SPEC §3 item 14; the practical claim of Yu, Zhang & Zhu
+/// 2019): how much of Σ‖w_j‖² the largest filters hold, and whether they matter most.
+public enum ImageMeasures: MeasurementFamily {
+    public static let name = "images"
+
+    /// The k of the top-k figures: top-k share of Σ‖w_j‖² and the keep-k ablation (k < M only).
+    public static let topKs = [4, 8, 16]
+
+    /// The fields of one evaluation.
+    public struct Line: Codable, Sendable, Equatable {
+        /// Gini coefficient of the filter norms (`NormConcentration.gini`).
+        public var gini: Double
+        /// ‖w_j‖ sorted in decreasing order, [M].
+        public var sortedNorms: [Double]
+        /// Σ of the k largest ‖w_j‖² / Σ_j ‖w_j‖², for k = 4, 8, 16 below M.
+        public var top4Share: Double?
+        public var top8Share: Double?
+        public var top16Share: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case gini, sortedNorms, top4Share, top8Share, top16Share
+        }
+
+        init(norms: [Double]) {
+            gini = NormConcentration.gini(norms)
+            sortedNorms = norms.sorted(by: >)
+            func share(_ k: Int) -> Double? { k < norms.count ? NormConcentration.topShare(norms, k: k) : nil }
+            top4Share = share(4)
+            top8Share = share(8)
+            top16Share = share(16)
+        }
+    }
+
+    public typealias Summary = ImageSummary
+
+    public static func records(_ config: ExperimentConfig) -> Bool { config.images != nil }
+
+    public static let figures: [Figure] = [
+        Figure(Line.CodingKeys.top8Share, label: "top-8 share", shortLabel: "top-8", range: 0...1, sparkline: true),
+        Figure(Line.CodingKeys.gini, label: "Gini", shortLabel: "Gini", range: 0...1),
+        Figure(ImageSummary.CodingKeys.gini, label: "Gini", source: .summary),
+        Figure(ImageSummary.CodingKeys.topShare, label: "top-8 share", source: .summaryEntry(8)),
+    ]
+
+    public static func validate(_ line: Line, config: ExperimentConfig) throws {
+        let M = config.network.M
+        guard line.sortedNorms.count == M else {
+            throw SchemaError(field: "sortedNorms", "has \(line.sortedNorms.count) entries, not M = \(M)")
+        }
+        for (name, v) in [("gini", line.gini), ("top8Share", line.top8Share ?? 0)] where !v.isNaN && !(0...1).contains(v) {
+            throw SchemaError(field: name, "is \(v), outside 0…1")
+        }
+    }
+}
+
+/// Norm concentration and the filter ablation at the end of an image run: the `summary.json`
+/// fields of `ImageMeasures`.
+public struct ImageSummary: Codable, Sendable, Equatable {
+    /// k → Σ of the k largest ‖w_j‖² / Σ_j ‖w_j‖².
+    public var topShare: [Int: Double]
+    /// Gini coefficient of the filter norms.
+    public var gini: Double
+    public var filterCount: Int
+    /// k → test accuracy keeping only the top-k filters by norm, k random filters (mean of 10
+    /// draws) and the bottom-k.
+    public var ablation: [Int: FilterAblation]
+
+    enum CodingKeys: String, CodingKey {
+        case topShare, gini, filterCount, ablation
+    }
+}
+
+/// Test accuracy with only k filters kept (SPEC §3 item 14).
+public struct FilterAblation: Codable, Sendable, Equatable {
+    /// Keeping the k largest filters by norm.
+    public var top: Double
+    /// Keeping k random filters: the mean over 10 draws, and its standard deviation.
+    public var random: Double
+    public var randomStd: Double
+    /// Keeping the k smallest filters by norm.
+    public var bottom: Double
+}

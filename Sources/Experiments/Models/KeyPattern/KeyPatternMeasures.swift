@@ -1,0 +1,119 @@
+import Analysis
+
+/// Key filters and norm dominance on key-pattern data (SPEC §3 items 4–7; Yu, Zhang & Zhu 2019):
+/// which filters learned a key, how much of Σ‖w_j‖² they hold, and how their projections grow.
+public enum KeyPatternMeasures: MeasurementFamily {
+    public static let name = "key patterns"
+
+    /// The fields of one evaluation (formulas: `KeyMeasures` in Analysis, Docs/Metrics.md).
+    public struct Line: Codable, Sendable, Equatable {
+        /// keyShare = Σ_{j∈K} ‖w_j‖² / Σ_j ‖w_j‖², K = K⁺ ∪ K⁻.
+        public var keyShare: Double
+        /// normRatio = mean_{j∈K} ‖w_j‖ / mean_{j∉K} ‖w_j‖ (NaN when K or its complement is empty).
+        public var normRatio: Double
+        /// min over the keys of max over filters of the key's sign of C[j, key].
+        public var bestKeyCosine: Double
+        /// keyMass = Σ_j Σ_{p key} ⟨w_j, p⟩² / Σ_j ‖w_j‖².
+        public var keyMass: Double
+        /// |K|.
+        public var keyFilterCount: Int
+        /// K⁺ = {j : a_j > 0, C[j, key⁺] > θ}, ascending.
+        public var positiveKeyFilters: [Int]
+        /// K⁻ = {j : a_j < 0, C[j, key⁻] > θ}, ascending.
+        public var negativeKeyFilters: [Int]
+        /// mean over j ∈ K of the own-key projection ⟨w_j, p_key⟩ (SPEC §3 item 6).
+        public var keyProjection: Double
+        /// mean over j ∈ K of max over common c of |⟨w_j, c⟩|.
+        public var maxCommonProjection: Double
+
+        enum CodingKeys: String, CodingKey {
+            case keyShare, normRatio, bestKeyCosine, keyMass, keyFilterCount, positiveKeyFilters
+            case negativeKeyFilters, keyProjection, maxCommonProjection
+        }
+
+        init(_ k: KeyMeasures) {
+            keyShare = k.keyShare
+            normRatio = k.normRatio
+            bestKeyCosine = k.bestKeyCosine
+            keyMass = k.keyMass
+            keyFilterCount = k.keyFilters.count
+            positiveKeyFilters = k.positiveKeyFilters
+            negativeKeyFilters = k.negativeKeyFilters
+            keyProjection = k.keyProjection
+            maxCommonProjection = k.maxCommonProjection
+        }
+    }
+
+    public typealias Summary = KeySummary
+
+    public static func records(_ config: ExperimentConfig) -> Bool {
+        config.images == nil && config.data.labelModel == .key
+    }
+
+    public static let figures: [Figure] = [
+        Figure(Line.CodingKeys.bestKeyCosine, label: "best-key cosine", shortLabel: "best-cos", range: -1...1),
+        Figure(Line.CodingKeys.keyShare, label: "keyShare", shortLabel: "keyShare", range: 0...1, sparkline: true),
+        Figure(Line.CodingKeys.normRatio, label: "normRatio", format: "%.2f"),
+        Figure(KeySummary.CodingKeys.bestKeyCosine, label: "best-key cosine", source: .summary),
+        Figure(KeySummary.CodingKeys.keyShare, label: "keyShare", source: .summary),
+        Figure(KeySummary.CodingKeys.normRatio, label: "normRatio", source: .summary),
+        Figure(KeySummary.CodingKeys.keyFilterCount, label: "key filters", format: "%.0f", source: .summary),
+        Figure(KeySummary.CodingKeys.keyProjectionGrowth, label: "key projection growth", source: .summary),
+        Figure(KeySummary.CodingKeys.commonProjectionGrowth, label: "common projection growth", source: .summary),
+    ]
+
+    public static func validate(_ line: Line, config: ExperimentConfig) throws {
+        let M = config.network.M
+        for (name, list) in [("positiveKeyFilters", line.positiveKeyFilters), ("negativeKeyFilters", line.negativeKeyFilters)] {
+            if let bad = list.firstIndex(where: { !(0..<M).contains($0) }) {
+                throw SchemaError(field: "\(name)[\(bad)]", "is \(list[bad]), not a filter index 0…\(M - 1)")
+            }
+        }
+        guard line.keyFilterCount == line.positiveKeyFilters.count + line.negativeKeyFilters.count else {
+            throw SchemaError(field: "keyFilterCount", "is \(line.keyFilterCount), not the number of key filters listed")
+        }
+        for (name, v, range) in [
+            ("keyShare", line.keyShare, 0.0...1.0), ("keyMass", line.keyMass, 0.0...1.0),
+            ("bestKeyCosine", line.bestKeyCosine, -1.0...1.0),
+        ] where !v.isNaN && !range.contains(v) {
+            throw SchemaError(field: name, "is \(v), outside \(range.lowerBound)…\(range.upperBound)")
+        }
+    }
+}
+
+/// Key filters and norm dominance at the end of a key-pattern run: the `summary.json` fields of
+/// `KeyPatternMeasures` (Docs/Metrics.md).
+public struct KeySummary: Codable, Sendable, Equatable {
+    public var bestKeyCosine: Double
+    public var keyShare: Double
+    public var normRatio: Double
+    public var keyMass: Double
+    public var keyFilterCount: Int
+    public var positiveKeyFilterCount: Int
+    public var negativeKeyFilterCount: Int
+    /// Key pattern → filters of the matching sign with a positive cosine at step 0.
+    public var explorationAtInit: [Int: Int]
+    /// Key pattern → whether some filter of the matching sign ends with cosine > θ.
+    public var keysLearned: [Int: Bool]
+    /// Over the second half of training, for the final key filters: mean increase of the key
+    /// projection, and of the largest |common projection|.
+    public var keyProjectionGrowth: Double
+    public var commonProjectionGrowth: Double
+    /// max over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
+    public var nonKeyNormGrowth: Double
+    /// median over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
+    public var nonKeyNormGrowthMedian: Double
+
+    enum CodingKeys: String, CodingKey {
+        case bestKeyCosine, keyShare, normRatio, keyMass, keyFilterCount, positiveKeyFilterCount
+        case negativeKeyFilterCount, explorationAtInit, keysLearned, keyProjectionGrowth, commonProjectionGrowth
+        case nonKeyNormGrowth, nonKeyNormGrowthMedian
+    }
+
+    /// Stands in for a run without key measurements (every figure undefined).
+    static let missing = KeySummary(
+        bestKeyCosine: .nan, keyShare: .nan, normRatio: .nan, keyMass: .nan, keyFilterCount: 0,
+        positiveKeyFilterCount: 0, negativeKeyFilterCount: 0, explorationAtInit: [:], keysLearned: [:],
+        keyProjectionGrowth: .nan, commonProjectionGrowth: .nan, nonKeyNormGrowth: .nan,
+        nonKeyNormGrowthMedian: .nan)
+}
