@@ -149,10 +149,11 @@ public struct RunData: Sendable {
     static func parseLines<T>(
         _ text: String, file: String, warnings: inout [String], _ decode: (JSONValue, Int) throws -> T
     ) throws -> [T] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift: split on both forms.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         var values: [T] = []
         for (i, raw) in lines.enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            let line = raw
             if line.allSatisfy(\.isWhitespace) { continue }
             let isLast = i == lines.count - 1
             do {

@@ -3,20 +3,23 @@ import Foundation
 import Reporting
 
 extension SweepDirectory {
-    /// The columns of sweep_summary.csv after index, directory, seed and the swept fields.
-    static let summaryColumns = [
-        "status", "steps", "testAccuracy", "trainAccuracy", "stepsTo100", "bestKeyCosine", "keyShare",
-        "normRatio", "keyFilterCount", "keyProjectionGrowth", "commonProjectionGrowth", "gini",
-    ]
+    /// The common summary columns of sweep_summary.csv, after index, directory, seed and the swept
+    /// fields; the measurement families' summary figures follow (`familyColumns`), then success.
+    static let commonColumns: [RunSummary.CodingKeys] = [.status, .steps, .testAccuracy, .trainAccuracy, .stepsTo100]
+
+    /// The summary figures of every registered measurement family, in registry order (a column
+    /// stays empty for runs whose model does not record it).
+    static var familyColumns: [Figure] {
+        MeasurementFamilies.all.flatMap { $0.figures }.filter { $0.source != .metrics }
+    }
 
     /// Writes sweep_summary.csv (one row per run, missing runs marked), phase.svg and report.html;
     /// returns the number of runs not done.
     @discardableResult
     public func summarize() throws -> Int {
-        var lines = [
-            (["index", "directory", "seed"] + spec.axes.map(\.field) + Self.summaryColumns + ["top8Share", "success"])
-                .joined(separator: ",")
-        ]
+        let header: [String] =
+            ["index", "directory", "seed"] + spec.axes.map(\.field) + Self.commonColumns.map(\.stringValue)
+        var lines = [(header + Self.familyColumns.map(\.column) + ["success"]).joined(separator: ",")]
         var outcomes: [(params: [JSONValue], success: Bool?)] = []
         var notDone = 0
         for index in 0..<spec.runCount {
@@ -27,13 +30,20 @@ extension SweepDirectory {
             if let summary {
                 let theta = (try? spec.config(of: index).evaluation.theta) ?? 0.9
                 let success = spec.success.holds(summary, theta: theta)
-                row += Self.summaryColumns.map { summary[$0].map(Self.csvValue) ?? "" }
-                row.append(summary["topShare"]?["8"].map(Self.csvValue) ?? "")
+                row += Self.commonColumns.map { summary[$0.stringValue].map(Self.csvValue) ?? "" }
+                row += Self.familyColumns.map { f in
+                    switch f.source {
+                    case .summaryEntry(let k): return summary[f.field]?[String(k)].map(Self.csvValue) ?? ""
+                    default: return summary[f.field].map(Self.csvValue) ?? ""
+                    }
+                }
                 row.append(success ? "1" : "0")
                 outcomes.append((params, success))
             } else {
                 notDone += 1
-                row += [status(of: index).rawValue] + Array(repeating: "", count: Self.summaryColumns.count) + ["", ""]
+                row +=
+                    [status(of: index).rawValue]
+                    + Array(repeating: "", count: Self.commonColumns.count - 1 + Self.familyColumns.count + 1)
                 outcomes.append((params, nil))
             }
             lines.append(row.joined(separator: ","))

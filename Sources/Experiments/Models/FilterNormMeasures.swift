@@ -7,7 +7,8 @@ public enum FilterNormMeasures: MeasurementFamily {
         public var meanFilterNorm: Double
         public var maxFilterNorm: Double
 
-        enum CodingKeys: String, CodingKey {
+        /// The JSON field names.
+        public enum CodingKeys: String, CodingKey {
             case meanFilterNorm, maxFilterNorm
         }
 

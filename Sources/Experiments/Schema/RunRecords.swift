@@ -32,7 +32,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var testLossNoisy: Double
     public var testAccuracyNoisy: Double
 
-    enum CodingKeys: String, CodingKey {
+    /// The JSON field names.
+    public enum CodingKeys: String, CodingKey {
         case step, trainLoss, trainAccuracy, trainMinMargin, trainMaxMargin, testLoss, testAccuracy
         case testLossNoisy, testAccuracyNoisy
     }
@@ -159,7 +160,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     /// The fields the measurement families added, by name (decode them with `section(_:)`).
     public var measures: [String: JSONValue]
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The JSON field names.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case status, preset, seed, steps, testAccuracy, testAccuracyNoisy, testLoss, trainAccuracy, trainLoss
         case stepsTo100, evaluations
     }

@@ -19,7 +19,8 @@ public enum ImageMeasures: MeasurementFamily {
         public var top8Share: Double?
         public var top16Share: Double?
 
-        enum CodingKeys: String, CodingKey {
+        /// The JSON field names.
+        public enum CodingKeys: String, CodingKey {
             case gini, sortedNorms, top4Share, top8Share, top16Share
         }
 
@@ -67,7 +68,8 @@ public struct ImageSummary: Codable, Sendable, Equatable {
     /// draws) and the bottom-k.
     public var ablation: [Int: FilterAblation]
 
-    enum CodingKeys: String, CodingKey {
+    /// The JSON field names.
+    public enum CodingKeys: String, CodingKey {
         case topShare, gini, filterCount, ablation
     }
 }

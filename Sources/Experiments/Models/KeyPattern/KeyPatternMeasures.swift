@@ -26,7 +26,8 @@ public enum KeyPatternMeasures: MeasurementFamily {
         /// mean over j ∈ K of max over common c of |⟨w_j, c⟩|.
         public var maxCommonProjection: Double
 
-        enum CodingKeys: String, CodingKey {
+        /// The JSON field names.
+        public enum CodingKeys: String, CodingKey {
             case keyShare, normRatio, bestKeyCosine, keyMass, keyFilterCount, positiveKeyFilters
             case negativeKeyFilters, keyProjection, maxCommonProjection
         }
@@ -104,7 +105,8 @@ public struct KeySummary: Codable, Sendable, Equatable {
     /// median over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
     public var nonKeyNormGrowthMedian: Double
 
-    enum CodingKeys: String, CodingKey {
+    /// The JSON field names.
+    public enum CodingKeys: String, CodingKey {
         case bestKeyCosine, keyShare, normRatio, keyMass, keyFilterCount, positiveKeyFilterCount
         case negativeKeyFilterCount, explorationAtInit, keysLearned, keyProjectionGrowth, commonProjectionGrowth
         case nonKeyNormGrowth, nonKeyNormGrowthMedian

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import _TestSupport
+
+@testable import Experiments
+@testable import Studies
+
+/// Claim statements judged by hand, and `Verifier.run` end to end on a small claim.
+@Suite struct VerifierTests {
+    func run(t100: Int?, share: Double = 0.9) throws -> RunSummary {
+        try RunSummary(
+            json: .object([
+                "status": .string("completed"), "preset": .string("kp-bench"), "seed": .int(0), "steps": .int(1000),
+                "testAccuracy": .double(1), "testAccuracyNoisy": .double(1), "testLoss": .double(0),
+                "trainAccuracy": .double(1), "trainLoss": .double(0),
+                "stepsTo100": t100.map(JSONValue.int) ?? .null, "evaluations": .int(101),
+                "bestKeyCosine": .double(0.95), "keyShare": .double(share), "normRatio": .double(3),
+                "keyMass": .double(0.9), "keyFilterCount": .int(20), "positiveKeyFilterCount": .int(10),
+                "negativeKeyFilterCount": .int(10), "explorationAtInit": .object([:]), "keysLearned": .object([:]),
+                "keyProjectionGrowth": .double(0.3), "commonProjectionGrowth": .double(0.01),
+                "nonKeyNormGrowth": .double(5), "nonKeyNormGrowthMedian": .double(4),
+            ]))
+    }
+
+    @Test func passRuleDecidesBetweenPointAndBound() throws {
+        // 19 of 20 runs reach 1 by step 500: p = 0.95, Wilson 95% [0.764, 0.991].
+        let runs = try (0..<19).map { _ in try run(t100: 50) } + [run(t100: 600)]
+        let reached = [RunCondition.stepsTo100(atMost: 500)]
+        let point = ClaimStatement.proportion("p", "s", reached, Threshold(.atLeast, 0.9)).judge(runs)
+        let bound = ClaimStatement.proportion("b", "s", reached, Threshold(.atLeast, 0.9), rule: .intervalBound)
+            .judge(runs)
+        #expect(point.value == 0.95 && point.passed && point.rule == "point estimate")
+        #expect(bound.value == 0.95 && !bound.passed && bound.rule == "interval bound")
+        #expect(abs(bound.interval.lowerBound - 0.7639) < 1e-3)
+    }
+
+    @Test func atMostStatementsUseTheUpperBound() throws {
+        // 3 of 10 runs done by step 500: p = 0.3, Wilson 95% [0.108, 0.603]; ≤ 0.5 passes on the point
+        // estimate, fails on the upper bound 0.603.
+        let runs = try (0..<3).map { _ in try run(t100: 100) } + (0..<7).map { _ in try run(t100: 900) }
+        let early = [RunCondition.stepsTo100(atMost: 500)]
+        let point = ClaimStatement.proportion("p", "s", early, Threshold(.atMost, 0.5)).judge(runs)
+        let bound = ClaimStatement.proportion("b", "s", early, Threshold(.atMost, 0.5), rule: .intervalBound)
+            .judge(runs)
+        #expect(point.passed && !bound.passed)
+        #expect(abs(bound.interval.upperBound - 0.6032) < 1e-3)
+    }
+
+    @Test func a3cCanFail() throws {
+        // Every run done by step 100: P(T₁₀₀ ≤ 500) = 1 > 0.5, so the "takes long enough" row fails
+        // while A3a (reached within 4000 steps) passes.
+        let fast = try (0..<50).map { _ in try run(t100: 100, share: 0.99) }
+        let rows = Claim.a3.judge(fast)
+        #expect(rows.map(\.id) == ["A3a", "A3b", "A3c"])
+        #expect(rows[0].passed && rows[1].passed && !rows[2].passed)
+        let slow = try (0..<50).map { i in try run(t100: i < 10 ? 300 : 2000, share: 0.99) }
+        #expect(Claim.a3.judge(slow).allSatisfy { $0.passed })
+    }
+
+    @Test func medianRowsAndContrasts() throws {
+        // keyShare 0.5, 0.6, 0.7, 0.8, 0.9: median 0.7 < 0.95 → A3b fails.
+        let runs = try [0.5, 0.6, 0.7, 0.8, 0.9].map { try run(t100: 700, share: $0) }
+        let a3b = Claim.a3.judge(runs)[1]
+        #expect(a3b.value == 0.7 && !a3b.passed && a3b.detail == "median of 5 runs")
+        // A5's contrast row reads A1's runs: absent without them, present and not judged with them.
+        #expect(Claim.a5.judge(runs).map(\.id) == ["A5a", "A5b"])
+        let rows = Claim.a5.judge(runs, others: ["A1": runs])
+        #expect(rows.map(\.id) == ["A5a", "A5b", "A5c"])
+        #expect(!rows[2].judged && rows[2].verdict == "info" && rows[2].value == 4)
+        var failingContrast = rows[2]
+        failingContrast.passed = false
+        let v = Verification(
+            rows: Array(rows.prefix(2)) + [failingContrast], skipped: [:], directories: [:], seeds: 5, seconds: 0)
+        #expect(v.passed && v.table.contains("not judged"))
+    }
+
+    @Test func verifierRunsJudgesAndWritesWhatItJudged() throws {
+        // Three 60-step kp-bench runs; a claim that needs T₁₀₀ ≤ 10 in every run must fail, one that
+        // needs test accuracy 1 by step 60 in ≥ 0 of them must pass.
+        var preset = Preset.kpBench.config
+        preset.training.steps = 60
+        preset.data.nTest = 200
+        let claim = Claim(
+            id: "T1", title: "test claim", preset: Preset(name: "kp-test", summary: "", config: preset),
+            statements: [
+                .proportion("T1a", "never that fast", [.stepsTo100(atMost: 10)], Threshold(.atLeast, 1)),
+                .proportion("T1b", "anything", [.stepsTo100(atMost: 60)], Threshold(.atLeast, 0)),
+            ])
+        let root = temporaryDirectory("verifier")
+        let v = try Verifier.run([claim], seeds: 3, root: root, workers: 2)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(v.rows.map { $0.id } == ["T1a", "T1b"])
+        #expect(!v.rows[0].passed && v.rows[1].passed && !v.passed)
+        // The rows are the judgement of the summaries on disk.
+        let summaries = try (0..<3).map { s in
+            try RunSummary(
+                json: JSONValue.parse(String(contentsOfFile: "\(root)/T1/seed-\(s)/summary.json", encoding: .utf8)))
+        }
+        #expect(claim.judge(summaries) == v.rows)
+        let written = try JSONValue.parse(String(contentsOfFile: "\(root)/verify.json", encoding: .utf8))
+        let rows = try written["rows"]?.decode([ClaimRow].self)
+        #expect(rows == v.rows)
+        #expect(written["passed"] == .bool(false))
+    }
+}
