@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"]),
+        .testTarget(
+            name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"],
             resources: [.copy("Fixtures")]),
