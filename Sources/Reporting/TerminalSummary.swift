@@ -52,7 +52,10 @@ public enum TerminalSummary {
         let figures = MeasurementFamilies.figures(for: run.config).filter { $0.source == .metrics }
         let accuracy = CommonFigures.testAccuracy
         let header =
-            ["  \(accuracy.label) \(fixed(accuracy.value(in: last)))", "T100 \(run.stepsTo100.map(String.init) ?? "never")"]
+            [
+                "  \(accuracy.label) \(fixed(accuracy.value(in: last)))",
+                "T100 \(run.stepsTo100.map(String.init) ?? "never")",
+            ]
             + figures.map { "\($0.label) \(fixed($0.value(in: last)))" }
         var lines = [
             "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step \(run.lastStep) of "
@@ -79,7 +82,9 @@ public enum TerminalSummary {
                         + "  (0…\(fixed(maxNorm)), final \(fixed(finalNorms[j])))")
             }
         } else {
-            lines.append("  max ‖w‖        " + sparkline(run.series(CommonFigures.maxFilterNorm.field), width: width, range: nil))
+            lines.append(
+                "  max ‖w‖        " + sparkline(run.series(CommonFigures.maxFilterNorm.field), width: width, range: nil)
+            )
         }
         lines.append("  (sparklines: step 0, then log-spaced steps up to \(run.lastStep))")
         for note in Report.stateNotes(run) + run.warnings { lines.append("note: " + note) }

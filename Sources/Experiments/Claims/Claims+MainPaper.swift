@@ -95,7 +95,8 @@ extension Claim {
     }
 
     public static let a5 = Claim(
-        id: "A5", title: "growth shape (kp-clean-avg runs): key projections grow, common ones and non-key filters do not",
+        id: "A5",
+        title: "growth shape (kp-clean-avg runs): key projections grow, common ones and non-key filters do not",
         preset: .kpCleanAvg, sharesRunsWith: "A3",
         statements: [
             .proportion(

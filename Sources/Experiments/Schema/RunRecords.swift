@@ -48,8 +48,10 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         }
     }
 
-    init(step: Int, train: (loss: Double, accuracy: Double, minMargin: Double, maxMargin: Double),
-         test: (loss: Double, accuracy: Double, lossNoisy: Double, accuracyNoisy: Double)) {
+    init(
+        step: Int, train: (loss: Double, accuracy: Double, minMargin: Double, maxMargin: Double),
+        test: (loss: Double, accuracy: Double, lossNoisy: Double, accuracyNoisy: Double)
+    ) {
         self.step = step
         (trainLoss, trainAccuracy, trainMinMargin, trainMaxMargin) = train
         (testLoss, testAccuracy, testLossNoisy, testAccuracyNoisy) = test
@@ -129,7 +131,9 @@ public struct FiltersLine: Codable, Sendable, Equatable {
         try check(projections, "projections", columns: P, required: P != nil)
         try check(self.weights, "weights", columns: self.weights?.first?.count, required: weights)
         if let signs {
-            guard signs.count == M else { throw SchemaError(field: "signs", "has \(signs.count) entries, not M = \(M)") }
+            guard signs.count == M else {
+                throw SchemaError(field: "signs", "has \(signs.count) entries, not M = \(M)")
+            }
             if let bad = signs.firstIndex(where: { ![-1, 0, 1].contains($0) }) {
                 throw SchemaError(field: "signs[\(bad)]", "is \(signs[bad]), not −1, 0 or 1")
             }

@@ -50,7 +50,8 @@ public enum ImageMeasures: MeasurementFamily {
         guard line.sortedNorms.count == M else {
             throw SchemaError(field: "sortedNorms", "has \(line.sortedNorms.count) entries, not M = \(M)")
         }
-        for (name, v) in [("gini", line.gini), ("top8Share", line.top8Share ?? 0)] where !v.isNaN && !(0...1).contains(v) {
+        for (name, v) in [("gini", line.gini), ("top8Share", line.top8Share ?? 0)]
+        where !v.isNaN && !(0...1).contains(v) {
             throw SchemaError(field: name, "is \(v), outside 0…1")
         }
     }

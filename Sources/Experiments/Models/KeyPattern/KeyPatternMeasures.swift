@@ -65,13 +65,16 @@ public enum KeyPatternMeasures: MeasurementFamily {
 
     public static func validate(_ line: Line, config: ExperimentConfig) throws {
         let M = config.network.M
-        for (name, list) in [("positiveKeyFilters", line.positiveKeyFilters), ("negativeKeyFilters", line.negativeKeyFilters)] {
+        for (name, list) in [
+            ("positiveKeyFilters", line.positiveKeyFilters), ("negativeKeyFilters", line.negativeKeyFilters),
+        ] {
             if let bad = list.firstIndex(where: { !(0..<M).contains($0) }) {
                 throw SchemaError(field: "\(name)[\(bad)]", "is \(list[bad]), not a filter index 0…\(M - 1)")
             }
         }
         guard line.keyFilterCount == line.positiveKeyFilters.count + line.negativeKeyFilters.count else {
-            throw SchemaError(field: "keyFilterCount", "is \(line.keyFilterCount), not the number of key filters listed")
+            throw SchemaError(
+                field: "keyFilterCount", "is \(line.keyFilterCount), not the number of key filters listed")
         }
         for (name, v, range) in [
             ("keyShare", line.keyShare, 0.0...1.0), ("keyMass", line.keyMass, 0.0...1.0),
