@@ -41,8 +41,9 @@ struct ImageOptions: ParsableArguments {
         if let dataset { o.append("images.dataset=\(dataset.rawValue)") }
         if let dataDir { o.append("images.dataDir=" + JSONValue.string(dataDir).text) }
         if let classes {
-            let list = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            o.append("images.classes=[\(list.joined(separator: ","))]")
+            // validate() has checked that every entry is an integer.
+            let list = classes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            o.append("images.classes=" + JSONValue.array(list.map(JSONValue.int)).text)
             if list.count == 2 { o += ["readout=fixedSign(1)", "loss=hinge"] }
         }
         if let trainSize { o.append("images.trainSize=\(trainSize)") }

@@ -10,10 +10,10 @@
 import ArgumentParser
 import Experiments
 import Foundation
-import Studies
 import Testing
 import _TestSupport
 
+@testable import Studies
 @testable import convdyn
 
 @Suite struct CLITests {
@@ -126,6 +126,36 @@ import _TestSupport
     @Test func presetsListsEveryPreset() {
         #expect(run(["presets"]).code == 0)
         #expect(run(["presets", "kp-clean-avg"]).code == 0)
+    }
+
+    // MARK: JSON written by the commands
+
+    @Test func imageOptionsPassAnyPathAndClassListThroughTheConfig() throws {
+        let path = "/tmp/a \"quoted\" dir\\with\\backslashes, [brackets]"
+        let options = try ImageOptions.parse(["--data-dir", path, "--classes", " 3, 7", "--dataset", "mnist"])
+        let config = try resolveConfig(
+            preset: "fmnist-practical", file: nil, overrides: options.overrides, seed: nil)
+        let images = try #require(config.images)
+        #expect(images.dataDir == path)
+        #expect(images.classes == [3, 7])
+        #expect(images.dataset == .mnist)
+    }
+
+    @Test func benchJSONLinesAreValidJSONWithTheFieldsCompareReads() throws {
+        let result = Bench.Result(
+            name: "W1 \"odd\" name\\", value: 1234.5, unit: "steps/s", gflops: nil, note: "line\nbreak")
+        let line = result.json.text
+        #expect(!line.contains("\n"))
+        let parsed = try JSONValue.parse(line)
+        #expect(parsed["peer"] == .string("convdyn"))
+        #expect(parsed["name"] == .string(result.name))
+        #expect(parsed["value"]?.doubleValue == 1234.5)
+        #expect(parsed["unit"] == .string("steps/s"))
+        #expect(parsed["gflops"] == .null)
+        #expect(parsed["note"] == .string("line\nbreak"))
+        var counted = result
+        counted.gflops = 12.25
+        #expect(try JSONValue.parse(counted.json.text)["gflops"]?.doubleValue == 12.25)
     }
 
     // MARK: Bad input
