@@ -15,6 +15,15 @@ public enum Bench {
         public var gflops: Double?
         public var note: String
 
+        /// The figure as one JSON object (for Benchmarks/peers/compare.py): peer "convdyn", name,
+        /// value, unit, gflops (null when not counted) and note.
+        public var json: JSONValue {
+            .object([
+                "peer": .string("convdyn"), "name": .string(name), "value": .double(value), "unit": .string(unit),
+                "gflops": gflops.map(JSONValue.double) ?? .null, "note": .string(note),
+            ])
+        }
+
         public var line: String {
             let g = gflops.map { String(format: "%8.2f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
             return

@@ -7,10 +7,11 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the performance workloads W1–W4 and the kernels at their shapes (release builds).",
-        discussion: "Workload definitions and the comparison with numpy, PyTorch and JAX: Docs/Performance.md.")
+        discussion: "Workload definitions and the comparison with numpy, PyTorch and JAX: Docs/Performance.md.\n\n"
+            + ExitStatus.text(failure: "a workload that cannot run (W3 without its data is skipped, not failed)"))
 
-    @Argument(help: "Workloads to run (default: all): W1 W2 W3 W4 kernels.")
-    var workloads: [String] = []
+    @Argument(help: "Workloads to run (default: all).")
+    var workloads: [Workload] = []
 
     @Option(help: "Threads within a run (default: every core).")
     var threads: Int?
@@ -25,10 +26,6 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        let known = ["W1", "W2", "W3", "W4", "kernels"]
-        for w in workloads where !known.contains(w) {
-            throw ValidationError("unknown workload '\(w)'; choose from \(known.joined(separator: ", "))")
-        }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
@@ -36,36 +33,33 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
             print("note: this is a debug build; benchmark with `swift run -c release convdyn bench`")
         #endif
-        let selected = workloads.isEmpty ? ["W1", "W2", "W3", "W4", "kernels"] : workloads
+        let selected = workloads.isEmpty ? Workload.allCases : workloads
         let threads = self.threads ?? availableCores
         if !json { print("convdyn bench on \(availableCores) cores, \(threads) thread(s) per run\n") }
         func show(_ r: Bench.Result) {
             if json {
-                let g = r.gflops.map { String($0) } ?? "null"
-                print(
-                    "{\"peer\": \"convdyn\", \"name\": \"\(r.name)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"gflops\": \(g), \"note\": \"\(r.note)\"}"
-                )
+                print(r.json.text)
             } else {
                 print(r.line)
             }
             fflush(nil)
         }
-        if selected.contains("W1") {
+        if selected.contains(.w1) {
             let steps = quick ? 5_000 : 20_000
             show(Bench.synthetic(batch: 1, steps: steps, pregenerated: true, threads: threads))
             show(Bench.synthetic(batch: 1, steps: steps, pregenerated: false, threads: threads))
         }
-        if selected.contains("W2") {
+        if selected.contains(.w2) {
             let steps = quick ? 1_000 : 5_000
             show(Bench.synthetic(batch: 64, steps: steps, pregenerated: true, threads: threads))
             show(Bench.synthetic(batch: 64, steps: steps, pregenerated: false, threads: threads))
         }
-        if selected.contains("W3") {
+        if selected.contains(.w3) {
             do { for r in try Bench.fashionEpoch(threads: threads, dataDir: dataDir ?? "") { show(r) } } catch {
                 print("W3 skipped: \(error)")
             }
         }
-        if selected.contains("W4") {
+        if selected.contains(.w4) {
             let count = quick ? 32 : 256
             // The same runs on one core and on all of them.
             let one = try Bench.manySeeds(count: count, workers: 1)
@@ -80,7 +74,7 @@ struct BenchCommand: ParsableCommand {
                         100 * all.value / one.value / Double(availableCores)))
             }
         }
-        if selected.contains("kernels") {
+        if selected.contains(.kernels) {
             let peak = Bench.kernel("our product on 1024³ (no cache blocking)", rows: 1024, depth: 1024, filters: 1024)
             let shapes: [(String, Int, Int, Int, Bool)] = [
                 ("W1 forward S = X·W (16×64·64×32)", 16, 64, 32, false),

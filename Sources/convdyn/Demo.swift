@@ -6,7 +6,11 @@ import Tensors
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run kp-bench over several seeds and show the main paper's claims in numbers.")
+        abstract: "Run kp-bench over several seeds and show the main paper's claims in numbers.",
+        discussion: ExitStatus.text(
+            failure: "an --out directory that already holds runs or is not writable, image data that cannot be read, "
+                + "a failed run",
+            usage: "an unknown option or choice, a value out of range, image options that do not make a valid config"))
 
     @Option(help: "Number of seeds (runs), from 1 (default: 8, or 1 with --images).")
     var seeds: Int?
@@ -32,6 +36,12 @@ struct Demo: ParsableCommand {
         }
         guard firstSeed >= 0 else { throw ValidationError("--first-seed must be ≥ 0, got \(firstSeed)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+        if images { _ = try imageConfig() }
+    }
+
+    /// The config of fmnist-practical with the image options.
+    func imageConfig() throws -> ExperimentConfig {
+        try resolveConfig(preset: Preset.fmnistPractical.name, file: nil, overrides: data.overrides, seed: nil)
     }
 
     func run() throws {
@@ -40,8 +50,7 @@ struct Demo: ParsableCommand {
         let workers = jobs ?? availableCores
         var preset = images ? Preset.fmnistPractical : Preset.kpBench
         if images {
-            let config = try ConfigResolver.resolve(preset: preset.name, overrides: data.overrides)
-            preset = Preset(name: preset.name, summary: preset.summary, config: config)
+            preset = Preset(name: preset.name, summary: preset.summary, config: try imageConfig())
         }
         print("Yu, Zhang & Zhu (2019) on \(preset.name): \(preset.summary)")
         print("\(seeds) seeds on \(min(workers, seeds)) worker(s), runs in \(root)/seed-N\n")

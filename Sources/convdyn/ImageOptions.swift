@@ -1,13 +1,14 @@
 import ArgumentParser
 import Datasets
+import Experiments
 
 /// Options that point an image experiment at its data; each becomes a config override.
 struct ImageOptions: ParsableArguments {
     @Option(
         help:
-            "Image dataset: fashion-mnist, mnist or cifar10 (sets images.dataset; the preset must be an image preset such as fmnist-practical)."
+            "Image dataset (sets images.dataset; the preset must be an image preset such as fmnist-practical)."
     )
-    var dataset: String?
+    var dataset: ImageDatasetName?
 
     @Option(
         help:
@@ -25,9 +26,6 @@ struct ImageOptions: ParsableArguments {
     var trainSize: Int?
 
     func validate() throws {
-        if let dataset, ImageDatasetName(rawValue: dataset) == nil {
-            throw ValidationError("unknown dataset '\(dataset)'; use fashion-mnist, mnist or cifar10")
-        }
         if let classes,
             classes.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil })
         {
@@ -40,11 +38,12 @@ struct ImageOptions: ParsableArguments {
     /// The `--set` equivalents, applied before the user's own `--set`s.
     var overrides: [String] {
         var o: [String] = []
-        if let dataset { o.append("images.dataset=\(dataset)") }
-        if let dataDir { o.append("images.dataDir=\"\(dataDir)\"") }
+        if let dataset { o.append("images.dataset=\(dataset.rawValue)") }
+        if let dataDir { o.append("images.dataDir=" + JSONValue.string(dataDir).text) }
         if let classes {
-            let list = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            o.append("images.classes=[\(list.joined(separator: ","))]")
+            // validate() has checked that every entry is an integer.
+            let list = classes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            o.append("images.classes=" + JSONValue.array(list.map(JSONValue.int)).text)
             if list.count == 2 { o += ["readout=fixedSign(1)", "loss=hinge"] }
         }
         if let trainSize { o.append("images.trainSize=\(trainSize)") }

@@ -3,10 +3,11 @@ import Experiments
 
 struct Presets: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the presets, or print one preset's full config.")
+        abstract: "List the presets, or print one preset's full config.",
+        discussion: ExitStatus.text(failure: nil, usage: "an unknown option or preset"))
 
     @Argument(help: "A preset name; without it, every preset is listed.")
-    var name: String?
+    var name: PresetName?
 
     func run() throws {
         guard let name else {
@@ -16,10 +17,6 @@ struct Presets: ParsableCommand {
             }
             return
         }
-        guard let preset = Preset.named(name) else {
-            throw ConfigLoadError(
-                "unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", "))")
-        }
-        print(preset.config.json.prettyText, terminator: "")
+        print(name.preset.config.json.prettyText, terminator: "")
     }
 }

@@ -10,7 +10,10 @@ struct ReportCommand: ParsableCommand {
             Everything is read from the files of the run directories, so a report can be made at any \
             time, also of a run still in progress. report.html is one self-contained file (inline SVG, \
             no scripts, no network access).
-            """)
+            """ + "\n\n"
+                + ExitStatus.text(
+                    failure: "a PATH that is not a run or a directory of runs, unreadable run files, an output that "
+                        + "cannot be written"))
 
     @Argument(help: "A run directory, or a directory whose subdirectories are runs (e.g. runs/demo).")
     var path: String
@@ -28,7 +31,8 @@ struct ReportCommand: ParsableCommand {
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a compact summary of a run or a directory of runs, with sparklines.")
+        abstract: "Print a compact summary of a run or a directory of runs, with sparklines.",
+        discussion: ExitStatus.text(failure: "a PATH that is not a run or a directory of runs, unreadable run files"))
 
     @Argument(help: "A run directory, or a directory whose subdirectories are runs.")
     var path: String

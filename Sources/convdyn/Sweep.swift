@@ -10,7 +10,7 @@ struct Sweep: ParsableCommand {
         discussion: """
             convdyn sweep SPEC.yaml [--out DIR] runs every run of the grid that is not done yet; run \
             it again after an interruption to finish. Spec format and cluster use: Docs/Sweeps.md.
-            """,
+            """ + "\n\n" + ExitStatus.text(failure: Start.failure),
         subcommands: [Start.self, RunOne.self, Slurm.self, Status.self, Summarize.self],
         defaultSubcommand: Start.self)
 
@@ -18,7 +18,12 @@ struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "start",
             abstract:
-                "Create the sweep directory (or reopen it) and run every run not done yet (the default subcommand).")
+                "Create the sweep directory (or reopen it) and run every run not done yet (the default subcommand).",
+            discussion: ExitStatus.text(failure: failure))
+
+        static let failure =
+            "a sweep spec that cannot be read or does not make valid configs, an --out that holds something else "
+            + "or is not writable, a failed run"
 
         @Argument(help: "The sweep spec (YAML or JSON): preset, seeds, set, grid, success.")
         var spec: String
@@ -64,7 +69,8 @@ struct Sweep: ParsableCommand {
     struct RunOne: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Run one entry of a sweep (for job arrays: --index $SLURM_ARRAY_TASK_ID).")
+            abstract: "Run one entry of a sweep (for job arrays: --index $SLURM_ARRAY_TASK_ID).",
+            discussion: ExitStatus.text(failure: "a directory that is not a sweep, an index outside it, a failed run"))
 
         @Argument(help: "The sweep directory.")
         var directory: String
@@ -75,9 +81,14 @@ struct Sweep: ParsableCommand {
         @Option(help: "Threads for this run.")
         var threads = 1
 
+        func validate() throws {
+            guard index >= 0 else { throw ValidationError("--index must be ≥ 0, got \(index)") }
+            guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        }
+
         func run() throws {
             let sweep = try SweepDirectory.open(directory)
-            let ran = try sweep.run(index: index, threads: max(1, threads))
+            let ran = try sweep.run(index: index, threads: threads)
             print(
                 ran
                     ? "run \(index) done: \(sweep.runPath(index))"
@@ -88,8 +99,10 @@ struct Sweep: ParsableCommand {
     struct Slurm: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it (afterany)."
-        )
+                "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it (afterany).",
+            discussion: ExitStatus.text(
+                failure: "a directory that is not a sweep or scripts that cannot be written (with --submit, a "
+                    + "failing submit.sh's own status)"))
 
         @Argument(help: "The sweep directory (create it with `convdyn sweep SPEC.yaml --out DIR --no-run`).")
         var directory: String
@@ -133,7 +146,8 @@ struct Sweep: ParsableCommand {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Count the runs of a sweep that are done, running, failed and missing.")
+            abstract: "Count the runs of a sweep that are done, running, failed and missing.",
+            discussion: ExitStatus.text(failure: "a directory that is not a sweep"))
 
         @Argument(help: "The sweep directory.")
         var directory: String
@@ -149,7 +163,8 @@ struct Sweep: ParsableCommand {
 
     struct Summarize: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write sweep_summary.csv, phase.svg and report.html from the runs done so far.")
+            abstract: "Write sweep_summary.csv, phase.svg and report.html from the runs done so far.",
+            discussion: ExitStatus.text(failure: "a directory that is not a sweep, outputs that cannot be written"))
 
         @Argument(help: "The sweep directory.")
         var directory: String

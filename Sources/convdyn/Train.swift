@@ -13,10 +13,15 @@ struct Train: ParsableCommand {
               convdyn train --preset kp-bench --seed 3
               convdyn train --preset kp-bench --set sigma=0.1 --set M=8 --out runs/noisy
               convdyn train --config my.yaml
-            """)
+            """ + "\n\n"
+                + ExitStatus.text(
+                    failure:
+                        "a config file that cannot be read or does not make a valid config, an output directory that "
+                        + "is not empty (without --overwrite) or not writable, image data that cannot be read, a failed run",
+                    usage: ExitStatus.configUsage))
 
     @Option(help: "The preset to start from (see `convdyn presets`).")
-    var preset: String?
+    var preset: PresetName?
 
     @Option(help: "A YAML or JSON file with config fields to override (may name `preset:`).")
     var config: String?
@@ -40,12 +45,20 @@ struct Train: ParsableCommand {
     @Flag(help: "Print no progress.")
     var quiet = false
 
-    func run() throws {
+    func validate() throws {
         if preset == nil && config == nil {
             throw ValidationError("pass --preset NAME or --config FILE (see `convdyn presets`)")
         }
-        let resolved = try ConfigResolver.resolve(
-            preset: preset, file: config, overrides: data.overrides + overrides, seed: seed)
+        _ = try resolved()
+    }
+
+    /// The config of this command line.
+    func resolved() throws -> ExperimentConfig {
+        try resolveConfig(preset: preset?.preset.name, file: config, overrides: data.overrides + overrides, seed: seed)
+    }
+
+    func run() throws {
+        let resolved = try resolved()
         let experiment = try Experiment(resolved)
         let path = out ?? freePath("runs/\(resolved.preset)/seed-\(resolved.seed)")
         if !overwrite { try RunDirectory.checkFree(path) }
