@@ -42,33 +42,12 @@ public struct PooledFeatures: Sendable {
 
     /// Accuracy of `network`'s read-out when only the filters in `kept` contribute.
     public func accuracy(of network: PatchCNN, keeping kept: [Int]) -> Double {
-        let C = network.C
         let F = G * M
         var mask = [Bool](repeating: false, count: M)
         for j in kept { mask[j] = true }
         // The pooled features of the kept filters, in feature order (the sums run in that order).
         let features = (0..<F).filter { mask[$0 % M] }
-        var correct = 0
-        var f = [Float](repeating: 0, count: C)
-        let bias = network.outputBias
-        network.readout.withUnsafeBufferPointer { a in
-            values.withUnsafeBufferPointer { v in
-                features.withUnsafeBufferPointer { qs in
-                    f.withUnsafeMutableBufferPointer { f in
-                        for n in 0..<count {
-                            let vn = v.baseAddress! + n * F
-                            for c in 0..<C {
-                                let ac = a.baseAddress! + c * F
-                                var total: Float = bias.isEmpty ? 0 : bias[c]
-                                for q in qs { total += ac[q] * vn[q] }
-                                f[c] = total
-                            }
-                            if predictedLabel(f.baseAddress!, classes: C) == labels[n] { correct += 1 }
-                        }
-                    }
-                }
-            }
-        }
+        let correct = network.correctPredictions(pooled: values, count: count, features: features, labels: labels)
         return Double(correct) / Double(max(count, 1))
     }
 
