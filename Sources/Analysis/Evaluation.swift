@@ -2,21 +2,24 @@ import Datasets
 import Networks
 import Tensors
 
-/// Loss, accuracy and margins of a network on a fixed set of examples (SPEC §3 items 1 and 10).
+/// Loss, accuracy and margins of a network on a fixed set of examples (SPEC §3 items 1 and 10,
+/// Docs/Metrics.md "Loss and accuracy"); a test accuracy of exactly 1 is claim 3 of Yu, Zhang &
+/// Zhu 2019 (arXiv 1905.10157). ŷ = +1 iff f > 0 for one output, the arg max otherwise.
 public struct SetEvaluation: Sendable, Equatable {
-    /// Mean loss against the observed labels ỹ.
+    /// Mean loss (1/N) Σ_i ℓ(f(x_i), ỹ_i) against the observed labels ỹ.
     public var loss: Double
-    /// Fraction with prediction = ỹ.
+    /// Fraction with prediction ŷ_i = ỹ_i.
     public var accuracy: Double
-    /// Mean loss against the true labels y.
+    /// Mean loss (1/N) Σ_i ℓ(f(x_i), y_i) against the true labels y.
     public var cleanLoss: Double
-    /// Fraction with prediction = y.
+    /// Fraction with prediction ŷ_i = y_i.
     public var cleanAccuracy: Double
     /// min_i ỹ_i f(x_i) (binary networks; NaN otherwise).
     public var minMargin: Double
     /// max_i ỹ_i f(x_i) (binary networks; NaN otherwise).
     public var maxMargin: Double
 
+    /// An evaluation from its values.
     public init(
         loss: Double, accuracy: Double, cleanLoss: Double, cleanAccuracy: Double, minMargin: Double, maxMargin: Double
     ) {
@@ -36,8 +39,10 @@ public final class Evaluator {
     private let workspaces: [PatchCNNWorkspace]
     private let buffers: [BatchBuffer]
     private let chunk: Int
+    /// Threads an evaluation may use.
     public let threads: Int
 
+    /// An evaluator for `network`'s shape on examples of K patches of dimension D.
     public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
         self.chunk = chunk
         self.threads = max(1, threads)
@@ -68,8 +73,9 @@ public final class Evaluator {
 
     /// Calls `body(start, n, workspace)` after a forward pass over each chunk of `set`, in order,
     /// on the calling thread.
-    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void)
-    {
+    package func forEachChunk(
+        _ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void
+    ) {
         let chunks = (set.count + chunk - 1) / chunk
         for k in 0..<chunks {
             let n = forward(network, on: set, chunk: k, worker: 0)
@@ -77,6 +83,9 @@ public final class Evaluator {
         }
     }
 
+    /// Loss, accuracy and margins of `network` on `set` (SPEC §3 items 1 and 10): the means over the examples of
+    /// ℓ(f(x_i), ỹ_i) and 1[ŷ_i = ỹ_i] (and against y_i), and min_i, max_i ỹ_i f(x_i) for a binary network (NaN
+    /// otherwise), with ŷ = +1 iff f > 0 for one output and the arg max otherwise.
     public func evaluate(_ network: PatchCNN, on set: any ExampleSet, loss: Loss) -> SetEvaluation {
         let C = network.C
         let chunks = (set.count + chunk - 1) / chunk

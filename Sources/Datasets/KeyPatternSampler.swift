@@ -24,12 +24,15 @@ extension ExampleSampler {
 /// added to every coordinate of every patch (patch by patch, coordinate by coordinate); then the
 /// observed label is flipped with probability `flip`.
 public struct KeyPatternSampler: ExampleSampler {
+    /// The data model it draws from.
     public let config: PatchDataConfig
+    /// The patterns it places.
     public let basis: PatternBasis
     private let commons: [Int]
     private var positionScratch: [Int] = []
     private var isKey: [Bool]
 
+    /// A sampler of `config`'s examples built from `basis`.
     public init(config: PatchDataConfig, basis: PatternBasis) {
         self.config = config
         self.basis = basis

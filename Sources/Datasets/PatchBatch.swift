@@ -7,14 +7,23 @@ import Tensors
 /// the pattern placed in each patch or −1 where none was (Gaussian or zero background);
 /// `keyPositions` is [N × keysPerExample], the patches that hold the class key.
 public struct PatchBatch: Sendable {
+    /// Patches per example.
     public let K: Int
+    /// Patch dimension.
     public let D: Int
+    /// Key positions recorded per example.
     public let keysPerExample: Int
+    /// Examples in use (at most the capacity).
     public private(set) var count: Int
+    /// Patches [N × K × D].
     public var x: [Float]
+    /// True labels [N].
     public var labels: [Int32]
+    /// Observed labels [N] (the true ones, flipped with probability `flip`).
     public var observedLabels: [Int32]
+    /// The pattern in each patch, [N × K], −1 where none was placed.
     public var patternIDs: [Int32]
+    /// The patches holding the class key, [N × keysPerExample].
     public var keyPositions: [Int32]
 
     /// An empty batch with room for `count` examples.

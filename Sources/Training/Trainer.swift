@@ -4,8 +4,11 @@ import Tensors
 
 /// What one optimisation step saw, measured before its update.
 public struct StepStatistics: Sendable {
+    /// Σ over the batch of ℓ(f(x_i), ỹ_i).
     public var lossSum: Double
+    /// Examples with prediction = ỹ.
     public var correct: Int
+    /// Examples in the batch.
     public var count: Int
 }
 
@@ -18,10 +21,15 @@ public struct StepStatistics: Sendable {
 public final class Trainer {
     /// Examples per chunk of a large batch.
     public static let chunkSize = 32
+    /// The network, updated by every step.
     public private(set) var network: PatchCNN
+    /// The optimiser's settings.
     public let config: TrainingConfig
+    /// Where batches come from.
     public private(set) var data: TrainingData
+    /// Steps taken.
     public private(set) var step = 0
+    /// Threads the chunks of a batch may use.
     public let threads: Int
     private let workspaces: [PatchCNNWorkspace]
     private let chunkGradients: [GradientBuffer]

@@ -2,9 +2,13 @@ import Tensors
 
 /// A problem with a data file: which file, and what is wrong with it.
 public struct DataFileError: Error, CustomStringConvertible, Equatable {
+    /// The file's path (or the directory, or the dataset's name).
     public var file: String
+    /// What is wrong, as a sentence fragment after the path.
     public var problem: String
+    /// "file: problem".
     public var description: String { "\(file): \(problem)" }
+    /// An error for `file`.
     public init(file: String, problem: String) {
         self.file = file
         self.problem = problem
@@ -28,7 +32,7 @@ public func readPossiblyCompressed(_ path: String) throws -> [UInt8] {
 }
 
 /// Writes bytes gzip-compressed (used by the tests to make small IDX files).
-public func writeGzip(_ bytes: [UInt8], to path: String) throws {
+package func writeGzip(_ bytes: [UInt8], to path: String) throws {
     let result = gzipWriteFile(bytes, to: path)
     guard result.created else { throw DataFileError(file: path, problem: "cannot be created") }
     guard result.written else { throw DataFileError(file: path, problem: "could not be written") }

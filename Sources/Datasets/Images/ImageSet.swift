@@ -16,6 +16,7 @@ public protocol ExampleSet: Sendable {
 }
 
 extension PatchBatch: ExampleSet {
+    /// Copies examples `indices` of this batch into slots 0, 1, … of `batch`.
     public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
         for (b, i) in indices.enumerated() { batch.copyExample(i, of: self, to: b) }
     }
@@ -25,21 +26,35 @@ extension PatchBatch: ExampleSet {
 /// r×r×channels windows at a stride. A patch vector is ordered (channel, row, column) of the
 /// window; positions are ordered row by row.
 public struct ImageSet: ExampleSet {
+    /// Number of images.
     public let count: Int
+    /// Channels per image.
     public let channels: Int
+    /// Image height in pixels.
     public let height: Int
+    /// Image width in pixels.
     public let width: Int
+    /// Pixels [N × channels × height × width], normalised.
     public let pixels: [Float]
+    /// Labels [N]: ±1 for a binary task, 0..<C otherwise.
     public let labels: [Int32]
+    /// The labels (images have no label noise).
     public var observedLabels: [Int32] { labels }
+    /// Window side r.
     public let patchSize: Int
+    /// Step between windows, in pixels.
     public let stride: Int
 
+    /// Window rows per image.
     public var outputHeight: Int { (height - patchSize) / stride + 1 }
+    /// Window columns per image.
     public var outputWidth: Int { (width - patchSize) / stride + 1 }
+    /// Windows (patches) per image.
     public var K: Int { outputHeight * outputWidth }
+    /// Elements per window (patch dimension).
     public var D: Int { channels * patchSize * patchSize }
 
+    /// A set of `labels.count` images; `pixels` must hold exactly that many.
     public init(channels: Int, height: Int, width: Int, pixels: [Float], labels: [Int32], patchSize: Int, stride: Int) {
         precondition(
             pixels.count == labels.count * channels * height * width,
@@ -57,6 +72,7 @@ public struct ImageSet: ExampleSet {
         self.stride = stride
     }
 
+    /// Cuts the windows of images `indices` into slots 0, 1, … of `batch`, with their labels.
     public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
         cutWindows(of: indices, into: &batch.x)
         for (b, image) in indices.enumerated() {
