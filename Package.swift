@@ -3,6 +3,8 @@ import PackageDescription
 
 // Layers, each depending only on those before it:
 // Tensors ← Datasets, Networks ← Training ← Analysis ← Experiments ← Reporting ← Studies ← convdyn
+// Each target declares exactly the modules it imports. Unsafe code (raw pointers, `@unchecked
+// Sendable`) lives only in Tensors, _TensorsAVX512 and the Networks kernels (Docs/Architecture.md).
 // The numeric kernels are compiled for AVX2 and FMA on x86-64 (any x86-64 from 2013 on), with
 // AVX-512 variants of the two large products in _TensorsAVX512 that Tensors calls only where the
 // processor has AVX-512; other architectures use the compiler's defaults.
@@ -33,41 +35,50 @@ let package = Package(
     ],
     targets: [
         .target(name: "_TensorsAVX512", swiftSettings: avx512Settings),
-        .target(name: "Tensors", dependencies: ["_TensorsAVX512"], swiftSettings: kernelSettings),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
-        .target(name: "Datasets", dependencies: ["Tensors", "CZlib"]),
+        .target(name: "Tensors", dependencies: ["_TensorsAVX512", "CZlib", "CPNG"], swiftSettings: kernelSettings),
+        .target(name: "Datasets", dependencies: ["Tensors"]),
         .target(name: "Networks", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "Datasets", "Networks"], swiftSettings: kernelSettings),
-        .target(name: "Analysis", dependencies: ["Tensors", "Datasets", "Networks", "Training"]),
+        .target(name: "Analysis", dependencies: ["Tensors", "Datasets", "Networks"]),
         .target(
             name: "Experiments",
-            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "CPNG", "Yams"]
+            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "Yams"]
         ),
         .target(name: "Reporting", dependencies: ["Experiments"]),
-        .target(name: "Studies", dependencies: ["Tensors", "Datasets", "Experiments", "Reporting"]),
+        .target(
+            name: "Studies",
+            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Experiments", "Reporting"]
+        ),
         .executableTarget(
             name: "convdyn",
             dependencies: [
-                "Experiments", "Reporting", "Studies",
+                "Tensors", "Datasets", "Experiments", "Reporting", "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
+        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "_TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "Tensors", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "_TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Datasets", "Networks", "Tensors"]),
         .testTarget(
-            name: "ExperimentsTests", dependencies: ["Experiments", "_TestSupport"], resources: [.copy("Fixtures")]),
+            name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "Tensors", "_TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Experiments", "Reporting", "_TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Experiments", "_TestSupport"]),
         // Snapshots/ holds the expected --help texts, read from the source tree (see CLITests.swift).
         .testTarget(
-            name: "ConvdynTests", dependencies: ["convdyn", "Experiments", "Studies", "_TestSupport"],
-            exclude: ["Snapshots"]),
+            name: "ConvdynTests",
+            dependencies: [
+                "convdyn", "Experiments", "Studies", "_TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["Snapshots"]
+        ),
     ]
 )

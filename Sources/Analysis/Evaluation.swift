@@ -2,21 +2,24 @@ import Datasets
 import Networks
 import Tensors
 
-/// Loss, accuracy and margins of a network on a fixed set of examples (SPEC §3 items 1 and 10).
+/// Loss, accuracy and margins of a network on a fixed set of examples (SPEC §3 items 1 and 10,
+/// Docs/Metrics.md "Loss and accuracy"); a test accuracy of exactly 1 is claim 3 of Yu, Zhang &
+/// Zhu 2019 (arXiv 1905.10157). ŷ = +1 iff f > 0 for one output, the arg max otherwise.
 public struct SetEvaluation: Sendable, Equatable {
-    /// Mean loss against the observed labels ỹ.
+    /// Mean loss (1/N) Σ_i ℓ(f(x_i), ỹ_i) against the observed labels ỹ.
     public var loss: Double
-    /// Fraction with prediction = ỹ.
+    /// Fraction with prediction ŷ_i = ỹ_i.
     public var accuracy: Double
-    /// Mean loss against the true labels y.
+    /// Mean loss (1/N) Σ_i ℓ(f(x_i), y_i) against the true labels y.
     public var cleanLoss: Double
-    /// Fraction with prediction = y.
+    /// Fraction with prediction ŷ_i = y_i.
     public var cleanAccuracy: Double
     /// min_i ỹ_i f(x_i) (binary networks; NaN otherwise).
     public var minMargin: Double
     /// max_i ỹ_i f(x_i) (binary networks; NaN otherwise).
     public var maxMargin: Double
 
+    /// An evaluation from its values.
     public init(
         loss: Double, accuracy: Double, cleanLoss: Double, cleanAccuracy: Double, minMargin: Double, maxMargin: Double
     ) {
@@ -36,8 +39,10 @@ public final class Evaluator {
     private let workspaces: [PatchCNNWorkspace]
     private let buffers: [BatchBuffer]
     private let chunk: Int
+    /// Threads an evaluation may use.
     public let threads: Int
 
+    /// An evaluator for `network`'s shape on examples of K patches of dimension D.
     public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
         self.chunk = chunk
         self.threads = max(1, threads)
@@ -50,34 +55,27 @@ public final class Evaluator {
         let start = k * chunk
         let n = min(chunk, set.count - start)
         if let batch = set as? PatchBatch {
-            batch.x.withUnsafeBufferPointer { x in
-                network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspaces[w])
-            }
+            network.forward(batch.x, offset: start * batch.K * batch.D, count: n, workspace: workspaces[w])
         } else if let images = set as? ImageSet, CPU.avx512 {
             // The windows read in place by the AVX-512 product: the same bits as copying them out.
-            let windows = buffers[w].windows(for: images)
-            images.pixels.withUnsafeBufferPointer { px in
-                windows.point(at: start..<(start + n), of: images, pixels: px.baseAddress!)
-                network.forward(
-                    .windows(rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets)),
-                    count: n, workspace: workspaces[w])
-            }
+            network.forward(
+                windows: buffers[w].windows(for: images), images: start..<(start + n), pixels: images.pixels,
+                workspace: workspaces[w])
         } else {
             let buffer = buffers[w]
             buffer.prepareBatch()
             buffer.value.setCount(n)
             set.fill(&buffer.value, with: Array(start..<(start + n))[...])
-            buffer.value.x.withUnsafeBufferPointer { x in
-                network.forward(x.baseAddress!, count: n, workspace: workspaces[w])
-            }
+            network.forward(buffer.value.x, offset: 0, count: n, workspace: workspaces[w])
         }
         return n
     }
 
     /// Calls `body(start, n, workspace)` after a forward pass over each chunk of `set`, in order,
     /// on the calling thread.
-    public func forEachChunk(_ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void)
-    {
+    package func forEachChunk(
+        _ network: PatchCNN, on set: any ExampleSet, _ body: (Int, Int, PatchCNNWorkspace) -> Void
+    ) {
         let chunks = (set.count + chunk - 1) / chunk
         for k in 0..<chunks {
             let n = forward(network, on: set, chunk: k, worker: 0)
@@ -85,6 +83,9 @@ public final class Evaluator {
         }
     }
 
+    /// Loss, accuracy and margins of `network` on `set` (SPEC §3 items 1 and 10): the means over the examples of
+    /// ℓ(f(x_i), ỹ_i) and 1[ŷ_i = ỹ_i] (and against y_i), and min_i, max_i ỹ_i f(x_i) for a binary network (NaN
+    /// otherwise), with ŷ = +1 iff f > 0 for one output and the arg max otherwise.
     public func evaluate(_ network: PatchCNN, on set: any ExampleSet, loss: Loss) -> SetEvaluation {
         let C = network.C
         let chunks = (set.count + chunk - 1) / chunk
@@ -94,30 +95,7 @@ public final class Evaluator {
         concurrentChunks(chunks, threads: threads) { k, w in
             let n = forward(network, on: set, chunk: k, worker: w)
             let start = k * chunk
-            var p = EvaluationParts.Part()
-            workspaces[w].outputs.withUnsafeBufferPointer { f in
-                for b in 0..<n {
-                    let fn = f.baseAddress! + b * C
-                    let observed = observedLabels[start + b]
-                    let truth = labels[start + b]
-                    let predicted = predictedLabel(fn, classes: C)
-                    if predicted == observed { p.correct += 1 }
-                    if predicted == truth { p.cleanCorrect += 1 }
-                    if loss == .crossEntropy {
-                        p.loss += Loss.crossEntropy(
-                            outputs: fn, classes: C, label: Int(observed), gradient: nil, scale: 1)
-                        p.cleanLoss += Loss.crossEntropy(
-                            outputs: fn, classes: C, label: Int(truth), gradient: nil, scale: 1)
-                    } else {
-                        let f0 = Double(fn[0])
-                        p.loss += loss.binary(output: f0, label: Double(observed)).value
-                        p.cleanLoss += loss.binary(output: f0, label: Double(truth)).value
-                        let margin = Double(observed) * f0
-                        p.minMargin = min(p.minMargin, margin)
-                        p.maxMargin = max(p.maxMargin, margin)
-                    }
-                }
-            }
+            let p = workspaces[w].tally(count: n, observed: observedLabels, truth: labels, from: start, loss: loss)
             parts.set(k, p)
         }
         let t = parts.total()
@@ -129,10 +107,9 @@ public final class Evaluator {
     }
 }
 
-/// A chunk buffer owned by one worker.
 /// One worker's room for a chunk of examples, made on first use: a batch to copy examples into,
 /// or the windows of images read in place.
-final class BatchBuffer: @unchecked Sendable {
+final class BatchBuffer {
     let capacity: Int, K: Int, D: Int
     var value: PatchBatch
     private var imageWindows: ImageWindows? = nil
@@ -157,18 +134,15 @@ final class BatchBuffer: @unchecked Sendable {
 }
 
 /// Per-chunk sums of an evaluation, added in chunk order.
-final class EvaluationParts: @unchecked Sendable {
-    struct Part {
-        var loss = 0.0, cleanLoss = 0.0
-        var correct = 0, cleanCorrect = 0
-        var minMargin = Double.infinity, maxMargin = -Double.infinity
-    }
-    private var parts: [Part]
-    init(count: Int) { parts = Array(repeating: Part(), count: count) }
-    func set(_ k: Int, _ p: Part) { parts.withUnsafeMutableBufferPointer { $0[k] = p } }
+final class EvaluationParts {
+    typealias Part = OutputTally
+    private let parts: ChunkSlots<Part>
+    init(count: Int) { parts = ChunkSlots(count: count, initial: Part()) }
+    func set(_ k: Int, _ p: Part) { parts[k] = p }
     func total() -> Part {
         var t = Part()
-        for p in parts {
+        for k in 0..<parts.count {
+            let p = parts[k]
             t.loss += p.loss
             t.cleanLoss += p.cleanLoss
             t.correct += p.correct

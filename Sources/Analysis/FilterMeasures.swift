@@ -3,11 +3,16 @@ import Networks
 
 /// The patterns a run is measured against: the basis and which patterns are keys of which class.
 public struct PatternRoles: Sendable {
+    /// The patterns.
     public let basis: PatternBasis
+    /// Key patterns of class +1.
     public let keyPos: [Int]
+    /// Key patterns of class −1.
     public let keyNeg: [Int]
+    /// Common (background) patterns.
     public let common: [Int]
 
+    /// The roles of `basis`'s patterns under `config`.
     public init(basis: PatternBasis, config: PatchDataConfig) {
         self.basis = basis
         keyPos = config.keyPos
@@ -19,19 +24,28 @@ public struct PatternRoles: Sendable {
     public var keys: [Int] { keyPos + keyNeg }
 }
 
-/// Filter norms, projections and cosines against every pattern (SPEC §3 items 2–3), in Double.
+/// Filter norms, projections and cosines against every pattern (SPEC §3 items 2–3, Docs/Metrics.md
+/// "Filters"), in Double: what shows filters learning the key patterns, claim 2 of
+/// Yu, Zhang & Zhu 2019 (arXiv 1905.10157).
 ///
 /// Layout: `norms` [M]; `projections` and `cosines` [M × P] with projections[j·P + p] = ⟨w_j, p⟩
 /// and cosines[j·P + p] = ⟨w_j, p⟩ / (‖w_j‖ ‖p‖) (0 for a zero filter); `signs` [M] is the sign of
 /// the read-out weight a_j (first output row), −1, 0 or +1.
 public struct FilterSnapshot: Sendable, Equatable {
+    /// Number of filters.
     public let M: Int
+    /// Number of patterns.
     public let P: Int
+    /// ‖w_j‖, [M].
     public let norms: [Double]
+    /// ⟨w_j, p⟩, [M × P].
     public let projections: [Double]
+    /// C[j, p] = ⟨w_j, p⟩ / (‖w_j‖ ‖p‖), 0 for a zero filter, [M × P].
     public let cosines: [Double]
+    /// sign(a_j), [M].
     public let signs: [Int]
 
+    /// The snapshot of `network`'s filters against every pattern of `basis`.
     public init(network: PatchCNN, basis: PatternBasis) {
         let M = network.M
         let D = network.D
@@ -71,11 +85,15 @@ public struct FilterSnapshot: Sendable, Equatable {
         }
     }
 
+    /// C[j, p] = ⟨w_j, p⟩ / (‖w_j‖ ‖p‖).
     public func cosine(_ j: Int, _ p: Int) -> Double { cosines[j * P + p] }
+    /// ⟨w_j, p⟩.
     public func projection(_ j: Int, _ p: Int) -> Double { projections[j * P + p] }
 }
 
-/// Key filters and norm dominance (SPEC §3 items 4–6) at one moment.
+/// Key filters and norm dominance (SPEC §3 items 4–6, Docs/Metrics.md "Key filters and dominance")
+/// at one moment: claim 2 of Yu, Zhang & Zhu 2019 (arXiv 1905.10157), some filters learn the key patterns and
+/// their norm dominates. C[j, p] is `FilterSnapshot.cosine(j, p)`, θ the key threshold.
 public struct KeyMeasures: Sendable, Equatable {
     /// K⁺ = {j : a_j > 0 and max_{p ∈ keyPos} C[j, p] > θ}.
     public let positiveKeyFilters: [Int]
@@ -83,7 +101,7 @@ public struct KeyMeasures: Sendable, Equatable {
     public let negativeKeyFilters: [Int]
     /// min over key patterns p (both classes) of max over filters j whose sign matches p's class of C[j, p].
     public let bestKeyCosine: Double
-    /// Σ_{j∈K} ‖w_j‖² / Σ_j ‖w_j‖², K = K⁺ ∪ K⁻.
+    /// Σ_{j∈K} ‖w_j‖² / Σ_j ‖w_j‖², K = K⁺ ∪ K⁻ (0 when every filter is zero).
     public let keyShare: Double
     /// mean_{j∈K} ‖w_j‖ / mean_{j∉K} ‖w_j‖; NaN when K or its complement is empty.
     public let normRatio: Double
@@ -94,8 +112,10 @@ public struct KeyMeasures: Sendable, Equatable {
     /// mean over j ∈ K of max over common patterns c of |⟨w_j, c⟩|; NaN when K is empty.
     public let maxCommonProjection: Double
 
+    /// K = K⁺ ∪ K⁻, ascending.
     public var keyFilters: [Int] { (positiveKeyFilters + negativeKeyFilters).sorted() }
 
+    /// The measures of snapshot `s` with key threshold θ (`evaluation.theta`, 0.9 by default).
     public init(_ s: FilterSnapshot, roles: PatternRoles, theta: Double) {
         func keysOf(sign: Int) -> [Int] { sign > 0 ? roles.keyPos : (sign < 0 ? roles.keyNeg : []) }
         func ownKeyCosine(_ j: Int) -> Double { keysOf(sign: s.signs[j]).map { s.cosine(j, $0) }.max() ?? -.infinity }
@@ -148,8 +168,9 @@ public struct KeyMeasures: Sendable, Equatable {
     }
 }
 
-/// Exploration at initialisation (SPEC §3 item 7): for each key pattern, how many filters of the
-/// matching sign start with a positive cosine to it.
+/// Exploration at initialisation (SPEC §3 item 7, Docs/Metrics.md "Exploration"): for each key
+/// pattern p, #{j : s_j = sign of p's class and C[j, p] > 0}, the filters of the matching sign that
+/// start with a positive cosine to it (`explorationAtInit`).
 public func explorationCounts(_ s: FilterSnapshot, roles: PatternRoles) -> [Int: Int] {
     var counts = [Int: Int]()
     for (sign, keys) in [(1, roles.keyPos), (-1, roles.keyNeg)] {
@@ -158,7 +179,8 @@ public func explorationCounts(_ s: FilterSnapshot, roles: PatternRoles) -> [Int:
     return counts
 }
 
-/// Whether each key pattern was learned: some filter of the matching sign has cosine > θ with it.
+/// Whether each key pattern p was learned (SPEC §3 item 7, `keysLearned`): ∃ j with s_j = sign of
+/// p's class and C[j, p] > θ.
 public func learnedKeys(_ s: FilterSnapshot, roles: PatternRoles, theta: Double) -> [Int: Bool] {
     var learned = [Int: Bool]()
     for (sign, keys) in [(1, roles.keyPos), (-1, roles.keyNeg)] {

@@ -24,12 +24,15 @@ extension ExampleSampler {
 /// added to every coordinate of every patch (patch by patch, coordinate by coordinate); then the
 /// observed label is flipped with probability `flip`.
 public struct KeyPatternSampler: ExampleSampler {
+    /// The data model it draws from.
     public let config: PatchDataConfig
+    /// The patterns it places.
     public let basis: PatternBasis
     private let commons: [Int]
     private var positionScratch: [Int] = []
     private var isKey: [Bool]
 
+    /// A sampler of `config`'s examples built from `basis`.
     public init(config: PatchDataConfig, basis: PatternBasis) {
         self.config = config
         self.basis = basis
@@ -59,46 +62,42 @@ public struct KeyPatternSampler: ExampleSampler {
         let sigmaB = config.sigmaB
         let sigma = config.sigma
         let base = n * K * D
-        batch.x.withUnsafeMutableBufferPointer { xb in
-            let x = xb.baseAddress! + base
-            x.update(repeating: 0, count: K * D)
-            for (slot, i) in positions.enumerated() {
-                let c = keySet.count == 1 ? keySet[0] : keySet[rng.nextIndex(below: keySet.count)]
-                place(c, scale: scale, into: x + i * D)
-                isKey[i] = true
+        batch.x.setAll(to: 0, in: base..<(base + K * D))
+        for (slot, i) in positions.enumerated() {
+            let c = keySet.count == 1 ? keySet[0] : keySet[rng.nextIndex(below: keySet.count)]
+            place(c, scale: scale, into: &batch.x, at: base + i * D)
+            isKey[i] = true
+            batch.patternIDs[n * K + i] = Int32(c)
+            batch.keyPositions[n * keysPer + slot] = Int32(i)
+        }
+        for i in 0..<K where !isKey[i] {
+            switch config.background {
+            case .common:
+                let c = commons[rng.nextIndex(below: commons.count)]
+                place(c, scale: 1, into: &batch.x, at: base + i * D)
                 batch.patternIDs[n * K + i] = Int32(c)
-                batch.keyPositions[n * keysPer + slot] = Int32(i)
+            case .gaussian:
+                rng.fillGaussians(&batch.x, from: base + i * D, count: D, scale: sigmaB, add: false)
+                batch.patternIDs[n * K + i] = -1
+            case .zero:
+                batch.patternIDs[n * K + i] = -1
             }
-            for i in 0..<K where !isKey[i] {
-                switch config.background {
-                case .common:
-                    let c = commons[rng.nextIndex(below: commons.count)]
-                    place(c, scale: 1, into: x + i * D)
-                    batch.patternIDs[n * K + i] = Int32(c)
-                case .gaussian:
-                    rng.fillGaussians(x + i * D, count: D, scale: sigmaB, add: false)
-                    batch.patternIDs[n * K + i] = -1
-                case .zero:
-                    batch.patternIDs[n * K + i] = -1
-                }
-            }
-            if sigma > 0 {
-                rng.fillGaussians(x, count: K * D, scale: sigma, add: true)
-            }
+        }
+        if sigma > 0 {
+            rng.fillGaussians(&batch.x, from: base, count: K * D, scale: sigma, add: true)
         }
         batch.labels[n] = y
         batch.observedLabels[n] = config.flip > 0 && rng.nextBool(probability: config.flip) ? -y : y
     }
 
+    /// Writes scale·p_c into the patch of `x` starting at element `start`.
     @inline(__always)
-    private func place(_ c: Int, scale: Float, into x: UnsafeMutablePointer<Float>) {
+    private func place(_ c: Int, scale: Float, into x: inout [Float], at start: Int) {
         let D = config.D
         if basis.isOneHot {
-            x[c] = scale
+            x[start + c] = scale
         } else {
-            basis.patterns.withUnsafeBufferPointer { p in
-                for k in 0..<D { x[k] = scale * p[c * D + k] }
-            }
+            x.assign(D, at: start, from: basis.patterns, at: c * D, scaledBy: scale)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Tensors
+
 /// A set of examples stored contiguously.
 ///
 /// Layout: `x` is [N × K × D] row-major float32 (example, patch, coordinate); `labels` and
@@ -5,14 +7,23 @@
 /// the pattern placed in each patch or −1 where none was (Gaussian or zero background);
 /// `keyPositions` is [N × keysPerExample], the patches that hold the class key.
 public struct PatchBatch: Sendable {
+    /// Patches per example.
     public let K: Int
+    /// Patch dimension.
     public let D: Int
+    /// Key positions recorded per example.
     public let keysPerExample: Int
+    /// Examples in use (at most the capacity).
     public private(set) var count: Int
+    /// Patches [N × K × D].
     public var x: [Float]
+    /// True labels [N].
     public var labels: [Int32]
+    /// Observed labels [N] (the true ones, flipped with probability `flip`).
     public var observedLabels: [Int32]
+    /// The pattern in each patch, [N × K], −1 where none was placed.
     public var patternIDs: [Int32]
+    /// The patches holding the class key, [N × keysPerExample].
     public var keyPositions: [Int32]
 
     /// An empty batch with room for `count` examples.
@@ -39,26 +50,12 @@ public struct PatchBatch: Sendable {
             other.K == K && other.D == D && other.keysPerExample == keysPerExample,
             "copyExample: batch shapes differ (K \(other.K) vs \(K), D \(other.D) vs \(D))")
         let size = K * D
-        x.withUnsafeMutableBufferPointer { dst in
-            other.x.withUnsafeBufferPointer { src in
-                (dst.baseAddress! + n * size).update(from: src.baseAddress! + source * size, count: size)
-            }
-        }
+        x.overwrite(size, at: n * size, from: other.x, at: source * size)
         labels[n] = other.labels[source]
         observedLabels[n] = other.observedLabels[source]
         for i in 0..<K { patternIDs[n * K + i] = other.patternIDs[source * K + i] }
         for i in 0..<keysPerExample {
             keyPositions[n * keysPerExample + i] = other.keyPositions[source * keysPerExample + i]
-        }
-    }
-
-    /// Calls `body` with pointers to `x` and `observedLabels` (one access to the batch for both).
-    @inlinable
-    public mutating func withUnsafeExamples<R>(
-        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) throws -> R
-    ) rethrows -> R {
-        try x.withUnsafeMutableBufferPointer { xb in
-            try observedLabels.withUnsafeMutableBufferPointer { yb in try body(xb.baseAddress!, yb.baseAddress!) }
         }
     }
 

@@ -27,9 +27,12 @@ public enum Background: String, NamedChoice, Sendable {
 
 /// A set of pattern indices: an explicit list, or every pattern that is not a key (`"rest"`).
 public enum PatternSet: Codable, Equatable, Sendable {
+    /// Every pattern that is not a key.
     case rest
+    /// The listed pattern indices.
     case indices([Int])
 
+    /// Decodes a list of indices or the string "rest".
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let list = try? c.decode([Int].self) {
@@ -42,6 +45,7 @@ public enum PatternSet: Codable, Equatable, Sendable {
         }
     }
 
+    /// Encodes a list of indices or the string "rest".
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -53,7 +57,9 @@ public enum PatternSet: Codable, Equatable, Sendable {
 
 /// The synthetic patch data model of SPEC §1.
 public struct PatchDataConfig: Codable, Equatable, Sendable {
+    /// How labels relate to patches.
     public var labelModel: LabelModel = .key
+    /// The orthonormal patterns.
     public var basis: Basis = .onehot
     /// Patches per example.
     public var K = 16
@@ -71,6 +77,7 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     public var keysPerExample = 1
     /// Norm of a placed key.
     public var keyScale = 1.0
+    /// What fills the patches without a key.
     public var background: Background = .common
     /// Standard deviation of the Gaussian background.
     public var sigmaB = 1.0
@@ -83,6 +90,7 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     /// Test-set size, drawn from its own stream.
     public var nTest = 2000
 
+    /// The defaults: the kp-bench data model.
     public init() {}
 
     /// The common pattern indices this config resolves to.

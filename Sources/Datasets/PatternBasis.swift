@@ -2,7 +2,9 @@ import Tensors
 
 /// The P orthonormal patterns of a data model, as a [P × D] row-major matrix.
 public struct PatternBasis: Sendable {
+    /// Number of patterns.
     public let P: Int
+    /// Pattern dimension.
     public let D: Int
     /// Row c is pattern p_c (unit norm).
     public let patterns: [Float]

@@ -1,5 +1,5 @@
-import CPNG
 import Foundation
+import Tensors
 
 /// An 8-bit grey or RGB picture, row-major, written through libpng's simplified API.
 public struct Picture: Sendable {
@@ -19,14 +19,7 @@ public struct Picture: Sendable {
 
     /// Writes the picture as a PNG file.
     public func write(to path: String) throws {
-        var image = png_image()
-        image.version = 1  // PNG_IMAGE_VERSION
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = channels == 3 ? 2 : 0  // PNG_FORMAT_RGB : PNG_FORMAT_GRAY
-        let ok = pixels.withUnsafeBytes { png_image_write_to_file(&image, path, 0, $0.baseAddress, 0, nil) }
-        guard ok != 0 else {
-            let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let message = writePNGFile(pixels, width: width, height: height, channels: channels, to: path) {
             throw OutputError("cannot write the PNG \(path): \(message)")
         }
     }

@@ -66,7 +66,7 @@ extension Loss {
 
     /// Softmax cross-entropy log Σ_c e^{f_c} − f_y; writes ∂ℓ/∂f_c = softmax_c − 1[c = y] · `scale`.
     @inlinable
-    public static func crossEntropy(
+    package static func crossEntropy(
         outputs f: UnsafePointer<Float>, classes C: Int, label y: Int, gradient: UnsafeMutablePointer<Float>?,
         scale: Double
     ) -> Double {
@@ -87,7 +87,7 @@ extension Loss {
 
 /// The predicted label: +1 iff f > 0 for one output; arg max (lowest index on ties) otherwise.
 @inlinable
-public func predictedLabel(_ f: UnsafePointer<Float>, classes C: Int) -> Int32 {
+package func predictedLabel(_ f: UnsafePointer<Float>, classes C: Int) -> Int32 {
     if C == 1 { return f[0] > 0 ? 1 : -1 }
     var best = 0
     for c in 1..<C where f[c] > f[best] { best = c }

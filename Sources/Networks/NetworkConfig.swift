@@ -49,7 +49,9 @@ public enum Pooling: Equatable, Sendable {
 public enum PoolingReduction: Sendable { case max, mean, sum }
 
 extension Pooling: CallSyntaxCodable {
+    /// The text forms accepted, for error messages.
     public static let allowedForms = "max, mean, sum, maxGrid(g), meanGrid(g)"
+    /// The text form, e.g. `maxGrid(2)`.
     public var text: String {
         switch self {
         case .max: return "max"
@@ -59,6 +61,7 @@ extension Pooling: CallSyntaxCodable {
         case .meanGrid(let g): return "meanGrid(\(g))"
         }
     }
+    /// Parses a text form; throws `UnknownForm` for another text.
     public init(text: String) throws {
         guard let c = CallSyntax(text) else { throw UnknownForm() }
         switch (c.name, c.arguments.count) {
@@ -80,7 +83,9 @@ extension Pooling: CallSyntaxCodable {
 
 /// Which pooling region each patch position belongs to: G regions, `of` [K] (empty when G = 1).
 public struct PoolingRegions: Equatable, Sendable {
+    /// G, the number of regions.
     public let count: Int
+    /// The region of each position, [K] (empty when G = 1).
     public let of: [Int32]
     /// Positions per region, [G] (empty when G = 1).
     public let sizes: [Int]
@@ -90,6 +95,7 @@ public struct PoolingRegions: Equatable, Sendable {
     /// One region holding every position.
     public static let global = PoolingRegions(count: 1, of: [])
 
+    /// G regions with position i in region `of[i]`; every region must hold a position.
     public init(count: Int, of: [Int32]) {
         precondition(count >= 1, "PoolingRegions needs at least one region")
         precondition(of.allSatisfy { $0 >= 0 && Int($0) < count }, "PoolingRegions: region index outside 0..<\(count)")
@@ -112,8 +118,11 @@ public struct PoolingRegions: Equatable, Sendable {
 
 /// The scale A of a fixed-sign read-out: a number or 1/M.
 public enum ReadoutScale: Equatable, Sendable {
+    /// A given A > 0.
     case value(Double)
+    /// A = 1/M.
     case inverseM
+    /// A for M filters.
     public func resolved(M: Int) -> Double {
         switch self {
         case .value(let v): return v
@@ -129,11 +138,13 @@ public enum Readout: Equatable, Sendable {
     /// a_j ~ N(0, σ_a²), trained.
     case trainable(Double)
 
+    /// Whether the read-out is trained.
     public var isTrainable: Bool { if case .trainable = self { return true } else { return false } }
 }
 
 /// Which biases the first layer has; every bias starts at 0 and is trained.
 public enum BiasMode: String, NamedChoice, Sendable {
+    /// No bias.
     case none
     /// One b shared by every filter.
     case shared
@@ -172,14 +183,20 @@ public enum Loss: String, NamedChoice, Sendable {
 public struct NetworkConfig: Codable, Equatable, Sendable {
     /// Number of filters.
     public var M = 32
+    /// The nonlinearity φ.
     public var activation: Activation = .relu
+    /// How a filter's K activations are pooled.
     public var pooling: Pooling = .max
+    /// The second layer.
     public var readout: Readout = .fixedSign(.inverseM)
+    /// Which biases the first layer has.
     public var bias: BiasMode = .none
     /// Multiplier on the bias gradient.
     public var biasGradScale = 1.0
+    /// How the filters are initialised.
     public var `init`: Initialization = .gaussian(0.01)
 
+    /// The defaults: the kp-bench network.
     public init() {}
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.
@@ -228,6 +245,7 @@ public protocol CallSyntaxCodable: Codable {
 }
 
 extension CallSyntaxCodable {
+    /// Decodes the text form; the error lists the allowed forms.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
@@ -237,6 +255,7 @@ extension CallSyntaxCodable {
         }
     }
 
+    /// Encodes the text form.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(text)
@@ -244,10 +263,12 @@ extension CallSyntaxCodable {
 }
 
 /// Thrown when a text form does not parse; the decoder turns it into a message with the field.
-public struct UnknownForm: Error { public init() {} }
+package struct UnknownForm: Error { package init() {} }
 
 extension Activation: CallSyntaxCodable {
+    /// The text forms accepted, for error messages.
     public static let allowedForms = "relu, leakyRelu(α), polyRelu(q), square, linear"
+    /// The text form, e.g. `leakyRelu(0.1)`.
     public var text: String {
         switch self {
         case .relu: return "relu"
@@ -257,6 +278,7 @@ extension Activation: CallSyntaxCodable {
         case .linear: return "linear"
         }
     }
+    /// Parses a text form; throws `UnknownForm` for another text.
     public init(text: String) throws {
         guard let c = CallSyntax(text) else { throw UnknownForm() }
         switch (c.name, c.arguments.count) {
@@ -275,7 +297,9 @@ extension Activation: CallSyntaxCodable {
 }
 
 extension Readout: CallSyntaxCodable {
+    /// The text forms accepted, for error messages.
     public static let allowedForms = "fixedSign(A) with A a number or 1/M, trainable(σ_a)"
+    /// The text form, e.g. `fixedSign(1/M)`.
     public var text: String {
         switch self {
         case .fixedSign(.inverseM): return "fixedSign(1/M)"
@@ -283,6 +307,7 @@ extension Readout: CallSyntaxCodable {
         case .trainable(let s): return "trainable(\(formatConfigNumber(s)))"
         }
     }
+    /// Parses a text form; throws `UnknownForm` for another text.
     public init(text: String) throws {
         guard let c = CallSyntax(text), c.arguments.count == 1 else { throw UnknownForm() }
         switch c.name {
@@ -302,7 +327,9 @@ extension Readout: CallSyntaxCodable {
 }
 
 extension Initialization: CallSyntaxCodable {
+    /// The text forms accepted, for error messages.
     public static let allowedForms = "gaussian(σ0), sphere(r), kaimingUniform"
+    /// The text form, e.g. `gaussian(0.01)`.
     public var text: String {
         switch self {
         case .gaussian(let s): return "gaussian(\(formatConfigNumber(s)))"
@@ -310,6 +337,7 @@ extension Initialization: CallSyntaxCodable {
         case .kaimingUniform: return "kaimingUniform"
         }
     }
+    /// Parses a text form; throws `UnknownForm` for another text.
     public init(text: String) throws {
         guard let c = CallSyntax(text) else { throw UnknownForm() }
         switch (c.name, c.arguments.count) {

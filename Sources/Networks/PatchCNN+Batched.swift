@@ -7,29 +7,29 @@ import Tensors
 // `PatchCNN+Reference.swift` is the oracle for every function in this file.
 
 /// Scratch buffers for batches of up to `capacity` examples with K patches.
-public final class PatchCNNWorkspace {
-    public let capacity: Int
-    public let K: Int
-    public let M: Int
-    public let C: Int
-    public let G: Int
+package final class PatchCNNWorkspace {
+    package let capacity: Int
+    package let K: Int
+    package let M: Int
+    package let C: Int
+    package let G: Int
     /// S[N·K × M], pre-activations including the bias.
-    public internal(set) var scores: [Float]
+    package internal(set) var scores: [Float]
     /// Wᵀ [D × M], refreshed by a forward pass unless `filtersUnchanged` is set.
     var filtersT: [Float]
     /// Set by a caller that knows the network's filters (same network) have not changed since
     /// this workspace's last forward pass, so the next forward pass reuses its Wᵀ; every forward
     /// pass clears it. A trainer sets it after a step that made no update.
-    public var filtersUnchanged = false
+    package var filtersUnchanged = false
     /// Whether the last `lossGradient` found ∂(mean loss)/∂f exactly zero for every example (all
     /// hinge margins met, say): every gradient is then exactly zero and `backward` may be skipped.
-    public internal(set) var gradientIsZero = false
+    package internal(set) var gradientIsZero = false
     /// H[N × F], pooled activations ordered (region, filter).
-    public internal(set) var pooled: [Float]
+    package internal(set) var pooled: [Float]
     /// The first arg-max position of each (example, region, filter) under max pooling, [N × F].
     var argmax: [Int32]
     /// f[N × C].
-    public internal(set) var outputs: [Float]
+    package internal(set) var outputs: [Float]
     /// ∂(mean loss)/∂f [N × C].
     var dOutputs: [Float]
     /// ∂/∂H [N × F].
@@ -40,7 +40,7 @@ public final class PatchCNNWorkspace {
     /// Per-filter bias gradients before they are folded into shared or per-filter biases.
     var dFilterBias: [Float]
 
-    public init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
+    package init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
         precondition(capacity >= 1, "PatchCNNWorkspace needs capacity ≥ 1, got \(capacity)")
         self.capacity = capacity
         self.K = K
@@ -59,13 +59,13 @@ public final class PatchCNNWorkspace {
     }
 
     /// A workspace shaped for `network` on examples of K patches.
-    public convenience init(capacity: Int, patches K: Int, for network: PatchCNN) {
+    package convenience init(capacity: Int, patches K: Int, for network: PatchCNN) {
         self.init(
             capacity: capacity, patches: K, filters: network.M, outputs: network.C, regions: network.regions.count)
     }
 
     /// The pooled activation of filter j in region r on example n from the last forward pass.
-    public func pooledActivation(example n: Int, filter j: Int, region r: Int = 0) -> Float {
+    package func pooledActivation(example n: Int, filter j: Int, region r: Int = 0) -> Float {
         pooled[(n * G + r) * M + j]
     }
 }
@@ -73,7 +73,7 @@ public final class PatchCNNWorkspace {
 /// The patches of a batch: a dense [N·K × D] buffer, or the windows of images read in place —
 /// patch r starts at rows[r] and its element d sits at rows[r][offsets[d]] — so that the windows
 /// need not be copied out. Both give the same bits.
-public enum PatchRows {
+package enum PatchRows {
     case dense(UnsafePointer<Float>)
     case windows(rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>)
 
@@ -112,12 +112,12 @@ public enum PatchRows {
 
 extension PatchCNN {
     /// Fills `ws.outputs[0..<N·C]` with f for the N examples at `x` [N × K × D].
-    public func forward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace) {
+    package func forward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace) {
         forward(.dense(x), count: N, workspace: ws)
     }
 
     /// `forward` on the patches `x`, dense or read in place.
-    public func forward(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace) {
+    package func forward(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace) {
         let K = ws.K
         let G = regions.count
         let F = G * M
@@ -182,7 +182,7 @@ extension PatchCNN {
     /// After `forward`, writes ∂(mean loss)/∂f into the workspace and returns the summed loss and
     /// the number of examples whose prediction equals their label. The mean is over `meanOver`
     /// examples (default N): a batch processed in chunks passes the whole batch's size.
-    public func lossGradient(
+    package func lossGradient(
         labels: UnsafePointer<Int32>, count N: Int, loss: Loss,
         workspace ws: PatchCNNWorkspace, meanOver: Int? = nil
     ) -> (lossSum: Double, correct: Int) {
@@ -212,7 +212,7 @@ extension PatchCNN {
 
     /// After `lossGradient`, writes the gradients of the mean loss into `grads` (overwriting it).
     /// The read-out and output-bias gradients are computed only when they are trained.
-    public func backward(
+    package func backward(
         _ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace,
         into grads: inout PatchCNNParameters<Float>
     ) {
@@ -220,7 +220,7 @@ extension PatchCNN {
     }
 
     /// `backward` on the patches `x`, dense or read in place.
-    public func backward(
+    package func backward(
         _ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace,
         into grads: inout PatchCNNParameters<Float>
     ) {
@@ -338,7 +338,7 @@ extension PatchCNN {
     }
 
     /// Gradient-shaped zeros for this network.
-    public func zeroGradients() -> PatchCNNParameters<Float> {
+    package func zeroGradients() -> PatchCNNParameters<Float> {
         PatchCNNParameters(zerosLike: parameters(as: Float.self))
     }
 }

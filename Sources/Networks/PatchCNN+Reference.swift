@@ -4,23 +4,23 @@
 // C outputs.
 
 /// The result of the reference pass over a batch.
-public struct ReferencePass<T: BinaryFloatingPoint & Sendable> {
+package struct ReferencePass<T: BinaryFloatingPoint & Sendable> {
     /// f[n × C].
-    public var outputs: [T]
+    package var outputs: [T]
     /// Mean loss over the batch.
-    public var loss: T
+    package var loss: T
     /// Gradients of the mean loss (zero where a parameter is not trained).
-    public var gradients: PatchCNNParameters<T>
+    package var gradients: PatchCNNParameters<T>
 }
 
-public enum PatchCNNReference {
+package enum PatchCNNReference {
     /// Forward and backward over N examples x[N × K × D] with labels[N].
     ///
     /// Pooling is over the positions of each region (one region holding all K positions for
     /// global pooling); the pooled features are ordered (region, filter) and the read-out is
     /// [C × G·M]. Gradients are of the mean loss over the batch. The read-out gradient is computed
     /// even for a fixed read-out (the optimiser decides what to update).
-    public static func pass<T: BinaryFloatingPoint & Sendable>(
+    package static func pass<T: BinaryFloatingPoint & Sendable>(
         _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss, regions: PoolingRegions = .global,
         x: [T], labels: [Int32], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
     ) -> ReferencePass<T> {

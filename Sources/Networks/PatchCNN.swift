@@ -7,15 +7,23 @@ import Tensors
 /// [C × G·M] with pooled features ordered (region, filter), `outputBias` [C] or empty. C = 1 is
 /// the binary network with ŷ = sign f; G = 1 is global pooling.
 public struct PatchCNN: Sendable {
+    /// The configuration it was built from.
     public let config: NetworkConfig
+    /// Number of filters.
     public let M: Int
+    /// Patch dimension.
     public let D: Int
+    /// Outputs: 1 for a binary read-out, the number of classes otherwise.
     public let C: Int
     /// The pooling regions of the K positions.
     public let regions: PoolingRegions
+    /// Filters W [M × D], row j is w_j.
     public var filters: [Float]
+    /// Biases: empty, [1] shared, or [M] per filter.
     public var biases: [Float]
+    /// Read-out A [C × F], F = G·M ordered (region, filter).
     public var readout: [Float]
+    /// Output biases β [C] (empty when there are none).
     public var outputBias: [Float]
 
     /// A network with filters drawn from `rng` (the `init` stream): first the M×D filter entries
@@ -86,11 +94,16 @@ public struct PatchCNN: Sendable {
 
 /// The trainable quantities of a `PatchCNN` (or their gradients), in any precision.
 public struct PatchCNNParameters<T: BinaryFloatingPoint & Sendable>: Sendable {
+    /// Filters [M × D].
     public var filters: [T]
+    /// Biases (empty, [1] or [M]).
     public var biases: [T]
+    /// Read-out [C × F].
     public var readout: [T]
+    /// Output biases [C].
     public var outputBias: [T]
 
+    /// Parameters from their arrays.
     public init(filters: [T], biases: [T], readout: [T], outputBias: [T]) {
         self.filters = filters
         self.biases = biases

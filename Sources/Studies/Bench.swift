@@ -151,37 +151,10 @@ public enum Bench {
         var time = 0.0
         while true {
             let n = repetitions
-            time = x.withUnsafeBufferPointer { xp in
-                w.withUnsafeBufferPointer { wp in
-                    ds.withUnsafeBufferPointer { dp in
-                        out.withUnsafeMutableBufferPointer { op in
-                            seconds {
-                                // With several threads each takes an equal share of the rows (and, for the
-                                // gradient, its own output block), as the chunked training steps do.
-                                let share = (R + threads - 1) / threads
-                                let x = UncheckedBox(xp.baseAddress!)
-                                let w = UncheckedBox(wp.baseAddress!)
-                                let d = UncheckedBox(dp.baseAddress!)
-                                let o = UncheckedBox(op.baseAddress!)
-                                for _ in 0..<n {
-                                    concurrentChunks(threads, threads: threads) { t, _ in
-                                        let r0 = t * share
-                                        let rows = max(0, min(share, R - r0))
-                                        if gradient {
-                                            MatMul.atbAccumulate(
-                                                d.value + r0 * M, x.value + r0 * D, o.value + t * M * D, rows: rows,
-                                                cols: M, depth: D)
-                                        } else {
-                                            MatMul.ab(
-                                                x.value + r0 * D, w.value, o.value + r0 * M, rows: rows, cols: M,
-                                                depth: D)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+            time = seconds {
+                MatMul.repeatProducts(
+                    n, x: x, w: w, ds: ds, into: &out, rows: R, depth: D, filters: M, gradient: gradient,
+                    threads: threads)
             }
             if time > 0.3 || repetitions >= 1 << 24 { break }
             repetitions = max(repetitions * 2, Int(Double(repetitions) * 0.35 / max(time, 1e-7)))

@@ -2,6 +2,7 @@ import Datasets
 import Experiments
 import Foundation
 import Reporting
+import Synchronization
 import Tensors
 
 /// A sweep on disk: `sweep.json` (the manifest: index → swept values, seed and resolved config),
@@ -157,13 +158,12 @@ public struct SweepDirectory: Sendable {
 }
 
 /// A thread-safe counter for progress lines.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
+final class Counter: Sendable {
+    private let value = Mutex(0)
     func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+        value.withLock { value in
+            value += 1
+            return value
+        }
     }
 }

@@ -3,13 +3,13 @@
 #endif
 
 /// What the processor offers the kernels, read once per process.
-public enum CPU {
+package enum CPU {
     /// Whether the AVX-512 kernels run: true on x86-64 Linux when /proc/cpuinfo lists avx512f,
     /// avx512bw, avx512dq and avx512vl (the kernel lists them only when the operating system
     /// saves the 512-bit registers), unless the environment sets `CONVDYN_SIMD=avx2`.
     /// The AVX-512 and AVX2 kernels give the same bits, so this changes speed, never results.
     @inlinable
-    public static var avx512: Bool {
+    package static var avx512: Bool {
         // Read on every product call: a constant-initialised global needs no lazy-initialisation
         // check, and threads racing to fill it in write the same value.
         if avx512State == 0 { avx512State = detectAVX512() ? 2 : 1 }

@@ -1,13 +1,13 @@
 /// The textual form of a configuration choice that may carry numbers: `relu`, `leakyRelu(0.1)`,
 /// `fixedSign(1/M)`. Config files and `--set` use it, so one string names a whole choice.
-public struct CallSyntax: Equatable, Sendable {
+package struct CallSyntax: Equatable, Sendable {
     /// The part before the parenthesis.
-    public var name: String
+    package var name: String
     /// The comma-separated arguments inside the parentheses, trimmed; empty without parentheses.
-    public var arguments: [String]
+    package var arguments: [String]
 
     /// Parses `name` or `name(a, b)`; returns nil when the text has another shape.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let t = text.trimmingSpaces()
         guard let open = t.firstIndex(of: "(") else {
             guard !t.isEmpty, t.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
@@ -23,7 +23,7 @@ public struct CallSyntax: Equatable, Sendable {
     }
 
     /// The argument at `index` as a finite number, or nil.
-    public func number(at index: Int) -> Double? {
+    package func number(at index: Int) -> Double? {
         guard index < arguments.count, let v = Double(arguments[index]), v.isFinite else { return nil }
         return v
     }
@@ -31,7 +31,7 @@ public struct CallSyntax: Equatable, Sendable {
 
 /// Formats a number the way configs print it: integers without a fraction, others in Swift's
 /// shortest round-trip form.
-public func formatConfigNumber(_ v: Double) -> String {
+package func formatConfigNumber(_ v: Double) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
     return "\(v)"
 }
@@ -49,6 +49,7 @@ extension String {
 public protocol NamedChoice: RawRepresentable<String>, CaseIterable, Codable {}
 
 extension NamedChoice {
+    /// Decodes the raw value; the error for an unknown one lists every case.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
@@ -59,6 +60,7 @@ extension NamedChoice {
         self = value
     }
 
+    /// Encodes the raw value.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)

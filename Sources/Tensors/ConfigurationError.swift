@@ -7,12 +7,14 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
     /// What is allowed instead, as a sentence fragment.
     public var allowed: String
 
+    /// An error for `field` = `value`, saying what is `allowed`.
     public init(field: String, value: String, allowed: String) {
         self.field = field
         self.value = value
         self.allowed = allowed
     }
 
+    /// "invalid configuration: field = value: allowed".
     public var description: String {
         "invalid configuration: \(field) = \(value): \(allowed)"
     }

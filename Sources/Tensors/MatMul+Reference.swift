@@ -1,6 +1,6 @@
 extension MatMul {
     /// Reference for `abt`: C[R×M] = A[R×D] · B[M×D]ᵀ with plain loops, accumulated in order.
-    public static func abtReference(
+    package static func abtReference(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -14,7 +14,7 @@ extension MatMul {
     }
 
     /// Reference for `ab`: C[R×M] = A[R×D] · B[D×M] with plain loops.
-    public static func abReference(
+    package static func abReference(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -28,7 +28,7 @@ extension MatMul {
     }
 
     /// Reference for `atbAccumulate`: C[M×D] += A[R×M]ᵀ · B[R×D] with plain loops.
-    public static func atbAccumulateReference(
+    package static func atbAccumulateReference(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {

@@ -6,7 +6,7 @@ extension MatMul {
 
     /// SIMD `abt`: each row of A is dotted with four rows of B at a time, eight lanes wide.
     @inlinable
-    public static func abtSIMD(
+    package static func abtSIMD(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -73,7 +73,7 @@ extension MatMul {
     /// SIMD `atbAccumulate`: Cᵀ[D×M] += Bᵀ·A computed in register tiles of 4 output rows (k) ×
     /// 32 output columns (m, four 8-lane vectors) over tiles of 256 input rows, then added into C.
     @inlinable
-    public static func atbAccumulateSIMD(
+    package static func atbAccumulateSIMD(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -191,7 +191,7 @@ extension MatMul {
     /// SIMD `ab`: two rows of A at a time against blocks of 32 columns of B (8 lanes × 4), so each
     /// loaded row segment of B serves two rows and no horizontal sums are needed.
     @inlinable
-    public static func abSIMD(
+    package static func abSIMD(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {

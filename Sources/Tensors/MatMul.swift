@@ -13,10 +13,10 @@
 /// variants: AVX2 (`MatMul+SIMD.swift`) and, for `ab` and `atbAccumulate`, AVX-512
 /// (`Sources/_TensorsAVX512`). The entry points here use AVX-512 where `CPU.avx512` says it
 /// runs; both variants give the same bits.
-public enum MatMul {
+package enum MatMul {
     /// C[R×M] = A[R×D] · B[M×D]ᵀ (C is overwritten).
     @inlinable
-    public static func abt(
+    package static func abt(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -25,7 +25,7 @@ public enum MatMul {
 
     /// C[R×M] = A[R×D] · B[D×M] (C is overwritten); B is the transposed layout of `abt`'s B.
     @inlinable
-    public static func ab(
+    package static func ab(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -40,7 +40,7 @@ public enum MatMul {
 
     /// `ab` with row r of A read in place: A[r][k] = rows[r][offsets[k]] (the windows of images,
     /// not copied out). The same bits as `ab` on the copied rows.
-    public static func abGathered(
+    package static func abGathered(
         _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
         _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
     ) {
@@ -57,7 +57,7 @@ public enum MatMul {
 
     /// `atbAccumulate` with row r of B read in place: B[r][k] = rows[r][offsets[k]]. The same bits
     /// as `atbAccumulate` on the copied rows.
-    public static func atbAccumulateGathered(
+    package static func atbAccumulateGathered(
         _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
         _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
     ) {
@@ -86,13 +86,14 @@ public enum MatMul {
 
     /// Writes the transpose of A[R×C] into T[C×R].
     @inlinable
-    public static func transpose(_ a: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    package static func transpose(_ a: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>, rows: Int, cols: Int)
+    {
         for r in 0..<rows { for c in 0..<cols { t[c * rows + r] = a[r * cols + c] } }
     }
 
     /// C[M×D] += A[R×M]ᵀ · B[R×D].
     @inlinable
-    public static func atbAccumulate(
+    package static func atbAccumulate(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, depth: Int
     ) {
@@ -107,7 +108,8 @@ public enum MatMul {
 
     /// y[0..<n] += alpha · x[0..<n].
     @inlinable
-    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+    package static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int)
+    {
         var k = 0
         let va = SIMD8<Float>(repeating: alpha)
         while k + 8 <= n {

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Runs `body(i)` for i in 0..<count on up to `workers` threads and returns the results in index
 /// order. Each index's result depends only on `i`, so the output is the same for any `workers`.
-public func parallelMap<T: Sendable>(
+package func parallelMap<T: Sendable>(
     _ count: Int, workers: Int, _ body: @Sendable (Int) throws -> T
 ) throws -> [T] {
     guard count > 0 else { return [] }
@@ -74,7 +74,7 @@ final class NSLockLike: @unchecked Sendable {
 #endif
 
 /// The number of cores this process may use.
-public var availableCores: Int {
+package var availableCores: Int {
     #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     #else
@@ -91,7 +91,7 @@ public var availableCores: Int {
 /// steps of a training run (Dispatch's `concurrentPerform` took tens). When the pool is already
 /// serving another caller (several runs side by side, each with threads of its own), the shares
 /// go to `concurrentPerform` instead, in the same assignment, so the result is the same either way.
-public func concurrentChunks(_ count: Int, threads: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+package func concurrentChunks(_ count: Int, threads: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
     let workers = max(1, min(threads, count, WorkerPool.shared.threads + 1))
     @inline(__always) func share(_ w: Int) {
         var k = w

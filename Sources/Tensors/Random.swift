@@ -7,12 +7,15 @@
 // whose `log`, `sqrt`, `cos` and `sin` are correctly rounded (glibc's are, for these arguments).
 
 /// SplitMix64 (Steele, Lea & Flood 2014): used only to expand a seed into xoshiro's state.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The generator's whole state.
+    package var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    /// A generator starting from `seed`.
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    /// The next output.
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -23,12 +26,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 /// What a random stream is used for; each purpose has its own independent stream.
 public enum RandomPurpose: UInt64, Sendable, CaseIterable {
+    /// The patterns of a random (orthoRandom) basis.
     case patterns = 1
+    /// The initial weights.
     case initialization = 2
+    /// The training examples: the online stream, or the fixed training set.
     case train = 3
+    /// The fixed test set.
     case test = 4
+    /// The reshuffles of a fixed training set at each epoch.
     case shuffle = 5
+    /// Router pre-training (pMoE).
     case router = 6
+    /// Draws made by measurements (random filter subsets of the ablation).
     case evaluation = 7
 }
 
@@ -81,6 +91,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         self.init(seed: a ^ (purpose.rawValue &* 0xD1B5_4A32_D192_ED03))
     }
 
+    /// The next 64 random bits (xoshiro256**).
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
@@ -136,7 +147,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     /// Sets x[i] = Float(scale · gᵢ) (`add` false) or adds Float(scale · gᵢ) to x[i] (`add` true)
     /// for i in 0..<n, with g₀, g₁, … the next n values `nextGaussian` would return, in order; the
     /// tables are looked up once for the whole buffer.
-    public mutating func fillGaussians(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Double, add: Bool) {
+    package mutating func fillGaussians(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Double, add: Bool) {
         let z = Ziggurat.shared
         z.x.withUnsafeBufferPointer { zx in
             z.f.withUnsafeBufferPointer { f in

@@ -4,8 +4,11 @@ import Tensors
 
 /// What one optimisation step saw, measured before its update.
 public struct StepStatistics: Sendable {
+    /// Σ over the batch of ℓ(f(x_i), ỹ_i).
     public var lossSum: Double
+    /// Examples with prediction = ỹ.
     public var correct: Int
+    /// Examples in the batch.
     public var count: Int
 }
 
@@ -18,10 +21,15 @@ public struct StepStatistics: Sendable {
 public final class Trainer {
     /// Examples per chunk of a large batch.
     public static let chunkSize = 32
+    /// The network, updated by every step.
     public private(set) var network: PatchCNN
+    /// The optimiser's settings.
     public let config: TrainingConfig
+    /// Where batches come from.
     public private(set) var data: TrainingData
+    /// Steps taken.
     public private(set) var step = 0
+    /// Threads the chunks of a batch may use.
     public let threads: Int
     private let workspaces: [PatchCNNWorkspace]
     private let chunkGradients: [GradientBuffer]
@@ -36,6 +44,8 @@ public final class Trainer {
     private let imageSet: ImageSet?
     /// Per chunk, its windows read in place by the products (with AVX-512).
     private let windows: [ImageWindows]?
+    /// Per chunk, the room its images' windows are cut into (without AVX-512).
+    private let cutBuffers: [WindowBuffer]?
     private let K: Int
     private let D: Int
 
@@ -63,6 +73,9 @@ public final class Trainer {
         windows = imageSet.flatMap { set in
             CPU.avx512 ? (0..<chunks).map { _ in ImageWindows(capacity: capacity, of: set) } : nil
         }
+        cutBuffers =
+            imageSet != nil && windows == nil
+            ? (0..<chunks).map { _ in WindowBuffer(count: capacity * K * D) } : nil
     }
 
     /// Draws the next batch and takes one SGD step; returns the batch's loss and accuracy under the
@@ -85,16 +98,13 @@ public final class Trainer {
         statistics.reset()
         // One copy of the network for the whole step, lent to every chunk.
         let net = network
-        batch.withUnsafeExamples { xBase, yLabels in
-            let y = UnsafePointer(yLabels)
-            if chunks == 1 || threads == 1 || !parallelWorthwhile {
-                for k in 0..<chunks { runChunk(k, of: n, x: xBase, labels: y, images: imageIndices, network: net) }
-            } else {
-                let x = UncheckedBox(xBase)
-                let labels = UncheckedBox(y)
-                concurrentChunks(chunks, threads: threads) { k, _ in
-                    self.runChunk(k, of: n, x: x.value, labels: labels.value, images: imageIndices, network: net)
-                }
+        let x = batch.x
+        let labels = batch.observedLabels
+        if chunks == 1 || threads == 1 || !parallelWorthwhile {
+            for k in 0..<chunks { runChunk(k, of: n, x: x, labels: labels, images: imageIndices, network: net) }
+        } else {
+            concurrentChunks(chunks, threads: threads) { k, _ in
+                self.runChunk(k, of: n, x: x, labels: labels, images: imageIndices, network: net)
             }
         }
         if (0..<chunks).allSatisfy({ workspaces[$0].gradientIsZero }) {
@@ -110,46 +120,34 @@ public final class Trainer {
         return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
     }
 
-    /// Forward, loss gradient and backward of chunk k of a batch of n examples at `x` (when
-    /// `images` lists the batch's images, their windows are cut into `x` here first, or read in
+    /// Forward, loss gradient and backward of chunk k of a batch of n examples in `x` (when
+    /// `images` lists the batch's images, their windows are cut out here first, or read in
     /// place), into the chunk's own workspace, gradient buffer and statistics slot.
     private func runChunk(
-        _ k: Int, of n: Int, x: UnsafeMutablePointer<Float>, labels: UnsafePointer<Int32>, images: ArraySlice<Int>?,
-        network: PatchCNN
+        _ k: Int, of n: Int, x: [Float], labels: [Int32], images: ArraySlice<Int>?, network: PatchCNN
     ) {
         let start = k * Trainer.chunkSize
         let m = min(Trainer.chunkSize, n - start)
-        let xs = x + start * K * D
+        let r: (lossSum: Double, correct: Int)
         if let set = imageSet, let images {
             let first = images.startIndex + start
             let chunkImages = images[first..<(first + m)]
             if let windows = windows?[k] {
                 // The windows read in place (the AVX-512 products): the same bits as copying them.
-                set.pixels.withUnsafeBufferPointer { px in
-                    windows.point(at: chunkImages, of: set, pixels: px.baseAddress!)
-                    let input = PatchRows.windows(
-                        rows: UnsafePointer(windows.rows), offsets: UnsafePointer(windows.offsets))
-                    train(input, chunk: k, count: m, of: n, labels: labels + start, network: network)
-                }
-                return
+                r = network.trainChunk(
+                    windows: windows, images: chunkImages, pixels: set.pixels, labels: labels, from: start, of: n,
+                    loss: config.loss, workspace: workspaces[k], into: &chunkGradients[k].value)
+            } else {
+                let buffer = cutBuffers![k]
+                set.cutWindows(of: chunkImages, into: &buffer.x)
+                r = network.trainChunk(
+                    buffer.x, offset: 0, count: m, labels: labels, from: start, of: n, loss: config.loss,
+                    workspace: workspaces[k], into: &chunkGradients[k].value)
             }
-            set.cutWindows(of: chunkImages, into: xs)
-        }
-        train(.dense(xs), chunk: k, count: m, of: n, labels: labels + start, network: network)
-    }
-
-    /// Forward, loss gradient and backward of the m examples of chunk k.
-    private func train(
-        _ input: PatchRows, chunk k: Int, count m: Int, of n: Int, labels: UnsafePointer<Int32>, network: PatchCNN
-    ) {
-        let ws = workspaces[k]
-        network.forward(input, count: m, workspace: ws)
-        let r = network.lossGradient(labels: labels, count: m, loss: config.loss, workspace: ws, meanOver: n)
-        if ws.gradientIsZero {
-            // What `backward` would write: every gradient exactly +0.
-            chunkGradients[k].value.setZero()
         } else {
-            network.backward(input, count: m, workspace: ws, into: &chunkGradients[k].value)
+            r = network.trainChunk(
+                x, offset: start * K * D, count: m, labels: labels, from: start, of: n, loss: config.loss,
+                workspace: workspaces[k], into: &chunkGradients[k].value)
         }
         statistics.set(k, r.lossSum, r.correct)
     }
@@ -167,11 +165,7 @@ public final class Trainer {
 
     private func applyUpdate(_ gradients: PatchCNNParameters<Float>) {
         let eta = Float(config.learningRate)
-        gradients.filters.withUnsafeBufferPointer { g in
-            network.filters.withUnsafeMutableBufferPointer { w in
-                MatMul.axpy(-eta, g.baseAddress!, w.baseAddress!, count: w.count)
-            }
-        }
+        MatMul.axpy(-eta, gradients.filters, &network.filters)
         let biasStep = Float(config.learningRate * network.config.biasGradScale)
         for i in 0..<network.biases.count { network.biases[i] -= biasStep * gradients.biases[i] }
         if network.config.readout.isTrainable {
@@ -182,26 +176,32 @@ public final class Trainer {
 }
 
 /// One chunk's gradients, in a class so that chunks on different threads never share storage.
-final class GradientBuffer: @unchecked Sendable {
+final class GradientBuffer {
     var value: PatchCNNParameters<Float>
     init(_ value: PatchCNNParameters<Float>) { self.value = value }
 }
 
+/// The windows of one chunk's images, cut out.
+final class WindowBuffer {
+    var x: [Float]
+    init(count: Int) { x = Array(repeating: 0, count: count) }
+}
+
 /// Per-chunk loss sums and correct counts, added in chunk order.
-final class ChunkStatistics: @unchecked Sendable {
-    private var loss: [Double]
-    private var correct: [Int]
+final class ChunkStatistics {
+    private let loss: ChunkSlots<Double>
+    private let correct: ChunkSlots<Int>
     init(count: Int) {
-        loss = Array(repeating: 0, count: count)
-        correct = Array(repeating: 0, count: count)
+        loss = ChunkSlots(count: count, initial: 0)
+        correct = ChunkSlots(count: count, initial: 0)
     }
     func reset() {
-        loss.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        correct.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        loss.setAll(to: 0)
+        correct.setAll(to: 0)
     }
     func set(_ k: Int, _ l: Double, _ c: Int) {
-        loss.withUnsafeMutableBufferPointer { $0[k] = l }
-        correct.withUnsafeMutableBufferPointer { $0[k] = c }
+        loss[k] = l
+        correct[k] = c
     }
     /// Sums over the first `count` chunks, in chunk order.
     func total(_ count: Int) -> (loss: Double, correct: Int) {
@@ -222,14 +222,6 @@ extension PatchCNNParameters where T == Float {
         for i in biases.indices { biases[i] = other.biases[i] }
         for i in readout.indices { readout[i] = other.readout[i] }
         for i in outputBias.indices { outputBias[i] = other.outputBias[i] }
-    }
-
-    /// Sets every entry to +0.
-    mutating func setZero() {
-        filters.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        biases.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        readout.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        outputBias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// Adds `other` elementwise (same shapes).

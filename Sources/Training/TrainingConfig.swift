@@ -3,6 +3,7 @@ import Tensors
 
 /// The optimiser and its budget (SPEC §2, "Optimiser").
 public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// The loss ℓ(f, y).
     public var loss: Loss = .hinge
     /// Examples per step, from 1 to nTrain (B = nTrain is full-batch gradient descent).
     public var batchSize = 1
@@ -13,6 +14,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Stop early once every training margin ỹ_i f(x_i) ≥ 1 (fixed training sets only).
     public var stopAtMarginOne = false
 
+    /// The defaults: hinge loss, B = 1, η = 0.5, 1000 steps (kp-bench).
     public init() {}
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.

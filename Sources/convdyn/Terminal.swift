@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import Synchronization
 
 /// A progress display on stderr: a redrawn bar with ETA on a terminal, plain lines every 10% otherwise.
 final class ProgressBar {
@@ -38,12 +39,10 @@ final class ProgressBar {
 }
 
 /// Whole lines to stderr from several threads.
-final class LineLog: @unchecked Sendable {
-    private let lock = NSLock()
+final class LineLog: Sendable {
+    private let lock = Mutex(())
     func line(_ s: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        lock.withLock { _ in FileHandle.standardError.write(Data((s + "\n").utf8)) }
     }
 }
 

@@ -17,7 +17,7 @@ import Testing
         let order = [3, 0, 2]
         let size = set.K * set.D
         var x = [Float](repeating: .infinity, count: (order.count + 1) * size)
-        x.withUnsafeMutableBufferPointer { set.cutWindows(of: order[...], into: $0.baseAddress!) }
+        set.cutWindows(of: order[...], into: &x)
         var expected = [Float](repeating: .infinity, count: x.count)
         for (b, image) in order.enumerated() {
             for oy in 0..<set.outputHeight {

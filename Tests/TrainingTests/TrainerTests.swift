@@ -32,15 +32,19 @@ import Testing
         let n = batch.count
         var total: PatchCNNParameters<Float>? = nil
         let net = network
-        batch.withUnsafeExamples { x, y in
-            for start in stride(from: 0, to: n, by: Trainer.chunkSize) {
-                let m = min(Trainer.chunkSize, n - start)
-                let ws = PatchCNNWorkspace(capacity: m, patches: K, for: net)
-                var grads = net.zeroGradients()
-                net.forward(x + start * K * D, count: m, workspace: ws)
-                _ = net.lossGradient(labels: y + start, count: m, loss: loss, workspace: ws, meanOver: n)
-                net.backward(x + start * K * D, count: m, workspace: ws, into: &grads)
-                if total == nil { total = grads } else { total!.add(grads) }
+        batch.x.withUnsafeBufferPointer { xb in
+            batch.observedLabels.withUnsafeBufferPointer { yb in
+                let x = xb.baseAddress!
+                let y = yb.baseAddress!
+                for start in stride(from: 0, to: n, by: Trainer.chunkSize) {
+                    let m = min(Trainer.chunkSize, n - start)
+                    let ws = PatchCNNWorkspace(capacity: m, patches: K, for: net)
+                    var grads = net.zeroGradients()
+                    net.forward(x + start * K * D, count: m, workspace: ws)
+                    _ = net.lossGradient(labels: y + start, count: m, loss: loss, workspace: ws, meanOver: n)
+                    net.backward(x + start * K * D, count: m, workspace: ws, into: &grads)
+                    if total == nil { total = grads } else { total!.add(grads) }
+                }
             }
         }
         let g = total!

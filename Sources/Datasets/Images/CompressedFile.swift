@@ -1,10 +1,14 @@
-import CZlib
+import Tensors
 
 /// A problem with a data file: which file, and what is wrong with it.
 public struct DataFileError: Error, CustomStringConvertible, Equatable {
+    /// The file's path (or the directory, or the dataset's name).
     public var file: String
+    /// What is wrong, as a sentence fragment after the path.
     public var problem: String
+    /// "file: problem".
     public var description: String { "\(file): \(problem)" }
+    /// An error for `file`.
     public init(file: String, problem: String) {
         self.file = file
         self.problem = problem
@@ -13,39 +17,23 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable {
 
 /// Reads a whole file, raw or gzip-compressed (detected from its first bytes), through zlib.
 public func readPossiblyCompressed(_ path: String) throws -> [UInt8] {
-    guard let file = gzopen(path, "rb") else {
+    switch gzipReadFile(path) {
+    case .success(let bytes): return bytes
+    case .failure(.cannotOpen):
         throw DataFileError(file: path, problem: "cannot be opened (missing or unreadable)")
-    }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-        if n < 0 {
-            var code: Int32 = 0
-            let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown error"
-            gzclose(file)
-            throw DataFileError(file: path, problem: "is corrupt or truncated (zlib: \(message))")
-        }
-        if n == 0 { break }
-        out.append(contentsOf: chunk[0..<Int(n)])
-    }
-    let status = gzclose(file)
-    if status == Z_BUF_ERROR {
+    case .failure(.corrupt(let message)):
+        throw DataFileError(file: path, problem: "is corrupt or truncated (zlib: \(message))")
+    case .failure(.truncated):
         throw DataFileError(
             file: path, problem: "is a truncated gzip file (it ends in the middle of the compressed stream)")
-    }
-    guard status == Z_OK else {
+    case .failure(.incomplete(let status)):
         throw DataFileError(file: path, problem: "could not be read completely (zlib status \(status))")
     }
-    return out
 }
 
 /// Writes bytes gzip-compressed (used by the tests to make small IDX files).
-public func writeGzip(_ bytes: [UInt8], to path: String) throws {
-    guard let file = gzopen(path, "wb") else { throw DataFileError(file: path, problem: "cannot be created") }
-    let written = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
-    gzclose(file)
-    guard written == Int32(bytes.count) || bytes.isEmpty else {
-        throw DataFileError(file: path, problem: "could not be written")
-    }
+package func writeGzip(_ bytes: [UInt8], to path: String) throws {
+    let result = gzipWriteFile(bytes, to: path)
+    guard result.created else { throw DataFileError(file: path, problem: "cannot be created") }
+    guard result.written else { throw DataFileError(file: path, problem: "could not be written") }
 }

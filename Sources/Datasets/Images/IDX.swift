@@ -59,8 +59,11 @@ public enum IDX {
 /// The CIFAR-10 binary format: records of 1 label byte (0…9) and 3072 pixel bytes (32×32 red,
 /// then green, then blue, row by row).
 public enum CIFAR10 {
+    /// Bytes per record: one label and 32×32×3 pixels.
     public static let recordSize = 1 + 3 * 32 * 32
 
+    /// The labels [N] and pixels [N × 3072] of the batch file at `path` (raw or gzip); throws a `DataFileError` for a
+    /// truncated or malformed file.
     public static func readBatch(_ path: String) throws -> (labels: [UInt8], pixels: [UInt8]) {
         let bytes = try readPossiblyCompressed(path)
         guard !bytes.isEmpty, bytes.count % recordSize == 0 else {

@@ -3,8 +3,11 @@ import Tensors
 
 /// The image datasets `convdyn` reads (SPEC §6).
 public enum ImageDatasetName: String, NamedChoice, Sendable {
+    /// Fashion-MNIST (Xiao, Rasul & Vollgraf 2017), 28×28 grey, IDX files.
     case fashionMNIST = "fashion-mnist"
+    /// MNIST, 28×28 grey, IDX files.
     case mnist
+    /// CIFAR-10, 32×32 RGB, binary batches.
     case cifar10
 
     /// Directories searched, in order, when no data directory is given.
@@ -56,6 +59,7 @@ public enum PixelNormalization: String, NamedChoice, Sendable {
 
 /// Real images as patch data (SPEC §6): every r×r×channels window at a stride is a patch.
 public struct ImageDataConfig: Codable, Equatable, Sendable {
+    /// The dataset to read.
     public var dataset: ImageDatasetName = .fashionMNIST
     /// Directory holding the files; empty: the standard locations of the dataset.
     public var dataDir = ""
@@ -67,11 +71,15 @@ public struct ImageDataConfig: Codable, Equatable, Sendable {
     public var testSize = 0
     /// Window side r.
     public var patchSize = 5
+    /// Step between windows, in pixels.
     public var stride = 1
+    /// How pixel values are scaled.
     public var normalization: PixelNormalization = .unit
 
+    /// The defaults: Fashion-MNIST, all classes and examples, 5×5 windows at stride 1, pixels in [0, 1].
     public init() {}
 
+    /// Throws a `ConfigurationError` naming the first field that is out of range.
     public func validate() throws {
         func fail(_ field: String, _ value: Any, _ allowed: String) -> ConfigurationError {
             ConfigurationError(field: "images.\(field)", value: "\(value)", allowed: allowed)

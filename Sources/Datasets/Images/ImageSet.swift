@@ -16,6 +16,7 @@ public protocol ExampleSet: Sendable {
 }
 
 extension PatchBatch: ExampleSet {
+    /// Copies examples `indices` of this batch into slots 0, 1, … of `batch`.
     public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
         for (b, i) in indices.enumerated() { batch.copyExample(i, of: self, to: b) }
     }
@@ -25,21 +26,35 @@ extension PatchBatch: ExampleSet {
 /// r×r×channels windows at a stride. A patch vector is ordered (channel, row, column) of the
 /// window; positions are ordered row by row.
 public struct ImageSet: ExampleSet {
+    /// Number of images.
     public let count: Int
+    /// Channels per image.
     public let channels: Int
+    /// Image height in pixels.
     public let height: Int
+    /// Image width in pixels.
     public let width: Int
+    /// Pixels [N × channels × height × width], normalised.
     public let pixels: [Float]
+    /// Labels [N]: ±1 for a binary task, 0..<C otherwise.
     public let labels: [Int32]
+    /// The labels (images have no label noise).
     public var observedLabels: [Int32] { labels }
+    /// Window side r.
     public let patchSize: Int
+    /// Step between windows, in pixels.
     public let stride: Int
 
+    /// Window rows per image.
     public var outputHeight: Int { (height - patchSize) / stride + 1 }
+    /// Window columns per image.
     public var outputWidth: Int { (width - patchSize) / stride + 1 }
+    /// Windows (patches) per image.
     public var K: Int { outputHeight * outputWidth }
+    /// Elements per window (patch dimension).
     public var D: Int { channels * patchSize * patchSize }
 
+    /// A set of `labels.count` images; `pixels` must hold exactly that many.
     public init(channels: Int, height: Int, width: Int, pixels: [Float], labels: [Int32], patchSize: Int, stride: Int) {
         precondition(
             pixels.count == labels.count * channels * height * width,
@@ -57,111 +72,24 @@ public struct ImageSet: ExampleSet {
         self.stride = stride
     }
 
+    /// Cuts the windows of images `indices` into slots 0, 1, … of `batch`, with their labels.
     public func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>) {
-        batch.x.withUnsafeMutableBufferPointer { xb in cutWindows(of: indices, into: xb.baseAddress!) }
+        cutWindows(of: indices, into: &batch.x)
         for (b, image) in indices.enumerated() {
             batch.labels[b] = labels[image]
             batch.observedLabels[b] = labels[image]
         }
     }
 
-    /// Where element d of a window sits relative to the window's first pixel, [D] in patch
-    /// order (channel, row, column): c·height·width + row·width + column.
-    var windowOffsets: [Int] {
-        var offsets: [Int] = []
-        for c in 0..<channels {
-            for dy in 0..<patchSize {
-                for dx in 0..<patchSize {
-                    offsets.append(c * height * width + dy * width + dx)
-                }
-            }
-        }
-        return offsets
+    /// The shape of these images and of their windows.
+    package var windowGeometry: WindowGeometry {
+        WindowGeometry(channels: channels, height: height, width: width, patchSize: patchSize, stride: stride)
     }
 
-    /// Writes the first pixel of every window of the images `indices` into rows
-    /// [indices.count × K], for the pixel buffer at `pixels` (this set's `pixels`).
-    func windowStarts(
-        of indices: some Collection<Int>, pixels: UnsafePointer<Float>,
-        into rows: UnsafeMutablePointer<UnsafePointer<Float>>
-    ) {
-        let Ho = outputHeight
-        let Wo = outputWidth
-        let K = self.K
-        let imageSize = channels * height * width
-        for (b, image) in indices.enumerated() {
-            let src = pixels + image * imageSize
-            for oy in 0..<Ho {
-                for ox in 0..<Wo {
-                    rows[b * K + oy * Wo + ox] = src + oy * stride * width + ox * stride
-                }
-            }
-        }
-    }
-
-    /// Writes the windows of the images `indices` as consecutive [K × D] blocks at `x`.
-    public func cutWindows(of indices: ArraySlice<Int>, into x: UnsafeMutablePointer<Float>) {
-        let r = patchSize
-        let Ho = outputHeight
-        let Wo = outputWidth
-        let D = self.D
-        let K = self.K
-        let imageSize = channels * height * width
-        pixels.withUnsafeBufferPointer { px in
-            let pixelEnd = px.baseAddress! + px.count
-            for (b, image) in indices.enumerated() {
-                let src = px.baseAddress! + image * imageSize
-                let dst = x + b * K * D
-                let dstEnd = dst + K * D
-                // Eight floats per window row: the r ≤ 8 wanted ones, and up to 7 more that the
-                // next row (written after this one, at a higher address) replaces. Safe for the
-                // windows k < kFast, whose last row's 8 floats end inside the example, when reading
-                // 8 floats from any row start stays inside the pixel buffer.
-                var k = 0
-                let kFast = K * D + r >= 8 ? (K * D + r - 8) / D : 0
-                if r <= 8 && src + imageSize + 8 <= pixelEnd {
-                    let rowStride = stride
-                    for oy in 0..<Ho {
-                        let top = src + oy * rowStride * width
-                        for ox in 0..<Wo where k < kFast {
-                            var out = dst + k * D
-                            for c in 0..<channels {
-                                var row = top + c * height * width + ox * rowStride
-                                for _ in 0..<r {
-                                    UnsafeMutableRawPointer(out).storeBytes(
-                                        of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self),
-                                        as: SIMD8<Float>.self)
-                                    out += r
-                                    row += width
-                                }
-                            }
-                            k += 1
-                        }
-                    }
-                }
-                // The rest (the last window, or every window near the end of the pixel buffer or
-                // with r > 8), with the same checks per row.
-                while k < K {
-                    let oy = k / Wo
-                    let ox = k % Wo
-                    var out = dst + k * D
-                    for c in 0..<channels {
-                        for dy in 0..<r {
-                            let row = src + c * height * width + (oy * stride + dy) * width + ox * stride
-                            if r <= 8 && row + 8 <= pixelEnd && out + 8 <= dstEnd {
-                                UnsafeMutableRawPointer(out).storeBytes(
-                                    of: UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self),
-                                    as: SIMD8<Float>.self)
-                            } else {
-                                for i in 0..<r { out[i] = row[i] }
-                            }
-                            out += r
-                        }
-                    }
-                    k += 1
-                }
-            }
-        }
+    /// Writes the windows of the images `indices` as consecutive [K × D] blocks into `x` from
+    /// element `start` on.
+    package func cutWindows(of indices: ArraySlice<Int>, into x: inout [Float], at start: Int = 0) {
+        windowGeometry.cutWindows(of: indices, from: pixels, into: &x, at: start)
     }
 
     /// The pooling region of each patch position for a g×g grid, [K], row-major regions.
@@ -176,43 +104,14 @@ public struct ImageSet: ExampleSet {
     }
 }
 
-/// Room to read the windows of up to `capacity` images in place instead of copying them out:
-/// `rows` [capacity × K] holds the first pixel of each window (set by `point(at:of:pixels:)`),
-/// `offsets` [D] where a window's element d sits relative to it. Made for one image geometry.
-public final class ImageWindows: @unchecked Sendable {
-    public let rows: UnsafeMutablePointer<UnsafePointer<Float>>
-    public let offsets: UnsafeMutablePointer<Int>
-    public let capacity: Int
-    /// channels, height, width, patch size, stride of the images it was made for.
-    private let geometry: [Int]
-
-    public init(capacity: Int, of set: ImageSet) {
-        self.capacity = capacity
-        geometry = [set.channels, set.height, set.width, set.patchSize, set.stride]
-        rows = .allocate(capacity: max(1, capacity * set.K))
-        let list = set.windowOffsets
-        offsets = .allocate(capacity: max(1, list.count))
-        offsets.initialize(from: list, count: list.count)
-    }
-
-    deinit {
-        rows.deallocate()
-        offsets.deallocate()
+extension ImageWindows {
+    /// Room to read the windows of up to `capacity` images of `set` in place.
+    package convenience init(capacity: Int, of set: ImageSet) {
+        self.init(capacity: capacity, of: set.windowGeometry)
     }
 
     /// Whether it can point at `count` images of `set`.
-    public func fits(_ set: ImageSet, count: Int) -> Bool {
-        count <= capacity && geometry == [set.channels, set.height, set.width, set.patchSize, set.stride]
-    }
-
-    /// Sets `rows` to the windows of the images `indices` of `set`, whose pixels are at `pixels`
-    /// (from `set.pixels.withUnsafeBufferPointer`, and valid only as long as that pointer is).
-    public func point(at indices: some Collection<Int>, of set: ImageSet, pixels: UnsafePointer<Float>) {
-        precondition(
-            fits(set, count: indices.count),
-            "ImageWindows: \(indices.count) images of another geometry or beyond the capacity \(capacity)")
-        set.windowStarts(of: indices, pixels: pixels, into: rows)
-    }
+    package func fits(_ set: ImageSet, count: Int) -> Bool { fits(set.windowGeometry, count: count) }
 }
 
 /// Loads image datasets from disk with validation.

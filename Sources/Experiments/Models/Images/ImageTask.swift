@@ -90,7 +90,8 @@ struct ImageTask: ExperimentTask {
         let K = test.K
         evaluator.forEachChunk(network, on: test) { start, n, ws in
             for i in 0..<(n * F) { features[start * F + i] = ws.pooled[i] }
-            ws.scores.withUnsafeBufferPointer { scores in
+            let scores = ws.scores
+            do {
                 for (w, j) in watched.enumerated() {
                     var list = best[w]
                     for e in 0..<n {
