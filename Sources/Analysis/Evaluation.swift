@@ -37,8 +37,18 @@ public final class Evaluator {
     private let buffers: [BatchBuffer]
     private let chunk: Int
     public let threads: Int
+    /// Whether images' windows are read in place by the products rather than copied out.
+    private let windowsInPlace: Bool
 
-    public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
+    public convenience init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
+        self.init(
+            network: network, patches: K, dimension: D, chunk: chunk, threads: threads, windowsInPlace: CPU.avx512)
+    }
+
+    /// `windowsInPlace`: as the public initialiser does where the AVX-512 products run (the same
+    /// bits either way). Tests set it to cover both paths on every processor.
+    package init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int, threads: Int, windowsInPlace: Bool) {
+        self.windowsInPlace = windowsInPlace
         self.chunk = chunk
         self.threads = max(1, threads)
         workspaces = (0..<self.threads).map { _ in PatchCNNWorkspace(capacity: chunk, patches: K, for: network) }
@@ -53,8 +63,8 @@ public final class Evaluator {
             batch.x.withUnsafeBufferPointer { x in
                 network.forward(x.baseAddress! + start * batch.K * batch.D, count: n, workspace: workspaces[w])
             }
-        } else if let images = set as? ImageSet, CPU.avx512 {
-            // The windows read in place by the AVX-512 product: the same bits as copying them out.
+        } else if let images = set as? ImageSet, windowsInPlace {
+            // The windows read in place by the products: the same bits as copying them out.
             let windows = buffers[w].windows(for: images)
             images.pixels.withUnsafeBufferPointer { px in
                 windows.point(at: start..<(start + n), of: images, pixels: px.baseAddress!)
