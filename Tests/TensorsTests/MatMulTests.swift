@@ -280,8 +280,10 @@ import _TestSupport
                         }
                     }
                     let label = "\(name), channels \(channels) r \(r) stride \(stride) M \(M)"
-                    #expect(s.map(\.bitPattern) == sDense.map(\.bitPattern), "ab, \(label)")
-                    #expect(g.map(\.bitPattern) == gDense.map(\.bitPattern), "atb, \(label)")
+                    let sameProduct = s.map(\.bitPattern) == sDense.map(\.bitPattern)
+                    let sameGradient = g.map(\.bitPattern) == gDense.map(\.bitPattern)
+                    #expect(sameProduct, "ab, \(label)")
+                    #expect(sameGradient, "atb, \(label)")
                 }
             }
         }
