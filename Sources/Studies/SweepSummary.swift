@@ -33,7 +33,8 @@ extension SweepDirectory {
                 outcomes.append((params, success))
             } else {
                 notDone += 1
-                row += [status(of: index).rawValue] + Array(repeating: "", count: Self.summaryColumns.count) + ["", ""]
+                // The status column, then the rest of the summary's columns, top8Share and success empty.
+                row += [status(of: index).rawValue] + Array(repeating: "", count: Self.summaryColumns.count - 1 + 2)
                 outcomes.append((params, nil))
             }
             lines.append(row.joined(separator: ","))
