@@ -41,9 +41,19 @@ public final class Evaluator {
     private let chunk: Int
     /// Threads an evaluation may use.
     public let threads: Int
+    /// Whether images' windows are read in place by the products rather than copied out.
+    private let windowsInPlace: Bool
 
     /// An evaluator for `network`'s shape on examples of K patches of dimension D.
-    public init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
+    public convenience init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int = 256, threads: Int = 1) {
+        self.init(
+            network: network, patches: K, dimension: D, chunk: chunk, threads: threads, windowsInPlace: CPU.avx512)
+    }
+
+    /// `windowsInPlace`: as the public initialiser does where the AVX-512 products run (the same
+    /// bits either way). Tests set it to cover both paths on every processor.
+    package init(network: PatchCNN, patches K: Int, dimension D: Int, chunk: Int, threads: Int, windowsInPlace: Bool) {
+        self.windowsInPlace = windowsInPlace
         self.chunk = chunk
         self.threads = max(1, threads)
         workspaces = (0..<self.threads).map { _ in PatchCNNWorkspace(capacity: chunk, patches: K, for: network) }
@@ -56,8 +66,8 @@ public final class Evaluator {
         let n = min(chunk, set.count - start)
         if let batch = set as? PatchBatch {
             network.forward(batch.x, offset: start * batch.K * batch.D, count: n, workspace: workspaces[w])
-        } else if let images = set as? ImageSet, CPU.avx512 {
-            // The windows read in place by the AVX-512 product: the same bits as copying them out.
+        } else if let images = set as? ImageSet, windowsInPlace {
+            // The windows read in place by the products: the same bits as copying them out.
             network.forward(
                 windows: buffers[w].windows(for: images), images: start..<(start + n), pixels: images.pixels,
                 workspace: workspaces[w])

@@ -41,6 +41,7 @@ extension SweepDirectory {
                 outcomes.append((params, success))
             } else {
                 notDone += 1
+                // The status column, then the other columns empty (families' figures and success).
                 row +=
                     [status(of: index).rawValue]
                     + Array(repeating: "", count: Self.commonColumns.count - 1 + Self.familyColumns.count + 1)

@@ -50,8 +50,16 @@ package enum MatMul {
                 return
             }
         #endif
+        abGatheredSIMD(rows, offsets: offsets, b, c, rows: R, cols: cols, depth: depth)
+    }
+
+    /// The AVX2 variant of `abGathered`: the rows copied out, then `abSIMD`.
+    static func abGatheredSIMD(
+        _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
+    ) {
         withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { a in
-            ab(a, b, c, rows: R, cols: cols, depth: depth)
+            abSIMD(a, b, c, rows: R, cols: cols, depth: depth)
         }
     }
 
@@ -67,8 +75,16 @@ package enum MatMul {
                 return
             }
         #endif
+        atbAccumulateGatheredSIMD(a, rows, offsets: offsets, c, rows: R, cols: cols, depth: depth)
+    }
+
+    /// The AVX2 variant of `atbAccumulateGathered`: the rows copied out, then `atbAccumulateSIMD`.
+    static func atbAccumulateGatheredSIMD(
+        _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
+        _ c: UnsafeMutablePointer<Float>, rows R: Int, cols: Int, depth: Int
+    ) {
         withGatheredCopy(rows, offsets: offsets, rows: R, depth: depth) { b in
-            atbAccumulate(a, b, c, rows: R, cols: cols, depth: depth)
+            atbAccumulateSIMD(a, b, c, rows: R, cols: cols, depth: depth)
         }
     }
 

@@ -51,9 +51,21 @@ public final class Trainer {
 
     /// A trainer on examples of K patches of dimension D (`keysPerExample` only sizes the
     /// bookkeeping of synthetic batches).
-    public init(
+    public convenience init(
         network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int = 1,
         threads: Int = 1
+    ) {
+        self.init(
+            network: network, config: config, data: data, K: K, D: D, keysPerExample: keysPerExample,
+            threads: threads, windowsInPlace: CPU.avx512)
+    }
+
+    /// `windowsInPlace`: whether images' windows are read in place by the products rather than
+    /// cut out (the same bits either way; the public initialiser reads them in place where the
+    /// AVX-512 products run). Tests set it to cover both paths on every processor.
+    package init(
+        network: PatchCNN, config: TrainingConfig, data: TrainingData, K: Int, D: Int, keysPerExample: Int,
+        threads: Int, windowsInPlace: Bool
     ) {
         self.network = network
         self.config = config
@@ -71,7 +83,7 @@ public final class Trainer {
         batch = PatchBatch(count: config.batchSize, K: K, D: D, keysPerExample: keysPerExample)
         imageSet = parallelWorthwhile ? data.fixedSet as? ImageSet : nil
         windows = imageSet.flatMap { set in
-            CPU.avx512 ? (0..<chunks).map { _ in ImageWindows(capacity: capacity, of: set) } : nil
+            windowsInPlace ? (0..<chunks).map { _ in ImageWindows(capacity: capacity, of: set) } : nil
         }
         cutBuffers =
             imageSet != nil && windows == nil

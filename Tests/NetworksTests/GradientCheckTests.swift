@@ -109,7 +109,8 @@ import _TestSupport
     }
 
     @Test func maxPoolingTieSendsGradientToTheFirstPatch() {
-        // Two identical patches e_0: both reach the maximum; only patch 0 gets gradient.
+        // w_0 = (1, 0) scores 1 on both patch 0 = (1, 0) and patch 1 = (1, 5): a tie, which goes to
+        // patch 0, so the gradient holds patch 0's entries (patch 1 would put 5 in the second).
         var net = NetworkConfig()
         net.M = 2
         net.readout = .fixedSign(.value(1))
@@ -117,16 +118,13 @@ import _TestSupport
         let network = PatchCNN(config: net, inputDimension: 2, using: &rng)
         var p = network.parameters(as: Double.self)
         p.filters = [1, 0, 0, 0]
-        // Patch 0 = (1, 0), patch 1 = (1, 0): tie. Then perturbing patch 1's input must not change
-        // the loss to first order, which the finite difference below confirms through x.
-        let x: [Double] = [1, 0, 1, 0]
-        let pass = PatchCNNReference.pass(
-            p, config: net, loss: .hinge, x: x, labels: [1], count: 1, patches: 2, dimension: 2, outputs: 1)
-        // f = 1·relu(1) − 1·relu(0) = 1 → hinge active only if yf < 1; make it active with y = −1.
+        let x: [Double] = [1, 0, 1, 5]
+        // f = 1·relu(1) − 1·relu(0) = 1; with y = −1 the hinge 1 − yf = 2 is active, ∂ℓ/∂f = −y = 1.
         let neg = PatchCNNReference.pass(
             p, config: net, loss: .hinge, x: x, labels: [-1], count: 1, patches: 2, dimension: 2, outputs: 1)
-        #expect(pass.outputs == [1])
-        #expect(neg.gradients.filters[0] == 1)  // ∂ℓ/∂w_0 = −y · a_0 · x_{i*} = (1)(1)(1, 0), once
+        #expect(neg.outputs == [1] && neg.loss == 2)
+        // ∂ℓ/∂w_0 = 1 · a_0 · relu′(1) · x_{i*} = (1, 0) for i* = 0, counted once.
+        #expect(neg.gradients.filters[0] == 1)
         #expect(neg.gradients.filters[1] == 0)
     }
 

@@ -120,6 +120,122 @@ import _TestSupport
         #expect(phase.contains("data-runs=\"1\""))
     }
 
+    /// A hand-made summary.json (only the fields the criteria and the CSV read).
+    func finish(_ sweep: SweepDirectory, _ index: Int, _ fields: [String: JSONValue]) throws {
+        try FileManager.default.createDirectory(atPath: sweep.runPath(index), withIntermediateDirectories: true)
+        try JSONValue.object(fields).text.write(
+            toFile: "\(sweep.runPath(index))/summary.json", atomically: true, encoding: .utf8)
+    }
+
+    @Test func successCriteriaOnHandSummaries() throws {
+        func holds(_ text: String, _ fields: [String: JSONValue], theta: Double = 0.9) throws -> Bool {
+            try SuccessCriterion(text: text, source: "test").holds(.object(fields), theta: theta)
+        }
+        // reached100: T₁₀₀ exists (test accuracy exactly 1 at some evaluation).
+        #expect(try holds("reached100", ["stepsTo100": .int(300)]))
+        #expect(try holds("reached100", ["stepsTo100": .int(0)]))  // already at step 0
+        #expect(try !holds("reached100", ["stepsTo100": .null, "testAccuracy": .double(0.99)]))  // never
+        #expect(try !holds("reached100", ["testAccuracy": .int(1)]))  // no T₁₀₀ recorded at all
+        #expect(try !holds("reached100", ["status": .string("diverged"), "stepsTo100": .null]))
+        // Diverged after reaching 100%: T₁₀₀ exists, so it counts (as in claims A2 and A3a).
+        #expect(try holds("reached100", ["status": .string("diverged"), "stepsTo100": .int(200)]))
+        // keysLearned: best-key cosine > θ (strictly), with the θ given.
+        #expect(try holds("keysLearned", ["bestKeyCosine": .double(0.95)]))
+        #expect(try !holds("keysLearned", ["bestKeyCosine": .double(0.9)]))
+        #expect(try holds("keysLearned", ["bestKeyCosine": .double(0.6)], theta: 0.5))
+        #expect(try !holds("keysLearned", ["bestKeyCosine": .double(0.6)]))
+        #expect(try !holds("keysLearned", ["status": .string("diverged"), "bestKeyCosine": .string("NaN")]))
+        #expect(try !holds("keysLearned", ["testAccuracy": .int(1)]))  // an image run: no key cosine
+        // FIELD>=X, inclusive; a missing, NaN or non-numeric field is not a success.
+        #expect(try holds("testAccuracy>=0.9", ["testAccuracy": .double(0.9)]))
+        #expect(try !holds("testAccuracy>=0.9", ["testAccuracy": .double(0.89)]))
+        #expect(try holds(" keyShare >= 0.85 ", ["keyShare": .int(1)]))
+        #expect(try !holds("testAccuracy>=0.9", ["testAccuracy": .string("NaN")]))
+        #expect(try !holds("testAccuracy>=0.9", ["keyShare": .double(1)]))
+        #expect(try !holds("status>=0", ["status": .string("completed")]))
+        // A diverged run is judged on what it recorded: its last evaluation before the divergence.
+        #expect(try holds("testAccuracy>=0.9", ["status": .string("diverged"), "testAccuracy": .double(0.95)]))
+    }
+
+    /// Runs done, diverged, never at 100%, missing, failed and running, by hand: the CSV marks each,
+    /// and the phase diagram counts only the runs with a summary.
+    @Test func summaryAndPhaseDiagramCountFinishedRunsOnly() throws {
+        let s = try spec(
+            "preset: kp-small\nseeds: 3\nset: {steps: 30}\ngrid:\n  M: [2, 4]\n  sigma: [0, 0.1]\n", name: "hand.yaml")
+        let sweep = try SweepDirectory.create(at: "\(dir)/hand", spec: s)
+        func run(_ status: String, _ steps: Int, t100: Int?) -> [String: JSONValue] {
+            ["status": .string(status), "steps": .int(steps), "stepsTo100": t100.map(JSONValue.int) ?? .null]
+        }
+        // Index = combination × 3 + seed; combinations (M, σ) = (2, 0), (2, 0.1), (4, 0), (4, 0.1).
+        try finish(sweep, 0, run("completed", 30, t100: 20))
+        try finish(sweep, 1, run("completed", 30, t100: nil))  // never at 100%
+        try finish(sweep, 2, run("diverged", 7, t100: nil))
+        // 3: never started; 4: failed; 5: running (this process).
+        try FileManager.default.createDirectory(atPath: sweep.runPath(4), withIntermediateDirectories: true)
+        try "boom\n".write(toFile: "\(sweep.runPath(4))/.failed", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: sweep.runPath(5), withIntermediateDirectories: true)
+        try "\(ProcessInfo.processInfo.hostName) \(getpid())".write(
+            toFile: "\(sweep.runPath(5))/.running", atomically: true, encoding: .utf8)
+        try finish(sweep, 6, run("completed", 30, t100: 0))
+        try finish(sweep, 7, run("diverged", 25, t100: 10))  // reached 100% at step 10, then diverged
+        try finish(sweep, 8, run("completed", 30, t100: 30))
+        try finish(sweep, 9, ["status": .string("completed"), "steps": .int(30)])  // no stepsTo100 at all
+        try finish(sweep, 10, run("completed", 30, t100: nil))
+        try finish(sweep, 11, run("diverged", 3, t100: nil))
+        #expect(try sweep.summarize() == 3)
+
+        let csv = try String(contentsOfFile: "\(sweep.path)/sweep_summary.csv", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+        let header = csv[0]
+        #expect(csv.count == 14 && csv[13] == [""])  // 12 rows and the final newline
+        #expect(csv[1..<13].allSatisfy { $0.count == header.count }, "rows of another width than the header")
+        let column = { (name: String) in header.firstIndex(of: name)! }
+        func cell(_ index: Int, _ name: String) -> String { csv[index + 1][column(name)] }
+        #expect(
+            (0..<12).map { cell($0, "status") } == [
+                "completed", "completed", "diverged", "missing", "failed", "running",
+                "completed", "diverged", "completed", "completed", "completed", "diverged",
+            ])
+        #expect((0..<12).map { cell($0, "success") } == ["1", "0", "0", "", "", "", "1", "1", "1", "0", "0", "0"])
+        #expect((0..<12).map { cell($0, "stepsTo100") } == ["20", "", "", "", "", "", "0", "10", "30", "", "", ""])
+        #expect(csv[4] == ["3", "runs/000003", "0", "2", "0.1", "missing"] + Array(repeating: "", count: 13))
+        #expect(csv[3][0..<7] == ["2", "runs/000002", "2", "2", "0", "diverged", "7"])
+
+        // Cells by σ (rows, 0 first) then M: (2, 0) 1 of 3, (4, 0) 3 of 3, (2, 0.1) none finished,
+        // (4, 0.1) 0 of 3. Wilson 95% (z² = 3.8415): k = n gives [n/(n + z²), 1] = [3/6.8415, 1];
+        // k = 0 gives [0, z²/(n + z²)] = [0, 0.5615]; 1 of 3: centre (1/3 + z²/6)/(1 + z²/3) =
+        // 0.9736/2.2805 = 0.4269, half-width z·√(2/27 + z²/36)/2.2805 = 1.96·0.4252/2.2805 = 0.3654.
+        let phase = try String(contentsOfFile: "\(sweep.path)/phase.svg", encoding: .utf8)
+        let cells = phase.components(separatedBy: "<rect class=\"cell\" ").dropFirst()
+        #expect(cells.count == 4)
+        let expected = [
+            ("1", "3", "0.33", "[0.06–0.79]"), ("3", "3", "1.00", "[0.44–1.00]"), ("0", "0", "n/a", "[0.00–1.00]"),
+            ("0", "3", "0.00", "[0.00–0.56]"),
+        ]
+        for (text, (k, n, rate, interval)) in zip(cells, expected) {
+            #expect(text.hasPrefix("data-successes=\"\(k)\" data-runs=\"\(n)\""), "\(text)")
+            #expect(text.contains(">\(rate)</text>") && text.contains(">\(interval)</text>"), "\(text)")
+            #expect(text.contains(">\(k)/\(n)</text>"), "\(text)")
+        }
+        let report = try String(contentsOfFile: "\(sweep.path)/report.html", encoding: .utf8)
+        #expect(report.contains("3 of 12 runs are not done"))
+    }
+
+    /// keysLearned compares with the θ of the sweep's own config.
+    @Test func keysLearnedUsesTheSweepsTheta() throws {
+        let s = try spec(
+            "preset: kp-small\nset: {theta: 0.5}\ngrid: {M: [2, 4]}\nsuccess: keysLearned\n", name: "theta.yaml")
+        let sweep = try SweepDirectory.create(at: "\(dir)/theta", spec: s)
+        try finish(sweep, 0, ["status": .string("completed"), "bestKeyCosine": .double(0.6)])  // > 0.5, < 0.9
+        try finish(sweep, 1, ["status": .string("completed"), "bestKeyCosine": .double(0.5)])  // not > 0.5
+        #expect(try sweep.summarize() == 0)
+        let rows = try String(contentsOfFile: "\(sweep.path)/sweep_summary.csv", encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.dropFirst().map { $0.last! } == ["1", "0"])
+    }
+
     @Test func slurmScriptsCoverEveryIndexAndDependOnTheArray() throws {
         let sweep = try SweepDirectory.create(at: "\(dir)/slurm-sweep", spec: try spec(Self.small))
         let submit = try SlurmScripts.write(

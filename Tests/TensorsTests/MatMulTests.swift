@@ -177,7 +177,42 @@ import _TestSupport
 
     /// The products that read rows in place give exactly the bits of the dense products on the
     /// copied rows: image windows (channels 1 and 3, strides 1 and 2) and arbitrary row starts.
+    /// Every variant: the entry point (AVX-512 where the processor has it), the AVX2 variant on
+    /// every processor, and the AVX-512 kernels themselves where they run.
     @Test func gatheredProductsEqualDenseOnCopiedRows() {
+        typealias Rows = UnsafePointer<UnsafePointer<Float>>
+        typealias Gathered = (
+            ab: (Rows, UnsafePointer<Int>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int) -> Void,
+            atb: (UnsafePointer<Float>, Rows, UnsafePointer<Int>, UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
+        )
+        var variants: [(name: String, Gathered)] = [
+            (
+                "entry point",
+                (
+                    { MatMul.abGathered($0, offsets: $1, $2, $3, rows: $4, cols: $5, depth: $6) },
+                    { MatMul.atbAccumulateGathered($0, $1, offsets: $2, $3, rows: $4, cols: $5, depth: $6) }
+                )
+            ),
+            (
+                "AVX2",
+                (
+                    { MatMul.abGatheredSIMD($0, offsets: $1, $2, $3, rows: $4, cols: $5, depth: $6) },
+                    { MatMul.atbAccumulateGatheredSIMD($0, $1, offsets: $2, $3, rows: $4, cols: $5, depth: $6) }
+                )
+            ),
+        ]
+        #if arch(x86_64)
+            if CPU.avx512 {
+                variants.append(
+                    (
+                        "AVX-512",
+                        (
+                            { abGatheredAVX512($0, offsets: $1, $2, $3, rows: $4, cols: $5, depth: $6) },
+                            { atbAccumulateGatheredAVX512($0, $1, offsets: $2, $3, rows: $4, cols: $5, depth: $6) }
+                        )
+                    ))
+            }
+        #endif
         var rng = RandomStream(seed: 14)
         let pixels = random(3 * 3 * 13 * 11, seed: 15)
         for (channels, r, stride, M) in [(1, 5, 1, 32), (3, 3, 2, 7), (1, 2, 1, 40), (3, 4, 1, 16)] {
@@ -208,45 +243,48 @@ import _TestSupport
                 let dS = random(R * M, seed: 17)
                 var dense = [Float](repeating: 0, count: R * D)
                 for i in 0..<R { for k in 0..<D { dense[i * D + k] = starts[i][offsets[k]] } }
-                var s1 = [Float](repeating: .nan, count: R * M)
-                var s2 = s1
-                var g1 = random(M * D, seed: 18)
-                var g2 = g1
-                starts.withUnsafeBufferPointer { rows in
-                    offsets.withUnsafeBufferPointer { off in
-                        wT.withUnsafeBufferPointer { b in
-                            dS.withUnsafeBufferPointer { ds in
-                                dense.withUnsafeBufferPointer { x in
-                                    s1.withUnsafeMutableBufferPointer {
-                                        MatMul.abGathered(
-                                            rows.baseAddress!, offsets: off.baseAddress!, b.baseAddress!,
-                                            $0.baseAddress!, rows: R, cols: M, depth: D)
+                var sDense = [Float](repeating: .nan, count: R * M)
+                var gDense = random(M * D, seed: 18)
+                wT.withUnsafeBufferPointer { b in
+                    dS.withUnsafeBufferPointer { ds in
+                        dense.withUnsafeBufferPointer { x in
+                            sDense.withUnsafeMutableBufferPointer {
+                                MatMul.ab(x.baseAddress!, b.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D)
+                            }
+                            gDense.withUnsafeMutableBufferPointer {
+                                MatMul.atbAccumulate(
+                                    ds.baseAddress!, x.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D)
+                            }
+                        }
+                    }
+                }
+                for (name, gathered) in variants {
+                    var s = [Float](repeating: .nan, count: R * M)
+                    var g = random(M * D, seed: 18)
+                    starts.withUnsafeBufferPointer { rows in
+                        offsets.withUnsafeBufferPointer { off in
+                            wT.withUnsafeBufferPointer { b in
+                                dS.withUnsafeBufferPointer { ds in
+                                    s.withUnsafeMutableBufferPointer {
+                                        gathered.ab(
+                                            rows.baseAddress!, off.baseAddress!, b.baseAddress!, $0.baseAddress!, R, M,
+                                            D)
                                     }
-                                    s2.withUnsafeMutableBufferPointer {
-                                        MatMul.ab(
-                                            x.baseAddress!, b.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D)
-                                    }
-                                    g1.withUnsafeMutableBufferPointer {
-                                        MatMul.atbAccumulateGathered(
-                                            ds.baseAddress!, rows.baseAddress!, offsets: off.baseAddress!,
-                                            $0.baseAddress!, rows: R, cols: M, depth: D)
-                                    }
-                                    g2.withUnsafeMutableBufferPointer {
-                                        MatMul.atbAccumulate(
-                                            ds.baseAddress!, x.baseAddress!, $0.baseAddress!, rows: R, cols: M, depth: D
-                                        )
+                                    g.withUnsafeMutableBufferPointer {
+                                        gathered.atb(
+                                            ds.baseAddress!, rows.baseAddress!, off.baseAddress!, $0.baseAddress!, R,
+                                            M, D)
                                     }
                                 }
                             }
                         }
                     }
+                    let label = "\(name), channels \(channels) r \(r) stride \(stride) M \(M)"
+                    let sameProduct = s.map(\.bitPattern) == sDense.map(\.bitPattern)
+                    let sameGradient = g.map(\.bitPattern) == gDense.map(\.bitPattern)
+                    #expect(sameProduct, "ab, \(label)")
+                    #expect(sameGradient, "atb, \(label)")
                 }
-                #expect(
-                    s1.map(\.bitPattern) == s2.map(\.bitPattern),
-                    "ab, channels \(channels) r \(r) stride \(stride) M \(M)")
-                #expect(
-                    g1.map(\.bitPattern) == g2.map(\.bitPattern),
-                    "atb, channels \(channels) r \(r) stride \(stride) M \(M)")
             }
         }
     }
