@@ -50,6 +50,7 @@ public struct Figure: Sendable, Equatable {
     public var format: String
     /// The range of the plotted axis, when the figure has a natural one.
     public var range: ClosedRange<Double>?
+    /// Whether the figure is read from each metrics line or from the summary (and which entry).
     public var source: Source
 
     /// A figure read from `field` of the given coding key.
