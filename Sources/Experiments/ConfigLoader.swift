@@ -3,9 +3,11 @@ import Yams
 
 /// A config that cannot be read or does not fit the schema, with what to do about it.
 public struct ConfigLoadError: Error, CustomStringConvertible, Equatable {
+    /// What failed and what to do about it, shown to the user as it is.
     public var message: String
     public var description: String { message }
 
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 
     init(decoding error: DecodingError) {
@@ -40,6 +42,9 @@ public struct ConfigLoadError: Error, CustomStringConvertible, Equatable {
 
 /// Builds a resolved `ExperimentConfig` from a preset, an optional file and `key=value` overrides.
 public enum ConfigResolver {
+    /// The validated config of `preset`, with `file` merged over it, then each override in order,
+    /// then `seed`; throws a `ConfigLoadError` or `ConfigurationError` naming the bad field.
+    ///
     /// - Parameters:
     ///   - preset: the preset to start from; when nil, the file must name one with `preset: NAME`.
     ///   - file: a YAML or JSON file holding any part of the config, merged over the preset.
@@ -131,7 +136,7 @@ public enum ConfigResolver {
     }
 
     /// Applies one `field=value` override.
-    public static func apply(_ override: String, to config: JSONValue) throws -> JSONValue {
+    static func apply(_ override: String, to config: JSONValue) throws -> JSONValue {
         guard let eq = override.firstIndex(of: "=") else {
             throw ConfigLoadError("--set \(override): expected field=value, e.g. --set data.sigma=0 or --set M=8")
         }
@@ -143,7 +148,7 @@ public enum ConfigResolver {
     }
 
     /// Every leaf field of `config` as a dotted path.
-    public static func leafPaths(of config: JSONValue, prefix: [String] = []) -> [[String]] {
+    static func leafPaths(of config: JSONValue, prefix: [String] = []) -> [[String]] {
         guard case .object(let fields) = config else { return [prefix] }
         return fields.keys.sorted().flatMap { leafPaths(of: fields[$0]!, prefix: prefix + [$0]) }
     }

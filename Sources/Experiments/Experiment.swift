@@ -8,6 +8,7 @@ import Training
 /// One training run with its measurements: builds data and network from a config, trains, and
 /// records every evaluation into an optional run directory.
 public struct Experiment: Sendable {
+    /// The validated config this experiment trains.
     public let config: ExperimentConfig
 
     /// Validates `config`; throws a `ConfigurationError` naming the bad field.
@@ -75,6 +76,7 @@ enum DataModels {
 
 /// An experiment whose data and network exist, ready to train.
 public final class PreparedExperiment {
+    /// The validated config whose data and network were built.
     public let config: ExperimentConfig
     var task: any ExperimentTask
     /// Seconds spent in SGD steps (data for the step included, evaluations excluded) by the last run.

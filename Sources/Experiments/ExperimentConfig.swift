@@ -7,11 +7,16 @@ import Training
 /// When measurements are taken: every N steps, or at N log-spaced steps; step 0 and the last
 /// step always.
 public enum EvaluationSchedule: Equatable, Sendable, CallSyntaxCodable {
+    /// Steps 0, N, 2N, … up to the budget, and the last step.
     case every(Int)
+    /// Step 0 and N − 1 steps spaced evenly in log10 from 1 to the budget, rounded (duplicates
+    /// merged, so possibly fewer), and the last step.
     case log(Int)
 
+    /// The accepted spellings, quoted in the error for any other.
     public static let allowedForms = "every(N) with N ≥ 1, log(N) with N ≥ 2"
 
+    /// The spelling in a config: "every(10)", "log(50)".
     public var text: String {
         switch self {
         case .every(let n): return "every(\(n))"
@@ -19,6 +24,7 @@ public enum EvaluationSchedule: Equatable, Sendable, CallSyntaxCodable {
         }
     }
 
+    /// Parses "every(N)" with N ≥ 1 or "log(N)" with N ≥ 2; throws for anything else.
     public init(text: String) throws {
         guard let c = CallSyntax(text), c.arguments.count == 1, let n = Int(c.arguments[0]) else { throw UnknownForm() }
         switch c.name {
@@ -51,6 +57,7 @@ public enum EvaluationSchedule: Equatable, Sendable, CallSyntaxCodable {
 
 /// What is measured and recorded.
 public struct EvaluationConfig: Codable, Equatable, Sendable {
+    /// When evaluations happen; default every(10).
     public var schedule: EvaluationSchedule = .every(10)
     /// Cosine threshold θ above which a filter counts as having learned a key.
     public var theta = 0.9
@@ -61,8 +68,11 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     /// the previous evaluation.
     public var fullTrainSet = true
 
+    /// The defaults: every 10 steps, θ = 0.9, filter dynamics recorded, train figures on the whole
+    /// fixed training set.
     public init() {}
 
+    /// Throws a `ConfigurationError` unless θ is finite and in (−1, 1).
     public func validate() throws {
         guard theta.isFinite, theta > -1, theta < 1 else {
             throw ConfigurationError(field: "evaluation.theta", value: "\(theta)", allowed: "must be in (−1, 1)")
@@ -78,13 +88,18 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var preset: String
     /// The experiment seed; every random stream derives from it and a purpose.
     public var seed: Int
+    /// The synthetic data model (SPEC §1); unused, and not written, when `images` is set.
     public var data: PatchDataConfig
     /// Present for image experiments.
     public var images: ImageDataConfig?
+    /// The network (SPEC §2): filter count M, activation, pooling, read-out, bias and init.
     public var network: NetworkConfig
+    /// Loss, batch size, learning rate and step budget of SGD (SPEC §2).
     public var training: TrainingConfig
+    /// When evaluations happen and what they record (SPEC §3).
     public var evaluation: EvaluationConfig
 
+    /// A config with the canonical values (those of kp-bench, SPEC §5) in every section not given.
     public init(
         preset: String, seed: Int = 0, data: PatchDataConfig = .init(), images: ImageDataConfig? = nil,
         network: NetworkConfig = .init(), training: TrainingConfig = .init(), evaluation: EvaluationConfig = .init()

@@ -119,6 +119,7 @@ public enum JSONValue: Equatable, Sendable {
 
     // MARK: Access
 
+    /// The field `key` of an object; nil for a missing key or a value that is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let fields) = self { return fields[key] }
         return nil
@@ -137,6 +138,8 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The number as an Int: an integer, or a double with an integral value below 9·10¹⁵ in
+    /// magnitude; nil otherwise.
     public var intValue: Int? {
         switch self {
         case .int(let i): return i
@@ -145,15 +148,21 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The string, or nil for any other kind of value ("NaN" included: it is a string here).
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// The Boolean, or nil for any other kind of value.
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// The elements of an array, or nil for any other kind of value.
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    /// The fields of an object, or nil for any other kind of value.
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
 }
 
 /// A JSON text that does not parse, with the byte offset.
 public struct JSONSyntaxError: Error, CustomStringConvertible {
+    /// The 0-based byte offset in the UTF-8 text where parsing stopped.
     public var offset: Int
+    /// What was expected or found there.
     public var reason: String
     public var description: String { "JSON syntax error at byte \(offset): \(reason)" }
 }

@@ -2,14 +2,18 @@ import Foundation
 import Tensors
 
 /// An 8-bit grey or RGB picture, row-major, written through libpng's simplified API.
-public struct Picture: Sendable {
-    public let width: Int
-    public let height: Int
+struct Picture: Sendable {
+    /// Pixels per row.
+    let width: Int
+    /// Rows.
+    let height: Int
     /// 1 (grey) or 3 (RGB).
-    public let channels: Int
-    public var pixels: [UInt8]
+    let channels: Int
+    /// [height × width × channels], 0 black, 255 white.
+    var pixels: [UInt8]
 
-    public init(width: Int, height: Int, channels: Int, fill: UInt8 = 255) {
+    /// A `width`×`height` picture filled with `fill` (white by default).
+    init(width: Int, height: Int, channels: Int, fill: UInt8 = 255) {
         precondition(channels == 1 || channels == 3, "Picture: channels must be 1 or 3, got \(channels)")
         self.width = width
         self.height = height
@@ -18,7 +22,7 @@ public struct Picture: Sendable {
     }
 
     /// Writes the picture as a PNG file.
-    public func write(to path: String) throws {
+    func write(to path: String) throws {
         if let message = writePNGFile(pixels, width: width, height: height, channels: channels, to: path) {
             throw OutputError("cannot write the PNG \(path): \(message)")
         }
@@ -26,7 +30,7 @@ public struct Picture: Sendable {
 
     /// Draws a tile of `size`×`size`-pixel cells from values in [−1, 1] (channel-major
     /// [channels × rows × cols]); 0 is mid-grey.
-    public mutating func drawTile(
+    mutating func drawTile(
         _ values: [Float], rows: Int, cols: Int, valueChannels: Int, at x0: Int, _ y0: Int, cell: Int
     ) {
         for r in 0..<rows {
@@ -50,7 +54,7 @@ public struct Picture: Sendable {
 
 /// A grid of filters as a picture, each filter scaled by its own largest |weight| so 0 is
 /// mid-grey; `order` gives the filters to draw, left to right, top to bottom.
-public func filterGrid(
+func filterGrid(
     _ filters: [Float], D: Int, patchSize r: Int, channels: Int, order: [Int], columns: Int = 8, cell: Int = 6
 ) -> Picture {
     let tile = r * cell

@@ -4,11 +4,14 @@ import Training
 
 /// A named, complete experiment configuration (SPEC §5).
 public struct Preset: Sendable {
+    /// The name `--preset` takes ("kp-bench").
     public let name: String
     /// One line for `convdyn presets`.
     public let summary: String
+    /// The complete config; its `preset` field is `name`.
     public let config: ExperimentConfig
 
+    /// A preset called `name` that `convdyn presets` lists with `summary`.
     public init(name: String, summary: String, config: ExperimentConfig) {
         self.name = name
         self.summary = summary
@@ -30,6 +33,7 @@ extension Preset {
             "Yu, Zhang & Zhu 2019, canonical: key patterns, one-hot, σ=0.05, M=32 ReLU max-pool, hinge SGD B=1 η=0.5, 1000 steps",
         config: ExperimentConfig(preset: "kp-bench"))
 
+    /// kp-bench without noise (σ = 0), max pooling, 1000 steps: claim A2.
     public static let kpCleanMax: Preset = {
         var c = kpBench.config
         c.preset = "kp-clean-max"
@@ -39,6 +43,8 @@ extension Preset {
             config: c)
     }()
 
+    /// kp-bench without noise (σ = 0) and with mean pooling, 4000 steps evaluated every 25: claims A3
+    /// and A5.
     public static let kpCleanAvg: Preset = {
         var c = kpBench.config
         c.preset = "kp-clean-avg"
@@ -50,6 +56,8 @@ extension Preset {
             name: "kp-clean-avg", summary: "Yu, Zhang & Zhu 2019, noise-free with mean pooling, 4000 steps", config: c)
     }()
 
+    /// The smooth variant of kp-bench: leaky ReLU (α = 0.1) and logistic loss, 3000 steps evaluated
+    /// every 25: claim A4.
     public static let kpLeakyLogistic: Preset = {
         var c = kpBench.config
         c.preset = "kp-leaky-logistic"
@@ -62,6 +70,8 @@ extension Preset {
             summary: "Yu, Zhang & Zhu 2019, smooth variant: leaky ReLU(0.1), logistic loss, 3000 steps", config: c)
     }()
 
+    /// kp-bench with M = 4 filters, the over-parameterisation contrast of SPEC §5 (vary M with
+    /// `--set M=2` or `M=8`).
     public static let kpSmall: Preset = {
         var c = kpBench.config
         c.preset = "kp-small"

@@ -1,28 +1,38 @@
 import Foundation
 
 /// Where and how a run was made: `provenance.json`.
-public struct Provenance: Sendable {
-    public var gitRevision: String
-    public var gitDirty: Bool?
-    public var swiftVersion: String
-    public var host: String
-    public var commandLine: [String]
-    public var startTime: Date
-    public var endTime: Date? = nil
-    public var trainingSeconds: Double? = nil
-    public var stepsPerSecond: Double? = nil
+struct Provenance: Sendable {
+    /// The commit of the checkout the tool was built from, or "unknown".
+    var gitRevision: String
+    /// Whether tracked files differed from that commit; nil when unknown.
+    var gitDirty: Bool?
+    /// The compiler version the tool was built with.
+    var swiftVersion: String
+    /// The machine's host name.
+    var host: String
+    /// The process's arguments, the executable first.
+    var commandLine: [String]
+    /// When the run started.
+    var startTime: Date
+    /// When the run finished; nil until then.
+    var endTime: Date? = nil
+    /// Seconds spent in SGD steps (evaluations excluded); nil until the run finishes.
+    var trainingSeconds: Double? = nil
+    /// Steps taken / `trainingSeconds`; nil until the run finishes.
+    var stepsPerSecond: Double? = nil
 
     /// Provenance for a run starting now; the git revision is that of the source checkout the
     /// tool was built from, when it is still there, read once per process (asking git costs tens
     /// of milliseconds, as much as a whole kp-bench run).
-    public static func current() -> Provenance {
+    static func current() -> Provenance {
         let (revision, dirty) = processGitState
         return Provenance(
             gitRevision: revision, gitDirty: dirty, swiftVersion: compilerVersion,
             host: ProcessInfo.processInfo.hostName, commandLine: CommandLine.arguments, startTime: Date())
     }
 
-    public var json: JSONValue {
+    /// The JSON of provenance.json: dates in ISO 8601, fields not yet known left out.
+    var json: JSONValue {
         let iso = ISO8601DateFormatter()
         var o: [String: JSONValue] = [
             "gitRevision": .string(gitRevision),

@@ -2,14 +2,17 @@ import Foundation
 
 /// A problem with the output location, with what to do about it.
 public struct OutputError: Error, CustomStringConvertible, Equatable {
+    /// What failed and what to do about it, shown to the user as it is.
     public var message: String
     public var description: String { message }
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 }
 
 /// The directory a run writes: `config.json`, `provenance.json`, `metrics.jsonl`, `filters.jsonl`
 /// and, last, `summary.json`.
 public struct RunDirectory: Sendable {
+    /// The directory's path as given to `create(at:overwrite:)`, relative or absolute.
     public let path: String
 
     /// Creates (or, with `overwrite`, empties) the directory at `path`.
@@ -58,20 +61,21 @@ public struct RunDirectory: Sendable {
     }
 
     /// The files a run writes.
-    public static let fileNames = [
+    static let fileNames = [
         "config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json",
         "selectivity.json", "top-patches.json", "top-patches.png",
     ]
 
-    public func file(_ name: String) -> String { "\(path)/\(name)" }
+    /// The path of the file `name` inside the directory.
+    func file(_ name: String) -> String { "\(path)/\(name)" }
 
     /// Writes `text` to `name` through a temporary file and a rename, so readers never see half of it.
-    public func writeAtomically(_ name: String, _ text: String) throws {
+    func writeAtomically(_ name: String, _ text: String) throws {
         try writeFileAtomically(text, to: file(name), temporary: file(".\(name).tmp"))
     }
 
     /// Opens `name` for appending lines, creating it empty.
-    public func lineWriter(_ name: String) throws -> LineWriter {
+    func lineWriter(_ name: String) throws -> LineWriter {
         try LineWriter(path: file(name))
     }
 
@@ -95,9 +99,10 @@ public struct RunDirectory: Sendable {
 
 /// Appends newline-terminated lines to a file, each written through at once, so an interrupted
 /// run still leaves every line written so far.
-public final class LineWriter {
+final class LineWriter {
     private let handle: FileHandle
-    public let path: String
+    /// The file written.
+    let path: String
 
     init(path: String) throws {
         self.path = path
@@ -109,7 +114,8 @@ public final class LineWriter {
         self.handle = handle
     }
 
-    public func write(_ line: String) throws {
+    /// Appends `line` and a newline.
+    func write(_ line: String) throws {
         do { try handle.write(contentsOf: Data((line + "\n").utf8)) } catch {
             throw OutputError("cannot write to \(path): \(RunDirectory.reason(error))")
         }

@@ -25,7 +25,9 @@ public enum Comparison: String, Sendable, Equatable {
 
 /// A comparison with a number, e.g. "≥ 0.85".
 public struct Threshold: Sendable, Equatable {
+    /// Which side of `value` passes.
     public var comparison: Comparison
+    /// The number compared with: a proportion, a median or a step count.
     public var value: Double
 
     /// `comparison` against `value`.
@@ -53,6 +55,7 @@ public struct Threshold: Sendable, Equatable {
 public struct RunCondition: Sendable {
     /// What is compared, in words ("keyShare", "T₁₀₀").
     public var label: String
+    /// What the run's value must satisfy.
     public var threshold: Threshold
     /// The run's value of the figure (NaN or ±∞ when undefined).
     public let value: @Sendable (RunSummary) -> Double
@@ -100,12 +103,15 @@ public struct ClaimStatement: Sendable {
         case intervalBound = "interval bound"
     }
 
+    /// The statement's id in the verify table ("A1a", "A3c").
     public var id: String
     /// The statement in words, shown in the verify table.
     public var statement: String
+    /// What is measured over the runs: the share meeting conditions, or the median of a figure.
     public var measure: Measure
     /// The threshold on the proportion or median.
     public var target: Threshold
+    /// Whether PASS compares the point estimate or the 95% interval's unfavourable bound.
     public var rule: PassRule
     /// The claim whose runs this statement reads; nil for the claim's own.
     public var runsOf: String?
@@ -176,7 +182,9 @@ public struct ClaimStatement: Sendable {
 extension RunCondition {
     /// A figure of a run summary, for median statements.
     public struct Figure: Sendable {
+        /// The figure's name in the verify table ("keyShare").
         public var label: String
+        /// The run's value of the figure; NaN when the run lacks it (the median leaves NaN out).
         public let value: @Sendable (RunSummary) -> Double
 
         /// The figure called `label`.
@@ -195,18 +203,25 @@ extension RunCondition {
 /// One verdict of `convdyn verify`: the measured value with its 95% interval, the threshold, how
 /// PASS was decided and the verdict.
 public struct ClaimRow: Sendable, Equatable, Codable {
+    /// The statement's id ("A1a").
     public var id: String
+    /// The statement in words.
     public var statement: String
     /// The measured value (a proportion or a median).
     public var value: Double
+    /// The 95% interval around `value`: Wilson for a proportion, order statistics for a median;
+    /// written to JSON as [lower, upper].
     public var interval: ClosedRange<Double>
     /// How the interval was obtained.
     public var method: String
+    /// The threshold as text, e.g. "≥ 0.95".
     public var threshold: String
     /// What PASS compares with the threshold: "point estimate" or "interval bound".
     public var rule: String
     /// False for a measured contrast (shown, not part of the verdict).
     public var judged: Bool
+    /// Whether the judged value (point estimate or interval bound, per `rule`) meets the threshold;
+    /// false when there were no runs.
     public var passed: Bool
     /// Extra text shown with the value, e.g. "98/100 runs".
     public var detail: String
@@ -218,6 +233,7 @@ public struct ClaimRow: Sendable, Equatable, Codable {
         case id, statement, value, interval, method, threshold, rule, judged, passed, detail
     }
 
+    /// A verdict row with every field given (`ClaimStatement.judge` builds them from runs).
     public init(
         id: String, statement: String, value: Double, interval: ClosedRange<Double>, method: String,
         threshold: String, rule: String, judged: Bool, passed: Bool, detail: String
@@ -269,13 +285,17 @@ public struct ClaimRow: Sendable, Equatable, Codable {
 
 /// A claim of SPEC §7: the preset it runs and its statements.
 public struct Claim: Sendable {
+    /// The claim's id in SPEC §7 ("A1", "H1"), as `convdyn verify --claim` takes it.
     public var id: String
+    /// One line saying what the claim asserts, shown above its rows.
     public var title: String
+    /// The preset every run of the claim trains, one run per seed.
     public var preset: Preset
     /// The claim whose runs this claim is judged on when both are verified (A5 on A3's runs).
     public var sharesRunsWith: String?
     /// True when only the final figures matter, so the runs evaluate at step 0 and the end only.
     public var finalOnly = false
+    /// The statements checked, in the order of the verify table.
     public var statements: [ClaimStatement]
 
     /// Verdict rows for this claim's `runs`; statements on another claim's runs read `others`

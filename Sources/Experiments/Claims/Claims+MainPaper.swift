@@ -21,6 +21,8 @@ extension Claim {
         public static let share = Threshold(.atLeast, 0.95)
     }
 
+    /// A1 (SPEC §7, kp-bench): in ≥ 95% of runs test accuracy reaches 1 by step 500, in ≥ 95% the
+    /// best-key cosine is > 0.9, and in ≥ 95% keyShare ≥ 0.85 and normRatio ≥ 2.
     public static let a1 = Claim(
         id: "A1", title: "kp-bench: filters learn the keys, their norms dominate, 100% accuracy by step 500",
         preset: .kpBench,
@@ -30,6 +32,7 @@ extension Claim {
             .proportion("A1c", "keyShare ≥ 0.85 and normRatio ≥ 2", [A1.keyShare, A1.normRatio], A1.share),
         ])
 
+    /// A2 (kp-clean-max): every run (share ≥ 1) reaches test accuracy 1 within 1000 steps.
     public static let a2 = Claim(
         id: "A2", title: "kp-clean-max: every run reaches 100% test accuracy within 1000 steps",
         preset: .kpCleanMax,
@@ -43,12 +46,16 @@ extension Claim {
     public enum A3 {
         /// P(T₁₀₀ ≤ 500): mean pooling learns slowly, so at most half the runs are done by step 500 …
         public static let early = RunCondition.stepsTo100(atMost: 500)
+        /// At most half the runs have T₁₀₀ ≤ 500, judged on the Wilson interval's upper bound (A3c).
         public static let earlyShare = Threshold(.atMost, 0.5)
         /// … while P(T₁₀₀ ≤ 4000) ≥ 0.95.
         public static let reached = RunCondition.stepsTo100(atMost: 4000)
+        /// At least 95% of runs reach test accuracy 1 within 4000 steps (A3a).
         public static let reachedShare = Threshold(.atLeast, 0.95)
     }
 
+    /// A3 (kp-clean-avg, 4000 steps): ≥ 95% of runs reach test accuracy 1, the median final keyShare
+    /// is ≥ 0.95, and P(T₁₀₀ ≤ 500) ≤ 0.5 by its interval's upper bound (slow but sure learning).
     public static let a3 = Claim(
         id: "A3", title: "kp-clean-avg: mean pooling reaches 100%, key filters hold the norm",
         preset: .kpCleanAvg,
@@ -62,6 +69,8 @@ extension Claim {
                 [A3.early], A3.earlyShare, rule: .intervalBound),
         ])
 
+    /// A4 (kp-leaky-logistic): ≥ 85% of runs reach test accuracy 1 within 3000 steps and the median
+    /// final best-key cosine is > 0.95.
     public static let a4 = Claim(
         id: "A4", title: "kp-leaky-logistic: the smooth variant also learns",
         preset: .kpLeakyLogistic,
@@ -87,6 +96,7 @@ extension Claim {
         public static let nonKeyStaySmall = RunCondition("median non-key norm growth", Threshold(.atMost, 10)) {
             $0.keys?.nonKeyNormGrowthMedian ?? .infinity
         }
+        /// The share of runs that must meet each A5 condition.
         public static let share = Threshold(.atLeast, 0.95)
         /// The same figure as a median, reported on kp-bench (max pooling, σ = 0.05) as a contrast.
         public static let nonKeyGrowth = RunCondition.Figure("median non-key norm growth") {
@@ -94,6 +104,9 @@ extension Claim {
         }
     }
 
+    /// A5 (growth shape, on A3's kp-clean-avg runs): in ≥ 95% of runs the key projection grows ≥ 3×
+    /// as much as the largest common projection over the second half, and in ≥ 95% the median
+    /// non-key norm grows ≤ 10×; the same median on A1's kp-bench runs is reported, not judged.
     public static let a5 = Claim(
         id: "A5",
         title: "growth shape (kp-clean-avg runs): key projections grow, common ones and non-key filters do not",
@@ -121,6 +134,8 @@ extension Claim {
         public static var uniform: Double { Double(k) / Double(Preset.fmnistPractical.config.network.M) }
     }
 
+    /// H1 (fmnist-practical, final figures only): the median top-8 share of Σ‖w_j‖² is ≥ 1.5 × 8/M,
+    /// and keeping the top-8 filters by norm beats a random 8 (mean of 10 draws) in ≥ 90% of runs.
     public static let h1 = Claim(
         id: "H1", title: "fmnist-practical: a few filters dominate the norm and matter most",
         preset: .fmnistPractical, finalOnly: true,

@@ -50,6 +50,7 @@ public struct Figure: Sendable, Equatable {
     public var format: String
     /// The range of the plotted axis, when the figure has a natural one.
     public var range: ClosedRange<Double>?
+    /// Whether the figure is read from each metrics line or from the summary (and which entry).
     public var source: Source
 
     /// A figure read from `field` of the given coding key.
@@ -87,7 +88,9 @@ public struct Figure: Sendable, Equatable {
 /// Every measurement family, in display order.
 public enum MeasurementFamilies {
     /// The registry: add a family here and every reader shows its figures.
-    public static let all: [any MeasurementFamily.Type] = [KeyPatternMeasures.self, ImageMeasures.self]
+    public static let all: [any MeasurementFamily.Type] = [
+        KeyPatternMeasures.self, ImageMeasures.self, FilterNormMeasures.self,
+    ]
 
     /// The families that runs of `config` record.
     public static func recorded(by config: ExperimentConfig) -> [any MeasurementFamily.Type] {

@@ -18,18 +18,23 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
 public struct EvaluationRecord: Codable, Sendable, Equatable {
     /// Training steps taken before this evaluation.
     public var step: Int
-    /// Loss and accuracy on the fixed training set, or on the stream examples since the last
-    /// evaluation (online data; NaN at step 0), against the observed labels.
+    /// Mean loss against the observed labels ỹ over the whole fixed training set with the current
+    /// weights, or, for online data, over the stream examples since the last evaluation, each with
+    /// the weights before its update (NaN at step 0).
     public var trainLoss: Double
+    /// Fraction in [0, 1] of the same examples as `trainLoss` with ŷ = ỹ (NaN at step 0 online).
     public var trainAccuracy: Double
-    /// min_i and max_i ỹ_i f(x_i) over a fixed training set (NaN for online data).
+    /// min_i ỹ_i f(x_i) over a fixed training set (SPEC §3 item 10; NaN for online data).
     public var trainMinMargin: Double
+    /// max_i ỹ_i f(x_i) over a fixed training set (NaN for online data).
     public var trainMaxMargin: Double
-    /// Test loss and accuracy against the true labels (clean).
+    /// Mean loss ℓ(f(x), y) over the fixed test set against the true labels y (clean).
     public var testLoss: Double
+    /// Fraction in [0, 1] of the fixed test set with ŷ = y, the true label; T₁₀₀ reads this.
     public var testAccuracy: Double
-    /// Test loss and accuracy against the observed (possibly flipped) labels.
+    /// Mean test loss against the observed (possibly flipped) labels ỹ.
     public var testLossNoisy: Double
+    /// Test accuracy against ỹ; equals `testAccuracy` when `data.flip` = 0.
     public var testAccuracyNoisy: Double
 
     /// The JSON field names.
@@ -60,15 +65,22 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
 /// The figures of `EvaluationRecord` that readers show for every run.
 public enum CommonFigures {
+    /// The evaluated step, printed as an integer.
     public static let step = Figure(EvaluationRecord.CodingKeys.step, label: "step", format: "%.0f")
+    /// Clean test accuracy, on a 0…1 axis.
     public static let testAccuracy = Figure(
         EvaluationRecord.CodingKeys.testAccuracy, label: "test accuracy", range: 0...1)
+    /// Clean test loss.
     public static let testLoss = Figure(EvaluationRecord.CodingKeys.testLoss, label: "test loss")
+    /// Train accuracy (fixed set, or the stream since the last evaluation), on a 0…1 axis.
     public static let trainAccuracy = Figure(
         EvaluationRecord.CodingKeys.trainAccuracy, label: "train accuracy", range: 0...1)
+    /// Train loss (fixed set, or the stream since the last evaluation).
     public static let trainLoss = Figure(EvaluationRecord.CodingKeys.trainLoss, label: "train loss")
+    /// max_j ‖w_j‖ (`FilterNormMeasures`).
     public static let maxFilterNorm = Figure(
         FilterNormMeasures.Line.CodingKeys.maxFilterNorm, label: "max ‖w‖", format: "%.3f")
+    /// (1/M) Σ_j ‖w_j‖ (`FilterNormMeasures`).
     public static let meanFilterNorm = Figure(
         FilterNormMeasures.Line.CodingKeys.meanFilterNorm, label: "mean ‖w‖", format: "%.3f")
 }
@@ -77,6 +89,7 @@ public enum CommonFigures {
 /// float32 text. Synthetic runs record cosines, projections and read-out signs; image runs the
 /// weights themselves.
 public struct FiltersLine: Codable, Sendable, Equatable {
+    /// The evaluated step this line records.
     public var step: Int
     /// ‖w_j‖ for each filter, [M].
     public var norms: [Double]
@@ -146,8 +159,11 @@ public struct FiltersLine: Codable, Sendable, Equatable {
 /// Every run has the common figures below; the run's measurement families add theirs at the top
 /// level of the same object (`keys`, `images`, or any registered family through `section(_:)`).
 public struct RunSummary: Codable, Sendable, Equatable {
+    /// How the run ended: completed or diverged (a written summary is never partial).
     public var status: RunStatus
+    /// The preset the run's config started from.
     public var preset: String
+    /// The experiment seed.
     public var seed: Int
     /// Steps taken.
     public var steps: Int
@@ -155,11 +171,15 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var testAccuracy: Double
     /// Test accuracy against the observed (possibly flipped) labels.
     public var testAccuracyNoisy: Double
+    /// Clean test loss at the last evaluation.
     public var testLoss: Double
+    /// Train accuracy at the last evaluation (`EvaluationRecord.trainAccuracy`).
     public var trainAccuracy: Double
+    /// Train loss at the last evaluation (`EvaluationRecord.trainLoss`).
     public var trainLoss: Double
     /// T₁₀₀: the first evaluated step with clean test accuracy exactly 1, or nil.
     public var stepsTo100: Int?
+    /// The number of evaluations recorded (lines of metrics.jsonl), ≥ 1.
     public var evaluations: Int
     /// The fields the measurement families added, by name (decode them with `section(_:)`).
     public var measures: [String: JSONValue]

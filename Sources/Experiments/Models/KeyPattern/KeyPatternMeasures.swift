@@ -3,6 +3,7 @@ import Analysis
 /// Key filters and norm dominance on key-pattern data (SPEC §3 items 4–7; Yu, Zhang & Zhu 2019):
 /// which filters learned a key, how much of Σ‖w_j‖² they hold, and how their projections grow.
 public enum KeyPatternMeasures: MeasurementFamily {
+    /// "key patterns", for messages.
     public static let name = "key patterns"
 
     /// The fields of one evaluation (formulas: `KeyMeasures` in Analysis, Docs/Metrics.md).
@@ -45,12 +46,16 @@ public enum KeyPatternMeasures: MeasurementFamily {
         }
     }
 
+    /// `KeySummary`: the final key figures, the growth shape and the exploration counts.
     public typealias Summary = KeySummary
 
+    /// True for synthetic runs with the `key` label model.
     public static func records(_ config: ExperimentConfig) -> Bool {
         config.images == nil && config.data.labelModel == .key
     }
 
+    /// best-key cosine, keyShare (with a sparkline) and normRatio over training; their final values,
+    /// the key filter count and the two projection growths at the end.
     public static let figures: [Figure] = [
         Figure(Line.CodingKeys.bestKeyCosine, label: "best-key cosine", shortLabel: "best-cos", range: -1...1),
         Figure(Line.CodingKeys.keyShare, label: "keyShare", shortLabel: "keyShare", range: 0...1, sparkline: true),
@@ -63,6 +68,8 @@ public enum KeyPatternMeasures: MeasurementFamily {
         Figure(KeySummary.CodingKeys.commonProjectionGrowth, label: "common projection growth", source: .summary),
     ]
 
+    /// Throws a `SchemaError` for a key filter index outside 0..<M, a `keyFilterCount` other than
+    /// |K⁺| + |K⁻|, or keyShare, keyMass (0…1) or bestKeyCosine (−1…1) out of range (NaN passes).
     public static func validate(_ line: Line, config: ExperimentConfig) throws {
         let M = config.network.M
         for (name, list) in [
@@ -85,27 +92,40 @@ public enum KeyPatternMeasures: MeasurementFamily {
     }
 }
 
-/// Key filters and norm dominance at the end of a key-pattern run: the `summary.json` fields of
-/// `KeyPatternMeasures` (Docs/Metrics.md).
+/// Key filters, norm dominance, growth shape and exploration at the end of a key-pattern run
+/// (SPEC §3 items 4–7; Yu, Zhang & Zhu 2019): the `summary.json` fields of `KeyPatternMeasures`
+/// (Docs/Metrics.md). K = K⁺ ∪ K⁻ are the key filters at the last evaluation; θ = `evaluation.theta`.
 public struct KeySummary: Codable, Sendable, Equatable {
+    /// min over the key patterns p (both classes) of max over the filters j whose read-out sign is
+    /// p's class of C[j, p], in [−1, 1], at the last evaluation.
     public var bestKeyCosine: Double
+    /// Σ_{j∈K} ‖w_j‖² / Σ_j ‖w_j‖² at the last evaluation, in [0, 1] (0 when K is empty).
     public var keyShare: Double
+    /// mean_{j∈K} ‖w_j‖ / mean_{j∉K} ‖w_j‖ at the last evaluation (NaN when K or its complement is
+    /// empty).
     public var normRatio: Double
+    /// Σ_j Σ_{p key} ⟨w_j, p⟩² / Σ_j ‖w_j‖² at the last evaluation, in [0, 1].
     public var keyMass: Double
+    /// |K| = |K⁺| + |K⁻|.
     public var keyFilterCount: Int
+    /// |K⁺|: filters with a_j > 0 and C[j, p] > θ for a key p of class +1.
     public var positiveKeyFilterCount: Int
+    /// |K⁻|: filters with a_j < 0 and C[j, p] > θ for a key p of class −1.
     public var negativeKeyFilterCount: Int
     /// Key pattern → filters of the matching sign with a positive cosine at step 0.
     public var explorationAtInit: [Int: Int]
     /// Key pattern → whether some filter of the matching sign ends with cosine > θ.
     public var keysLearned: [Int: Bool]
-    /// Over the second half of training, for the final key filters: mean increase of the key
-    /// projection, and of the largest |common projection|.
+    /// mean_{j∈K} [max_{own keys p} ⟨w_j, p⟩(T) − max_{own keys p} ⟨w_j, p⟩(t_½)], t_½ the first
+    /// evaluated step with 2·t_½ ≥ T, the last step (SPEC §3 item 6); NaN when K is empty.
     public var keyProjectionGrowth: Double
+    /// mean_{j∈K} [max_c |⟨w_j, c⟩|(T) − max_c |⟨w_j, c⟩|(t_½)] over the common patterns c, between
+    /// the same steps; NaN when K is empty.
     public var commonProjectionGrowth: Double
-    /// max over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
+    /// max over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖ (∞ for a filter that starts at 0; NaN when
+    /// every filter is a key filter).
     public var nonKeyNormGrowth: Double
-    /// median over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖.
+    /// median over non-key filters of ‖w_j(T)‖ / ‖w_j(0)‖ (NaN when every filter is a key filter).
     public var nonKeyNormGrowthMedian: Double
 
     /// The JSON field names.
