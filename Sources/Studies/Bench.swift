@@ -9,10 +9,15 @@ import Training
 public enum Bench {
     /// One measured figure.
     public struct Result: Sendable {
+        /// The workload or kernel, e.g. "W1 training only".
         public var name: String
+        /// The measured rate, in `unit`.
         public var value: Double
+        /// The unit of `value`, e.g. "steps/s" or "examples/s".
         public var unit: String
+        /// Floating-point rate of the measured work, when it is counted.
         public var gflops: Double?
+        /// Conditions of the measurement (threads, shape, accuracy reached).
         public var note: String
 
         /// The figure as one JSON object (for Benchmarks/peers/compare.py): peer "convdyn", name,
@@ -24,6 +29,7 @@ public enum Bench {
             ])
         }
 
+        /// The figure as one aligned line of `convdyn bench`'s table.
         public var line: String {
             let g = gflops.map { String(format: "%8.2f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
             return

@@ -15,12 +15,18 @@ import Tensors
 ///
 /// Axes are ordered by field name; run index = combination index × seeds + seed index.
 public struct SweepSpec: Equatable, Sendable {
+    /// The preset every run starts from.
     public var preset: String
+    /// The seeds run at every grid point.
     public var seeds: [Int]
+    /// Overrides applied to every run (`set:`), as config field and value.
     public var fixed: [(field: String, value: JSONValue)]
+    /// The swept fields (`grid:`) in field-name order, each with its values in the order given.
     public var axes: [(field: String, values: [JSONValue])]
+    /// What counts as a successful run in the phase diagram.
     public var success: SuccessCriterion
 
+    /// Specs are equal when their canonical JSON is.
     public static func == (a: SweepSpec, b: SweepSpec) -> Bool { a.json == b.json }
 
     /// The canonical form written into sweep.json.
@@ -40,6 +46,7 @@ public struct SweepSpec: Equatable, Sendable {
         return try SweepSpec(json: value, source: path)
     }
 
+    /// A spec from its parsed form; `source` names it in error messages.
     public init(json value: JSONValue, source: String) throws {
         func fail(_ message: String) -> ConfigLoadError { ConfigLoadError("sweep spec \(source): \(message)") }
         guard let fields = value.objectValue else {
@@ -86,7 +93,9 @@ public struct SweepSpec: Equatable, Sendable {
         for combination in 0..<combinationCount { _ = try config(combination: combination, seed: seeds[0]) }
     }
 
+    /// Grid points: the product of the axes' value counts.
     public var combinationCount: Int { axes.reduce(1) { $0 * $1.values.count } }
+    /// Runs: grid points × seeds.
     public var runCount: Int { combinationCount * seeds.count }
 
     /// The value index of each axis for a combination (first axis slowest).
@@ -106,6 +115,7 @@ public struct SweepSpec: Equatable, Sendable {
         return axes.enumerated().map { ($0.element.field, $0.element.values[indices[$0.offset]]) }
     }
 
+    /// The seed of run `index` (index = combination × seeds + seed index).
     public func seed(of index: Int) -> Int { seeds[index % seeds.count] }
 
     func config(combination: Int, seed: Int) throws -> ExperimentConfig {
@@ -137,6 +147,7 @@ public struct SweepSpec: Equatable, Sendable {
 
 /// What counts as success for the phase diagram.
 public struct SuccessCriterion: Equatable, Sendable {
+    /// The criterion as written in the spec, e.g. "reached100" or "keyShare>=0.9".
     public let text: String
     let field: String?
     let threshold: Double

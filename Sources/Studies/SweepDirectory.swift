@@ -13,7 +13,9 @@ import Tensors
 /// is running: `.running` names the host and process) and is redone from scratch; `.failed`
 /// records an error.
 public struct SweepDirectory: Sendable {
+    /// The sweep's directory (holds sweep.json, runs/, the summary CSV and report).
     public let path: String
+    /// The spec it was made from (sweep.json).
     public let spec: SweepSpec
 
     /// Creates the directory and its manifest, or opens an existing one made from the same spec;
@@ -76,12 +78,16 @@ public struct SweepDirectory: Sendable {
     }
 
     func relativeRunPath(_ index: Int) -> String { String(format: "runs/%06d", index) }
+    /// The directory of run `index`: runs/NNNNNN.
     public func runPath(_ index: Int) -> String { "\(path)/\(relativeRunPath(index))" }
 
-    public enum RunStatus: String, Sendable { case done, running, failed, missing }
+    /// Where a run of the sweep stands: summary.json written (`done`), a live process on it
+    /// (`running`), an error recorded (`failed`), or not started or interrupted (`missing`).
+    /// Its summary's own `RunStatus` (completed, diverged) is separate.
+    public enum RunProgress: String, Sendable { case done, running, failed, missing }
 
     /// The state of run `index`.
-    public func status(of index: Int) -> RunStatus {
+    public func status(of index: Int) -> RunProgress {
         let fm = FileManager.default
         let dir = runPath(index)
         if fm.fileExists(atPath: "\(dir)/summary.json") { return .done }
@@ -146,8 +152,8 @@ public struct SweepDirectory: Sendable {
     }
 
     /// Counts of done, running, failed and missing runs.
-    public func counts() -> [RunStatus: Int] {
-        var c: [RunStatus: Int] = [.done: 0, .running: 0, .failed: 0, .missing: 0]
+    public func counts() -> [RunProgress: Int] {
+        var c: [RunProgress: Int] = [.done: 0, .running: 0, .failed: 0, .missing: 0]
         for i in 0..<spec.runCount { c[status(of: i), default: 0] += 1 }
         return c
     }

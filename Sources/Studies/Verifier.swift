@@ -6,17 +6,21 @@ import Tensors
 
 /// The outcome of `convdyn verify`: every row of every claim run, and the claims skipped.
 public struct Verification: Sendable {
+    /// Every statement's verdict, claims in order.
     public var rows: [ClaimRow]
     /// Claim id → why it was not run.
     public var skipped: [String: String]
     /// Claim id → the directory of its runs.
     public var directories: [String: String]
+    /// Seeds per claim.
     public var seeds: Int
+    /// Wall time of the whole verification.
     public var seconds: Double
 
     /// True when every judged row passed (contrasts are not judged).
     public var passed: Bool { rows.allSatisfy { !$0.judged || $0.passed } }
 
+    /// The content of verify.json.
     public var json: JSONValue {
         .object([
             "passed": .bool(passed), "seeds": .int(seeds), "seconds": .double(seconds),
