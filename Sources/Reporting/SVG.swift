@@ -20,16 +20,16 @@ package struct SVG {
     }
 
     /// The `<svg>` element with its namespace, the background and the drawing.
-    var document: Node {
-        SVG.root(width: width, height: height, [SVG.background(width: width, height: height)] + body)
-    }
+    var document: Node { root(at: nil) }
 
     /// The SVG document as text.
     var text: String { document.xmlDocument }
 
     /// The drawing as an `<svg>` element placed at (x, y) inside another SVG.
-    func nested(x: Double, y: Double) -> Node {
-        SVG.root(width: width, height: height, at: (x, y), [SVG.background(width: width, height: height)] + body)
+    func nested(x: Double, y: Double) -> Node { root(at: (x, y)) }
+
+    private func root(at origin: (x: Double, y: Double)?) -> Node {
+        SVG.root(width: width, height: height, at: origin, [SVG.background(width: width, height: height)] + body)
     }
 
     /// `<svg>` with one child per line: with the SVG namespace, or, placed at `origin`, as an element
