@@ -42,8 +42,12 @@ struct BarChart {
                 let top = py(max(v, 0))
                 let bottom = py(min(v, 0))
                 svg.add(
-                    "<rect class=\"bar\" data-name=\"\(escape(s.name))\" x=\"\(n(x))\" y=\"\(n(top))\" width=\"\(n(barW * 0.92))\" height=\"\(n(max(bottom - top, 0.5)))\" fill=\"\(s.color)\"><title>\(escape("\(s.name), \(category): \(formatValue(v))"))</title></rect>"
-                )
+                    "rect",
+                    [
+                        "class": "bar", "data-name": s.name, "x": x, "y": top, "width": barW * 0.92,
+                        "height": max(bottom - top, 0.5), "fill": s.color,
+                    ],
+                    [.element("title", [:], [.text("\(s.name), \(category): \(formatValue(v))")])])
                 if let e = s.errors?[c], e.isFinite, e > 0 {
                     let cx = x + barW * 0.46
                     svg.line(cx, py(v + e), cx, py(v - e), color: "#222222")

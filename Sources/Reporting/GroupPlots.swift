@@ -80,7 +80,8 @@ public enum GroupPlots {
                 PlotFile(
                     name: "seeds-ablation.svg",
                     caption:
-                        "Median over runs of the test accuracy keeping the top-k, a random k (mean of 10 draws per run) and the bottom-k filters by norm.",
+                        "Median over runs of the test accuracy keeping the top-k, a random k (mean of 10 draws per "
+                        + "run) and the bottom-k filters by norm.",
                     svg: chart.render()))
         }
         return plots
@@ -144,7 +145,8 @@ public enum GroupPlots {
         return PlotFile(
             name: "seeds-projections.svg",
             caption:
-                "Mean over each run's key filters of the own-key projection and of the largest |common projection|; median and interquartile range over runs.",
+                "Mean over each run's key filters of the own-key projection and of the largest |common projection|; "
+                + "median and interquartile range over runs.",
             svg: p.render())
     }
 
@@ -174,7 +176,8 @@ public enum GroupPlots {
         return PlotFile(
             name: "seeds-t100-curve.svg",
             caption:
-                "Fraction of runs whose test accuracy reached exactly 1 at or before step T — the “any high probability, enough iterations” curve; it can only rise.",
+                "Fraction of runs whose test accuracy reached exactly 1 at or before step T — the “any high "
+                + "probability, enough iterations” curve; it can only rise.",
             svg: p.render())
     }
 }

@@ -11,7 +11,10 @@ struct Heatmap {
     var rowMarks: [Int: String] = [:]
     var cellSize = 9.0
 
-    func render() -> String {
+    func render() -> String { drawing().text }
+
+    /// The heatmap as a drawing (to be placed inside another SVG, or written on its own).
+    func drawing() -> SVG {
         let rows = values.count
         let cols = values.first?.count ?? 0
         let left = 56.0
@@ -54,7 +57,7 @@ struct Heatmap {
             svg.text(label, x: barX + 20, y: top + (1 - v) / 2 * barH + 4, size: 10)
         }
         svg.text("cosine", x: barX, y: top - 8, size: 10)
-        return svg.text
+        return svg
     }
 
     /// Diverging purple–white–orange colour for v in [−1, 1] (kept apart from the blue and red

@@ -58,7 +58,8 @@ enum ImagePlots {
         return PlotFile(
             name: "concentration.svg",
             caption:
-                "Share of the total squared filter norm held by the k largest filters, against the uniform share k/M, and the Gini coefficient of the norms.",
+                "Share of the total squared filter norm held by the k largest filters, against the uniform share "
+                + "k/M, and the Gini coefficient of the norms.",
             svg: p.render())
     }
 
@@ -91,7 +92,8 @@ enum ImagePlots {
         return PlotFile(
             name: "ablation.svg",
             caption:
-                "Test accuracy when only k filters contribute to the read-out: the k largest by norm, k chosen at random (10 draws) and the k smallest. Claim H1: keeping the top 8 clearly beats a random 8.",
+                "Test accuracy when only k filters contribute to the read-out: the k largest by norm, k chosen at "
+                + "random (10 draws) and the k smallest. Claim H1: keeping the top 8 clearly beats a random 8.",
             svg: chart.render())
     }
 
@@ -111,58 +113,82 @@ enum ImagePlots {
         return PlotFile(
             name: "selectivity.svg",
             caption:
-                "Mean pooled activation of each filter on the test images of each class, rows ordered by filter norm (largest first) and scaled by their largest entry.",
+                "Mean pooled activation of each filter on the test images of each class, rows ordered by filter norm "
+                + "(largest first) and scaled by their largest entry.",
             svg: heat.render())
     }
 
-    /// Pictures of the run as HTML <img> elements with PNG data URIs: the filters at a few
+    /// Pictures of the run as HTML `img` elements with PNG data URIs: the filters at a few
     /// evaluations and the top-activating patches.
-    static func pictures(_ run: RunData) -> String {
+    static func pictures(_ run: RunData) -> Node {
         let dir = "\(run.path)/filters"
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".png") }
             .sorted()
-        var html = ""
+        var html: [Node] = []
         if !files.isEmpty {
             let picks =
                 files.count <= 5
                 ? files : [0, files.count / 4, files.count / 2, 3 * files.count / 4, files.count - 1].map { files[$0] }
-            html += "<div>"
+            var figures: [Node] = []
             for f in picks {
                 guard let data = FileManager.default.contents(atPath: "\(dir)/\(f)") else { continue }
                 let step = Int(f.filter(\.isNumber)) ?? 0
-                html +=
-                    "<figure><img alt=\"filters at step \(step)\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>step \(step) (filters/\(f))</figcaption></figure>\n"
+                figures.append(picture(data, alt: "filters at step \(step)", caption: "step \(step) (filters/\(f))"))
             }
-            html +=
-                "</div><p class=\"note\">Each filter drawn as its \(run.config.images?.patchSize ?? 0)×\(run.config.images?.patchSize ?? 0) window, sorted by norm (largest first, left to right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. All \(files.count) evaluations are in filters/.</p>\n"
+            let patch = run.config.images?.patchSize ?? 0
+            html.append(.element("div", [:], figures))
+            html.append(
+                .element(
+                    "p", ["class": "note"],
+                    [
+                        .text(
+                            "Each filter drawn as its \(patch)×\(patch) window, sorted by norm (largest first, left to "
+                                + "right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. All "
+                                + "\(files.count) evaluations are in filters/.")
+                    ]))
+            html.append(.text("\n"))
         }
         if let data = FileManager.default.contents(atPath: "\(run.path)/top-patches.png") {
-            html +=
-                "<figure><img alt=\"top-activating patches\"\(enlarged(data)) src=\"data:image/png;base64,\(data.base64EncodedString())\"><figcaption>The four largest filters (left) and the nine test patches that excite each most (contrast-stretched); positions in top-patches.json.</figcaption></figure>\n"
+            html.append(
+                picture(
+                    data, alt: "top-activating patches",
+                    caption: "The four largest filters (left) and the nine test patches that excite each most "
+                        + "(contrast-stretched); positions in top-patches.json."))
         }
-        return html
+        return .fragment(html)
     }
 
-    /// A width attribute 1.5 times the PNG's own width (read from its IHDR chunk), drawn pixelated.
-    static func enlarged(_ png: Data) -> String {
-        guard png.count > 24 else { return "" }
-        let bytes = [UInt8](png.prefix(24))
-        let width = Int(bytes[16]) << 24 | Int(bytes[17]) << 16 | Int(bytes[18]) << 8 | Int(bytes[19])
-        return " width=\"\(width * 3 / 2)\" style=\"image-rendering: pixelated\""
+    /// A figure with the PNG embedded as a data URI, drawn 1.5 times its own width (read from its
+    /// IHDR chunk), pixelated; then a line break.
+    static func picture(_ png: Data, alt: String, caption: String) -> Node {
+        var width: Int? = nil
+        if png.count > 24 {
+            let bytes = [UInt8](png.prefix(24))
+            width = (Int(bytes[16]) << 24 | Int(bytes[17]) << 16 | Int(bytes[18]) << 8 | Int(bytes[19])) * 3 / 2
+        }
+        let image: Node = .element(
+            "img",
+            [
+                "alt": alt, "width": width, "style": width.map { _ in "image-rendering: pixelated" },
+                "src": "data:image/png;base64,\(png.base64EncodedString())",
+            ])
+        return .lines([.element("figure", [:], [image, .element("figcaption", [:], [.text(caption)])])])
     }
 
-    static func figures(_ s: ImageSummary, run: RunData) -> String {
+    static func figures(_ s: ImageSummary, run: RunData) -> Node {
         let M = s.filterCount
-        var items = ""
+        var items: [String] = []
         if let share = s.topShare[8] {
-            items +=
-                "<li>The 8 largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: \(formatValue(8 / Double(M)))); Gini of the norms \(formatValue(s.gini)).</li>\n"
+            items.append(
+                "The 8 largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: "
+                    + "\(formatValue(8 / Double(M)))); Gini of the norms \(formatValue(s.gini)).")
         }
         for k in s.ablation.keys.sorted() {
             let a = s.ablation[k]!
-            items +=
-                "<li>Keeping \(k) filters: top-\(k) by norm \(formatValue(a.top)), random \(k) \(formatValue(a.random)) ± \(formatValue(a.randomStd)), bottom-\(k) \(formatValue(a.bottom)).</li>\n"
+            items.append(
+                "Keeping \(k) filters: top-\(k) by norm \(formatValue(a.top)), random \(k) \(formatValue(a.random)) ± "
+                    + "\(formatValue(a.randomStd)), bottom-\(k) \(formatValue(a.bottom)).")
         }
-        return "<ul>\n\(items)</ul>\n"
+        return .lines([Report.list(items)])
     }
 }

@@ -86,40 +86,46 @@ struct LinePlot {
 
         // Bands, then series, then markers.
         for band in bands {
-            var upper: [String] = []
-            var lower: [String] = []
+            var upper: [(x: Double, y: Double)] = []
+            var lower: [(x: Double, y: Double)] = []
             for i in band.x.indices {
                 guard let x = px(band.x[i]), let yu = py(band.upper[i]), let yl = py(band.lower[i]) else { continue }
-                upper.append("\(n(x)),\(n(yu))")
-                lower.append("\(n(x)),\(n(yl))")
+                upper.append((x, yu))
+                lower.append((x, yl))
             }
             guard !upper.isEmpty else { continue }
-            let pts = (upper + lower.reversed()).joined(separator: " ")
             svg.add(
-                "<polygon class=\"band\" data-name=\"\(escape(band.name))\" points=\"\(pts)\" fill=\"\(band.color)\" fill-opacity=\"0.2\" stroke=\"none\"/>"
-            )
+                "polygon",
+                [
+                    "class": "band", "data-name": band.name, "points": SVG.points(upper + lower.reversed()),
+                    "fill": band.color, "fill-opacity": "0.2", "stroke": "none",
+                ])
         }
         for s in series {
-            var segments: [[String]] = [[]]
+            var segments: [[(x: Double, y: Double)]] = [[]]
             for p in s.points {
                 if let x = px(p.x), let y = py(p.y), y.isFinite {
-                    segments[segments.count - 1].append("\(n(x)),\(n(min(max(y, m.t - 2), m.t + plotH + 2)))")
+                    segments[segments.count - 1].append((x, min(max(y, m.t - 2), m.t + plotH + 2)))
                 } else if !segments[segments.count - 1].isEmpty {
                     segments.append([])
                 }
             }
-            let dash = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
-            let group = s.group.map { " data-group=\"\(escape($0))\"" } ?? ""
             for seg in segments where !seg.isEmpty {
                 if seg.count == 1 {
-                    let xy = seg[0].split(separator: ",")
                     svg.add(
-                        "<circle class=\"series\" data-name=\"\(escape(s.name))\"\(group) cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2\" fill=\"\(s.color)\"/>"
-                    )
+                        "circle",
+                        [
+                            "class": "series", "data-name": s.name, "data-group": s.group, "cx": seg[0].x,
+                            "cy": seg[0].y, "r": 2, "fill": s.color,
+                        ])
                 } else {
                     svg.add(
-                        "<polyline class=\"series\" data-name=\"\(escape(s.name))\"\(group) points=\"\(seg.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(n(s.width))\"\(dash) stroke-linejoin=\"round\"/>"
-                    )
+                        "polyline",
+                        [
+                            "class": "series", "data-name": s.name, "data-group": s.group, "points": SVG.points(seg),
+                            "fill": "none", "stroke": s.color, "stroke-width": s.width, "stroke-dasharray": s.dash,
+                            "stroke-linejoin": "round",
+                        ])
                 }
             }
         }
@@ -139,9 +145,7 @@ struct LinePlot {
             seen.insert(name)
             let x = m.l + plotW + 12
             if isBand {
-                svg.add(
-                    "<rect x=\"\(n(x))\" y=\"\(n(ly))\" width=\"22\" height=\"8\" fill=\"\(color)\" fill-opacity=\"0.2\"/>"
-                )
+                svg.add("rect", ["x": x, "y": ly, "width": 22, "height": 8, "fill": color, "fill-opacity": "0.2"])
             } else {
                 svg.line(x, ly + 4, x + 22, ly + 4, color: color, width: 2.5, dash: dash)
             }

@@ -21,7 +21,8 @@ public struct Report: Sendable {
         let children = runDirectories(in: path)
         guard !children.isEmpty else {
             throw ReportError(
-                "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs (no subdirectory holds one)"
+                "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs (no "
+                    + "subdirectory holds one)"
             )
         }
         let runs = try children.map { try RunData.load($0, includeFilters: false) }
@@ -50,10 +51,12 @@ public struct Report: Sendable {
     static func single(_ run: RunData) throws -> Report {
         let plots = RunPlots.all(run)
         let notes = stateNotes(run) + run.warnings
-        var body = header("Run \(run.path)", notes: notes)
-        body += section("summary", "Summary", summaryTable([run]) + runFigures(run))
-        body += runSections(run, plots: plots, prefix: "")
-        body += section("config", "Configuration", "<pre>\(escape(run.config.json.prettyText))</pre>")
+        let body: Node = .fragment([
+            header("Run \(run.path)", notes: notes),
+            section("summary", "Summary", .fragment([summaryTable([run]), runFigures(run)])),
+            runSections(run, plots: plots, prefix: ""),
+            section("config", "Configuration", .element("pre", [:], [.text(run.config.json.prettyText)])),
+        ])
         return Report(title: run.path, html: page("ConvDynamics: \(run.path)", body), plots: plots, notes: notes)
     }
 
@@ -62,66 +65,82 @@ public struct Report: Sendable {
         case .completed: return []
         case .diverged:
             return [
-                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last evaluation, step \(run.lastStep), and mark the divergence."
+                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last evaluation, step "
+                    + "\(run.lastStep), and mark the divergence."
             ]
         case .partial:
             return [
-                "\(run.name) is partial: it has no summary.json (still running, or interrupted). The plots show the \(run.metrics.count) evaluations recorded up to step \(run.lastStep) of \(run.config.training.steps)."
+                "\(run.name) is partial: it has no summary.json (still running, or interrupted). The plots show the "
+                    + "\(run.metrics.count) evaluations recorded up to step \(run.lastStep) of "
+                    + "\(run.config.training.steps)."
             ]
         }
     }
 
-    static func runSections(_ run: RunData, plots: [PlotFile], prefix: String) -> String {
-        func figures(_ names: [String]) -> String {
-            names.compactMap { name in plots.first { $0.name == name } }.map(figure).joined()
+    static func runSections(_ run: RunData, plots: [PlotFile], prefix: String) -> Node {
+        func figures(_ names: [String]) -> Node {
+            .fragment(names.compactMap { name in plots.first { $0.name == name } }.map(figure))
         }
+        var body: [Node] = []
         if run.isImageRun {
-            var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
-            body += section(
-                "\(prefix)norms", "Filter norms: do a few filters dominate?",
-                figures(["sorted-norms.svg", "concentration.svg", "final-norms.svg"]))
-            body += section("\(prefix)ablation", "Keeping only the largest filters", figures(["ablation.svg"]))
-            body += section("\(prefix)pictures", "The filters", ImagePlots.pictures(run))
-            body += section("\(prefix)selectivity", "Class selectivity", figures(["selectivity.svg"]))
-            return body
+            body.append(section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"])))
+            body.append(
+                section(
+                    "\(prefix)norms", "Filter norms: do a few filters dominate?",
+                    figures(["sorted-norms.svg", "concentration.svg", "final-norms.svg"])))
+            body.append(
+                section("\(prefix)ablation", "Keeping only the largest filters", figures(["ablation.svg"])))
+            body.append(section("\(prefix)pictures", "The filters", ImagePlots.pictures(run)))
+            body.append(section("\(prefix)selectivity", "Class selectivity", figures(["selectivity.svg"])))
+            return .fragment(body)
         }
-        var body = section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"]))
+        body.append(section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"])))
         if run.filters.isEmpty {
-            body += section(
-                "\(prefix)filters", "Filters",
-                "<p class=\"note\">No filters.jsonl in \(escape(run.path)) (evaluation.filterDynamics was off, or the report was made from summaries only): per-filter plots are omitted.</p>"
-            )
+            body.append(
+                section(
+                    "\(prefix)filters", "Filters",
+                    .element(
+                        "p", ["class": "note"],
+                        [
+                            .text(
+                                "No filters.jsonl in \(run.path) (evaluation.filterDynamics was off, or the report was "
+                                    + "made from summaries only): per-filter plots are omitted.")
+                        ])))
         } else {
-            body += section(
-                "\(prefix)filters", "Filters learning the key patterns",
-                figures(["filter-norms.svg", "key-cosines.svg"]))
-            body += section(
-                "\(prefix)cosines", "Filter × pattern cosines",
-                figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"]))
+            body.append(
+                section(
+                    "\(prefix)filters", "Filters learning the key patterns",
+                    figures(["filter-norms.svg", "key-cosines.svg"])))
+            body.append(
+                section(
+                    "\(prefix)cosines", "Filter × pattern cosines",
+                    figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"])))
         }
-        body += section(
-            "\(prefix)dominance", "Norm dominance of key filters", figures(["key-share.svg", "norm-ratio.svg"]))
+        body.append(
+            section(
+                "\(prefix)dominance", "Norm dominance of key filters", figures(["key-share.svg", "norm-ratio.svg"])))
         if plots.contains(where: { $0.name == "growth.svg" }) {
-            body += section("\(prefix)growth", "Growth shape", figures(["growth.svg"]))
+            body.append(section("\(prefix)growth", "Growth shape", figures(["growth.svg"])))
         }
-        return body
+        return .fragment(body)
     }
 
-    static func runFigures(_ run: RunData) -> String {
+    static func runFigures(_ run: RunData) -> Node {
         if let images = run.summary?.images { return ImagePlots.figures(images, run: run) }
-        guard let s = run.summary?.keys else { return "" }
+        guard let s = run.summary?.keys else { return .empty }
         let learned = s.keysLearned.keys.sorted().map {
             "pattern \($0): \(s.keysLearned[$0]! ? "learned" : "not learned")"
         }.joined(separator: ", ")
         let explored = s.explorationAtInit.keys.sorted().map { "pattern \($0): \(s.explorationAtInit[$0]!)" }.joined(
             separator: ", ")
-        return """
-            <ul>
-            <li>Key filters at the end: \(s.positiveKeyFilterCount) of class +1, \(s.negativeKeyFilterCount) of class −1 (cosine with their class's key &gt; θ = \(formatValue(run.config.evaluation.theta))).</li>
-            <li>Keys: \(escape(learned)). Filters of the matching sign with a positive cosine at initialisation: \(escape(explored)).</li>
-            <li>Second half of training, key filters: key projection grew by \(formatValue(s.keyProjectionGrowth)), largest common projection by \(formatValue(s.commonProjectionGrowth)); non-key filters grew at most \(formatValue(s.nonKeyNormGrowth))× in norm.</li>
-            </ul>
-            """
+        return list([
+            "Key filters at the end: \(s.positiveKeyFilterCount) of class +1, \(s.negativeKeyFilterCount) of class −1 "
+                + "(cosine with their class's key > θ = \(formatValue(run.config.evaluation.theta))).",
+            "Keys: \(learned). Filters of the matching sign with a positive cosine at initialisation: \(explored).",
+            "Second half of training, key filters: key projection grew by \(formatValue(s.keyProjectionGrowth)), "
+                + "largest common projection by \(formatValue(s.commonProjectionGrowth)); non-key filters grew at most "
+                + "\(formatValue(s.nonKeyNormGrowth))× in norm.",
+        ])
     }
 
     // MARK: - Several runs
@@ -137,20 +156,25 @@ public struct Report: Sendable {
         }
         if configs.count > 1 {
             notes.append(
-                "The \(runs.count) runs do not share one configuration (\(configs.count) different configs, seeds aside); the plots across runs pool them."
+                "The \(runs.count) runs do not share one configuration (\(configs.count) different configs, seeds "
+                    + "aside); the plots across runs pool them."
             )
         }
         var plots = GroupPlots.all(runs)
-        var body = header("\(runs.count) runs in \(path)", notes: notes)
-        body += section("summary", "Summary", groupFigures(runs) + summaryTable(runs))
+        var body = [
+            header("\(runs.count) runs in \(path)", notes: notes),
+            section("summary", "Summary", .fragment([groupFigures(runs), summaryTable(runs)])),
+        ]
         let seedNames = [
             "seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
             "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
             "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
             "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg",
         ]
-        body += section(
-            "seeds", "Across runs", seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure).joined())
+        body.append(
+            section(
+                "seeds", "Across runs",
+                .fragment(seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure))))
         // One run in detail: the one whose T₁₀₀ is the median (the first run when none reached 100%).
         let reached = runs.filter { $0.stepsTo100 != nil }.sorted { $0.stepsTo100! < $1.stepsTo100! }
         let example = reached.isEmpty ? runs[0] : reached[(reached.count - 1) / 2]
@@ -159,18 +183,31 @@ public struct Report: Sendable {
             PlotFile(name: "example-" + $0.name, caption: $0.caption, svg: $0.svg)
         }
         plots += examplePlots
-        body +=
-            "<h2 id=\"example\">One run in detail: \(escape(detailed.name))</h2>\n<p>The run with the median T₁₀₀; every run has its own report: <code>convdyn report \(escape(detailed.path))</code>.</p>\n"
-        body += runSections(
-            detailed,
-            plots: examplePlots.map { PlotFile(name: String($0.name.dropFirst(8)), caption: $0.caption, svg: $0.svg) },
-            prefix: "example-")
-        body += section(
-            "config", "Configuration (\(escape(runs[0].name)))", "<pre>\(escape(runs[0].config.json.prettyText))</pre>")
-        return Report(title: path, html: page("ConvDynamics: \(path)", body), plots: plots, notes: notes)
+        body.append(
+            .lines([
+                .element("h2", ["id": "example"], [.text("One run in detail: \(detailed.name)")]),
+                .element(
+                    "p", [:],
+                    [
+                        .text("The run with the median T₁₀₀; every run has its own report: "),
+                        .element("code", [:], [.text("convdyn report \(detailed.path)")]), .text("."),
+                    ]),
+            ]))
+        body.append(
+            runSections(
+                detailed,
+                plots: examplePlots.map {
+                    PlotFile(name: String($0.name.dropFirst(8)), caption: $0.caption, svg: $0.svg)
+                },
+                prefix: "example-"))
+        body.append(
+            section(
+                "config", "Configuration (\(runs[0].name))",
+                .element("pre", [:], [.text(runs[0].config.json.prettyText)])))
+        return Report(title: path, html: page("ConvDynamics: \(path)", .fragment(body)), plots: plots, notes: notes)
     }
 
-    static func groupFigures(_ runs: [RunData]) -> String {
+    static func groupFigures(_ runs: [RunData]) -> Node {
         let n = runs.count
         if runs.contains(where: \.isImageRun) {
             let s = runs.compactMap { $0.summary?.images }
@@ -181,12 +218,14 @@ public struct Report: Sendable {
             let wins = gains.filter { $0 > 0 }.count
             let ciShare = wilsonInterval(successes: above, trials: shares.count)
             let ciWin = wilsonInterval(successes: wins, trials: gains.count)
-            return """
-                <ul>
-                <li>Top-8 share above the uniform 8/\(M): \(above)/\(shares.count) runs (95% Wilson interval \(formatValue(ciShare.lowerBound))–\(formatValue(ciShare.upperBound))); median \(formatValue(quantile(shares, 0.5))).</li>
-                <li>Keeping the top-8 filters beats a random 8: \(wins)/\(gains.count) runs (95% Wilson interval \(formatValue(ciWin.lowerBound))–\(formatValue(ciWin.upperBound))); median accuracy gain \(formatValue(quantile(gains, 0.5))).</li>
-                </ul>
-                """
+            return list([
+                "Top-8 share above the uniform 8/\(M): \(above)/\(shares.count) runs (95% Wilson interval "
+                    + "\(formatValue(ciShare.lowerBound))–\(formatValue(ciShare.upperBound))); median "
+                    + "\(formatValue(quantile(shares, 0.5))).",
+                "Keeping the top-8 filters beats a random 8: \(wins)/\(gains.count) runs (95% Wilson interval "
+                    + "\(formatValue(ciWin.lowerBound))–\(formatValue(ciWin.upperBound))); median accuracy gain "
+                    + "\(formatValue(quantile(gains, 0.5))).",
+            ])
         }
         let reached = runs.compactMap(\.stepsTo100)
         let theta = runs[0].config.evaluation.theta
@@ -197,63 +236,78 @@ public struct Report: Sendable {
         let best = runs.map { GroupPlots.final($0, "bestKeyCosine") }
         let share = runs.map { GroupPlots.final($0, "keyShare") }
         let ratio = runs.map { GroupPlots.final($0, "normRatio") }
-        return """
-            <ul>
-            <li>Reached 100% test accuracy: \(rate(reached.count)); median T₁₀₀ \(reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))) steps.</li>
-            <li>Best-key cosine &gt; θ = \(formatValue(theta)): \(rate(best.filter { $0 > theta }.count)); median \(formatValue(quantile(best, 0.5))).</li>
-            <li>keyShare ≥ 0.85: \(rate(share.filter { $0 >= 0.85 }.count)); median \(formatValue(quantile(share, 0.5))).</li>
-            <li>normRatio ≥ 2: \(rate(ratio.filter { $0 >= 2 }.count)); median \(formatValue(quantile(ratio, 0.5))).</li>
-            </ul>
-            """
+        let medianT100 = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))
+        return list([
+            "Reached 100% test accuracy: \(rate(reached.count)); median T₁₀₀ \(medianT100) steps.",
+            "Best-key cosine > θ = \(formatValue(theta)): \(rate(best.filter { $0 > theta }.count)); "
+                + "median \(formatValue(quantile(best, 0.5))).",
+            "keyShare ≥ 0.85: \(rate(share.filter { $0 >= 0.85 }.count)); median \(formatValue(quantile(share, 0.5))).",
+            "normRatio ≥ 2: \(rate(ratio.filter { $0 >= 2 }.count)); median \(formatValue(quantile(ratio, 0.5))).",
+        ])
     }
 
     // MARK: - HTML
 
-    static func summaryTable(_ runs: [RunData]) -> String {
+    static func summaryTable(_ runs: [RunData]) -> Node {
         if runs.contains(where: \.isImageRun) { return imageTable(runs) }
-        var rows = ""
-        for run in runs {
+        let rows = runs.map { run in
             let last = run.metrics.last
             func v(_ key: String) -> String { formatValue(last?[key]?.doubleValue ?? .nan) }
-            let status: String
-            switch run.status {
-            case .completed: status = "completed"
-            case .diverged: status = "diverged at \(run.lastStepTaken)"
-            case .partial: status = "partial (step \(run.lastStep))"
-            }
-            rows +=
-                "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status)</td><td>\(run.stepsTo100.map(String.init) ?? "never")</td>"
-                + "<td>\(v("testAccuracy"))</td><td>\(v("bestKeyCosine"))</td><td>\(v("keyShare"))</td><td>\(v("normRatio"))</td>"
-                + "<td>\((last?["positiveKeyFilters"]?.arrayValue?.count).map(String.init) ?? "n/a")/\((last?["negativeKeyFilters"]?.arrayValue?.count).map(String.init) ?? "n/a")</td></tr>\n"
+            func count(_ key: String) -> String { (last?[key]?.arrayValue?.count).map(String.init) ?? "n/a" }
+            return tableRow([
+                run.name, String(run.config.seed), status(run), run.stepsTo100.map(String.init) ?? "never",
+                v("testAccuracy"), v("bestKeyCosine"), v("keyShare"), v("normRatio"),
+                "\(count("positiveKeyFilters"))/\(count("negativeKeyFilters"))",
+            ])
         }
-        return """
-            <table>
-            <tr><th>run</th><th>seed</th><th>status</th><th>T₁₀₀</th><th>test accuracy</th><th>best-key cosine</th><th>keyShare</th><th>normRatio</th><th>key filters +/−</th></tr>
-            \(rows)</table>
-            <p class="note">Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. Definitions: Docs/Metrics.md.</p>
-
-            """
+        return table(
+            [
+                "run", "seed", "status", "T₁₀₀", "test accuracy", "best-key cosine", "keyShare", "normRatio",
+                "key filters +/−",
+            ],
+            rows,
+            note: "Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. "
+                + "Definitions: Docs/Metrics.md.")
     }
 
-    static func imageTable(_ runs: [RunData]) -> String {
-        var rows = ""
-        for run in runs {
+    static func imageTable(_ runs: [RunData]) -> Node {
+        let rows = runs.map { run in
             let s = run.summary?.images
             let top8 = s?.topShare[8] ?? run.metrics.last?["top8Share"]?.doubleValue ?? .nan
             let a = s?.ablation[8]
-            rows +=
-                "<tr><td>\(escape(run.name))</td><td>\(run.config.seed)</td><td>\(status(run))</td>"
-                + "<td>\(formatValue(run.metrics.last?["testAccuracy"]?.doubleValue ?? .nan))</td><td>\(formatValue(top8))</td>"
-                + "<td>\(formatValue(8 / Double(run.config.network.M)))</td><td>\(formatValue(s?.gini ?? .nan))</td>"
-                + "<td>\(formatValue(a?.top ?? .nan))</td><td>\(formatValue(a?.random ?? .nan))</td><td>\(formatValue(a?.bottom ?? .nan))</td></tr>\n"
+            return tableRow(
+                [run.name, String(run.config.seed), status(run)]
+                    + [
+                        run.metrics.last?["testAccuracy"]?.doubleValue ?? .nan, top8, 8 / Double(run.config.network.M),
+                        s?.gini ?? .nan, a?.top ?? .nan, a?.random ?? .nan, a?.bottom ?? .nan,
+                    ].map(formatValue))
         }
-        return """
-            <table>
-            <tr><th>run</th><th>seed</th><th>status</th><th>test accuracy</th><th>top-8 share</th><th>uniform 8/M</th><th>Gini</th><th>keep top-8</th><th>keep random 8</th><th>keep bottom-8</th></tr>
-            \(rows)</table>
-            <p class="note">Top-8 share: Σ of the 8 largest ‖w_j‖² over Σ_j ‖w_j‖². Keep-k: test accuracy when only those k filters feed the read-out (random: mean of 10 draws).</p>
+        return table(
+            [
+                "run", "seed", "status", "test accuracy", "top-8 share", "uniform 8/M", "Gini", "keep top-8",
+                "keep random 8", "keep bottom-8",
+            ],
+            rows,
+            note: "Top-8 share: Σ of the 8 largest ‖w_j‖² over Σ_j ‖w_j‖². Keep-k: test accuracy when only those k "
+                + "filters feed the read-out (random: mean of 10 draws).")
+    }
 
-            """
+    /// A table with a header row, then a note under it.
+    static func table(_ headers: [String], _ rows: [Node], note: String) -> Node {
+        .lines([
+            .block("table", [:], [tableRow(headers, cell: "th")] + rows),
+            .element("p", ["class": "note"], [.text(note)]),
+        ])
+    }
+
+    /// `<tr>` with one cell per value.
+    package static func tableRow(_ values: [String], cell: String = "td") -> Node {
+        .element("tr", [:], values.map { .element(cell, [:], [.text($0)]) })
+    }
+
+    /// `<ul>` with one item of text per line.
+    static func list(_ items: [String]) -> Node {
+        .block("ul", [:], items.map { .element("li", [:], [.text($0)]) })
     }
 
     static func status(_ run: RunData) -> String {
@@ -264,45 +318,57 @@ public struct Report: Sendable {
         }
     }
 
-    public static func header(_ title: String, notes: [String]) -> String {
-        var s = "<h1>\(escape(title))</h1>\n"
-        for note in notes { s += "<p class=\"warning\">\(escape(note))</p>\n" }
-        return s
+    /// The page title (`<h1>`), then each note as a warning.
+    package static func header(_ title: String, notes: [String]) -> Node {
+        .lines([.element("h1", [:], [.text(title)])] + notes.map { .element("p", ["class": "warning"], [.text($0)]) })
     }
 
-    public static func section(_ id: String, _ title: String, _ content: String) -> String {
-        "<section id=\"\(id)\">\n<h2>\(title)</h2>\n\(content)\n</section>\n"
+    /// `<section id=…>` with its `<h2>` title and the content.
+    package static func section(_ id: String, _ title: String, _ content: Node) -> Node {
+        .lines([.block("section", ["id": id], [.element("h2", [:], [.text(title)]), content])])
     }
 
-    public static func figure(_ plot: PlotFile) -> String {
-        "<figure>\n\(plot.svg.trimmingCharacters(in: .whitespacesAndNewlines))\n<figcaption>\(escape(plot.caption)) <span class=\"file\">(plots/\(plot.name))</span></figcaption>\n</figure>\n"
+    /// A plot inline (its SVG document as written to plots/), with its caption and file name.
+    package static func figure(_ plot: PlotFile) -> Node {
+        let caption: Node = .element(
+            "figcaption", [:],
+            [.text(plot.caption + " "), .element("span", ["class": "file"], [.text("(plots/\(plot.name))")])])
+        return .lines([
+            .block("figure", [:], [.raw(plot.svg.trimmingCharacters(in: .whitespacesAndNewlines)), caption])
+        ])
     }
 
-    public static func page(_ title: String, _ body: String) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <title>\(escape(title))</title>
-        <style>
-        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1440px; color: #222; padding: 0 16px; }
-        h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
+    /// The self-contained HTML page: title, style sheet and `body`.
+    package static func page(_ title: String, _ body: Node) -> String {
+        Node.block(
+            "html", ["lang": "en"],
+            [
+                .block(
+                    "head", [:],
+                    [
+                        .element("meta", ["charset": "utf-8"]), .element("title", [:], [.text(title)]),
+                        .block("style", [:], [.raw(styleSheet)]),
+                    ]),
+                .block("body", [:], [body, .element("p", ["class": "note"], [.text(footer)])]),
+            ]
+        ).htmlDocument
+    }
+
+    static let footer = "Written by convdyn report from the files of the run directories; re-run it at any time."
+
+    /// The style sheet of every page (a constant).
+    static let styleSheet = """
+        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1440px; color: #222; \
+        padding: 0 16px; }
+        h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; \
+        margin-top: 32px; }
         figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
         figure svg { max-width: 100%; height: auto; }
         figcaption { font-size: 13px; color: #444; max-width: 640px; }
         .file { color: #888; } .note { color: #555; font-size: 13px; }
         .warning { background: #fff3cd; border: 1px solid #e0c36c; padding: 8px 12px; }
-        table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+        table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 3px 8px; \
+        text-align: right; }
         pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow-x: auto; }
-        </style>
-        </head>
-        <body>
-        \(body)
-        <p class="note">Written by convdyn report from the files of the run directories; re-run it at any time.</p>
-        </body>
-        </html>
-
         """
-    }
 }

@@ -76,7 +76,8 @@ enum RunPlots {
         return PlotFile(
             name: "accuracy.svg",
             caption:
-                "Train and test accuracy against training step; T₁₀₀ marks the first evaluation with 100% test accuracy.",
+                "Train and test accuracy against training step; T₁₀₀ marks the first evaluation with 100% test "
+                + "accuracy.",
             svg: p.render())
     }
 
@@ -103,13 +104,15 @@ enum RunPlots {
             Series(name: "keyShare", points: run.series("keyShare"), color: "#9467bd", width: 2),
             Series(name: "keyMass", points: run.series("keyMass"), color: "#8c564b", width: 1.5, dash: "4,2"),
             Series(
-                name: "best-key cosine", points: run.series("bestKeyCosine"), color: "#17becf", width: 1.5, dash: "2,2"),
+                name: "best-key cosine", points: run.series("bestKeyCosine"), color: "#17becf", width: 1.5,
+                dash: "2,2"),
         ]
         p.markers = markers(run)
         return PlotFile(
             name: "key-share.svg",
             caption:
-                "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; best-key cosine = min over keys of the best matching filter's cosine.",
+                "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; best-key "
+                + "cosine = min over keys of the best matching filter's cosine.",
             svg: p.render())
     }
 
@@ -189,7 +192,8 @@ enum RunPlots {
         return PlotFile(
             name: "key-cosines.svg",
             caption:
-                "cos(w_j, p) for the key pattern p of filter j's class (the best one when a class has several keys); θ is the key-filter threshold.",
+                "cos(w_j, p) for the key pattern p of filter j's class (the best one when a class has several keys); "
+                + "θ is the key-filter threshold.",
             svg: p.render())
     }
 
@@ -219,27 +223,22 @@ enum RunPlots {
         let inner = run.filters.dropFirst().dropLast()
         if !inner.isEmpty {
             let picks = pickLogSpaced(Array(inner), count: 4)
-            var tiles: [String] = []
+            var tiles: [Node] = []
             var x = 0.0
             var height = 0.0
             for r in picks {
-                let tile = heatmap(r, "step \(r.step)", cell: 4).render()
-                let (w, h) = svgSize(tile)
-                tiles.append(nested(tile, x: x, y: 0))
-                x += w + 6
-                height = max(height, h)
+                let tile = heatmap(r, "step \(r.step)", cell: 4).drawing()
+                tiles.append(tile.nested(x: x, y: 0))
+                x += tile.width + 6
+                height = max(height, tile.height)
             }
-            let svg = """
-                <svg xmlns="http://www.w3.org/2000/svg" width="\(n(x))" height="\(n(height))" viewBox="0 0 \(n(x)) \(n(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
-                \(tiles.joined(separator: "\n"))
-                </svg>
-
-                """
+            let svg = SVG.root(width: x, height: height, tiles).xmlDocument
             plots.append(
                 PlotFile(
                     name: "cosines-steps.svg",
                     caption:
-                        "The cosine matrix at intermediate steps: key columns (patterns \(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align.",
+                        "The cosine matrix at intermediate steps: key columns (patterns "
+                        + "\(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align.",
                     svg: svg))
         }
         return plots
@@ -305,25 +304,9 @@ enum RunPlots {
         return PlotFile(
             name: "growth.svg",
             caption:
-                "For each final key filter: the projection on its own key (solid) and its largest |projection| on a common pattern (dashed), with linear and √t reference curves through the median final values (SPEC §3.6).",
+                "For each final key filter: the projection on its own key (solid) and its largest |projection| on a "
+                + "common pattern (dashed), with linear and √t reference curves through the median final values "
+                + "(SPEC §3.6).",
             svg: p.render())
-    }
-
-    /// Width and height of an SVG written by this module.
-    static func svgSize(_ svg: String) -> (Double, Double) {
-        func attribute(_ name: String) -> Double {
-            guard let r = svg.range(of: "\(name)=\"") else { return 0 }
-            let rest = svg[r.upperBound...]
-            return Double(rest.prefix { $0 != "\"" }) ?? 0
-        }
-        return (attribute("width"), attribute("height"))
-    }
-
-    /// Places a whole SVG document at (x, y) inside another.
-    static func nested(_ svg: String, x: Double, y: Double) -> String {
-        svg.replacingOccurrences(
-            of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg x=\"\(n(x))\" y=\"\(n(y))\" "
-        )
-        .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

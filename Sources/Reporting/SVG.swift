@@ -1,82 +1,94 @@
 import Foundation
 
-/// A minimal SVG writer: elements are appended as text with fixed-precision coordinates, so the
-/// same plot always gives the same bytes.
-struct SVG {
+/// An SVG drawing built from `Node`s on a white background. Coordinates are written with two
+/// decimals (`coordinate(_:)`), so the same plot always gives the same bytes.
+package struct SVG {
     let width: Double
     let height: Double
-    private(set) var body: [String] = []
+    private(set) var body: [Node] = []
 
     init(width: Double, height: Double) {
         self.width = width
         self.height = height
     }
 
-    mutating func add(_ element: String) { body.append(element) }
+    mutating func add(_ node: Node) { body.append(node) }
 
-    var text: String {
-        """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" \
-        font-family="Helvetica, Arial, sans-serif" font-size="12">
-        <rect x="0" y="0" width="\(n(width))" height="\(n(height))" fill="#ffffff"/>
-        \(body.joined(separator: "\n"))
-        </svg>
+    /// Adds `<name attributes>children</name>` (or `<name attributes/>`).
+    mutating func add(_ name: String, _ attributes: Attributes, _ children: [Node] = []) {
+        add(.element(name, attributes, children))
+    }
 
-        """
+    /// The `<svg>` element with its namespace, the background and the drawing.
+    var document: Node { root(at: nil) }
+
+    /// The SVG document as text.
+    var text: String { document.xmlDocument }
+
+    /// The drawing as an `<svg>` element placed at (x, y) inside another SVG.
+    func nested(x: Double, y: Double) -> Node { root(at: (x, y)) }
+
+    private func root(at origin: (x: Double, y: Double)?) -> Node {
+        SVG.root(width: width, height: height, at: origin, [SVG.background(width: width, height: height)] + body)
+    }
+
+    /// `<svg>` with one child per line: with the SVG namespace, or, placed at `origin`, as an element
+    /// inside another SVG.
+    package static func root<Length: AttributeValue>(
+        width: Length, height: Length, at origin: (x: Double, y: Double)? = nil, _ children: [Node]
+    ) -> Node {
+        var attributes: Attributes =
+            origin.map { ["x": $0.x, "y": $0.y] } ?? ["xmlns": "http://www.w3.org/2000/svg"]
+        attributes.append("width", width)
+        attributes.append("height", height)
+        attributes.append("viewBox", "0 0 \(width.attributeText) \(height.attributeText)")
+        attributes.append("font-family", "Helvetica, Arial, sans-serif")
+        attributes.append("font-size", "12")
+        return .block("svg", attributes, children)
+    }
+
+    /// A white rectangle over the whole drawing.
+    package static func background<Length: AttributeValue>(width: Length, height: Length) -> Node {
+        .element("rect", ["x": 0, "y": 0, "width": width, "height": height, "fill": "#ffffff"])
     }
 
     mutating func text(
         _ s: String, x: Double, y: Double, anchor: String = "start", size: Double = 12,
         weight: String = "normal", color: String = "#222222", rotate: Bool = false
     ) {
-        let transform = rotate ? " transform=\"rotate(-90 \(n(x)) \(n(y)))\"" : ""
         add(
-            "<text x=\"\(n(x))\" y=\"\(n(y))\" text-anchor=\"\(anchor)\" font-size=\"\(n(size))\" font-weight=\"\(weight)\" fill=\"\(color)\"\(transform)>\(escape(s))</text>"
-        )
+            "text",
+            [
+                "x": x, "y": y, "text-anchor": anchor, "font-size": size, "font-weight": weight, "fill": color,
+                "transform": rotate ? "rotate(-90 \(coordinate(x)) \(coordinate(y)))" : nil,
+            ],
+            [.text(s)])
     }
 
     mutating func line(
         _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double = 1, dash: String? = nil
     ) {
-        let d = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         add(
-            "<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(color)\" stroke-width=\"\(n(width))\"\(d)/>"
-        )
+            "line",
+            ["x1": x1, "y1": y1, "x2": x2, "y2": y2, "stroke": color, "stroke-width": width, "stroke-dasharray": dash])
     }
 
     mutating func rect(
         _ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil, title: String? = nil
     ) {
-        let s = stroke.map { " stroke=\"\($0)\" stroke-width=\"0.5\"" } ?? ""
-        if let title {
-            add(
-                "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"\(fill)\"\(s)><title>\(escape(title))</title></rect>"
-            )
-        } else {
-            add("<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"\(fill)\"\(s)/>")
-        }
+        add(
+            "rect",
+            [
+                "x": x, "y": y, "width": w, "height": h, "fill": fill, "stroke": stroke,
+                "stroke-width": stroke.map { _ in "0.5" },
+            ],
+            title.map { [.element("title", [:], [.text($0)])] } ?? [])
     }
-}
 
-/// Coordinates with two decimals, "-0.00" written as "0.00".
-func n(_ v: Double) -> String {
-    let s = String(format: "%.2f", v)
-    return s == "-0.00" ? "0.00" : s
-}
-
-/// Escapes text for XML.
-public func escape(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.append(c)
-        }
+    /// A `points` attribute: "x,y x,y …" in coordinates.
+    static func points(_ points: [(x: Double, y: Double)]) -> String {
+        points.map { "\(coordinate($0.x)),\(coordinate($0.y))" }.joined(separator: " ")
     }
-    return out
 }
 
 /// Formats a tick or table value compactly: up to 4 significant digits, no trailing zeros.

@@ -52,19 +52,23 @@ extension SweepDirectory {
         try Self.writeAtomically(lines.joined(separator: "\n") + "\n", to: "\(path)/sweep_summary.csv")
         let phase = PhaseDiagram(spec: spec, outcomes: outcomes).render()
         try Self.writeAtomically(phase, to: "\(path)/phase.svg")
-        var body = Report.header(
-            "Sweep \(path): \(spec.runCount) runs of \(spec.preset)",
-            notes: notDone > 0
-                ? ["\(notDone) of \(spec.runCount) runs are not done; they are left out of the success rates."] : [])
-        body += Report.section(
-            "phase", "Success probability",
-            Report.figure(
-                PlotFile(
-                    name: "phase.svg",
-                    caption:
-                        "Fraction of runs that succeed (\(spec.success.text)) at each grid point over its \(spec.seeds.count) seeds, with the 95% Wilson interval. Every run: sweep_summary.csv.",
-                    svg: phase)))
-        body += Report.section("spec", "Sweep spec", "<pre>\(escape(spec.json.prettyText))</pre>")
+        let body: Node = .fragment([
+            Report.header(
+                "Sweep \(path): \(spec.runCount) runs of \(spec.preset)",
+                notes: notDone > 0
+                    ? ["\(notDone) of \(spec.runCount) runs are not done; they are left out of the success rates."]
+                    : []),
+            Report.section(
+                "phase", "Success probability",
+                Report.figure(
+                    PlotFile(
+                        name: "phase.svg",
+                        caption:
+                            "Fraction of runs that succeed (\(spec.success.text)) at each grid point over its "
+                            + "\(spec.seeds.count) seeds, with the 95% Wilson interval. Every run: sweep_summary.csv.",
+                        svg: phase))),
+            Report.section("spec", "Sweep spec", .element("pre", [:], [.text(spec.json.prettyText)])),
+        ])
         try Self.writeAtomically(Report.page("ConvDynamics sweep: \(path)", body), to: "\(path)/report.html")
         return notDone
     }
@@ -97,11 +101,17 @@ struct PhaseDiagram {
         let top = 56.0
         let width = left + Double(cols) * cell + 150
         let height = top + Double(rows) * cell + 60
-        var out =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-        out += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
-        out +=
-            "<text x=\"10\" y=\"22\" font-size=\"14\" font-weight=\"bold\">Success probability (\(escape(spec.success.text))) over \(escape(xAxis.field))\(yAxis.map { " × " + escape($0.field) } ?? "")</text>\n"
+        func text(_ s: String, x: Double, y: Double, _ style: Attributes = [:]) -> Node {
+            .element("text", (["x": Int(x), "y": Int(y)] as Attributes).followed(by: style), [.text(s)])
+        }
+        let note: Attributes = ["font-size": "10", "fill": "#555555"]
+        var nodes = [
+            SVG.background(width: Int(width), height: Int(height)),
+            text(
+                "Success probability (\(spec.success.text)) over \(xAxis.field)"
+                    + (yAxis.map { " × " + $0.field } ?? ""),
+                x: 10, y: 22, ["font-size": "14", "font-weight": "bold"]),
+        ]
         for r in 0..<rows {
             for c in 0..<cols {
                 let match = outcomes.filter {
@@ -117,41 +127,59 @@ struct PhaseDiagram {
                 // White (0) to a light green (1), light enough for black text.
                 let g = p.isNaN ? 225 : Int(255 - 55 * p)
                 let rb = p.isNaN ? 225 : Int(255 - 135 * p)
-                out +=
-                    "<rect class=\"cell\" data-successes=\"\(k)\" data-runs=\"\(n)\" x=\"\(Int(x))\" y=\"\(Int(y))\" width=\"\(Int(cell) - 2)\" height=\"\(Int(cell) - 2)\" fill=\"rgb(\(rb),\(g),\(rb))\" stroke=\"#888888\" stroke-width=\"0.5\"/>\n"
+                nodes.append(
+                    .element(
+                        "rect",
+                        [
+                            "class": "cell", "data-successes": k, "data-runs": n, "x": Int(x), "y": Int(y),
+                            "width": Int(cell) - 2, "height": Int(cell) - 2, "fill": "rgb(\(rb),\(g),\(rb))",
+                            "stroke": "#888888", "stroke-width": "0.5",
+                        ]))
                 let label = n > 0 ? String(format: "%.2f", p) : "n/a"
-                out +=
-                    "<text x=\"\(Int(x + cell / 2))\" y=\"\(Int(y + cell / 2 - 6))\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(label)</text>\n"
-                out +=
-                    "<text x=\"\(Int(x + cell / 2))\" y=\"\(Int(y + cell / 2 + 10))\" text-anchor=\"middle\" font-size=\"10\">[\(String(format: "%.2f", ci.lowerBound))–\(String(format: "%.2f", ci.upperBound))]</text>\n"
-                out +=
-                    "<text x=\"\(Int(x + cell / 2))\" y=\"\(Int(y + cell / 2 + 24))\" text-anchor=\"middle\" font-size=\"9\" fill=\"#555555\">\(k)/\(n)</text>\n"
+                let interval = "[\(String(format: "%.2f", ci.lowerBound))–\(String(format: "%.2f", ci.upperBound))]"
+                nodes += [
+                    text(
+                        label, x: x + cell / 2, y: y + cell / 2 - 6,
+                        ["text-anchor": "middle", "font-size": "14", "font-weight": "bold"]),
+                    text(
+                        interval, x: x + cell / 2, y: y + cell / 2 + 10, ["text-anchor": "middle", "font-size": "10"]),
+                    text(
+                        "\(k)/\(n)", x: x + cell / 2, y: y + cell / 2 + 24,
+                        ["text-anchor": "middle", "font-size": "9", "fill": "#555555"]),
+                ]
             }
             if let yAxis {
-                out +=
-                    "<text x=\"\(Int(left - 8))\" y=\"\(Int(top + Double(rows - 1 - r) * cell + cell / 2 + 4))\" text-anchor=\"end\">\(escape(yAxis.values[r].text))</text>\n"
+                nodes.append(
+                    text(
+                        yAxis.values[r].text, x: left - 8, y: top + Double(rows - 1 - r) * cell + cell / 2 + 4,
+                        ["text-anchor": "end"]))
             }
         }
         for c in 0..<cols {
-            out +=
-                "<text x=\"\(Int(left + (Double(c) + 0.5) * cell))\" y=\"\(Int(top + Double(rows) * cell + 16))\" text-anchor=\"middle\">\(escape(xAxis.values[c].text))</text>\n"
+            nodes.append(
+                text(
+                    xAxis.values[c].text, x: left + (Double(c) + 0.5) * cell, y: top + Double(rows) * cell + 16,
+                    ["text-anchor": "middle"]))
         }
-        out +=
-            "<text x=\"\(Int(left + Double(cols) * cell / 2))\" y=\"\(Int(top + Double(rows) * cell + 40))\" text-anchor=\"middle\">\(escape(xAxis.field))</text>\n"
+        nodes.append(
+            text(
+                xAxis.field, x: left + Double(cols) * cell / 2, y: top + Double(rows) * cell + 40,
+                ["text-anchor": "middle"]))
         if let yAxis {
-            out +=
-                "<text x=\"16\" y=\"\(Int(top + Double(rows) * cell / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(Int(top + Double(rows) * cell / 2)))\">\(escape(yAxis.field))</text>\n"
+            let y = Int(top + Double(rows) * cell / 2)
+            nodes.append(
+                text(yAxis.field, x: 16, y: Double(y), ["text-anchor": "middle", "transform": "rotate(-90 16 \(y))"]))
         }
-        out +=
-            "<text x=\"\(Int(left + Double(cols) * cell + 12))\" y=\"\(Int(top + 14))\" font-size=\"10\" fill=\"#555555\">cell: success rate</text>\n"
-        out +=
-            "<text x=\"\(Int(left + Double(cols) * cell + 12))\" y=\"\(Int(top + 28))\" font-size=\"10\" fill=\"#555555\">[Wilson 95% interval]</text>\n"
-        out +=
-            "<text x=\"\(Int(left + Double(cols) * cell + 12))\" y=\"\(Int(top + 42))\" font-size=\"10\" fill=\"#555555\">successes/finished runs</text>\n"
+        let legendX = left + Double(cols) * cell + 12
+        nodes += [
+            text("cell: success rate", x: legendX, y: top + 14, note),
+            text("[Wilson 95% interval]", x: legendX, y: top + 28, note),
+            text("successes/finished runs", x: legendX, y: top + 42, note),
+        ]
         if spec.axes.count > 2 {
-            out +=
-                "<text x=\"\(Int(left + Double(cols) * cell + 12))\" y=\"\(Int(top + 60))\" font-size=\"10\" fill=\"#555555\">pooled over \(escape(spec.axes.dropFirst(2).map(\.field).joined(separator: ", ")))</text>\n"
+            let pooled = spec.axes.dropFirst(2).map(\.field).joined(separator: ", ")
+            nodes.append(text("pooled over \(pooled)", x: legendX, y: top + 60, note))
         }
-        return out + "</svg>\n"
+        return SVG.root(width: Int(width), height: Int(height), nodes).xmlDocument
     }
 }

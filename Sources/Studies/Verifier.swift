@@ -116,24 +116,35 @@ public enum Verifier {
     /// report.html: the verdict table, then per claim the P(T₁₀₀ ≤ T) curve and the distributions
     /// across seeds; each claim's directory also gets its own full report.
     static func writeReport(_ v: Verification, claims: [Claim], root: String) throws {
-        var rowsHTML = ""
-        for r in v.rows {
-            rowsHTML +=
-                "<tr><td>\(r.id)</td><td style=\"text-align:left\">\(escape(r.statement))</td><td>\(formatValue(r.value))</td>"
-                + "<td>\(formatValue(r.interval.lowerBound))–\(formatValue(r.interval.upperBound)) (\(r.method))</td><td>\(escape(r.detail))</td>"
-                + "<td>\(escape(r.threshold))</td><td>\(escape(r.judged ? r.rule : "not judged"))</td><td style=\"color:\(r.judged ? (r.passed ? "#2ca02c" : "#d62728") : "#555555")\"><b>\(r.verdict)</b></td></tr>\n"
+        let rows = v.rows.map { r -> Node in
+            let interval = "\(formatValue(r.interval.lowerBound))–\(formatValue(r.interval.upperBound)) (\(r.method))"
+            return .element(
+                "tr", [:],
+                [
+                    .element("td", [:], [.text(r.id)]),
+                    .element("td", ["style": "text-align:left"], [.text(r.statement)]),
+                    .element("td", [:], [.text(formatValue(r.value))]), .element("td", [:], [.text(interval)]),
+                    .element("td", [:], [.text(r.detail)]), .element("td", [:], [.text(r.threshold)]),
+                    .element("td", [:], [.text(r.judged ? r.rule : "not judged")]),
+                    .element(
+                        "td", ["style": "color:\(r.judged ? (r.passed ? "#2ca02c" : "#d62728") : "#555555")"],
+                        [.element("b", [:], [.text(r.verdict)])]),
+                ])
         }
-        var body = Report.header(
-            "Claims of SPEC §7 over \(v.seeds) seeds",
-            notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" })
-        body += Report.section(
-            "verdicts", "Verdicts",
-            """
-            <table>
-            <tr><th>row</th><th>statement</th><th>measured</th><th>95% interval</th><th>runs</th><th>threshold</th><th>pass on</th><th>verdict</th></tr>
-            \(rowsHTML)</table>
-            <p class="note">\(v.passed ? "Every claim run passed." : "At least one row failed.") Definitions of the thresholds: Docs/Claims.md.</p>
-            """)
+        let headers = ["row", "statement", "measured", "95% interval", "runs", "threshold", "pass on", "verdict"]
+        let verdict = v.passed ? "Every judged row passed." : "At least one judged row failed."
+        var body = [
+            Report.header(
+                "Claims of SPEC §7 over \(v.seeds) seeds",
+                notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" }),
+            Report.section(
+                "verdicts", "Verdicts",
+                .fragment([
+                    .block("table", [:], [Report.tableRow(headers, cell: "th")] + rows), .text("\n"),
+                    .element(
+                        "p", ["class": "note"], [.text("\(verdict) Definitions of the thresholds: Docs/Claims.md.")]),
+                ])),
+        ]
         try FileManager.default.createDirectory(atPath: "\(root)/plots", withIntermediateDirectories: true)
         for claim in claims where v.skipped[claim.id] == nil && claim.sharesRunsWith == nil {
             guard let dir = v.directories[claim.id] else { continue }
@@ -146,13 +157,17 @@ public enum Verifier {
                 ].contains($0.name)
             }.map { PlotFile(name: "\(claim.id)-\($0.name)", caption: $0.caption, svg: $0.svg) }
             for plot in plots { try write(plot.svg, to: "\(root)/plots/\(plot.name)") }
-            body += Report.section(
-                claim.id, "\(claim.id): \(escape(claim.title))",
-                plots.map(Report.figure).joined()
-                    + "<p class=\"note\">All runs: <code>convdyn report \(escape(dir))</code> (written to \(escape(dir))/report.html).</p>"
-            )
+            let allRuns: Node = .element(
+                "p", ["class": "note"],
+                [
+                    .text("All runs: "), .element("code", [:], [.text("convdyn report \(dir)")]),
+                    .text(" (written to \(dir)/report.html)."),
+                ])
+            body.append(
+                Report.section(
+                    claim.id, "\(claim.id): \(claim.title)", .fragment(plots.map(Report.figure) + [allRuns])))
             try Report.build(dir).write(to: dir)
         }
-        try write(Report.page("ConvDynamics: verify", body), to: "\(root)/report.html")
+        try write(Report.page("ConvDynamics: verify", .fragment(body)), to: "\(root)/report.html")
     }
 }
