@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TensorsAVX512", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "_TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "Tensors", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors"]),

@@ -1,9 +1,12 @@
 // Array entry points to the raw-buffer code, for the modules above Tensors and Networks, which
 // hold no unsafe code: each checks its ranges and then works on the array's storage directly.
+// The generic ones are inlinable so that callers get them specialised (an unspecialised copy
+// moves one element at a time through the value witnesses).
 
 extension Array {
     /// Copies `count` elements of `source` starting at `sourceStart` over the elements of this
     /// array starting at `start`.
+    @inlinable
     package mutating func overwrite(_ count: Int, at start: Int, from source: [Element], at sourceStart: Int) {
         precondition(
             count >= 0 && start >= 0 && start + count <= self.count && sourceStart >= 0
@@ -17,6 +20,7 @@ extension Array {
     }
 
     /// Sets every element of `range` (all of them by default) to `value`.
+    @inlinable
     package mutating func setAll(to value: Element, in range: Range<Int>? = nil) {
         let range = range ?? 0..<count
         precondition(
@@ -68,9 +72,10 @@ extension RandomStream {
 /// written only by chunk k's work and read after all of it is done (`concurrentChunks`), so no
 /// two threads touch the same slot. The storage is allocated once and never moves.
 package final class ChunkSlots<Element>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Element>
+    @usableFromInline let storage: UnsafeMutableBufferPointer<Element>
 
     /// `count` slots holding `initial`.
+    @inlinable
     package init(count: Int, initial: Element) {
         storage = .allocate(capacity: count)
         storage.initialize(repeating: initial)
@@ -82,9 +87,10 @@ package final class ChunkSlots<Element>: @unchecked Sendable {
     }
 
     /// The number of slots.
-    package var count: Int { storage.count }
+    @inlinable package var count: Int { storage.count }
 
     /// Slot k.
+    @inlinable
     package subscript(k: Int) -> Element {
         get {
             precondition(k >= 0 && k < storage.count, "ChunkSlots: slot \(k) of \(storage.count)")
@@ -97,5 +103,5 @@ package final class ChunkSlots<Element>: @unchecked Sendable {
     }
 
     /// Sets every slot to `value`.
-    package func setAll(to value: Element) { storage.update(repeating: value) }
+    @inlinable package func setAll(to value: Element) { storage.update(repeating: value) }
 }
