@@ -9,19 +9,24 @@ public enum GroupPlots {
         if runs.contains(where: \.isImageRun) { return images(runs) }
         var plots = [
             band(
-                runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy",
+                runs, key: CommonFigures.testAccuracy.field, title: "Test accuracy across seeds",
+                yLabel: "test accuracy",
                 file: "seeds-accuracy.svg", range: 0...1.02),
             band(
-                runs, key: "keyShare", title: "keyShare across seeds", yLabel: "keyShare (fraction of Σ‖w‖²)",
+                runs, key: KeyPatternMeasures.keyShare.field, title: "keyShare across seeds",
+                yLabel: "keyShare (fraction of Σ‖w‖²)",
                 file: "seeds-key-share.svg", range: 0...1.02),
             band(
-                runs, key: "normRatio", title: "normRatio across seeds", yLabel: "mean ‖w‖ key / others",
+                runs, key: KeyPatternMeasures.normRatio.field, title: "normRatio across seeds",
+                yLabel: "mean ‖w‖ key / others",
                 file: "seeds-norm-ratio.svg"),
             band(
-                runs, key: "bestKeyCosine", title: "Best-key cosine across seeds", yLabel: "best-key cosine",
+                runs, key: KeyPatternMeasures.bestKeyCosine.field, title: "Best-key cosine across seeds",
+                yLabel: "best-key cosine",
                 file: "seeds-best-key-cosine.svg", range: -1...1),
             band(
-                runs, key: "maxFilterNorm", title: "Largest filter norm across seeds", yLabel: "max_j ‖w_j‖",
+                runs, key: CommonFigures.maxFilterNorm.field, title: "Largest filter norm across seeds",
+                yLabel: "max_j ‖w_j‖",
                 file: "seeds-max-norm.svg"),
             projectionBands(runs),
             successCurve(runs),
@@ -33,7 +38,7 @@ public enum GroupPlots {
                 caption: "Distribution over seeds of the final best-key cosine.",
                 svg: Histogram(
                     title: "Final best-key cosine (\(runs.count) runs)", xLabel: "best-key cosine",
-                    values: runs.map { final($0, "bestKeyCosine") },
+                    values: runs.map { final($0, KeyPatternMeasures.bestKeyCosine.field) },
                     range: -1...1, bins: 40,
                     threshold: Marker(x: theta, label: "θ = \(formatValue(theta))", color: "#2ca02c")
                 ).render()))
@@ -42,8 +47,11 @@ public enum GroupPlots {
                 name: "seeds-key-share-hist.svg", caption: "Distribution over seeds of the final keyShare.",
                 svg: Histogram(
                     title: "Final keyShare (\(runs.count) runs)", xLabel: "keyShare",
-                    values: runs.map { final($0, "keyShare") },
-                    range: 0...1, bins: 40, threshold: Marker(x: 0.85, label: "0.85", color: "#2ca02c")
+                    values: runs.map { final($0, KeyPatternMeasures.keyShare.field) },
+                    range: 0...1, bins: 40,
+                    threshold: Marker(
+                        x: Claim.A1.keyShare.threshold.value,
+                        label: Threshold.format(Claim.A1.keyShare.threshold.value), color: "#2ca02c")
                 ).render()))
         return plots
     }
@@ -52,13 +60,15 @@ public enum GroupPlots {
     static func images(_ runs: [RunData]) -> [PlotFile] {
         var plots = [
             band(
-                runs, key: "testAccuracy", title: "Test accuracy across seeds", yLabel: "test accuracy",
+                runs, key: CommonFigures.testAccuracy.field, title: "Test accuracy across seeds",
+                yLabel: "test accuracy",
                 file: "seeds-accuracy.svg", range: 0...1.02),
             band(
-                runs, key: "top8Share", title: "Top-8 share of Σ‖w‖² across seeds", yLabel: "top-8 share",
+                runs, key: ImageMeasures.top8Share.field, title: "Top-8 share of Σ‖w‖² across seeds",
+                yLabel: "top-8 share",
                 file: "seeds-top8-share.svg", range: 0...1.02),
             band(
-                runs, key: "gini", title: "Gini of the filter norms across seeds", yLabel: "Gini",
+                runs, key: ImageMeasures.gini.field, title: "Gini of the filter norms across seeds", yLabel: "Gini",
                 file: "seeds-gini.svg", range: 0...1.02),
         ]
         let summaries = runs.compactMap { $0.summary?.images }
@@ -94,7 +104,7 @@ public enum GroupPlots {
         var byStep: [Int: [Double]] = [:]
         for run in runs {
             for m in run.metrics {
-                guard let s = m["step"]?.intValue, let v = m[key]?.doubleValue else { continue }
+                guard let s = m[CommonFigures.step.field]?.intValue, let v = m[key]?.doubleValue else { continue }
                 byStep[s, default: []].append(v)
             }
         }
@@ -129,8 +139,8 @@ public enum GroupPlots {
             title: "Key vs common projection of key filters across seeds", xLabel: "training step", yLabel: "projection"
         )
         for (key, name, color) in [
-            ("keyProjection", "key projection", "#1f5fbf"),
-            ("maxCommonProjection", "largest |common proj.|", "#7f7f7f"),
+            (KeyPatternMeasures.keyProjection.field, "key projection", "#1f5fbf"),
+            (KeyPatternMeasures.maxCommonProjection.field, "largest |common proj.|", "#7f7f7f"),
         ] {
             let rows = aligned(runs, key: key).filter { $0.values.contains { !$0.isNaN } }
             p.bands.append(
@@ -152,7 +162,7 @@ public enum GroupPlots {
 
     /// The empirical P(T₁₀₀ ≤ T) with a pointwise Wilson 95% band.
     public static func successCurve(_ runs: [RunData]) -> PlotFile {
-        let steps = Set(runs.flatMap { $0.metrics.compactMap { $0["step"]?.intValue } }).sorted()
+        let steps = Set(runs.flatMap { $0.metrics.compactMap { $0[CommonFigures.step.field]?.intValue } }).sorted()
         let t100 = runs.map(\.stepsTo100)
         let n = runs.count
         var points: [(x: Double, y: Double)] = []

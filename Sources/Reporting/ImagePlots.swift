@@ -13,7 +13,8 @@ enum ImagePlots {
 
     static func sortedNorms(_ run: RunData) -> PlotFile {
         let rows = run.metrics.compactMap { m -> (Double, [Double])? in
-            guard let s = m["step"]?.intValue, let norms = m["sortedNorms"]?.arrayValue?.compactMap(\.doubleValue)
+            guard let s = m[CommonFigures.step.field]?.intValue,
+                let norms = m[ImageMeasures.sortedNormsField]?.arrayValue?.compactMap(\.doubleValue)
             else { return nil }
             return (Double(s), norms)
         }
@@ -21,11 +22,13 @@ enum ImagePlots {
         var p = LinePlot(
             title: "Filter norms, sorted, over training", xLabel: RunPlots.stepLabel(run),
             yLabel: "‖w‖ of the filter at that rank", xScale: RunPlots.stepScale(run))
+        let k = Claim.H1.k
         for rank in (0..<M).reversed() {
-            let top = rank < 8
+            let top = rank < k
             p.series.append(
                 Series(
-                    name: top ? "ranks 1–8 (largest)" : "ranks 9–\(M)", points: rows.map { ($0.0, $0.1[rank]) },
+                    name: top ? "ranks 1–\(k) (largest)" : "ranks \(k + 1)–\(M)",
+                    points: rows.map { ($0.0, $0.1[rank]) },
                     color: top ? Palette.positive : Palette.other, width: top ? 1.6 : 1, group: "rank \(rank + 1)"))
         }
         p.note = "rank r: the r-th largest norm at that step"
@@ -42,18 +45,25 @@ enum ImagePlots {
             xScale: RunPlots.stepScale(run))
         p.yRange = 0...1.02
         let colors = [4: "#9ecae1", 8: "#3182bd", 16: "#08519c"]
-        for k in [4, 8, 16] where Double(k) < M {
-            let points = run.series("top\(k)Share")
+        let shares: [(Int, Figure)] = [
+            (4, Figure(ImageMeasures.Line.CodingKeys.top4Share, label: "top-4 share")), (8, ImageMeasures.top8Share),
+            (16, Figure(ImageMeasures.Line.CodingKeys.top16Share, label: "top-16 share")),
+        ]
+        for (k, figure) in shares where Double(k) < M {
+            let points = run.series(figure.field)
             p.series.append(Series(name: "top-\(k) share", points: points, color: colors[k]!, width: 2))
-            if k == 8, let first = points.first, let last = points.last {
+            if k == Claim.H1.k, let first = points.first, let last = points.last {
+                let uniform = Double(k) / M
                 p.series.append(
                     Series(
-                        name: "uniform share 8/\(Int(M))", points: [(first.x, 8 / M), (last.x, 8 / M)],
+                        name: "uniform share \(k)/\(Int(M))", points: [(first.x, uniform), (last.x, uniform)],
                         color: "#3182bd", width: 1, dash: "6,3"))
             }
         }
         p.series.append(
-            Series(name: "Gini of the norms", points: run.series("gini"), color: "#e6550d", width: 1.5, dash: "4,2"))
+            Series(
+                name: "Gini of the norms", points: run.series(ImageMeasures.gini.field), color: "#e6550d", width: 1.5,
+                dash: "4,2"))
         p.markers = RunPlots.markers(run)
         return PlotFile(
             name: "concentration.svg",
@@ -64,7 +74,9 @@ enum ImagePlots {
     }
 
     static func finalNorms(_ run: RunData) -> PlotFile? {
-        guard let norms = run.metrics.last?["sortedNorms"]?.arrayValue?.compactMap(\.doubleValue), !norms.isEmpty else {
+        guard let norms = run.metrics.last?[ImageMeasures.sortedNormsField]?.arrayValue?.compactMap(\.doubleValue),
+            !norms.isEmpty
+        else {
             return nil
         }
         let chart = BarChart(
@@ -178,10 +190,11 @@ enum ImagePlots {
     static func figures(_ s: ImageSummary, run: RunData) -> Node {
         let M = s.filterCount
         var items: [String] = []
-        if let share = s.topShare[8] {
+        let k = Claim.H1.k
+        if let share = s.topShare[k] {
             items.append(
-                "The 8 largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: "
-                    + "\(formatValue(8 / Double(M)))); Gini of the norms \(formatValue(s.gini)).")
+                "The \(k) largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: "
+                    + "\(formatValue(Double(k) / Double(M)))); Gini of the norms \(formatValue(s.gini)).")
         }
         for k in s.ablation.keys.sorted() {
             let a = s.ablation[k]!

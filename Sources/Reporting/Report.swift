@@ -212,17 +212,18 @@ public struct Report: Sendable {
         if runs.contains(where: \.isImageRun) {
             let s = runs.compactMap { $0.summary?.images }
             let M = runs[0].config.network.M
-            let shares = s.compactMap { $0.topShare[8] }
-            let gains = s.compactMap { $0.ablation[8].map { $0.top - $0.random } }
-            let above = shares.filter { $0 > 8 / Double(M) }.count
+            let k = Claim.H1.k
+            let shares = s.compactMap { $0.topShare[k] }
+            let gains = s.compactMap { $0.ablation[k].map { $0.top - $0.random } }
+            let above = shares.filter { $0 > Double(k) / Double(M) }.count
             let wins = gains.filter { $0 > 0 }.count
             let ciShare = wilsonInterval(successes: above, trials: shares.count)
             let ciWin = wilsonInterval(successes: wins, trials: gains.count)
             return list([
-                "Top-8 share above the uniform 8/\(M): \(above)/\(shares.count) runs (95% Wilson interval "
+                "Top-\(k) share above the uniform \(k)/\(M): \(above)/\(shares.count) runs (95% Wilson interval "
                     + "\(formatValue(ciShare.lowerBound))–\(formatValue(ciShare.upperBound))); median "
                     + "\(formatValue(quantile(shares, 0.5))).",
-                "Keeping the top-8 filters beats a random 8: \(wins)/\(gains.count) runs (95% Wilson interval "
+                "Keeping the top-\(k) filters beats a random \(k): \(wins)/\(gains.count) runs (95% Wilson interval "
                     + "\(formatValue(ciWin.lowerBound))–\(formatValue(ciWin.upperBound))); median accuracy gain "
                     + "\(formatValue(quantile(gains, 0.5))).",
             ])
@@ -233,16 +234,20 @@ public struct Report: Sendable {
             let ci = wilsonInterval(successes: k, trials: n)
             return "\(k)/\(n) (95% Wilson interval \(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound)))"
         }
-        let best = runs.map { GroupPlots.final($0, "bestKeyCosine") }
-        let share = runs.map { GroupPlots.final($0, "keyShare") }
-        let ratio = runs.map { GroupPlots.final($0, "normRatio") }
+        let best = runs.map { GroupPlots.final($0, KeyPatternMeasures.bestKeyCosine.field) }
+        let share = runs.map { GroupPlots.final($0, KeyPatternMeasures.keyShare.field) }
+        let ratio = runs.map { GroupPlots.final($0, KeyPatternMeasures.normRatio.field) }
+        let shareMin = Claim.A1.keyShare
+        let ratioMin = Claim.A1.normRatio
         let medianT100 = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))
         return list([
             "Reached 100% test accuracy: \(rate(reached.count)); median T₁₀₀ \(medianT100) steps.",
             "Best-key cosine > θ = \(formatValue(theta)): \(rate(best.filter { $0 > theta }.count)); "
                 + "median \(formatValue(quantile(best, 0.5))).",
-            "keyShare ≥ 0.85: \(rate(share.filter { $0 >= 0.85 }.count)); median \(formatValue(quantile(share, 0.5))).",
-            "normRatio ≥ 2: \(rate(ratio.filter { $0 >= 2 }.count)); median \(formatValue(quantile(ratio, 0.5))).",
+            "\(shareMin.text): \(rate(share.filter(shareMin.threshold.holds).count)); "
+                + "median \(formatValue(quantile(share, 0.5))).",
+            "\(ratioMin.text): \(rate(ratio.filter(ratioMin.threshold.holds).count)); "
+                + "median \(formatValue(quantile(ratio, 0.5))).",
         ])
     }
 
@@ -256,8 +261,9 @@ public struct Report: Sendable {
             func count(_ key: String) -> String { (last?[key]?.arrayValue?.count).map(String.init) ?? "n/a" }
             return tableRow([
                 run.name, String(run.config.seed), status(run), run.stepsTo100.map(String.init) ?? "never",
-                v("testAccuracy"), v("bestKeyCosine"), v("keyShare"), v("normRatio"),
-                "\(count("positiveKeyFilters"))/\(count("negativeKeyFilters"))",
+                v(CommonFigures.testAccuracy.field), v(KeyPatternMeasures.bestKeyCosine.field),
+                v(KeyPatternMeasures.keyShare.field), v(KeyPatternMeasures.normRatio.field),
+                "\(count(KeyPatternMeasures.positiveKeyFiltersField))/\(count(KeyPatternMeasures.negativeKeyFiltersField))",
             ])
         }
         return table(
@@ -273,12 +279,13 @@ public struct Report: Sendable {
     static func imageTable(_ runs: [RunData]) -> Node {
         let rows = runs.map { run in
             let s = run.summary?.images
-            let top8 = s?.topShare[8] ?? run.metrics.last?["top8Share"]?.doubleValue ?? .nan
+            let top8 = s?.topShare[8] ?? run.metrics.last?[ImageMeasures.top8Share.field]?.doubleValue ?? .nan
             let a = s?.ablation[8]
             return tableRow(
                 [run.name, String(run.config.seed), status(run)]
                     + [
-                        run.metrics.last?["testAccuracy"]?.doubleValue ?? .nan, top8, 8 / Double(run.config.network.M),
+                        run.metrics.last?[CommonFigures.testAccuracy.field]?.doubleValue ?? .nan, top8,
+                        8 / Double(run.config.network.M),
                         s?.gini ?? .nan, a?.top ?? .nan, a?.random ?? .nan, a?.bottom ?? .nan,
                     ].map(formatValue))
         }

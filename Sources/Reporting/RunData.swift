@@ -106,7 +106,7 @@ public struct RunData: Sendable {
     /// (step, value) pairs of a metrics.jsonl key; "NaN" values are kept as NaN.
     public func series(_ key: String) -> [(x: Double, y: Double)] {
         metrics.compactMap { m in
-            guard let s = m["step"]?.intValue, let v = m[key]?.doubleValue else { return nil }
+            guard let s = m[CommonFigures.step.field]?.intValue, let v = m[key]?.doubleValue else { return nil }
             return (Double(s), v)
         }
     }
@@ -116,12 +116,13 @@ public struct RunData: Sendable {
     public var lastStepTaken: Int { summary?.steps ?? lastStep }
 
     /// The last evaluated step.
-    public var lastStep: Int { metrics.last?["step"]?.intValue ?? 0 }
+    public var lastStep: Int { metrics.last?[CommonFigures.step.field]?.intValue ?? 0 }
 
     /// T₁₀₀ from the summary, or from metrics.jsonl for a partial run.
     public var stepsTo100: Int? {
         if let summary { return summary.stepsTo100 }
-        return metrics.first { $0["testAccuracy"]?.doubleValue == 1 }?["step"]?.intValue
+        return metrics.first { $0[CommonFigures.testAccuracy.field]?.doubleValue == 1 }?[CommonFigures.step.field]?
+            .intValue
     }
 
     /// True for runs on image data.

@@ -54,7 +54,9 @@ enum RunPlots {
         return hi / lo >= 100 ? .logWithZero : .linear
     }
 
-    static func stepScale(_ run: RunData) -> AxisScale { stepScale(run.series("testAccuracy").map(\.x)) }
+    static func stepScale(_ run: RunData) -> AxisScale {
+        stepScale(run.series(CommonFigures.testAccuracy.field).map(\.x))
+    }
 
     static func stepLabel(_ run: RunData) -> String { stepLabel(stepScale(run)) }
 
@@ -67,10 +69,12 @@ enum RunPlots {
             title: "Accuracy", xLabel: stepLabel(run), yLabel: "accuracy (fraction correct)", xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
-            Series(name: "test (clean labels)", points: run.series("testAccuracy"), color: Palette.test, width: 2),
+            Series(
+                name: "test (clean labels)", points: run.series(CommonFigures.testAccuracy.field), color: Palette.test,
+                width: 2),
             Series(
                 name: run.config.data.nTrain > 0 ? "train set" : "train stream (since last eval)",
-                points: run.series("trainAccuracy"), color: Palette.train, width: 1.5, dash: "4,2"),
+                points: run.series(CommonFigures.trainAccuracy.field), color: Palette.train, width: 1.5, dash: "4,2"),
         ]
         p.markers = markers(run)
         return PlotFile(
@@ -86,8 +90,10 @@ enum RunPlots {
             title: "Loss (\(run.config.training.loss.rawValue))", xLabel: stepLabel(run), yLabel: "mean loss",
             xScale: stepScale(run))
         p.series = [
-            Series(name: "test", points: run.series("testLoss"), color: Palette.test, width: 2),
-            Series(name: "train", points: run.series("trainLoss"), color: Palette.train, width: 1.5, dash: "4,2"),
+            Series(name: "test", points: run.series(CommonFigures.testLoss.field), color: Palette.test, width: 2),
+            Series(
+                name: "train", points: run.series(CommonFigures.trainLoss.field), color: Palette.train, width: 1.5,
+                dash: "4,2"),
         ]
         p.markers = markers(run)
         return PlotFile(
@@ -101,10 +107,13 @@ enum RunPlots {
             xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
-            Series(name: "keyShare", points: run.series("keyShare"), color: "#9467bd", width: 2),
-            Series(name: "keyMass", points: run.series("keyMass"), color: "#8c564b", width: 1.5, dash: "4,2"),
+            Series(name: "keyShare", points: run.series(KeyPatternMeasures.keyShare.field), color: "#9467bd", width: 2),
             Series(
-                name: "best-key cosine", points: run.series("bestKeyCosine"), color: "#17becf", width: 1.5,
+                name: "keyMass", points: run.series(KeyPatternMeasures.keyMass.field), color: "#8c564b", width: 1.5,
+                dash: "4,2"),
+            Series(
+                name: "best-key cosine", points: run.series(KeyPatternMeasures.bestKeyCosine.field), color: "#17becf",
+                width: 1.5,
                 dash: "2,2"),
         ]
         p.markers = markers(run)
@@ -120,7 +129,10 @@ enum RunPlots {
         var p = LinePlot(
             title: "Norm ratio: key filters vs the rest", xLabel: stepLabel(run),
             yLabel: "mean ‖w‖ (key) / mean ‖w‖ (others)", xScale: stepScale(run))
-        p.series = [Series(name: "normRatio", points: run.series("normRatio"), color: "#9467bd", width: 2)]
+        p.series = [
+            Series(
+                name: "normRatio", points: run.series(KeyPatternMeasures.normRatio.field), color: "#9467bd", width: 2)
+        ]
         p.markers = markers(run)
         p.note = "undefined (gap) while no filter is a key filter"
         return PlotFile(
@@ -131,8 +143,8 @@ enum RunPlots {
     /// Final key-filter classes: +1, −1 or 0 (not a key filter at the last evaluation).
     static func finalClasses(_ run: RunData) -> [Int] {
         let last = run.metrics.last
-        let pos = Set((last?["positiveKeyFilters"]?.arrayValue ?? []).compactMap(\.intValue))
-        let neg = Set((last?["negativeKeyFilters"]?.arrayValue ?? []).compactMap(\.intValue))
+        let pos = Set((last?[KeyPatternMeasures.positiveKeyFiltersField]?.arrayValue ?? []).compactMap(\.intValue))
+        let neg = Set((last?[KeyPatternMeasures.negativeKeyFiltersField]?.arrayValue ?? []).compactMap(\.intValue))
         let M = run.filters.first?.norms.count ?? run.config.network.M
         return (0..<M).map { pos.contains($0) ? 1 : (neg.contains($0) ? -1 : 0) }
     }

@@ -47,11 +47,18 @@ public enum ImageMeasures: MeasurementFamily {
 
     /// top-8 share (with a sparkline) and Gini over training; the final Gini and top-8 share.
     public static let figures: [Figure] = [
-        Figure(Line.CodingKeys.top8Share, label: "top-8 share", shortLabel: "top-8", range: 0...1, sparkline: true),
-        Figure(Line.CodingKeys.gini, label: "Gini", shortLabel: "Gini", range: 0...1),
+        top8Share, gini,
         Figure(ImageSummary.CodingKeys.gini, label: "Gini", source: .summary),
         Figure(ImageSummary.CodingKeys.topShare, label: "top-8 share", source: .summaryEntry(8)),
     ]
+
+    /// The top-8 share over training (metrics.jsonl).
+    public static let top8Share = Figure(
+        Line.CodingKeys.top8Share, label: "top-8 share", shortLabel: "top-8", range: 0...1, sparkline: true)
+    /// The Gini coefficient of the norms over training.
+    public static let gini = Figure(Line.CodingKeys.gini, label: "Gini", shortLabel: "Gini", range: 0...1)
+    /// The field name of the sorted norms [M] of a metrics line.
+    public static let sortedNormsField = Line.CodingKeys.sortedNorms.stringValue
 
     /// Throws a `SchemaError` unless `sortedNorms` has M entries and `gini` and `top8Share` lie in
     /// 0…1 (NaN passes).

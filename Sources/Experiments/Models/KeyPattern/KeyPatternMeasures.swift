@@ -57,9 +57,7 @@ public enum KeyPatternMeasures: MeasurementFamily {
     /// best-key cosine, keyShare (with a sparkline) and normRatio over training; their final values,
     /// the key filter count and the two projection growths at the end.
     public static let figures: [Figure] = [
-        Figure(Line.CodingKeys.bestKeyCosine, label: "best-key cosine", shortLabel: "best-cos", range: -1...1),
-        Figure(Line.CodingKeys.keyShare, label: "keyShare", shortLabel: "keyShare", range: 0...1, sparkline: true),
-        Figure(Line.CodingKeys.normRatio, label: "normRatio", format: "%.2f"),
+        bestKeyCosine, keyShare, normRatio,
         Figure(KeySummary.CodingKeys.bestKeyCosine, label: "best-key cosine", source: .summary),
         Figure(KeySummary.CodingKeys.keyShare, label: "keyShare", source: .summary),
         Figure(KeySummary.CodingKeys.normRatio, label: "normRatio", source: .summary),
@@ -67,6 +65,25 @@ public enum KeyPatternMeasures: MeasurementFamily {
         Figure(KeySummary.CodingKeys.keyProjectionGrowth, label: "key projection growth", source: .summary),
         Figure(KeySummary.CodingKeys.commonProjectionGrowth, label: "common projection growth", source: .summary),
     ]
+
+    /// Best-key cosine over training (metrics.jsonl).
+    public static let bestKeyCosine = Figure(
+        Line.CodingKeys.bestKeyCosine, label: "best-key cosine", shortLabel: "best-cos", range: -1...1)
+    /// keyShare over training.
+    public static let keyShare = Figure(
+        Line.CodingKeys.keyShare, label: "keyShare", shortLabel: "keyShare", range: 0...1, sparkline: true)
+    /// normRatio over training.
+    public static let normRatio = Figure(Line.CodingKeys.normRatio, label: "normRatio", format: "%.2f")
+    /// keyMass over training (plotted, not tabulated).
+    public static let keyMass = Figure(Line.CodingKeys.keyMass, label: "keyMass", range: 0...1)
+    /// The key filters' mean own-key projection over training (plotted).
+    public static let keyProjection = Figure(Line.CodingKeys.keyProjection, label: "key projection")
+    /// The key filters' mean largest |common projection| over training (plotted).
+    public static let maxCommonProjection = Figure(
+        Line.CodingKeys.maxCommonProjection, label: "largest |common projection|")
+    /// The field names of the key-filter lists K⁺ and K⁻ of a metrics line.
+    public static let positiveKeyFiltersField = Line.CodingKeys.positiveKeyFilters.stringValue
+    public static let negativeKeyFiltersField = Line.CodingKeys.negativeKeyFilters.stringValue
 
     /// Throws a `SchemaError` for a key filter index outside 0..<M, a `keyFilterCount` other than
     /// |K⁺| + |K⁻|, or keyShare, keyMass (0…1) or bestKeyCosine (−1…1) out of range (NaN passes).
