@@ -65,7 +65,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Datasets", "Networks", "Tensors"]),
         .testTarget(
-            name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "Tensors", "_TestSupport"],
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Analysis", "Datasets", "Networks", "Tensors", "_TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"],

@@ -4,8 +4,11 @@ import Foundation
 /// A report on a run directory or a directory of runs: `report.html` (self-contained: inline
 /// SVG, no scripts, no external resources) and each plot as its own SVG under `plots/`.
 public struct Report: Sendable {
+    /// The page title (the path reported on).
     public let title: String
+    /// The whole page, one self-contained HTML file.
     public let html: String
+    /// The plots the page shows, written beside it under plots/.
     public let plots: [PlotFile]
     /// Things the reader must know (partial or diverged runs, skipped lines).
     public let notes: [String]

@@ -3,14 +3,18 @@ import Foundation
 
 /// A problem reading run directories, with what to do about it.
 public struct ReportError: Error, CustomStringConvertible, Equatable {
+    /// What failed and what to do about it.
     public var message: String
     public var description: String { message }
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
 }
 
 /// One evaluation of `filters.jsonl`, with the shapes checked (see `FiltersLine`).
 public struct FilterRecord: Sendable {
+    /// The evaluated step.
     public var step: Int
+    /// ‖w_j‖ for each filter, [M].
     public var norms: [Double]
     /// [M][P].
     public var cosines: [[Double]]
@@ -34,12 +38,15 @@ public struct FilterRecord: Sendable {
 
 /// Everything a run directory holds, read back from its files (never from training state).
 public struct RunData: Sendable {
+    /// The run directory.
     public let path: String
+    /// Its config.json.
     public let config: ExperimentConfig
     /// The lines of metrics.jsonl.
     public let metrics: [JSONValue]
     /// The lines of filters.jsonl (empty when not recorded or not loaded).
     public let filters: [FilterRecord]
+    /// Its summary.json, nil for a partial run.
     public let summary: RunSummary?
     /// `completed` or `diverged` from summary.json, `partial` without one.
     public let status: RunStatus

@@ -3,10 +3,14 @@ import Foundation
 
 /// One plot of a report: its file name under plots/, a caption and the SVG text.
 public struct PlotFile: Sendable {
+    /// The file name under plots/.
     public var name: String
+    /// The caption shown under the plot.
     public var caption: String
+    /// The SVG document.
     public var svg: String
 
+    /// A plot file.
     public init(name: String, caption: String, svg: String) {
         self.name = name
         self.caption = caption

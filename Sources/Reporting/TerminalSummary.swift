@@ -4,6 +4,8 @@ import Foundation
 /// A compact text summary of a run or a directory of runs, for terminals on remote machines:
 /// the summary figures and unicode sparklines.
 public enum TerminalSummary {
+    /// The summary of the run or directory of runs at `path`, sparklines `width` characters wide;
+    /// throws a `ReportError` naming the file, line and field of anything malformed.
     public static func render(_ path: String, width: Int = 40) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {

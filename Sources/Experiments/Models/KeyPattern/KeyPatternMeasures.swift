@@ -81,8 +81,9 @@ public enum KeyPatternMeasures: MeasurementFamily {
     /// The key filters' mean largest |common projection| over training (plotted).
     public static let maxCommonProjection = Figure(
         Line.CodingKeys.maxCommonProjection, label: "largest |common projection|")
-    /// The field names of the key-filter lists K⁺ and K⁻ of a metrics line.
+    /// The field name of the key-filter list K⁺ of a metrics line.
     public static let positiveKeyFiltersField = Line.CodingKeys.positiveKeyFilters.stringValue
+    /// The field name of the key-filter list K⁻ of a metrics line.
     public static let negativeKeyFiltersField = Line.CodingKeys.negativeKeyFilters.stringValue
 
     /// Throws a `SchemaError` for a key filter index outside 0..<M, a `keyFilterCount` other than
