@@ -40,7 +40,7 @@ public enum TerminalSummary {
                 run.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
                     + status(run).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
                     + (run.stepsTo100.map(String.init) ?? "never").leftPad(5)
-                    + columns.map { "  " + fixed($0.value(in: last)).leftPad(8) }.joined()
+                    + columns.map { "  " + fixed($0.value(in: last), $0.format).leftPad(8) }.joined()
                     + "  " + sparkline(run.series(CommonFigures.testAccuracy.field), width: 20, range: 0...1))
         }
         let reached = runs.filter { $0.stepsTo100 != nil }.count
@@ -58,7 +58,7 @@ public enum TerminalSummary {
                 "  \(accuracy.label) \(fixed(accuracy.value(in: last)))",
                 "T100 \(run.stepsTo100.map(String.init) ?? "never")",
             ]
-            + figures.map { "\($0.label) \(fixed($0.value(in: last)))" }
+            + figures.map { "\($0.label) \(fixed($0.value(in: last), $0.format))" }
         var lines = [
             "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step \(run.lastStep) of "
                 + "\(run.config.training.steps)",
@@ -107,7 +107,9 @@ public enum TerminalSummary {
         return "\(short(range.lowerBound))…\(short(range.upperBound))"
     }
 
-    static func fixed(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: "%.3f", v) }
+    static func fixed(_ v: Double, _ format: String = "%.3f") -> String {
+        v.isNaN ? "n/a" : String(format: format, v)
+    }
 
     /// A series (step, value) as `width` characters ▁…█: step 0 first, then the value at steps
     /// spaced evenly in log(step) up to the last one (the last evaluation at or before each);

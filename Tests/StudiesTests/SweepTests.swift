@@ -113,7 +113,12 @@ import _TestSupport
         try sweep.run(index: 1, threads: 1)
         #expect(try sweep.summarize() == 7)
         let csv = try String(contentsOfFile: "\(sweep.path)/sweep_summary.csv", encoding: .utf8).split(separator: "\n")
-        #expect(csv.count == 9 && csv[0].hasPrefix("index,directory,seed,M,sigma,status"))
+        // The columns of earlier releases, in order: the registry must keep them (scripts read them by name).
+        #expect(
+            csv[0]
+                == "index,directory,seed,M,sigma,status,steps,testAccuracy,trainAccuracy,stepsTo100,bestKeyCosine,"
+                + "keyShare,normRatio,keyFilterCount,keyProjectionGrowth,commonProjectionGrowth,gini,top8Share,success")
+        #expect(csv.count == 9)
         #expect(csv[2].contains(",completed,") && csv[3].contains(",missing,"))
         let phase = try String(contentsOfFile: "\(sweep.path)/phase.svg", encoding: .utf8)
         #expect(phase.components(separatedBy: "class=\"cell\"").count - 1 == 4)

@@ -67,11 +67,16 @@ public struct Figure: Sendable, Equatable {
         self.source = source
     }
 
-    /// The column name in sweep_summary.csv.
-    public var column: String {
-        if case .summaryEntry(let k) = source { return "\(field)\(k)" }
-        return field
+    /// Entry `k` of the summary object `key`, shown in sweep_summary.csv as `column`.
+    public init(entry k: Int, of key: some CodingKey, label: String, column: some CodingKey) {
+        self.init(key, label: label, source: .summaryEntry(k))
+        entryColumn = column.stringValue
     }
+
+    /// The column name in sweep_summary.csv: the field, or for an entry of an object the name given.
+    public var column: String { entryColumn ?? field }
+    /// The CSV column of a `.summaryEntry` figure.
+    var entryColumn: String?
 
     /// The value in a metrics line, NaN when absent.
     public func value(in line: JSONValue) -> Double { line[field]?.doubleValue ?? .nan }

@@ -49,7 +49,7 @@ public enum ImageMeasures: MeasurementFamily {
     public static let figures: [Figure] = [
         top8Share, gini,
         Figure(ImageSummary.CodingKeys.gini, label: "Gini", source: .summary),
-        Figure(ImageSummary.CodingKeys.topShare, label: "top-8 share", source: .summaryEntry(8)),
+        Figure(entry: 8, of: ImageSummary.CodingKeys.topShare, label: "top-8 share", column: Line.CodingKeys.top8Share),
     ]
 
     /// The top-8 share over training (metrics.jsonl).

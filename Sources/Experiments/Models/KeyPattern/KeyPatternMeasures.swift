@@ -73,7 +73,7 @@ public enum KeyPatternMeasures: MeasurementFamily {
     public static let keyShare = Figure(
         Line.CodingKeys.keyShare, label: "keyShare", shortLabel: "keyShare", range: 0...1, sparkline: true)
     /// normRatio over training.
-    public static let normRatio = Figure(Line.CodingKeys.normRatio, label: "normRatio", format: "%.2f")
+    public static let normRatio = Figure(Line.CodingKeys.normRatio, label: "normRatio")
     /// keyMass over training (plotted, not tabulated).
     public static let keyMass = Figure(Line.CodingKeys.keyMass, label: "keyMass", range: 0...1)
     /// The key filters' mean own-key projection over training (plotted).
