@@ -52,15 +52,74 @@ public struct Report: Sendable {
     // MARK: - One run
 
     static func single(_ run: RunData) throws -> Report {
-        let plots = RunPlots.all(run)
+        let plots = RunPlots.all(run) + familyPlots([run])
         let notes = stateNotes(run) + run.warnings
         let body: Node = .fragment([
             header("Run \(run.path)", notes: notes),
             section("summary", "Summary", .fragment([summaryTable([run]), runFigures(run)])),
             runSections(run, plots: plots, prefix: ""),
+            familySections([run], plots: plots),
             section("config", "Configuration", .element("pre", [:], [.text(run.config.json.prettyText)])),
         ])
         return Report(title: run.path, html: page("ConvDynamics: \(run.path)", body), plots: plots, notes: notes)
+    }
+
+    /// The families recorded by `runs` that have no sections of their own (see
+    /// `MeasurementFamily.hasOwnReportSections`), in registry order.
+    static func genericFamilies(_ runs: [RunData]) -> [any MeasurementFamily.Type] {
+        MeasurementFamilies.all.filter { f in
+            !f.hasOwnReportSections && runs.contains { f.records($0.config) }
+        }
+    }
+
+    /// A section per generic family: its series plots (files made by `familyPlots`) and a table of
+    /// its end figures over the runs.
+    static func familySections(_ runs: [RunData], plots: [PlotFile]) -> Node {
+        .fragment(
+            genericFamilies(runs).map { family in
+                let series = family.figures.filter { $0.source == .metrics }
+                    .compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
+                let ends = family.figures.filter { $0.source != .metrics }
+                let rows = runs.compactMap { run -> Node? in
+                    guard let summary = run.summary else { return nil }
+                    return tableRow([run.name] + ends.map { formatValue($0.value(in: summary)) })
+                }
+                let endTable: Node =
+                    ends.isEmpty || rows.isEmpty
+                    ? .empty : table(["run"] + ends.map(\.label), rows, note: "Figures at the end of each run.")
+                return section(
+                    "family-\(family.name.replacingOccurrences(of: " ", with: "-"))", family.name,
+                    .fragment(series.map(figure) + [endTable]))
+            })
+    }
+
+    /// The file name of a generic family's plot of `figure`.
+    static func familyPlotName(_ figure: Figure, runs: [RunData]) -> String {
+        (runs.count == 1 ? "" : "seeds-") + "family-\(figure.field).svg"
+    }
+
+    /// The plots of the generic families: each series over training (one run), or its median and
+    /// interquartile band across runs.
+    static func familyPlots(_ runs: [RunData]) -> [PlotFile] {
+        genericFamilies(runs).flatMap { family in
+            family.figures.filter { $0.source == .metrics }.map { f -> PlotFile in
+                let name = familyPlotName(f, runs: runs)
+                if runs.count > 1 {
+                    let band = GroupPlots.band(
+                        runs, key: f.field, title: "\(f.label) across seeds", yLabel: f.label, file: name,
+                        range: f.range)
+                    return band
+                }
+                let run = runs[0]
+                var p = LinePlot(
+                    title: f.label, xLabel: RunPlots.stepLabel(run), yLabel: f.label, xScale: RunPlots.stepScale(run))
+                p.yRange = f.range
+                p.series = [Series(name: f.label, points: run.series(f.field), color: "#1f77b4", width: 2)]
+                return PlotFile(
+                    name: name, caption: "\(f.label) at each evaluation (\(family.name), Docs/Metrics.md).",
+                    svg: p.render())
+            }
+        }
     }
 
     static func stateNotes(_ run: RunData) -> [String] {
@@ -163,7 +222,7 @@ public struct Report: Sendable {
                     + "aside); the plots across runs pool them."
             )
         }
-        var plots = GroupPlots.all(runs)
+        var plots = GroupPlots.all(runs) + familyPlots(runs)
         var body = [
             header("\(runs.count) runs in \(path)", notes: notes),
             section("summary", "Summary", .fragment([groupFigures(runs), summaryTable(runs)])),
@@ -178,6 +237,7 @@ public struct Report: Sendable {
             section(
                 "seeds", "Across runs",
                 .fragment(seedNames.compactMap { n in plots.first { $0.name == n } }.map(figure))))
+        body.append(familySections(runs, plots: plots))
         // One run in detail: the one whose T₁₀₀ is the median (the first run when none reached 100%).
         let reached = runs.filter { $0.stepsTo100 != nil }.sorted { $0.stepsTo100! < $1.stepsTo100! }
         let example = reached.isEmpty ? runs[0] : reached[(reached.count - 1) / 2]

@@ -1,5 +1,8 @@
 /// The mean and largest filter norm (SPEC §3 item 2), recorded by every run.
 public enum FilterNormMeasures: MeasurementFamily {
+    /// Shown by the report's own sections (Reporting).
+    public static let hasOwnReportSections = true
+
     /// "filter norms", for messages.
     public static let name = "filter norms"
 

@@ -18,11 +18,16 @@ public protocol MeasurementFamily: Sendable {
     static var figures: [Figure] { get }
     /// Checks the shapes and ranges of a decoded line against the run's config.
     static func validate(_ line: Line, config: ExperimentConfig) throws
+    /// True when the report has sections written for this family; otherwise it shows the
+    /// family's figures in a generic section (a plot per series, a table of end figures).
+    static var hasOwnReportSections: Bool { get }
 }
 
 extension MeasurementFamily {
     /// No checks beyond the field types.
     public static func validate(_ line: Line, config: ExperimentConfig) throws {}
+    /// A new family is shown in the report's generic section.
+    public static var hasOwnReportSections: Bool { false }
 }
 
 /// One figure of a measurement family: a scalar field of its metrics line (shown as a series

@@ -3,6 +3,9 @@ import Analysis
 /// Norm concentration on real images (SPEC §3 item 14; the practical claim of Yu, Zhang & Zhu
 /// 2019): how much of Σ‖w_j‖² the largest filters hold, and whether they matter most.
 public enum ImageMeasures: MeasurementFamily {
+    /// Shown by the report's own sections (Reporting).
+    public static let hasOwnReportSections = true
+
     /// "images", for messages.
     public static let name = "images"
 

@@ -3,6 +3,9 @@ import Analysis
 /// Key filters and norm dominance on key-pattern data (SPEC §3 items 4–7; Yu, Zhang & Zhu 2019):
 /// which filters learned a key, how much of Σ‖w_j‖² they hold, and how their projections grow.
 public enum KeyPatternMeasures: MeasurementFamily {
+    /// Shown by the report's own sections (Reporting).
+    public static let hasOwnReportSections = true
+
     /// "key patterns", for messages.
     public static let name = "key patterns"
 
