@@ -94,8 +94,8 @@ public final class Evaluator {
     }
 
     /// Loss, accuracy and margins of `network` on `set` (SPEC §3 items 1 and 10): the means over the examples of
-    /// ℓ(f(x_i), ỹ_i) and 1[ŷ_i = ỹ_i] (and against y_i), and min_i, max_i ỹ_i f(x_i) for a binary network (NaN
-    /// otherwise), with ŷ = +1 iff f > 0 for one output and the arg max otherwise.
+    /// ℓ(f(x_i), ỹ_i) and 1[ŷ_i = ỹ_i] (and against y_i), and min_i, max_i ỹ_i f(x_i) for a binary network
+    /// (NaN otherwise), with ŷ = +1 iff f > 0 for one output and the arg max otherwise.
     public func evaluate(_ network: PatchCNN, on set: any ExampleSet, loss: Loss) -> SetEvaluation {
         let C = network.C
         let chunks = (set.count + chunk - 1) / chunk

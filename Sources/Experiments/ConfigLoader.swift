@@ -63,7 +63,8 @@ public enum ConfigResolver {
         }
         guard let base = Preset.named(name) else {
             throw ConfigLoadError(
-                "unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", ")) (see `convdyn presets`)"
+                "unknown preset '\(name)'; available: \(Preset.all.map(\.name).joined(separator: ", ")) "
+                    + "(see `convdyn presets`)"
             )
         }
         var value = base.config.json
@@ -120,7 +121,8 @@ public enum ConfigResolver {
             let here = path.isEmpty ? key : "\(path).\(key)"
             guard let existing = b[key] else {
                 throw ConfigLoadError(
-                    "unknown config field '\(here)'; fields here are: \(b.keys.sorted().map { path.isEmpty ? $0 : "\(path).\($0)" }.joined(separator: ", "))"
+                    "unknown config field '\(here)'; fields here are: "
+                        + "\(b.keys.sorted().map { path.isEmpty ? $0 : "\(path).\($0)" }.joined(separator: ", "))"
                 )
             }
             if case .object = existing {
@@ -161,11 +163,13 @@ public enum ConfigResolver {
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 {
             throw ConfigLoadError(
-                "config field '\(field)' is ambiguous; write one of: \(matches.map { $0.joined(separator: ".") }.joined(separator: ", "))"
+                "config field '\(field)' is ambiguous; write one of: "
+                    + "\(matches.map { $0.joined(separator: ".") }.joined(separator: ", "))"
             )
         }
         throw ConfigLoadError(
-            "unknown config field '\(field)'; fields are: \(leaves.map { $0.joined(separator: ".") }.joined(separator: ", "))"
+            "unknown config field '\(field)'; fields are: "
+                + "\(leaves.map { $0.joined(separator: ".") }.joined(separator: ", "))"
         )
     }
 

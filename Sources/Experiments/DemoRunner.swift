@@ -98,10 +98,13 @@ public enum DemoRunner {
         lines.append("")
         lines.append("Claim H1 (practical image classification), measured:")
         lines.append(
-            "- Norm dominance: the \(k) largest of \(M) filters hold more than the uniform share \(format(uniform, "%.3f")) of Σ‖w‖² in \(shares.filter { $0 > uniform }.count)/\(n) runs (median top-\(k) share \(format(median(shares), "%.3f")))."
+            "- Norm dominance: the \(k) largest of \(M) filters hold more than the uniform share "
+                + "\(format(uniform, "%.3f")) of Σ‖w‖² in \(shares.filter { $0 > uniform }.count)/\(n) runs "
+                + "(median top-\(k) share \(format(median(shares), "%.3f")))."
         )
         lines.append(
-            "- The large filters matter: keeping the top-\(k) by norm beats keeping a random \(k) in \(gaps.filter { $0 > 0 }.count)/\(n) runs (median accuracy gain \(format(median(gaps), "%.3f")))."
+            "- The large filters matter: keeping the top-\(k) by norm beats keeping a random \(k) in "
+                + "\(gaps.filter { $0 > 0 }.count)/\(n) runs (median accuracy gain \(format(median(gaps), "%.3f")))."
         )
         return lines.joined(separator: "\n")
     }

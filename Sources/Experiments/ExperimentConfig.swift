@@ -156,14 +156,16 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                 throw ConfigurationError(
                     field: "training.loss", value: training.loss.rawValue,
                     allowed:
-                        "two classes (images.classes = \(images.classes)) train one output; use hinge, logistic, square or linear"
+                        "two classes (images.classes = \(images.classes)) train one output; "
+                        + "use hinge, logistic, square or linear"
                 )
             }
             if !images.isBinary && training.loss != .crossEntropy {
                 throw ConfigurationError(
                     field: "training.loss", value: training.loss.rawValue,
                     allowed:
-                        "\(images.classCount) classes need crossEntropy (or keep two classes with images.classes = [a, b])"
+                        "\(images.classCount) classes need crossEntropy "
+                        + "(or keep two classes with images.classes = [a, b])"
                 )
             }
             if !images.isBinary, case .fixedSign = network.readout {

@@ -30,7 +30,8 @@ extension Preset {
     public static let kpBench = Preset(
         name: "kp-bench",
         summary:
-            "Yu, Zhang & Zhu 2019, canonical: key patterns, one-hot, σ=0.05, M=32 ReLU max-pool, hinge SGD B=1 η=0.5, 1000 steps",
+            "Yu, Zhang & Zhu 2019, canonical: key patterns, one-hot, σ=0.05, M=32 ReLU max-pool, "
+            + "hinge SGD B=1 η=0.5, 1000 steps",
         config: ExperimentConfig(preset: "kp-bench"))
 
     /// kp-bench without noise (σ = 0), max pooling, 1000 steps: claim A2.
@@ -106,7 +107,8 @@ extension Preset {
         return Preset(
             name: "fmnist-practical",
             summary:
-                "Yu, Zhang & Zhu 2019, practical claim: Fashion-MNIST, 32 filters 5×5, ReLU, global max pool, trainable 10-way read-out, softmax CE, SGD B=64 η=0.1, 1 epoch",
+                "Yu, Zhang & Zhu 2019, practical claim: Fashion-MNIST, 32 filters 5×5, ReLU, global max pool, "
+                + "trainable 10-way read-out, softmax CE, SGD B=64 η=0.1, 1 epoch",
             config: c)
     }()
 }

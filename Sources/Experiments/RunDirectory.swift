@@ -30,7 +30,8 @@ public struct RunDirectory: Sendable {
             if !contents.isEmpty {
                 guard overwrite else {
                     throw OutputError(
-                        "output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files"
+                        "output directory \(path) is not empty; choose another --out, "
+                            + "or pass --overwrite to replace its run files"
                     )
                 }
                 for name in RunDirectory.fileNames + [".summary.json.tmp"] where contents.contains(name) {
@@ -55,7 +56,8 @@ public struct RunDirectory: Sendable {
         }
         if !((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).isEmpty {
             throw OutputError(
-                "output directory \(path) is not empty; choose another --out, or pass --overwrite to replace its run files"
+                "output directory \(path) is not empty; choose another --out, "
+                    + "or pass --overwrite to replace its run files"
             )
         }
     }
@@ -86,7 +88,8 @@ public struct RunDirectory: Sendable {
             prefix += "/" + component
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
                 throw OutputError(
-                    "cannot create output directory \(path): \(String(cString: strerror(errno))) (at \(prefix)); choose a writable --out"
+                    "cannot create output directory \(path): \(String(cString: strerror(errno))) (at \(prefix)); "
+                        + "choose a writable --out"
                 )
             }
         }

@@ -27,10 +27,12 @@ package enum PatchCNNReference {
         let M = config.M
         let G = regions.count
         let F = G * M
-        precondition(x.count == N * K * D, "reference pass: x has \(x.count) values, expected N·K·D = \(N)·\(K)·\(D)")
+        precondition(
+            x.count == N * K * D, "reference pass: x has \(x.count) values, expected N·K·D = \(N)·\(K)·\(D)")
         precondition(
             p.filters.count == M * D && p.readout.count == C * F,
-            "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match M·D = \(M * D), C·G·M = \(C * F)"
+            "reference pass: parameters \(p.filters.count), \(p.readout.count) do not match "
+                + "M·D = \(M * D), C·G·M = \(C * F)"
         )
         var grads = PatchCNNParameters<T>(zerosLike: p)
         var outputs = [T](repeating: 0, count: N * C)

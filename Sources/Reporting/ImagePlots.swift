@@ -154,9 +154,9 @@ enum ImagePlots {
                     "p", ["class": "note"],
                     [
                         .text(
-                            "Each filter drawn as its \(patch)×\(patch) window, sorted by norm (largest first, left to "
-                                + "right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. All "
-                                + "\(files.count) evaluations are in filters/.")
+                            "Each filter drawn as its \(patch)×\(patch) window, sorted by norm (largest first, "
+                                + "left to right, top to bottom), scaled by its own largest |weight|: mid-grey is 0. "
+                                + "All \(files.count) evaluations are in filters/.")
                     ]))
             html.append(.text("\n"))
         }

@@ -127,8 +127,8 @@ public struct Report: Sendable {
         case .completed: return []
         case .diverged:
             return [
-                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last evaluation, step "
-                    + "\(run.lastStep), and mark the divergence."
+                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last "
+                    + "evaluation, step \(run.lastStep), and mark the divergence."
             ]
         case .partial:
             return [
@@ -196,7 +196,8 @@ public struct Report: Sendable {
         let explored = s.explorationAtInit.keys.sorted().map { "pattern \($0): \(s.explorationAtInit[$0]!)" }.joined(
             separator: ", ")
         return list([
-            "Key filters at the end: \(s.positiveKeyFilterCount) of class +1, \(s.negativeKeyFilterCount) of class −1 "
+            "Key filters at the end: \(s.positiveKeyFilterCount) of class +1, "
+                + "\(s.negativeKeyFilterCount) of class −1 "
                 + "(cosine with their class's key > θ = \(formatValue(run.config.evaluation.theta))).",
             "Keys: \(learned). Filters of the matching sign with a positive cosine at initialisation: \(explored).",
             "Second half of training, key filters: key projection grew by \(formatValue(s.keyProjectionGrowth)), "
@@ -326,7 +327,8 @@ public struct Report: Sendable {
                 run.name, String(run.config.seed), status(run), run.stepsTo100.map(String.init) ?? "never",
                 v(CommonFigures.testAccuracy.field), v(KeyPatternMeasures.bestKeyCosine.field),
                 v(KeyPatternMeasures.keyShare.field), v(KeyPatternMeasures.normRatio.field),
-                "\(count(KeyPatternMeasures.positiveKeyFiltersField))/\(count(KeyPatternMeasures.negativeKeyFiltersField))",
+                "\(count(KeyPatternMeasures.positiveKeyFiltersField))/"
+                    + "\(count(KeyPatternMeasures.negativeKeyFiltersField))",
             ])
         }
         return table(
@@ -358,8 +360,8 @@ public struct Report: Sendable {
                 "keep random 8", "keep bottom-8",
             ],
             rows,
-            note: "Top-8 share: Σ of the 8 largest ‖w_j‖² over Σ_j ‖w_j‖². Keep-k: test accuracy when only those k "
-                + "filters feed the read-out (random: mean of 10 draws).")
+            note: "Top-8 share: Σ of the 8 largest ‖w_j‖² over Σ_j ‖w_j‖². "
+                + "Keep-k: test accuracy when only those k filters feed the read-out (random: mean of 10 draws).")
     }
 
     /// A table with a header row, then a note under it.

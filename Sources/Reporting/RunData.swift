@@ -64,7 +64,8 @@ public struct RunData: Sendable {
         var warnings: [String] = []
         guard RunData.isRunDirectory(path) else {
             throw ReportError(
-                "\(path) is not a run directory (it has no config.json or metrics.jsonl); pass a directory written by `convdyn train` or `convdyn demo`"
+                "\(path) is not a run directory (it has no config.json or metrics.jsonl); "
+                    + "pass a directory written by `convdyn train` or `convdyn demo`"
             )
         }
         guard let configText = try read("\(path)/config.json") else {

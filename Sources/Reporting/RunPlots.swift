@@ -124,8 +124,9 @@ enum RunPlots {
         return PlotFile(
             name: "key-share.svg",
             caption:
-                "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; best-key "
-                + "cosine = min over keys of the best matching filter's cosine.",
+                "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; "
+                + "keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; "
+                + "best-key cosine = min over keys of the best matching filter's cosine.",
             svg: p.render())
     }
 
@@ -141,7 +142,8 @@ enum RunPlots {
         p.note = "undefined (gap) while no filter is a key filter"
         return PlotFile(
             name: "norm-ratio.svg",
-            caption: "normRatio = mean_{j∈K}‖w_j‖ / mean_{j∉K}‖w_j‖, K the key filters at that step.", svg: p.render())
+            caption: "normRatio = mean_{j∈K}‖w_j‖ / mean_{j∉K}‖w_j‖, K the key filters at that step.",
+            svg: p.render())
     }
 
     /// Final key-filter classes: +1, −1 or 0 (not a key filter at the last evaluation).

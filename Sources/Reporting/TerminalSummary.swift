@@ -60,8 +60,8 @@ public enum TerminalSummary {
             ]
             + figures.map { "\($0.label) \(fixed($0.value(in: last), $0.format))" }
         var lines = [
-            "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step \(run.lastStep) of "
-                + "\(run.config.training.steps)",
+            "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step "
+                + "\(run.lastStep) of \(run.config.training.steps)",
             header.joined(separator: "   "),
             "",
         ]
@@ -85,7 +85,8 @@ public enum TerminalSummary {
             }
         } else {
             lines.append(
-                "  max ‖w‖        " + sparkline(run.series(CommonFigures.maxFilterNorm.field), width: width, range: nil)
+                "  max ‖w‖        "
+                    + sparkline(run.series(CommonFigures.maxFilterNorm.field), width: width, range: nil)
             )
         }
         lines.append("  (sparklines: step 0, then log-spaced steps up to \(run.lastStep))")

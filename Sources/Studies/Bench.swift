@@ -33,7 +33,8 @@ public enum Bench {
         public var line: String {
             let g = gflops.map { String(format: "%8.2f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
             return
-                "\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) \(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
+                "\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(String(format: "%12.1f", value)) "
+                + "\(unit.padding(toLength: 11, withPad: " ", startingAt: 0)) \(g)  \(note)"
         }
     }
 

@@ -27,7 +27,8 @@ public enum SlurmScripts {
             #SBATCH --cpus-per-task=\(cpusPerTask)
             #SBATCH --output=\(slurm)/array-%A_%a.out
             \(common)set -euo pipefail
-            exec \(quote(executable)) sweep run \(quote(dir)) --index "$SLURM_ARRAY_TASK_ID" --threads "${SLURM_CPUS_PER_TASK:-1}"
+            exec \(quote(executable)) sweep run \(quote(dir)) --index "$SLURM_ARRAY_TASK_ID" \
+            --threads "${SLURM_CPUS_PER_TASK:-1}"
 
             """
         let aggregate = """

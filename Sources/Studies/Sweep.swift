@@ -167,7 +167,8 @@ public struct SuccessCriterion: Equatable, Sendable {
                 !parts[0].trimmingCharacters(in: .whitespaces).isEmpty
             else {
                 throw ConfigLoadError(
-                    "sweep spec \(source): success '\(text)' is not one of reached100, keysLearned, FIELD>=X (e.g. testAccuracy>=0.9)"
+                    "sweep spec \(source): success '\(text)' is not one of reached100, keysLearned, "
+                        + "FIELD>=X (e.g. testAccuracy>=0.9)"
                 )
             }
             field = parts[0].trimmingCharacters(in: .whitespaces)

@@ -27,7 +27,8 @@ public struct SweepDirectory: Sendable {
             let existing = try open(path)
             guard existing.spec.hash == spec.hash else {
                 throw OutputError(
-                    "\(path) holds a different sweep (spec hash \(existing.spec.hash), this spec \(spec.hash)); runs of two sweeps are never mixed: choose another --out"
+                    "\(path) holds a different sweep (spec hash \(existing.spec.hash), this spec \(spec.hash)); "
+                        + "runs of two sweeps are never mixed: choose another --out"
                 )
             }
             return existing
@@ -62,7 +63,8 @@ public struct SweepDirectory: Sendable {
     public static func open(_ path: String) throws -> SweepDirectory {
         guard let data = FileManager.default.contents(atPath: "\(path)/sweep.json") else {
             throw OutputError(
-                "\(path) is not a sweep directory (no sweep.json); create one with `convdyn sweep SPEC.yaml --out \(path)`"
+                "\(path) is not a sweep directory (no sweep.json); "
+                    + "create one with `convdyn sweep SPEC.yaml --out \(path)`"
             )
         }
         let json: JSONValue

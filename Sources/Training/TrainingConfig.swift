@@ -29,7 +29,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard batchSize >= 1 else { throw fail("batchSize", batchSize, "must be ≥ 1") }
         if nTrain > 0, batchSize > nTrain {
             throw fail(
-                "batchSize", batchSize, "must be ≤ data.nTrain = \(nTrain) (B = nTrain is full-batch gradient descent)")
+                "batchSize", batchSize,
+                "must be ≤ data.nTrain = \(nTrain) (B = nTrain is full-batch gradient descent)")
         }
         guard steps >= 1 else { throw fail("steps", steps, "must be ≥ 1") }
         if stopAtMarginOne && nTrain == 0 {

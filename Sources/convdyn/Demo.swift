@@ -60,7 +60,8 @@ struct Demo: ParsableCommand {
             preset: preset, seeds: Array(firstSeed..<(firstSeed + seeds)), root: root, workers: workers
         ) { summary in
             log.line(
-                "seed \(summary.seed) done: test accuracy \(String(format: "%.4f", summary.testAccuracy)), T100 \(summary.stepsTo100.map(String.init) ?? "never")"
+                "seed \(summary.seed) done: test accuracy \(String(format: "%.4f", summary.testAccuracy)), "
+                    + "T100 \(summary.stepsTo100.map(String.init) ?? "never")"
             )
         }
         let seconds = Date().timeIntervalSince(start)

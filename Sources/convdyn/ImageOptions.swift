@@ -11,14 +11,17 @@ struct ImageOptions: ParsableArguments {
     var dataset: ImageDatasetName?
 
     @Option(
-        help:
-            "Directory holding the dataset's files (default: the standard locations, e.g. /usr/share/datasets/fashion-mnist)."
+        help: """
+            Directory holding the dataset's files (default: the standard locations, \
+            e.g. /usr/share/datasets/fashion-mnist).
+            """
     )
     var dataDir: String?
 
     @Option(
         help: ArgumentHelp(
-            "Keep these classes; two classes a,b make the binary task of the theory (a → +1, b → −1) with a fixed ±1 read-out and hinge loss.",
+            "Keep these classes; two classes a,b make the binary task of the theory (a → +1, b → −1) "
+                + "with a fixed ±1 read-out and hinge loss.",
             valueName: "a,b,…"))
     var classes: String?
 

@@ -46,7 +46,8 @@ struct Sweep: ParsableCommand {
             let name = URL(fileURLWithPath: self.spec).deletingPathExtension().lastPathComponent
             let sweep = try SweepDirectory.create(at: out ?? "sweeps/\(name)", spec: spec)
             print(
-                "sweep \(sweep.path): \(spec.runCount) runs (\(spec.combinationCount) grid points × \(spec.seeds.count) seeds) of \(spec.preset)"
+                "sweep \(sweep.path): \(spec.runCount) runs (\(spec.combinationCount) grid points × "
+                    + "\(spec.seeds.count) seeds) of \(spec.preset)"
             )
             if noRun {
                 print("manifest written: \(sweep.path)/sweep.json")
@@ -61,7 +62,8 @@ struct Sweep: ParsableCommand {
                     format: "ran %d, already done %d, in %.1f s; not done: %d", ran, skipped,
                     Date().timeIntervalSince(start), missing))
             print(
-                "summary: \(sweep.path)/sweep_summary.csv, phase diagram: \(sweep.path)/phase.svg, report: \(sweep.path)/report.html"
+                "summary: \(sweep.path)/sweep_summary.csv, phase diagram: \(sweep.path)/phase.svg, "
+                    + "report: \(sweep.path)/report.html"
             )
         }
     }
@@ -99,7 +101,8 @@ struct Sweep: ParsableCommand {
     struct Slurm: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it (afterany).",
+                "Write sbatch scripts: a job array over the sweep and an aggregation job that depends on it "
+                + "(afterany).",
             discussion: ExitStatus.text(
                 failure: "a directory that is not a sweep or scripts that cannot be written (with --submit, a "
                     + "failing submit.sh's own status)"))
@@ -156,7 +159,8 @@ struct Sweep: ParsableCommand {
             let sweep = try SweepDirectory.open(directory)
             let c = sweep.counts()
             print(
-                "\(sweep.path): \(sweep.spec.runCount) runs — done \(c[.done]!), running \(c[.running]!), failed \(c[.failed]!), missing \(c[.missing]!)"
+                "\(sweep.path): \(sweep.spec.runCount) runs — done \(c[.done]!), running \(c[.running]!), "
+                    + "failed \(c[.failed]!), missing \(c[.missing]!)"
             )
         }
     }
@@ -173,7 +177,8 @@ struct Sweep: ParsableCommand {
             let sweep = try SweepDirectory.open(directory)
             let missing = try sweep.summarize()
             print(
-                "summary: \(sweep.path)/sweep_summary.csv (\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html"
+                "summary: \(sweep.path)/sweep_summary.csv "
+                    + "(\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html"
             )
         }
     }

@@ -60,14 +60,18 @@ enum SummaryText {
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format: "%.3f", x) }
         var text =
             "\(s.status) after \(s.steps) steps → \(directory)\n"
-            + "  test accuracy \(f(s.testAccuracy)), train accuracy \(f(s.trainAccuracy)), T100 \(s.stepsTo100.map(String.init) ?? "never")"
+            + "  test accuracy \(f(s.testAccuracy)), train accuracy \(f(s.trainAccuracy)), "
+            + "T100 \(s.stepsTo100.map(String.init) ?? "never")"
         if let k = s.keys {
             text +=
-                "\n  best-key cosine \(f(k.bestKeyCosine)), key filters \(k.positiveKeyFilterCount)+/\(k.negativeKeyFilterCount)−, keyShare \(f(k.keyShare)), normRatio \(f(k.normRatio))"
+                "\n  best-key cosine \(f(k.bestKeyCosine)), "
+                + "key filters \(k.positiveKeyFilterCount)+/\(k.negativeKeyFilterCount)−, "
+                + "keyShare \(f(k.keyShare)), normRatio \(f(k.normRatio))"
         }
         if let i = s.images {
             text +=
-                "\n  top-8 share \(f(i.topShare[8] ?? .nan)) (uniform \(f(8 / Double(i.filterCount)))), Gini \(f(i.gini))"
+                "\n  top-8 share \(f(i.topShare[8] ?? .nan)) (uniform \(f(8 / Double(i.filterCount)))), "
+                + "Gini \(f(i.gini))"
             if let a = i.ablation[8] {
                 text += "; keep top-8 \(f(a.top)), random 8 \(f(a.random)), bottom-8 \(f(a.bottom))"
             }

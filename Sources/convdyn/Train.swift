@@ -17,7 +17,8 @@ struct Train: ParsableCommand {
                 + ExitStatus.text(
                     failure:
                         "a config file that cannot be read or does not make a valid config, an output directory that "
-                        + "is not empty (without --overwrite) or not writable, image data that cannot be read, a failed run",
+                        + "is not empty (without --overwrite) or not writable, image data that cannot be read, "
+                        + "a failed run",
                     usage: ExitStatus.configUsage))
 
     @Option(help: "The preset to start from (see `convdyn presets`).")

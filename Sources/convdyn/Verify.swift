@@ -44,7 +44,8 @@ struct Verify: ParsableCommand {
         let root = out ?? freePath("runs/verify")
         let log = LineLog()
         print(
-            "Checking \(selected.map(\.id).joined(separator: ", ")) over \(seeds) seeds each, runs in \(root)/CLAIM/seed-N\n"
+            "Checking \(selected.map(\.id).joined(separator: ", ")) over \(seeds) seeds each, "
+                + "runs in \(root)/CLAIM/seed-N\n"
         )
         fflush(nil)
         let result = try Verifier.run(

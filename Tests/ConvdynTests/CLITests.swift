@@ -60,7 +60,10 @@ import _TestSupport
         let snapshot = try String(contentsOf: file, encoding: .utf8)
         #expect(
             help == snapshot,
-            "\(name) --help differs from \(file.path); regenerate with CONVDYN_UPDATE_SNAPSHOTS=1 (see the top of CLITests.swift)"
+            """
+            \(name) --help differs from \(file.path); regenerate with CONVDYN_UPDATE_SNAPSHOTS=1 \
+            (see the top of CLITests.swift)
+            """
         )
     }
 

@@ -216,8 +216,8 @@ import _TestSupport
         let cells = phase.components(separatedBy: "<rect class=\"cell\" ").dropFirst()
         #expect(cells.count == 4)
         let expected = [
-            ("1", "3", "0.33", "[0.06–0.79]"), ("3", "3", "1.00", "[0.44–1.00]"), ("0", "0", "n/a", "[0.00–1.00]"),
-            ("0", "3", "0.00", "[0.00–0.56]"),
+            ("1", "3", "0.33", "[0.06–0.79]"), ("3", "3", "1.00", "[0.44–1.00]"),
+            ("0", "0", "n/a", "[0.00–1.00]"), ("0", "3", "0.00", "[0.00–0.56]"),
         ]
         for (text, (k, n, rate, interval)) in zip(cells, expected) {
             #expect(text.hasPrefix("data-successes=\"\(k)\" data-runs=\"\(n)\""), "\(text)")
@@ -277,7 +277,8 @@ import _TestSupport
     }
 
     @Test func a1RowsCountRunsAndUseWilsonIntervals() throws {
-        // 19 of 20 runs reach 100% by step 500 (one at 600): 0.95 → PASS; Wilson 95% interval of 19/20 is 0.764–0.991.
+        // 19 of 20 runs reach 100% by step 500 (one at 600): 0.95 → PASS; Wilson 95% interval of 19/20 is
+        // 0.764–0.991.
         let runs = try (0..<19).map { _ in try summary(t100: 50) } + [summary(t100: 600, cosine: 0.5)]
         let rows = Claim.a1.judge(runs)
         #expect(rows.map(\.id) == ["A1a", "A1b", "A1c"])

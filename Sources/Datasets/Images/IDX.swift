@@ -33,7 +33,8 @@ public enum IDX {
             throw DataFileError(
                 file: path,
                 problem:
-                    "has magic number 0x\(magic) with \(nd) dimensions, expected \(kind) with \(expectedDimensions); are the images and labels files swapped?"
+                    "has magic number 0x\(magic) with \(nd) dimensions, expected \(kind) with \(expectedDimensions); "
+                    + "are the images and labels files swapped?"
             )
         }
         let header = 4 + 4 * nd
@@ -49,7 +50,8 @@ public enum IDX {
             throw DataFileError(
                 file: path,
                 problem: actual < expected
-                    ? "is truncated: the header promises \(dims.map(String.init).joined(separator: "×")) = \(expected) bytes of data, the file holds \(actual)"
+                    ? "is truncated: the header promises \(dims.map(String.init).joined(separator: "×")) = "
+                        + "\(expected) bytes of data, the file holds \(actual)"
                     : "has \(actual - expected) bytes after the \(expected) bytes its header describes")
         }
         return (dims, Array(bytes[header...]))
@@ -70,7 +72,8 @@ public enum CIFAR10 {
             throw DataFileError(
                 file: path,
                 problem:
-                    "holds \(bytes.count) bytes, not a whole number of \(recordSize)-byte CIFAR-10 records (truncated, or not a CIFAR-10 binary batch)"
+                    "holds \(bytes.count) bytes, not a whole number of \(recordSize)-byte CIFAR-10 records "
+                    + "(truncated, or not a CIFAR-10 binary batch)"
             )
         }
         let n = bytes.count / recordSize
@@ -81,7 +84,8 @@ public enum CIFAR10 {
             guard label < 10 else {
                 throw DataFileError(
                     file: path,
-                    problem: "record \(i) has label \(label); CIFAR-10 labels are 0…9 (is this the CIFAR-100 format?)")
+                    problem:
+                        "record \(i) has label \(label); CIFAR-10 labels are 0…9 (is this the CIFAR-100 format?)")
             }
             labels[i] = label
             for k in 0..<(recordSize - 1) { pixels[i * (recordSize - 1) + k] = bytes[i * recordSize + 1 + k] }

@@ -38,13 +38,20 @@ public enum ImageDatasetName: String, NamedChoice, Sendable {
         switch self {
         case .fashionMNIST:
             return
-                "install the Debian package (apt-get install dataset-fashion-mnist, which puts the files in /usr/share/datasets/fashion-mnist), or put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from the Fashion-MNIST repository (github.com/zalandoresearch/fashion-mnist) in a directory and pass --data-dir"
+                "install the Debian package (apt-get install dataset-fashion-mnist, which puts the files in "
+                + "/usr/share/datasets/fashion-mnist), or put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                + "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from the Fashion-MNIST repository "
+                + "(github.com/zalandoresearch/fashion-mnist) in a directory and pass --data-dir"
         case .mnist:
             return
-                "download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (the MNIST database, LeCun, Cortes & Burges) into a directory and pass --data-dir (KMNIST and EMNIST files in the same IDX format work too)"
+                "download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
+                + "t10k-labels-idx1-ubyte.gz (the MNIST database, LeCun, Cortes & Burges) into a directory and pass "
+                + "--data-dir (KMNIST and EMNIST files in the same IDX format work too)"
         case .cifar10:
             return
-                "download the CIFAR-10 binary version (cifar-10-binary.tar.gz, www.cs.toronto.edu/~kriz/cifar.html), extract it, and pass --data-dir pointing at cifar-10-batches-bin (data_batch_1.bin … data_batch_5.bin, test_batch.bin)"
+                "download the CIFAR-10 binary version (cifar-10-binary.tar.gz, www.cs.toronto.edu/~kriz/cifar.html), "
+                + "extract it, and pass --data-dir pointing at cifar-10-batches-bin (data_batch_1.bin … "
+                + "data_batch_5.bin, test_batch.bin)"
         }
     }
 }
@@ -86,7 +93,9 @@ public struct ImageDataConfig: Codable, Equatable, Sendable {
         }
         guard patchSize >= 1 else { throw fail("patchSize", patchSize, "must be ≥ 1") }
         guard stride >= 1 else { throw fail("stride", stride, "must be ≥ 1") }
-        guard trainSize >= 0 else { throw fail("trainSize", trainSize, "must be ≥ 0 (0 uses the whole training set)") }
+        guard trainSize >= 0 else {
+            throw fail("trainSize", trainSize, "must be ≥ 0 (0 uses the whole training set)")
+        }
         guard testSize >= 0 else { throw fail("testSize", testSize, "must be ≥ 0 (0 uses the whole test set)") }
         if let bad = classes.first(where: { $0 < 0 || $0 > 9 }) {
             throw fail("classes", classes, "class \(bad) is outside 0…9")

@@ -134,7 +134,9 @@ public enum ImageLoader {
                 throw DataFileError(
                     file: config.dataDir,
                     problem:
-                        "does not hold the \(config.dataset.rawValue) files (missing: \(missing.joined(separator: ", ")), raw or .gz). To obtain them: \(config.dataset.howToObtain)"
+                        "does not hold the \(config.dataset.rawValue) files "
+                        + "(missing: \(missing.joined(separator: ", ")), raw or .gz). "
+                        + "To obtain them: \(config.dataset.howToObtain)"
                 )
             }
             return config.dataDir
@@ -143,7 +145,8 @@ public enum ImageLoader {
         throw DataFileError(
             file: config.dataset.rawValue,
             problem:
-                "not found in \(config.dataset.standardLocations.joined(separator: " or ")). To obtain it: \(config.dataset.howToObtain)"
+                "not found in \(config.dataset.standardLocations.joined(separator: " or ")). "
+                + "To obtain it: \(config.dataset.howToObtain)"
         )
     }
 
@@ -229,7 +232,8 @@ public enum ImageLoader {
                 throw DataFileError(
                     file: path(files[1]),
                     problem:
-                        "holds \(labels.count) labels but \(path(files[0])) holds \(images.count) images; the files do not belong together"
+                        "holds \(labels.count) labels but \(path(files[0])) holds \(images.count) images; "
+                        + "the files do not belong together"
                 )
             }
             if let bad = labels.firstIndex(where: { $0 > 9 }) {

@@ -22,7 +22,8 @@ public enum ImageMeasures: MeasurementFamily {
         public var sortedNorms: [Double]
         /// Σ of the 4 largest ‖w_j‖² / Σ_j ‖w_j‖², in [4/M, 1] (0 if all are 0); nil unless 4 < M.
         public var top4Share: Double?
-        /// Σ of the 8 largest ‖w_j‖² / Σ_j ‖w_j‖², in [8/M, 1] (0 if all are 0); nil unless 8 < M; claim H1.
+        /// Σ of the 8 largest ‖w_j‖² / Σ_j ‖w_j‖², in [8/M, 1] (0 if all are 0); nil unless 8 < M;
+        /// claim H1.
         public var top8Share: Double?
         /// Σ of the 16 largest ‖w_j‖² / Σ_j ‖w_j‖², in [16/M, 1] (0 if all are 0); nil unless 16 < M.
         public var top16Share: Double?

@@ -39,7 +39,8 @@ struct ImageTask: ExperimentTask {
             throw ConfigurationError(
                 field: "network.pooling", value: c.network.pooling.text,
                 allowed:
-                    "a \(g)×\(g) grid needs at least \(g) patch positions per side; there are \(train.outputHeight)×\(train.outputWidth)"
+                    "a \(g)×\(g) grid needs at least \(g) patch positions per side; "
+                    + "there are \(train.outputHeight)×\(train.outputWidth)"
             )
         }
         let regions = g > 1 ? PoolingRegions(count: g * g, of: train.gridRegions(g)) : .global
@@ -146,7 +147,8 @@ struct ImageTask: ExperimentTask {
         let json: JSONValue = .object([
             "classes": .array(names.map(JSONValue.string)), "filtersByNorm": .array(filters),
             "definition": .string(
-                "classMeans[c] = mean over test images of class c of the filter's pooled activation (mean over regions); selectivity = (max − mean of others) / (max + mean of others)"
+                "classMeans[c] = mean over test images of class c of the filter's pooled activation "
+                    + "(mean over regions); selectivity = (max − mean of others) / (max + mean of others)"
             ),
         ])
         try directory.writeAtomically("selectivity.json", json.prettyText)
