@@ -3,7 +3,10 @@
 #endif
 
 /// What the processor offers the kernels, read once per process.
-package enum CPU {
+///
+/// Every member is `package`; the namespace is `public` only so that `avx512`, checked on every
+/// product call, is inlined into other modules (see `MatMul`).
+public enum CPU {
     /// Whether the AVX-512 kernels run: true on x86-64 Linux when /proc/cpuinfo lists avx512f,
     /// avx512bw, avx512dq and avx512vl (the kernel lists them only when the operating system
     /// saves the 512-bit registers), unless the environment sets `CONVDYN_SIMD=avx2`.

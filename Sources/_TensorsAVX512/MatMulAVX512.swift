@@ -37,7 +37,7 @@
 
     /// C[R×M] = A[R×D] · B[D×M] (C overwritten): register tiles of 8 rows × 32 columns (two 16-lane
     /// vectors), so each loaded row segment of B serves eight rows of A.
-    package func abAVX512(
+    @usableFromInline package func abAVX512(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows R: Int, cols M: Int, depth D: Int
     ) {
@@ -45,7 +45,7 @@
     }
 
     /// `abAVX512` with row r of A read in place: A[r][k] = rows[r][offsets[k]].
-    package func abGatheredAVX512(
+    @usableFromInline package func abGatheredAVX512(
         _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>, _ b: UnsafePointer<Float>,
         _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
     ) {
@@ -160,7 +160,7 @@
     /// C[M×D] += A[R×M]ᵀ · B[R×D]: Cᵀ[D×M] is accumulated in register tiles of 8 rows (d) × 32
     /// columns (m, two 16-lane vectors) over blocks of 256 rows of A and B, each block's sums added
     /// into a zeroed Cᵀ, which is finally added into C — the block size and order of the AVX2 kernel.
-    package func atbAccumulateAVX512(
+    @usableFromInline package func atbAccumulateAVX512(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         rows R: Int, cols M: Int, depth D: Int
     ) {
@@ -168,7 +168,7 @@
     }
 
     /// `atbAccumulateAVX512` with row r of B read in place: B[r][k] = rows[r][offsets[k]].
-    package func atbAccumulateGatheredAVX512(
+    @usableFromInline package func atbAccumulateGatheredAVX512(
         _ a: UnsafePointer<Float>, _ rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>,
         _ c: UnsafeMutablePointer<Float>, rows R: Int, cols M: Int, depth D: Int
     ) {
