@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where and how a run was made: `provenance.json`.
-struct Provenance: Sendable {
+struct Provenance: Codable, Sendable {
     /// The commit of the checkout the tool was built from, or "unknown".
     var gitRevision: String
     /// Whether tracked files differed from that commit; nil when unknown.
@@ -31,21 +31,32 @@ struct Provenance: Sendable {
             host: ProcessInfo.processInfo.hostName, commandLine: CommandLine.arguments, startTime: Date())
     }
 
-    /// The JSON of provenance.json: dates in ISO 8601, fields not yet known left out.
-    var json: JSONValue {
+    /// The JSON field names.
+    enum CodingKeys: String, CodingKey {
+        case gitRevision, gitDirty, swiftVersion, host, commandLine, startTime, endTime, trainingSeconds
+        case stepsPerSecond
+    }
+
+    /// Writes provenance.json's fields: dates in ISO 8601, `gitDirty` null when unknown, the
+    /// fields not yet known left out.
+    func encode(to encoder: any Encoder) throws {
         let iso = ISO8601DateFormatter()
-        var o: [String: JSONValue] = [
-            "gitRevision": .string(gitRevision),
-            "gitDirty": gitDirty.map(JSONValue.bool) ?? .null,
-            "swiftVersion": .string(swiftVersion),
-            "host": .string(host),
-            "commandLine": .array(commandLine.map(JSONValue.string)),
-            "startTime": .string(iso.string(from: startTime)),
-        ]
-        if let endTime { o["endTime"] = .string(iso.string(from: endTime)) }
-        if let trainingSeconds { o["trainingSeconds"] = .double(trainingSeconds) }
-        if let stepsPerSecond { o["stepsPerSecond"] = .double(stepsPerSecond) }
-        return .object(o)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(gitRevision, forKey: .gitRevision)
+        try c.encode(gitDirty.map(JSONValue.bool) ?? .null, forKey: .gitDirty)
+        try c.encode(swiftVersion, forKey: .swiftVersion)
+        try c.encode(host, forKey: .host)
+        try c.encode(commandLine, forKey: .commandLine)
+        try c.encode(iso.string(from: startTime), forKey: .startTime)
+        try c.encodeIfPresent(endTime.map(iso.string), forKey: .endTime)
+        try c.encodeIfPresent(trainingSeconds, forKey: .trainingSeconds)
+        try c.encodeIfPresent(stepsPerSecond, forKey: .stepsPerSecond)
+    }
+
+    /// The JSON of provenance.json.
+    var json: JSONValue {
+        // Encoding plain values cannot fail.
+        (try? JSONValue(encoding: self)) ?? .null
     }
 
     static let compilerVersion: String = {
@@ -85,5 +96,30 @@ struct Provenance: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return nil }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension Provenance {
+    /// Reads provenance.json; a date that is not ISO 8601 is a `SchemaError` naming the field.
+    init(from decoder: any Decoder) throws {
+        let iso = ISO8601DateFormatter()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func date(_ key: CodingKeys) throws -> Date? {
+            guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+            guard let d = iso.date(from: text) else {
+                throw SchemaError(field: key.stringValue, "is not an ISO 8601 date")
+            }
+            return d
+        }
+        gitRevision = try c.decode(String.self, forKey: .gitRevision)
+        gitDirty = try c.decodeIfPresent(Bool.self, forKey: .gitDirty)
+        swiftVersion = try c.decode(String.self, forKey: .swiftVersion)
+        host = try c.decode(String.self, forKey: .host)
+        commandLine = try c.decode([String].self, forKey: .commandLine)
+        guard let start = try date(.startTime) else { throw SchemaError(field: "startTime", "is missing") }
+        startTime = start
+        endTime = try date(.endTime)
+        trainingSeconds = try c.decodeIfPresent(Double.self, forKey: .trainingSeconds)
+        stepsPerSecond = try c.decodeIfPresent(Double.self, forKey: .stepsPerSecond)
     }
 }
