@@ -60,7 +60,7 @@ protocol ExperimentTask {
 
 /// The registry of data models: the first whose `handles` accepts a config builds its runs.
 enum DataModels {
-    static let all: [any ExperimentTask.Type] = [ImageTask.self, KeyPatternTask.self]
+    static var all: [any ExperimentTask.Type] { [ImageTask.self, KeyPatternTask.self] }
 
     static func task(
         for config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?

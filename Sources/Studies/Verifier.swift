@@ -77,6 +77,33 @@ public enum Verifier {
                     continue
                 }
             }
+            func configs(_ base: ExperimentConfig) -> [ExperimentConfig] {
+                (firstSeed..<(firstSeed + seeds)).map { seed -> ExperimentConfig in
+                    var c = base
+                    c.seed = seed
+                    c.evaluation.filterDynamics = false
+                    if claim.finalOnly { c.evaluation.schedule = .every(c.training.steps) }
+                    return c
+                }
+            }
+            if !claim.variants.isEmpty {
+                let dir = "\(root)/\(claim.id)"
+                directories[claim.id] = dir
+                var variantRuns: [String: [RunSummary]] = [:]
+                for variant in claim.variants {
+                    let claimStart = Date()
+                    log?("\(claim.id), \(variant.label): \(seeds) runs of \(claim.preset.name)…")
+                    let runs = configs(variant.config(from: claim.preset.config))
+                    variantRuns[variant.name] = try RunBatch.run(
+                        runs, into: runs.map { "\(dir)/\(variant.name)/seed-\($0.seed)" }, workers: workers)
+                    log?(
+                        String(
+                            format: "%@, %@: done in %.1f s", claim.id, variant.label,
+                            Date().timeIntervalSince(claimStart)))
+                }
+                rows += claim.judge([], variantRuns: variantRuns, others: results)
+                continue
+            }
             let summaries: [RunSummary]
             if let other = claim.sharesRunsWith, let shared = results[other] {
                 summaries = shared
@@ -85,13 +112,7 @@ public enum Verifier {
             } else {
                 let dir = "\(root)/\(claim.id)"
                 directories[claim.id] = dir
-                let configs = (firstSeed..<(firstSeed + seeds)).map { seed -> ExperimentConfig in
-                    var c = claim.preset.config
-                    c.seed = seed
-                    c.evaluation.filterDynamics = false
-                    if claim.finalOnly { c.evaluation.schedule = .every(c.training.steps) }
-                    return c
-                }
+                let configs = configs(claim.preset.config)
                 let claimStart = Date()
                 log?("\(claim.id): \(seeds) runs of \(claim.preset.name)…")
                 summaries = try RunBatch.run(configs, into: configs.map { "\(dir)/seed-\($0.seed)" }, workers: workers)
@@ -146,8 +167,23 @@ public enum Verifier {
                 ])),
         ]
         try FileManager.default.createDirectory(atPath: "\(root)/plots", withIntermediateDirectories: true)
+        // A claim's runs, or each variant's: (plot prefix, title, directory).
+        var groups: [(prefix: String, title: String, dir: String)] = []
         for claim in claims where v.skipped[claim.id] == nil && claim.sharesRunsWith == nil {
             guard let dir = v.directories[claim.id] else { continue }
+            if claim.variants.isEmpty {
+                groups.append((claim.id, "\(claim.id): \(claim.title)", dir))
+            } else {
+                for variant in claim.variants {
+                    groups.append(
+                        (
+                            "\(claim.id)-\(variant.name)", "\(claim.id), \(variant.label): \(claim.title)",
+                            "\(dir)/\(variant.name)"
+                        ))
+                }
+            }
+        }
+        for (prefix, title, dir) in groups {
             let runs = try runDirectories(in: dir).map { try RunData.load($0, includeFilters: false) }
             let plots = GroupPlots.all(runs).filter {
                 [
@@ -155,7 +191,7 @@ public enum Verifier {
                     "seeds-accuracy.svg",
                     "seeds-top8-share.svg", "seeds-ablation.svg",
                 ].contains($0.name)
-            }.map { PlotFile(name: "\(claim.id)-\($0.name)", caption: $0.caption, svg: $0.svg) }
+            }.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }
             for plot in plots { try write(plot.svg, to: "\(root)/plots/\(plot.name)") }
             let allRuns: Node = .element(
                 "p", ["class": "note"],
@@ -164,8 +200,7 @@ public enum Verifier {
                     .text(" (written to \(dir)/report.html)."),
                 ])
             body.append(
-                Report.section(
-                    claim.id, "\(claim.id): \(claim.title)", .fragment(plots.map(Report.figure) + [allRuns])))
+                Report.section(prefix, title, .fragment(plots.map(Report.figure) + [allRuns])))
             try Report.build(dir).write(to: dir)
         }
         try write(Report.page("ConvDynamics: verify", .fragment(body)), to: "\(root)/report.html")

@@ -7,14 +7,14 @@ import _TestSupport
 
 /// Claim statements judged by hand, and `Verifier.run` end to end on a small claim.
 @Suite struct VerifierTests {
-    func run(t100: Int?, share: Double = 0.9) throws -> RunSummary {
+    func run(t100: Int?, share: Double = 0.9, cosine: Double = 0.95, accuracy: Double = 1) throws -> RunSummary {
         try RunSummary(
             json: .object([
                 "status": .string("completed"), "preset": .string("kp-bench"), "seed": .int(0), "steps": .int(1000),
-                "testAccuracy": .double(1), "testAccuracyNoisy": .double(1), "testLoss": .double(0),
+                "testAccuracy": .double(accuracy), "testAccuracyNoisy": .double(1), "testLoss": .double(0),
                 "trainAccuracy": .double(1), "trainLoss": .double(0),
                 "stepsTo100": t100.map(JSONValue.int) ?? .null, "evaluations": .int(101),
-                "bestKeyCosine": .double(0.95), "keyShare": .double(share), "normRatio": .double(3),
+                "bestKeyCosine": .double(cosine), "keyShare": .double(share), "normRatio": .double(3),
                 "keyMass": .double(0.9), "keyFilterCount": .int(20), "positiveKeyFilterCount": .int(10),
                 "negativeKeyFilterCount": .int(10), "explorationAtInit": .object([:]), "keysLearned": .object([:]),
                 "keyProjectionGrowth": .double(0.3), "commonProjectionGrowth": .double(0.01),
@@ -72,6 +72,27 @@ import _TestSupport
         let v = Verification(
             rows: Array(rows.prefix(2)) + [failingContrast], skipped: [:], directories: [:], seeds: 5, seconds: 0)
         #expect(v.passed && v.table.contains("not judged"))
+    }
+
+    @Test func variantStatementsReadTheirVariantsRuns() throws {
+        // B1 on hand-made runs: at M = 2, 4 of 10 learn both keys (Wilson upper bound 0.69 > 0.6:
+        // FAIL on the bound although 0.4 ≤ 0.6), then 3 of 10 with 20 runs → 6/20, upper bound 0.52:
+        // PASS; at M = 32 all learn both keys; one M = 2 run below 0.99 accuracy is still "most".
+        func runs(_ n: Int, learned: Int, accuracy: Double = 1) throws -> [RunSummary] {
+            try (0..<n).map { i in try run(t100: 100, cosine: i < learned ? 0.95 : 0.2, accuracy: accuracy) }
+        }
+        let small = try runs(9, learned: 4) + runs(1, learned: 0, accuracy: 0.7)
+        var variants = ["M2": small, "M4": try runs(10, learned: 8), "M8": try runs(10, learned: 10)]
+        variants["M32"] = try runs(10, learned: 10)
+        let rows = Claim.b1.judge([], variantRuns: variants)
+        #expect(rows.map(\.id) == ["B1a", "B1b", "B1c", "B1d", "B1e", "B1f", "B1g", "B1h"])
+        #expect(rows[0].value == 0.4 && !rows[0].passed)
+        #expect(!rows[1].judged && rows[1].value == 0.8 && !rows[2].judged)
+        #expect(rows[3].passed && rows[4].value == 0.9 && rows[4].passed)
+        variants["M2"] = try runs(20, learned: 6)
+        #expect(Claim.b1.judge([], variantRuns: variants)[0].passed)
+        // Without a variant's runs its statements are left out.
+        #expect(Claim.b1.judge([], variantRuns: ["M32": variants["M32"]!]).map(\.id) == ["B1d", "B1h"])
     }
 
     @Test func verifierRunsJudgesAndWritesWhatItJudged() throws {

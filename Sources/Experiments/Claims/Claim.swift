@@ -115,6 +115,9 @@ public struct ClaimStatement: Sendable {
     public var rule: PassRule
     /// The claim whose runs this statement reads; nil for the claim's own.
     public var runsOf: String?
+    /// The variant of the claim whose runs this statement reads (`Claim.variants`); nil for the
+    /// preset unchanged.
+    public var variant: String?
     /// False for a measured contrast reported beside the claim but not judged.
     public var judged: Bool
 
@@ -125,7 +128,7 @@ public struct ClaimStatement: Sendable {
     ) -> ClaimStatement {
         ClaimStatement(
             id: id, statement: statement, measure: .proportion(conditions), target: target, rule: rule, runsOf: nil,
-            judged: true)
+            variant: nil, judged: true)
     }
 
     /// A median statement: the median over runs of `figure` against `target`.
@@ -135,7 +138,22 @@ public struct ClaimStatement: Sendable {
     ) -> ClaimStatement {
         ClaimStatement(
             id: id, statement: statement, measure: .median(figure), target: target, rule: rule, runsOf: nil,
-            judged: true)
+            variant: nil, judged: true)
+    }
+
+    /// The same statement on the runs of the claim's variant `name`.
+    public func on(_ name: String) -> ClaimStatement {
+        var s = self
+        s.variant = name
+        return s
+    }
+
+    /// The same statement shown with its measured value but not judged (a row that shows a trend
+    /// beside the judged ones).
+    public func measuredOnly() -> ClaimStatement {
+        var s = self
+        s.judged = false
+        return s
     }
 
     /// The same statement reported as a measured contrast on the runs of claim `id`, not judged.
@@ -283,6 +301,31 @@ public struct ClaimRow: Sendable, Equatable, Codable {
     }
 }
 
+/// A config a claim runs beside its preset: the preset changed by `configure` (a sweep of one
+/// field, say M ∈ {2, 32}); its runs go to CLAIM/NAME/seed-S.
+public struct ClaimVariant: Sendable {
+    /// A directory name, e.g. "M2".
+    public var name: String
+    /// What the variant changes, in words, e.g. "M = 2".
+    public var label: String
+    /// Applies the change to a copy of the preset's config.
+    public let configure: @Sendable (inout ExperimentConfig) -> Void
+
+    /// A variant called `name`, described by `label`.
+    public init(_ name: String, _ label: String, configure: @escaping @Sendable (inout ExperimentConfig) -> Void) {
+        self.name = name
+        self.label = label
+        self.configure = configure
+    }
+
+    /// The variant's config for `preset`.
+    public func config(from preset: ExperimentConfig) -> ExperimentConfig {
+        var c = preset
+        configure(&c)
+        return c
+    }
+}
+
 /// A claim of SPEC §7: the preset it runs and its statements.
 public struct Claim: Sendable {
     /// The claim's id in SPEC §7 ("A1", "H1"), as `convdyn verify --claim` takes it.
@@ -297,13 +340,20 @@ public struct Claim: Sendable {
     public var finalOnly = false
     /// The statements checked, in the order of the verify table.
     public var statements: [ClaimStatement]
+    /// Configs run instead of the preset unchanged, when the claim compares several (empty: the
+    /// preset alone).
+    public var variants: [ClaimVariant] = []
 
-    /// Verdict rows for this claim's `runs`; statements on another claim's runs read `others`
-    /// (by claim id) and are left out when those runs are not there.
-    public func judge(_ runs: [RunSummary], others: [String: [RunSummary]] = [:]) -> [ClaimRow] {
+    /// Verdict rows for this claim's `runs` (the preset's) and `variantRuns` (by variant name);
+    /// statements on another claim's runs read `others` (by claim id). A statement whose runs are
+    /// not there is left out.
+    public func judge(
+        _ runs: [RunSummary], variantRuns: [String: [RunSummary]] = [:], others: [String: [RunSummary]] = [:]
+    ) -> [ClaimRow] {
         statements.compactMap { s in
-            guard let other = s.runsOf else { return s.judge(runs) }
-            return others[other].map(s.judge)
+            if let other = s.runsOf { return others[other].map(s.judge) }
+            if let variant = s.variant { return variantRuns[variant].map(s.judge) }
+            return s.judge(runs)
         }
     }
 

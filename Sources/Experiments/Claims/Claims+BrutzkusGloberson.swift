@@ -1,0 +1,52 @@
+// Claims of the Brutzkus & Globerson line of work (SPEC §7, B1…), with their thresholds. The
+// figures measured when the thresholds were set are in Docs/Claims.md.
+
+extension Claim {
+    /// B1's conditions (kp-small at M ∈ {2, 4, 8, 32}; Brutzkus & Globerson 2019).
+    public enum B1 {
+        /// Both keys learned: best-key cosine > 0.5 (the smaller of the two classes' best cosines).
+        public static let bothKeys = RunCondition("best-key cosine", Threshold(.above, 0.5)) {
+            $0.keys?.bestKeyCosine ?? .nan
+        }
+        /// The task solved: final test accuracy ≥ 0.99.
+        public static let solved = RunCondition("test accuracy", Threshold(.atLeast, 0.99)) { $0.testAccuracy }
+        /// At M = 2, at most this share of runs learns both keys (upper interval bound).
+        public static let smallShare = Threshold(.atMost, 0.6)
+        /// At M = 32, at least this share does (point estimate: with 100 seeds the Wilson lower bound
+        /// of 100/100 is 0.963).
+        public static let largeShare = Threshold(.atLeast, 0.97)
+        /// "Most runs" solve the task at every M.
+        public static let solvedShare = Threshold(.atLeast, 0.9)
+        /// The widths compared.
+        public static let widths = [2, 4, 8, 32]
+    }
+
+    /// B1 (Brutzkus & Globerson 2019, kp-small at M ∈ {2, 4, 8, 32}): the share of runs that learn both keys
+    /// rises with M (≤ 0.6 at M = 2 on the upper bound, ≥ 0.97 at M = 32), while test accuracy is ≥ 0.99 in
+    /// at least 90% of runs at every M.
+    public static let b1 = Claim(
+        id: "B1",
+        title: "kp-small: over-parameterisation — wider nets learn both keys, small nets solve the task anyway",
+        preset: .kpSmall, finalOnly: true,
+        statements: [
+            ClaimStatement.proportion(
+                "B1a", "M = 2: runs that learn both keys (best-key cosine > 0.5)", [B1.bothKeys], B1.smallShare,
+                rule: .intervalBound
+            ).on("M2"),
+            ClaimStatement.proportion(
+                "B1b", "M = 4: runs that learn both keys (the rise with M)", [B1.bothKeys], B1.largeShare
+            ).on("M4").measuredOnly(),
+            ClaimStatement.proportion(
+                "B1c", "M = 8: runs that learn both keys (the rise with M)", [B1.bothKeys], B1.largeShare
+            ).on("M8").measuredOnly(),
+            ClaimStatement.proportion(
+                "B1d", "M = 32: runs that learn both keys", [B1.bothKeys], B1.largeShare
+            ).on("M32"),
+        ]
+            + B1.widths.enumerated().map { i, m in
+                ClaimStatement.proportion(
+                    "B1\(["e", "f", "g", "h"][i])", "M = \(m): test accuracy ≥ 0.99", [B1.solved], B1.solvedShare
+                ).on("M\(m)")
+            },
+        variants: B1.widths.map { m in ClaimVariant("M\(m)", "M = \(m)") { $0.network.M = m } })
+}
