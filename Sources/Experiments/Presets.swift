@@ -21,7 +21,9 @@ public struct Preset: Sendable {
 
 extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
-    public static let all: [Preset] = [kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, bgCNNvsFC, fmnistPractical]
+    public static let all: [Preset] = [
+        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, bgCNNvsFC, fmnistPractical,
+    ]
 
     /// The preset called `name`, or nil.
     public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
