@@ -97,6 +97,8 @@ public struct FlattenedSampler: ExampleSampler {
         scratch = PatchBatch(count: 0, K: K, D: D, keysPerExample: keysPerExample)
     }
 
+    /// Draws `count` examples from `base` and writes them, flattened, into slots `start…` of `batch`
+    /// (one patch of dimension K·D each).
     public mutating func fill(_ batch: inout PatchBatch, from start: Int, count: Int, using rng: inout RandomStream) {
         let size = scratch.K * scratch.D
         precondition(
