@@ -66,3 +66,55 @@ public struct PatchBatch: Sendable {
         count = n
     }
 }
+
+extension PatchBatch {
+    /// The same examples as one patch of dimension K·D each: `x` is shared unchanged (the layout
+    /// [N × K × D] is [N × 1 × K·D]), the labels are the same, `patternIDs` is −1 (no single
+    /// pattern fills the one patch) and every key position is 0.
+    public func flattened() -> PatchBatch {
+        let size = K * D
+        var b = PatchBatch(count: 0, K: 1, D: size, keysPerExample: keysPerExample)
+        let capacity = size > 0 ? x.count / size : 0
+        b.x = x
+        b.labels = labels
+        b.observedLabels = observedLabels
+        b.patternIDs = Array(repeating: -1, count: capacity)
+        b.keyPositions = Array(repeating: 0, count: capacity * keysPerExample)
+        b.setCount(count)
+        return b
+    }
+}
+
+/// A sampler whose examples are those of `base` flattened to one patch of dimension K·D
+/// (`PatchBatch.flattened`): it draws exactly what `base` draws from the same stream.
+public struct FlattenedSampler: ExampleSampler {
+    private var base: any ExampleSampler
+    private var scratch: PatchBatch
+
+    /// Flattens the examples `base` draws, which have `K` patches of dimension `D`.
+    public init(_ base: any ExampleSampler, K: Int, D: Int, keysPerExample: Int) {
+        self.base = base
+        scratch = PatchBatch(count: 0, K: K, D: D, keysPerExample: keysPerExample)
+    }
+
+    /// Draws `count` examples from `base` and writes them, flattened, into slots `start…` of `batch`
+    /// (one patch of dimension K·D each).
+    public mutating func fill(_ batch: inout PatchBatch, from start: Int, count: Int, using rng: inout RandomStream) {
+        let size = scratch.K * scratch.D
+        precondition(
+            batch.K == 1 && batch.D == size && batch.keysPerExample == scratch.keysPerExample,
+            "FlattenedSampler: the batch must hold one patch of dimension \(size)")
+        if scratch.x.count < count * size {
+            scratch = PatchBatch(count: count, K: scratch.K, D: scratch.D, keysPerExample: scratch.keysPerExample)
+        }
+        scratch.setCount(count)
+        base.fill(&scratch, from: 0, count: count, using: &rng)
+        batch.x.overwrite(count * size, at: start * size, from: scratch.x, at: 0)
+        for n in 0..<count {
+            batch.labels[start + n] = scratch.labels[n]
+            batch.observedLabels[start + n] = scratch.observedLabels[n]
+            batch.patternIDs[start + n] = -1
+            for i in 0..<scratch.keysPerExample { batch.keyPositions[(start + n) * scratch.keysPerExample + i] = 0 }
+        }
+    }
+}

@@ -48,6 +48,8 @@ protocol ExperimentTask {
     var K: Int { get }
     var D: Int { get }
     var keysPerExample: Int { get }
+    /// Whether the run writes `filters.jsonl` when `evaluation.filterDynamics` is on.
+    var recordsFilters: Bool { get }
     /// The families' fields at one evaluation (merged into the metrics.jsonl line) and its
     /// filters.jsonl line.
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
@@ -56,6 +58,11 @@ protocol ExperimentTask {
     /// The families' summary fields; may write further files.
     mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
         JSONValue]
+}
+
+extension ExperimentTask {
+    /// True: a model writes filter dynamics unless it says otherwise.
+    var recordsFilters: Bool { true }
 }
 
 /// The registry of data models: the first whose `handles` accepts a config builds its runs.
@@ -113,7 +120,9 @@ public final class PreparedExperiment {
             try directory.writeAtomically("config.json", c.json.prettyText)
             try directory.writeAtomically("provenance.json", provenance.json.prettyText)
             metricsFile = try directory.lineWriter("metrics.jsonl")
-            if c.evaluation.filterDynamics { filtersFile = try directory.lineWriter("filters.jsonl") }
+            if c.evaluation.filterDynamics && task.recordsFilters {
+                filtersFile = try directory.lineWriter("filters.jsonl")
+            }
         }
 
         let schedule = c.evaluation.schedule.steps(upTo: c.training.steps)

@@ -150,6 +150,11 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         try network.validate()
         try evaluation.validate()
         if let images {
+            if network.architecture == .fc {
+                throw ConfigurationError(
+                    field: "network.architecture", value: "fc",
+                    allowed: "the fully-connected baseline is for the key-pattern data; image runs use cnn")
+            }
             try images.validate()
             try training.validate(nTrain: images.trainSize)
             if images.isBinary && !training.loss.isBinary {

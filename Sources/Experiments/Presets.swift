@@ -21,7 +21,9 @@ public struct Preset: Sendable {
 
 extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
-    public static let all: [Preset] = [kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, fmnistPractical]
+    public static let all: [Preset] = [
+        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, bgCNNvsFC, fmnistPractical,
+    ]
 
     /// The preset called `name`, or nil.
     public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
@@ -80,6 +82,24 @@ extension Preset {
         return Preset(
             name: "kp-small",
             summary: "over-parameterisation contrast: kp-bench with M=4 filters (try --set M=2 or M=8)", config: c)
+    }()
+
+    /// Brutzkus & Globerson 2021: kp-bench data with a fixed training set of 64 examples and the
+    /// kp-bench CNN (compare `--set architecture=fc`, the fully-connected net on the flattened
+    /// K·D input); hinge SGD with B = 1 and η = 0.5 for at most 2000 steps, stopping once every
+    /// training margin is ≥ 1 (after which hinge SGD would change nothing), so both fit the set.
+    public static let bgCNNvsFC: Preset = {
+        var c = kpBench.config
+        c.preset = "bg-cnn-vs-fc"
+        c.data.nTrain = 64
+        c.training.steps = 2000
+        c.training.stopAtMarginOne = true
+        return Preset(
+            name: "bg-cnn-vs-fc",
+            summary:
+                "Brutzkus & Globerson 2021: kp-bench CNN vs architecture=fc on 64 training examples, "
+                + "hinge SGD B=1 until every margin ≥ 1 (≤ 2000 steps)",
+            config: c)
     }()
 }
 

@@ -179,8 +179,20 @@ public enum Loss: String, NamedChoice, Sendable {
     public var isBinary: Bool { self != .crossEntropy }
 }
 
+/// Which two-layer network is trained (SPEC §2 `architecture`).
+public enum Architecture: String, NamedChoice, Sendable {
+    /// Shared filters applied to each of the K patches, then pooled.
+    case cnn
+    /// M hidden units on the flattened K·D input with the same activation, read-out, loss and
+    /// init scale (Brutzkus & Globerson 2021's baseline): the CNN on one patch of dimension K·D,
+    /// where pooling over one patch is the identity.
+    case fc
+}
+
 /// The two-layer network of SPEC §2.
 public struct NetworkConfig: Codable, Equatable, Sendable {
+    /// The architecture: the patch CNN, or a fully-connected net on the flattened input.
+    public var architecture: Architecture = .cnn
     /// Number of filters.
     public var M = 32
     /// The nonlinearity φ.
@@ -198,6 +210,24 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
 
     /// The defaults: the kp-bench network.
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case architecture, M, activation, pooling, readout, bias, biasGradScale, `init`
+    }
+
+    /// Decodes every field; `architecture` may be absent (configs written before it existed) and
+    /// then is `cnn`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .cnn
+        M = try c.decode(Int.self, forKey: .M)
+        activation = try c.decode(Activation.self, forKey: .activation)
+        pooling = try c.decode(Pooling.self, forKey: .pooling)
+        readout = try c.decode(Readout.self, forKey: .readout)
+        bias = try c.decode(BiasMode.self, forKey: .bias)
+        biasGradScale = try c.decode(Double.self, forKey: .biasGradScale)
+        self.`init` = try c.decode(Initialization.self, forKey: .`init`)
+    }
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.
     public func validate() throws {

@@ -129,6 +129,10 @@ import _TestSupport
     @Test func presetsListsEveryPreset() {
         #expect(run(["presets"]).code == 0)
         #expect(run(["presets", "kp-clean-avg"]).code == 0)
+        // What `convdyn presets bg-cnn-vs-fc` prints: the whole config, the architecture included.
+        #expect(run(["presets", "bg-cnn-vs-fc"]).code == 0)
+        let printed = Preset.named("bg-cnn-vs-fc")?.config.json.prettyText ?? ""
+        #expect(printed.contains("\"architecture\": \"cnn\"") && printed.contains("\"nTrain\": 64"))
     }
 
     // MARK: JSON written by the commands

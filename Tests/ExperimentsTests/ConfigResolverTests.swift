@@ -15,7 +15,8 @@ import _TestSupport
     @Test func presetsAreCompleteAndValid() throws {
         #expect(
             Preset.all.map(\.name) == [
-                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "fmnist-practical",
+                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "bg-cnn-vs-fc",
+                "fmnist-practical",
             ])
         for preset in Preset.all {
             try preset.config.validate()
@@ -27,6 +28,15 @@ import _TestSupport
         #expect(bench.network.M == 32 && bench.network.readout == .fixedSign(.inverseM))
         #expect(bench.training.learningRate == 0.5 && bench.training.steps == 1000 && bench.training.batchSize == 1)
         #expect(Preset.kpCleanAvg.config.network.pooling == .mean && Preset.kpCleanAvg.config.training.steps == 4000)
+        // bg-cnn-vs-fc: kp-bench (data, CNN, hinge SGD B = 1, η = 0.5) on a fixed set of 64, ≤ 2000 steps.
+        var bg = Preset.bgCNNvsFC.config
+        #expect(bg.data.nTrain == 64 && bg.training.steps == 2000 && bg.training.stopAtMarginOne)
+        #expect(bg.network.architecture == .cnn && bench.network.architecture == .cnn)
+        bg.preset = bench.preset
+        bg.data.nTrain = 0
+        bg.training.steps = 1000
+        bg.training.stopAtMarginOne = false
+        #expect(bg == bench)
     }
 
     @Test func overridesByPathAndByUniqueName() throws {

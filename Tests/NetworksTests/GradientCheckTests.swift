@@ -40,7 +40,7 @@ import _TestSupport
 
     /// The mean loss as a function of all parameters flattened in the order filters, biases,
     /// read-out, output bias.
-    func check(_ c: Case) {
+    func check(_ c: Case, patches K: Int = 4, dimension D: Int = 4) {
         var net = NetworkConfig()
         net.M = 4
         net.activation = c.activation
@@ -48,8 +48,6 @@ import _TestSupport
         net.readout = c.readout
         net.bias = c.bias
         let N = 3
-        let K = 4
-        let D = 4
         let C = c.loss == .crossEntropy ? 3 : 1
         // Grid pooling: two regions of two positions each, interleaved.
         let regions = c.pooling.grid > 1 ? PoolingRegions(count: 2, of: [0, 1, 1, 0]) : .global
@@ -93,6 +91,16 @@ import _TestSupport
 
     @Test(arguments: cases)
     func referenceGradientMatchesFiniteDifferences(_ c: Case) { check(c) }
+
+    /// `architecture: fc` is this network on one patch of dimension K·D (here K = 4, D = 4).
+    @Test(arguments: activations)
+    func fullyConnectedGradientMatchesFiniteDifferences(_ a: Activation) {
+        for loss in [Loss.hinge, .logistic] {
+            check(
+                Case(activation: a, pooling: .max, loss: loss, readout: .fixedSign(.value(0.7)), bias: .none),
+                patches: 1, dimension: 16)
+        }
+    }
 
     @Test func deadReluFilterGetsNoGradient() {
         var net = NetworkConfig()

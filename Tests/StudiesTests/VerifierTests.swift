@@ -7,10 +7,12 @@ import _TestSupport
 
 /// Claim statements judged by hand, and `Verifier.run` end to end on a small claim.
 @Suite struct VerifierTests {
-    func run(t100: Int?, share: Double = 0.9, cosine: Double = 0.95, accuracy: Double = 1) throws -> RunSummary {
+    func run(t100: Int?, share: Double = 0.9, cosine: Double = 0.95, accuracy: Double = 1, seed: Int = 0) throws
+        -> RunSummary
+    {
         try RunSummary(
             json: .object([
-                "status": .string("completed"), "preset": .string("kp-bench"), "seed": .int(0), "steps": .int(1000),
+                "status": .string("completed"), "preset": .string("kp-bench"), "seed": .int(seed), "steps": .int(1000),
                 "testAccuracy": .double(accuracy), "testAccuracyNoisy": .double(1), "testLoss": .double(0),
                 "trainAccuracy": .double(1), "trainLoss": .double(0),
                 "stepsTo100": t100.map(JSONValue.int) ?? .null, "evaluations": .int(101),
@@ -93,6 +95,36 @@ import _TestSupport
         #expect(Claim.b1.judge([], variantRuns: variants)[0].passed)
         // Without a variant's runs its statements are left out.
         #expect(Claim.b1.judge([], variantRuns: ["M32": variants["M32"]!]).map(\.id) == ["B1d", "B1h"])
+    }
+
+    @Test func pairedStatementsCompareRunsOfTheSameSeed() throws {
+        // Accuracies by seed, this variant vs the other: seed 0: 1 vs 0.5 (difference 0.5), 1: 0.75 vs
+        // 0.75 (0), 2: 0.75 vs 0.5 (0.25), 3: 0.5 vs 0.5 (0), 4: 0.5 vs 0.75 (−0.25); seed 7 has no
+        // partner and seed 9 only a partner, so neither counts. Difference ≥ 0.25 in 2 of 5 pairs.
+        let mine = try zip([0, 1, 2, 3, 4, 7], [1, 0.75, 0.75, 0.5, 0.5, 1]).map {
+            try run(t100: nil, accuracy: $1, seed: $0)
+        }
+        let others = try zip([0, 1, 2, 3, 4, 9], [0.5, 0.75, 0.5, 0.5, 0.75, 0]).map {
+            try run(t100: nil, accuracy: $1, seed: $0)
+        }
+        let statement = ClaimStatement.paired(
+            "p", "s", Claim.C2.accuracy, against: "other", difference: Threshold(.atLeast, 0.25),
+            Threshold(.atLeast, 0.4))
+        let row = statement.judge(mine, pairedRuns: others)
+        #expect(row.value == 0.4 && row.passed && row.detail == "2/5 seeds")
+        #expect(abs(row.interval.lowerBound - wilsonInterval(successes: 2, trials: 5).lowerBound) < 1e-12)
+        // Swapped, only seed 4 differs by ≥ 0.25: 1/5 < 0.4.
+        let swapped = statement.judge(others, pairedRuns: mine)
+        #expect(swapped.value == 0.2 && !swapped.passed)
+        // No partners: no value, FAIL.
+        #expect(!statement.judge(mine, pairedRuns: []).passed)
+        // C2 pairs each CNN variant with the FC variant of the same n; rows whose runs are absent are left out.
+        let cnn = try (0..<10).map { try run(t100: nil, accuracy: $0 < 9 ? 1 : 0.5, seed: $0) }
+        let fc = try (0..<10).map { try run(t100: nil, accuracy: 0.5, seed: $0) }
+        let rows = Claim.c2.judge([], variantRuns: ["n8-cnn": cnn, "n8-fc": fc])
+        #expect(rows.map(\.id) == ["C2a", "C2e", "C2f"])
+        #expect(rows[0].value == 0.9 && rows[0].detail == "9/10 seeds")
+        #expect(Claim.c2.judge([], variantRuns: ["n8-cnn": cnn]).map(\.id) == ["C2e"])
     }
 
     @Test func verifierRunsJudgesAndWritesWhatItJudged() throws {

@@ -93,6 +93,10 @@ public struct ClaimStatement: Sendable {
         case proportion([RunCondition])
         /// The median over runs of a figure, with its order-statistics 95% interval.
         case median(RunCondition.Figure)
+        /// Runs paired by seed with the runs of variant `against` (runs with the same seed share
+        /// their data): the share of pairs whose difference figure(run) − figure(paired run) meets
+        /// `difference`, with its Wilson 95% interval; pairs with a NaN value count as not meeting it.
+        case paired(RunCondition.Figure, against: String, difference: Threshold)
     }
 
     /// What PASS compares with the threshold.
@@ -141,6 +145,23 @@ public struct ClaimStatement: Sendable {
             variant: nil, judged: true)
     }
 
+    /// A paired statement: the share of seeds whose figure on this statement's runs minus the
+    /// figure on variant `against`'s run of the same seed meets `difference`, against `target`.
+    public static func paired(
+        _ id: String, _ statement: String, _ figure: RunCondition.Figure, against: String, difference: Threshold,
+        _ target: Threshold, rule: PassRule = .pointEstimate
+    ) -> ClaimStatement {
+        ClaimStatement(
+            id: id, statement: statement, measure: .paired(figure, against: against, difference: difference),
+            target: target, rule: rule, runsOf: nil, variant: nil, judged: true)
+    }
+
+    /// The variant a paired statement compares with (nil for the other measures).
+    public var pairedVariant: String? {
+        if case .paired(_, let against, _) = measure { return against }
+        return nil
+    }
+
     /// The same statement on the runs of the claim's variant `name`.
     public func on(_ name: String) -> ClaimStatement {
         var s = self
@@ -164,8 +185,9 @@ public struct ClaimStatement: Sendable {
         return s
     }
 
-    /// The verdict row for `runs`.
-    public func judge(_ runs: [RunSummary]) -> ClaimRow {
+    /// The verdict row for `runs`; a paired statement pairs them by seed with `pairedRuns` (the
+    /// runs of its `against` variant).
+    public func judge(_ runs: [RunSummary], pairedRuns: [RunSummary] = []) -> ClaimRow {
         let value: Double
         let interval: ClosedRange<Double>
         let method: String
@@ -184,6 +206,16 @@ public struct ClaimStatement: Sendable {
             interval = medianInterval(values)
             method = "order statistics 95%"
             detail = "median of \(values.filter { !$0.isNaN }.count) runs"
+        case .paired(let figure, _, let difference):
+            var other: [Int: Double] = [:]
+            for r in pairedRuns { other[r.seed] = figure.value(r) }
+            let differences = runs.compactMap { r in other[r.seed].map { figure.value(r) - $0 } }
+            let k = differences.filter { difference.holds($0) }.count
+            let n = differences.count
+            value = n > 0 ? Double(k) / Double(n) : .nan
+            interval = wilsonInterval(successes: k, trials: n)
+            method = "Wilson 95%"
+            detail = "\(k)/\(n) seeds"
         }
         let judgedValue: Double
         switch rule {
@@ -351,8 +383,12 @@ public struct Claim: Sendable {
         _ runs: [RunSummary], variantRuns: [String: [RunSummary]] = [:], others: [String: [RunSummary]] = [:]
     ) -> [ClaimRow] {
         statements.compactMap { s in
-            if let other = s.runsOf { return others[other].map(s.judge) }
-            if let variant = s.variant { return variantRuns[variant].map(s.judge) }
+            if let other = s.runsOf { return others[other].map { s.judge($0) } }
+            if let variant = s.variant {
+                guard let runs = variantRuns[variant] else { return nil }
+                guard let against = s.pairedVariant else { return s.judge(runs) }
+                return variantRuns[against].map { s.judge(runs, pairedRuns: $0) }
+            }
             return s.judge(runs)
         }
     }

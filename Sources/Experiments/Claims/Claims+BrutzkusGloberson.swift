@@ -1,6 +1,8 @@
 // Claims of the Brutzkus & Globerson line of work (SPEC §7, B1…), with their thresholds. The
 // figures measured when the thresholds were set are in Docs/Claims.md.
 
+import Networks
+
 extension Claim {
     /// B1's conditions (kp-small at M ∈ {2, 4, 8, 32}; Brutzkus & Globerson 2019).
     public enum B1 {
@@ -49,4 +51,51 @@ extension Claim {
                 ).on("M\(m)")
             },
         variants: B1.widths.map { m in ClaimVariant("M\(m)", "M = \(m)") { $0.network.M = m } })
+}
+
+extension Claim {
+    /// C2's figures and thresholds (bg-cnn-vs-fc at nTrain ∈ {8, 16, 32, 64}; Brutzkus & Globerson 2021).
+    public enum C2 {
+        /// The figure compared: final test accuracy (so CNN minus FC accuracy is FC minus CNN test error).
+        public static let accuracy = RunCondition.Figure("test accuracy") { $0.testAccuracy }
+        /// The training set fitted: final accuracy on the whole training set is 1.
+        public static let fitted = RunCondition("train accuracy", Threshold(.atLeast, 1)) { $0.trainAccuracy }
+        /// The CNN's test error is below the FC net's by at least this much (paired by seed).
+        public static let margin = 0.1
+        /// The share of seeds in which it is.
+        public static let share = Threshold(.atLeast, 0.9)
+        /// The training-set sizes compared.
+        public static let sizes = [8, 16, 32, 64]
+    }
+
+    /// C2 (Brutzkus & Globerson 2021, bg-cnn-vs-fc at nTrain ∈ {8, 16, 32, 64}): with the same data, budget
+    /// and init scale, the max-pooling CNN's test error is below the fully-connected net's by ≥ `C2.margin` in at
+    /// least `C2.share` of seeds at every n ≤ 64; both fit their training sets.
+    public static let c2 = Claim(
+        id: "C2",
+        title: "bg-cnn-vs-fc: the max-pooling CNN generalises better than a fully-connected net from few examples",
+        preset: .bgCNNvsFC, finalOnly: true,
+        statements: C2.sizes.enumerated().map { i, n in
+            ClaimStatement.paired(
+                "C2\(["a", "b", "c", "d"][i])",
+                "n = \(n): CNN test error below the FC net's by ≥ \(Threshold.format(C2.margin)) (same seed)",
+                C2.accuracy, against: "n\(n)-fc", difference: Threshold(.atLeast, C2.margin), C2.share
+            ).on("n\(n)-cnn")
+        }
+            + C2.sizes.enumerated().flatMap { i, n in
+                ["cnn", "fc"].enumerated().map { a, arch in
+                    ClaimStatement.proportion(
+                        "C2\(Array("efghijkl")[2 * i + a])", "n = \(n), \(arch): the training set is fitted",
+                        [C2.fitted], Threshold(.atLeast, 0.9)
+                    ).on("n\(n)-\(arch)").measuredOnly()
+                }
+            },
+        variants: C2.sizes.flatMap { n in
+            [Architecture.cnn, .fc].map { arch in
+                ClaimVariant("n\(n)-\(arch.rawValue)", "n = \(n), \(arch.rawValue)") {
+                    $0.data.nTrain = n
+                    $0.network.architecture = arch
+                }
+            }
+        })
 }

@@ -52,9 +52,10 @@ public enum KeyPatternMeasures: MeasurementFamily {
     /// `KeySummary`: the final key figures, the growth shape and the exploration counts.
     public typealias Summary = KeySummary
 
-    /// True for synthetic runs with the `key` label model.
+    /// True for synthetic runs with the `key` label model and the CNN (the fully-connected
+    /// baseline's K·D-dimensional filters have no pattern cosines).
     public static func records(_ config: ExperimentConfig) -> Bool {
-        config.images == nil && config.data.labelModel == .key
+        config.images == nil && config.data.labelModel == .key && config.network.architecture == .cnn
     }
 
     /// best-key cosine, keyShare (with a sparkline) and normRatio over training; their final values,

@@ -5,6 +5,8 @@ import Tensors
 import Training
 
 /// Key-pattern data (SPEC §1, `labelModel: key`) measured against its patterns (SPEC §3 items 2–7).
+/// With `architecture: fc` the network is the CNN on the examples flattened to one patch of
+/// dimension K·D (the same sampled data), and only the filter norms are measured.
 struct KeyPatternTask: ExperimentTask {
     let config: ExperimentConfig
     let network: PatchCNN
@@ -12,13 +14,20 @@ struct KeyPatternTask: ExperimentTask {
     let testSet: any ExampleSet
     let basis: PatternBasis
     let roles: PatternRoles
-    var K: Int { config.data.K }
-    var D: Int { config.data.D }
+    /// True for the fully-connected baseline.
+    var isFC: Bool { config.network.architecture == .fc }
+    var K: Int { isFC ? 1 : config.data.K }
+    var D: Int { isFC ? config.data.K * config.data.D : config.data.D }
+    /// The fully-connected baseline writes no filters.jsonl: its K·D-dimensional filters have no
+    /// pattern cosines or projections (its norms are in metrics.jsonl).
+    var recordsFilters: Bool { !isFC }
     var keysPerExample: Int { config.data.keysPerExample }
     var snapshots: [(step: Int, snapshot: FilterSnapshot)] = []
     var lastKeys: KeyMeasures? = nil
 
-    static func handles(_ config: ExperimentConfig) -> Bool { KeyPatternMeasures.records(config) }
+    static func handles(_ config: ExperimentConfig) -> Bool {
+        config.images == nil && config.data.labelModel == .key
+    }
 
     static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) -> Self {
         Self(config)
@@ -34,18 +43,32 @@ struct KeyPatternTask: ExperimentTask {
         basis = PatternBasis(c.data, using: &patternRNG)
         var sampler = KeyPatternSampler(config: c.data, basis: basis)
         roles = PatternRoles(basis: basis, config: c.data)
-        network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &initRNG)
-        testSet = sampler.sample(c.data.nTest, using: &testRNG)
-        trainingData =
-            c.data.nTrain > 0
-            ? .fixed(
-                sampler.sample(c.data.nTrain, using: &trainRNG), shuffle: RandomStream(seed: seed, purpose: .shuffle))
-            : .online(sampler, train: trainRNG)
+        let fc = c.network.architecture == .fc
+        network = PatchCNN(config: c.network, inputDimension: fc ? c.data.K * c.data.D : c.data.D, using: &initRNG)
+        let test = sampler.sample(c.data.nTest, using: &testRNG)
+        testSet = fc ? test.flattened() : test
+        if c.data.nTrain > 0 {
+            let train = sampler.sample(c.data.nTrain, using: &trainRNG)
+            trainingData = .fixed(fc ? train.flattened() : train, shuffle: RandomStream(seed: seed, purpose: .shuffle))
+        } else {
+            trainingData = .online(
+                fc
+                    ? FlattenedSampler(sampler, K: c.data.K, D: c.data.D, keysPerExample: c.data.keysPerExample)
+                    : sampler,
+                train: trainRNG)
+        }
     }
 
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
         fields: [String: JSONValue], filters: FiltersLine?
     ) {
+        if isFC {
+            let norms = (0..<network.M).map { j in
+                network.filters[(j * network.D)..<((j + 1) * network.D)].reduce(0.0) { $0 + Double($1) * Double($1) }
+                    .squareRoot()
+            }
+            return (MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: norms)), nil)
+        }
         let snapshot = FilterSnapshot(network: network, basis: basis)
         let keys = KeyMeasures(snapshot, roles: roles, theta: config.evaluation.theta)
         snapshots.append((step, snapshot))
@@ -68,6 +91,7 @@ struct KeyPatternTask: ExperimentTask {
     mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
         JSONValue]
     {
+        if isFC { return [:] }
         let last = lastKeys!
         let first = snapshots.first!.snapshot
         let final = snapshots.last!.snapshot
