@@ -191,3 +191,33 @@ public enum GroupPlots {
             svg: p.render())
     }
 }
+
+extension GroupPlots {
+    /// A figure's median (line) and interquartile range (band) over seeds against an x value, one
+    /// line per series: `values[series][x]` holds the runs' values at that point.
+    package static func curve(
+        title: String, xLabel: String, yLabel: String,
+        values: [(series: String, points: [(x: Double, runs: [Double])])],
+        file: String
+    ) -> PlotFile {
+        let colors = [Palette.positive, Palette.negative, "#2ca02c", "#9467bd", "#8c564b"]
+        var p = LinePlot(title: title, xLabel: xLabel, yLabel: yLabel)
+        for (i, line) in values.enumerated() {
+            let color = colors[i % colors.count]
+            let points = line.points.sorted { $0.x < $1.x }
+            p.bands.append(
+                Band(
+                    name: "\(line.series), interquartile range", x: points.map(\.x),
+                    lower: points.map { quantile($0.runs, 0.25) }, upper: points.map { quantile($0.runs, 0.75) },
+                    color: color))
+            p.series.append(
+                Series(
+                    name: "\(line.series), median", points: points.map { ($0.x, quantile($0.runs, 0.5)) }, color: color,
+                    width: 2))
+        }
+        return PlotFile(
+            name: file,
+            caption: "\(title): median over seeds (line) and interquartile range (band) at each \(xLabel).",
+            svg: p.render())
+    }
+}

@@ -167,6 +167,27 @@ public enum Verifier {
                 ])),
         ]
         try FileManager.default.createDirectory(atPath: "\(root)/plots", withIntermediateDirectories: true)
+        // Claims with a curve over their variants: the curve first.
+        for claim in claims where v.skipped[claim.id] == nil {
+            guard let curve = claim.curve, let dir = v.directories[claim.id] else { continue }
+            var lines: [(series: String, points: [(x: Double, runs: [Double])])] = []
+            for variant in claim.variants {
+                guard let point = variant.point else { continue }
+                let values = try runDirectories(in: "\(dir)/\(variant.name)").compactMap {
+                    try RunData.load($0, includeFilters: false).summary.map(curve.figure.value)
+                }
+                if let i = lines.firstIndex(where: { $0.series == point.series }) {
+                    lines[i].points.append((point.x, values))
+                } else {
+                    lines.append((point.series, [(point.x, values)]))
+                }
+            }
+            let plot = GroupPlots.curve(
+                title: "\(claim.id): \(curve.figure.label) against \(curve.xLabel)", xLabel: curve.xLabel,
+                yLabel: curve.figure.label, values: lines, file: "\(claim.id)-curve.svg")
+            try write(plot.svg, to: "\(root)/plots/\(plot.name)")
+            body.append(Report.section("\(claim.id)-curve", "\(claim.id): \(claim.title)", Report.figure(plot)))
+        }
         // A claim's runs, or each variant's: (plot prefix, title, directory).
         var groups: [(prefix: String, title: String, dir: String)] = []
         for claim in claims where v.skipped[claim.id] == nil && claim.sharesRunsWith == nil {

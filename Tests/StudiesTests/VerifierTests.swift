@@ -127,6 +127,31 @@ import _TestSupport
         #expect(Claim.c2.judge([], variantRuns: ["n8-cnn": cnn]).map(\.id) == ["C2e"])
     }
 
+    @Test func variantClaimsDrawTheirCurve() throws {
+        // Two widths × 2 seeds of a 30-step kp-small: the report's curve has one line per series
+        // and a point per variant.
+        var preset = Preset.kpSmall.config
+        preset.training.steps = 30
+        preset.data.nTest = 100
+        let claim = Claim(
+            id: "T2", title: "curve", preset: Preset(name: "kp-test", summary: "", config: preset), finalOnly: true,
+            statements: [
+                ClaimStatement.proportion("T2a", "anything", [.stepsTo100(atMost: 30)], Threshold(.atLeast, 0)).on("M2")
+            ],
+            variants: [2, 8].map { m in
+                ClaimVariant("M\(m)", "M = \(m)", point: ("width", Double(m))) { $0.network.M = m }
+            },
+            curve: ClaimCurve(xLabel: "filters M", figure: RunCondition.Figure("test error") { 1 - $0.testAccuracy }))
+        let root = temporaryDirectory("verifier-curve")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let v = try Verifier.run([claim], seeds: 2, root: root, workers: 2)
+        #expect(v.rows.map { $0.id } == ["T2a"] && v.rows[0].detail.hasSuffix("/2 runs"))
+        #expect(FileManager.default.fileExists(atPath: "\(root)/T2/M8/seed-1/summary.json"))
+        let svg = try String(contentsOfFile: "\(root)/plots/T2-curve.svg", encoding: .utf8)
+        #expect(svg.contains("width, median") && svg.contains("width, interquartile range"))
+        #expect(try String(contentsOfFile: "\(root)/report.html", encoding: .utf8).contains("plots/T2-curve.svg"))
+    }
+
     @Test func verifierRunsJudgesAndWritesWhatItJudged() throws {
         // Three 60-step kp-bench runs; a claim that needs T₁₀₀ ≤ 10 in every run must fail, one that
         // needs test accuracy 1 by step 60 in ≥ 0 of them must pass.

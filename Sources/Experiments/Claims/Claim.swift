@@ -342,11 +342,18 @@ public struct ClaimVariant: Sendable {
     public var label: String
     /// Applies the change to a copy of the preset's config.
     public let configure: @Sendable (inout ExperimentConfig) -> Void
+    /// Where the variant stands on the claim's curve (`Claim.curve`): the series it belongs to and
+    /// its x value; nil when the claim draws no curve.
+    public var point: (series: String, x: Double)?
 
-    /// A variant called `name`, described by `label`.
-    public init(_ name: String, _ label: String, configure: @escaping @Sendable (inout ExperimentConfig) -> Void) {
+    /// A variant called `name`, described by `label`, drawn at `point` on the claim's curve.
+    public init(
+        _ name: String, _ label: String, point: (series: String, x: Double)? = nil,
+        configure: @escaping @Sendable (inout ExperimentConfig) -> Void
+    ) {
         self.name = name
         self.label = label
+        self.point = point
         self.configure = configure
     }
 
@@ -355,6 +362,22 @@ public struct ClaimVariant: Sendable {
         var c = preset
         configure(&c)
         return c
+    }
+}
+
+/// The figure a claim with variants draws in the verify report: a run figure's median and
+/// interquartile range over seeds against the variants' x values, one line per series (e.g. test
+/// error against n for the CNN and the FC net).
+public struct ClaimCurve: Sendable {
+    /// The x axis, e.g. "training-set size n".
+    public var xLabel: String
+    /// The figure on the y axis.
+    public var figure: RunCondition.Figure
+
+    /// A curve of `figure` against `xLabel`.
+    public init(xLabel: String, figure: RunCondition.Figure) {
+        self.xLabel = xLabel
+        self.figure = figure
     }
 }
 
@@ -375,6 +398,8 @@ public struct Claim: Sendable {
     /// Configs run instead of the preset unchanged, when the claim compares several (empty: the
     /// preset alone).
     public var variants: [ClaimVariant] = []
+    /// The curve the verify report draws over the variants, if any.
+    public var curve: ClaimCurve? = nil
 
     /// Verdict rows for this claim's `runs` (the preset's) and `variantRuns` (by variant name);
     /// statements on another claim's runs read `others` (by claim id). A statement whose runs are

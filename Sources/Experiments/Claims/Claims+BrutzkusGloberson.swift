@@ -50,7 +50,11 @@ extension Claim {
                     "B1\(["e", "f", "g", "h"][i])", "M = \(m): test accuracy ≥ 0.99", [B1.solved], B1.solvedShare
                 ).on("M\(m)")
             },
-        variants: B1.widths.map { m in ClaimVariant("M\(m)", "M = \(m)") { $0.network.M = m } })
+        variants: B1.widths.map { m in
+            ClaimVariant("M\(m)", "M = \(m)", point: ("kp-small", Double(m))) { $0.network.M = m }
+        },
+        curve: ClaimCurve(
+            xLabel: "filters M", figure: RunCondition.Figure("best-key cosine") { $0.keys?.bestKeyCosine ?? .nan }))
 }
 
 extension Claim {
@@ -92,10 +96,13 @@ extension Claim {
             },
         variants: C2.sizes.flatMap { n in
             [Architecture.cnn, .fc].map { arch in
-                ClaimVariant("n\(n)-\(arch.rawValue)", "n = \(n), \(arch.rawValue)") {
+                ClaimVariant("n\(n)-\(arch.rawValue)", "n = \(n), \(arch.rawValue)", point: (arch.rawValue, Double(n)))
+                {
                     $0.data.nTrain = n
                     $0.network.architecture = arch
                 }
             }
-        })
+        },
+        curve: ClaimCurve(
+            xLabel: "training-set size n", figure: RunCondition.Figure("test error") { 1 - $0.testAccuracy }))
 }
