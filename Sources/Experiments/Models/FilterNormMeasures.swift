@@ -1,5 +1,12 @@
+import Networks
+
 /// The mean and largest filter norm (SPEC §3 item 2), recorded by every run.
 public enum FilterNormMeasures: MeasurementFamily {
+    /// ‖w_j‖ for every filter, summed in Double in index order.
+    static func norms(of network: PatchCNN) -> [Double] {
+        (0..<network.M).map { j in network.filter(j).reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+    }
+
     /// Shown by the report's own sections (Reporting).
     public static let hasOwnReportSections = true
 

@@ -50,14 +50,10 @@ struct ImageTask: ExperimentTask {
         trainingData = .fixed(train, shuffle: RandomStream(seed: UInt64(c.seed), purpose: .shuffle))
     }
 
-    func norms(_ network: PatchCNN) -> [Double] {
-        (0..<network.M).map { j in network.filter(j).reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
-    }
-
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
         fields: [String: JSONValue], filters: FiltersLine?
     ) {
-        let norms = self.norms(network)
+        let norms = FilterNormMeasures.norms(of: network)
         var fields = MeasurementFamilies.fields(of: ImageMeasures.Line(norms: norms))
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: norms))) { a, _ in a }
         guard config.evaluation.filterDynamics else { return (fields, nil) }
@@ -83,7 +79,7 @@ struct ImageTask: ExperimentTask {
         let F = G * M
         // One pass over the test set: pooled features, and the strongest patch activations of the
         // four largest filters.
-        let norms = self.norms(network)
+        let norms = FilterNormMeasures.norms(of: network)
         let order = norms.indices.sorted { norms[$0] > norms[$1] }
         let watched = Array(order.prefix(4))
         var features = [Float](repeating: 0, count: test.count * F)

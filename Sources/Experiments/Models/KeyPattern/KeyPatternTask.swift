@@ -63,10 +63,7 @@ struct KeyPatternTask: ExperimentTask {
         fields: [String: JSONValue], filters: FiltersLine?
     ) {
         if isFC {
-            let norms = (0..<network.M).map { j in
-                network.filters[(j * network.D)..<((j + 1) * network.D)].reduce(0.0) { $0 + Double($1) * Double($1) }
-                    .squareRoot()
-            }
+            let norms = FilterNormMeasures.norms(of: network)
             return (MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: norms)), nil)
         }
         let snapshot = FilterSnapshot(network: network, basis: basis)
