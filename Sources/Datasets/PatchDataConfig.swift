@@ -4,6 +4,9 @@ import Tensors
 public enum LabelModel: String, NamedChoice, Sendable {
     /// y ~ U{±1}; `keysPerExample` patches hold a key pattern of class y, the rest background.
     case key
+    /// XOR detection (Brutzkus & Globerson 2019): every patch is one of the four `xor2` patterns;
+    /// y = +1 iff some patch is (1,1) or (−1,−1).
+    case xord
 }
 
 /// The orthonormal patterns p_0 … p_{P−1} that patches are built from.
@@ -13,6 +16,9 @@ public enum Basis: String, NamedChoice, Sendable {
     /// The first P columns of Q from the QR decomposition of a Gaussian D×D matrix (R with a
     /// positive diagonal), drawn from the `patterns` stream.
     case orthoRandom
+    /// D = 2, P = 4: (1,1), (−1,−1) (the positive patterns), (1,−1), (−1,1) (the negative ones),
+    /// each of norm √2; for the `xord` label model.
+    case xor2
 }
 
 /// What fills the patches that do not hold a key.
@@ -55,6 +61,36 @@ public enum PatternSet: Codable, Equatable, Sendable {
     }
 }
 
+/// The common patterns that `spuriousBias` applies to (PSI, Brutzkus & Globerson 2020).
+public enum SpuriousSet: Codable, Equatable, Sendable {
+    /// The first half (⌊n/2⌋, by index) of the common patterns.
+    case firstHalf
+    /// The listed pattern indices (common patterns).
+    case indices([Int])
+
+    /// Decodes a list of indices or the string "firstHalf".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let list = try? c.decode([Int].self) {
+            self = .indices(list)
+        } else if let text = try? c.decode(String.self), text == "firstHalf" {
+            self = .firstHalf
+        } else {
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "expected a list of common pattern indices such as [4, 5] or \"firstHalf\"")
+        }
+    }
+
+    /// Encodes a list of indices or the string "firstHalf".
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .firstHalf: try c.encode("firstHalf")
+        case .indices(let list): try c.encode(list)
+        }
+    }
+}
+
 /// The synthetic patch data model of SPEC §1.
 public struct PatchDataConfig: Codable, Equatable, Sendable {
     /// How labels relate to patches.
@@ -83,8 +119,17 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     public var sigmaB = 1.0
     /// Standard deviation of the noise added to every coordinate of every patch.
     public var sigma = 0.05
+    /// PSI (Brutzkus & Globerson 2020): a common background patch of a class-y point comes from
+    /// `spuriousSet` with probability ½ + y·bias, else from the other common patterns (uniform
+    /// within the chosen group); 0 draws uniformly over all common patterns.
+    public var spuriousBias = 0.0
+    /// The common patterns `spuriousBias` favours in class +1.
+    public var spuriousSet: SpuriousSet = .firstHalf
     /// Probability that the observed label is flipped.
     public var flip = 0.0
+    /// XORD: draw diverse points only (a positive point holds all four patterns, a negative one both
+    /// negative patterns), for the training set and the main test set.
+    public var diverseOnly = false
     /// Training-set size; 0 draws a fresh example for every use (online stream).
     public var nTrain = 0
     /// Test-set size, drawn from its own stream.
@@ -92,6 +137,46 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
 
     /// The defaults: the kp-bench data model.
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case labelModel, basis, K, D, P, keyPos, keyNeg, common, keysPerExample, keyScale, background, sigmaB, sigma
+        case spuriousBias, spuriousSet, flip, diverseOnly, nTrain, nTest
+    }
+
+    /// Decodes every field; those added after the first release (`spuriousBias`, `spuriousSet`,
+    /// `diverseOnly`) may be absent, as in older run directories, and then take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        labelModel = try c.decode(LabelModel.self, forKey: .labelModel)
+        basis = try c.decode(Basis.self, forKey: .basis)
+        K = try c.decode(Int.self, forKey: .K)
+        D = try c.decode(Int.self, forKey: .D)
+        P = try c.decode(Int.self, forKey: .P)
+        keyPos = try c.decode([Int].self, forKey: .keyPos)
+        keyNeg = try c.decode([Int].self, forKey: .keyNeg)
+        common = try c.decode(PatternSet.self, forKey: .common)
+        keysPerExample = try c.decode(Int.self, forKey: .keysPerExample)
+        keyScale = try c.decode(Double.self, forKey: .keyScale)
+        background = try c.decode(Background.self, forKey: .background)
+        sigmaB = try c.decode(Double.self, forKey: .sigmaB)
+        sigma = try c.decode(Double.self, forKey: .sigma)
+        spuriousBias = try c.decodeIfPresent(Double.self, forKey: .spuriousBias) ?? 0
+        spuriousSet = try c.decodeIfPresent(SpuriousSet.self, forKey: .spuriousSet) ?? .firstHalf
+        flip = try c.decode(Double.self, forKey: .flip)
+        diverseOnly = try c.decodeIfPresent(Bool.self, forKey: .diverseOnly) ?? false
+        nTrain = try c.decode(Int.self, forKey: .nTrain)
+        nTest = try c.decode(Int.self, forKey: .nTest)
+    }
+
+    /// The common patterns `spuriousBias` favours in class +1, ascending.
+    public var spuriousIndices: [Int] {
+        switch spuriousSet {
+        case .indices(let list): return list.sorted()
+        case .firstHalf:
+            let commons = commonIndices.sorted()
+            return Array(commons.prefix(commons.count / 2))
+        }
+    }
 
     /// The common pattern indices this config resolves to.
     public var commonIndices: [Int] {
@@ -109,6 +194,11 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
             ConfigurationError(field: "data.\(field)", value: "\(value)", allowed: allowed)
         }
         guard K >= 1 else { throw fail("K", K, "needs at least 1 patch per example") }
+        if labelModel == .xord || basis == .xor2 {
+            try validateXORD(fail)
+            return
+        }
+        if diverseOnly { throw fail("diverseOnly", diverseOnly, "is for labelModel xord only") }
         guard D >= 1 else { throw fail("D", D, "needs a patch dimension of at least 1") }
         guard P >= 1, P <= D else {
             throw fail(
@@ -144,6 +234,51 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard sigmaB.isFinite, sigmaB >= 0 else { throw fail("sigmaB", sigmaB, "must be a finite number ≥ 0") }
         guard sigma.isFinite, sigma >= 0 else { throw fail("sigma", sigma, "must be a finite number ≥ 0") }
         guard flip >= 0, flip < 0.5 else { throw fail("flip", flip, "must be in [0, 0.5)") }
+        guard spuriousBias.isFinite, spuriousBias >= 0, spuriousBias <= 0.5 else {
+            throw fail("spuriousBias", spuriousBias, "must be in [0, 0.5] (a probability ½ ± bias)")
+        }
+        if spuriousBias > 0 {
+            guard background == .common else {
+                throw fail("spuriousBias", spuriousBias, "biases the common background; needs background common")
+            }
+            let spurious = spuriousIndices
+            let commonSet = Set(commons)
+            if let bad = spurious.first(where: { !commonSet.contains($0) }) {
+                throw fail("spuriousSet", spurious, "pattern \(bad) is not a common pattern (commons: \(commons))")
+            }
+            guard !spurious.isEmpty, Set(spurious).count < commonSet.count else {
+                throw fail(
+                    "spuriousSet", spurious,
+                    "needs at least one common pattern, and at least one left out (the other group), "
+                        + "to bias between them")
+            }
+        }
+        guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
+        guard nTest >= 1 else { throw fail("nTest", nTest, "must be ≥ 1") }
+    }
+
+    /// The XORD model's fixed layout: basis xor2 (D = 2, P = 4), keys {0, 1} / {2, 3}, at least
+    /// two patches (one cannot hold both negative patterns), no background.
+    private func validateXORD(_ fail: (String, Any, String) -> ConfigurationError) throws {
+        guard labelModel == .xord else {
+            throw fail("basis", basis.rawValue, "xor2 is the basis of labelModel xord; use onehot or orthoRandom")
+        }
+        guard basis == .xor2 else { throw fail("basis", basis.rawValue, "labelModel xord needs basis xor2") }
+        guard D == 2 else { throw fail("D", D, "basis xor2 has patches of dimension D = 2") }
+        guard P == 4 else { throw fail("P", P, "basis xor2 has P = 4 patterns") }
+        guard keyPos == [0, 1], keyNeg == [2, 3] else {
+            throw fail(
+                "keyPos", "\(keyPos) / keyNeg \(keyNeg)",
+                "xord's positive patterns are 0 = (1,1), 1 = (−1,−1) and its negative ones 2 = (1,−1), 3 = (−1,1): "
+                    + "keyPos [0, 1], keyNeg [2, 3]")
+        }
+        guard K >= 2 else { throw fail("K", K, "xord needs K ≥ 2 (a diverse negative point holds both patterns)") }
+        if diverseOnly && K < 4 {
+            throw fail("K", K, "a diverse positive point holds all four patterns, so diverseOnly needs K ≥ 4")
+        }
+        guard sigma.isFinite, sigma >= 0 else { throw fail("sigma", sigma, "must be a finite number ≥ 0") }
+        guard flip >= 0, flip < 0.5 else { throw fail("flip", flip, "must be in [0, 0.5)") }
+        guard spuriousBias == 0 else { throw fail("spuriousBias", spuriousBias, "xord has no common patterns; use 0") }
         guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
         guard nTest >= 1 else { throw fail("nTest", nTest, "must be ≥ 1") }
     }

@@ -1,12 +1,13 @@
 import Tensors
 
-/// The P orthonormal patterns of a data model, as a [P × D] row-major matrix.
+/// The P patterns of a data model, as a [P × D] row-major matrix: orthonormal, or the four xor2
+/// patterns (1,1), (−1,−1), (1,−1), (−1,1).
 public struct PatternBasis: Sendable {
     /// Number of patterns.
     public let P: Int
     /// Pattern dimension.
     public let D: Int
-    /// Row c is pattern p_c (unit norm).
+    /// Row c is pattern p_c (unit norm, except the xor2 patterns of norm √2).
     public let patterns: [Float]
     /// True when pattern c is e_c, so placing and projecting it touch one coordinate.
     public let isOneHot: Bool
@@ -23,6 +24,9 @@ public struct PatternBasis: Sendable {
             isOneHot = true
         case .orthoRandom:
             patterns = PatternBasis.randomOrthonormalRows(P, D, using: &rng)
+            isOneHot = false
+        case .xor2:
+            patterns = [1, 1, -1, -1, 1, -1, -1, 1]
             isOneHot = false
         }
     }

@@ -75,9 +75,20 @@ public enum ConfigResolver {
             value = try merge(fileValue, into: value, path: "")
             value = set(value, path: ["preset"], to: .string(name))
         }
-        for override in overrides { value = try apply(override, to: value) }
+        var explicit = fileValue.map { leafPaths(of: $0) } ?? []
+        for override in overrides {
+            let (path, newValue) = try apply(override, to: value)
+            explicit.append(path)
+            value = newValue
+        }
         if let seed { value = set(value, path: ["seed"], to: .int(seed)) }
-        let config = try ExperimentConfig.decode(value)
+        var config = try ExperimentConfig.decode(value)
+        // Derived fields follow their sources unless given explicitly; then `validate` checks they agree.
+        var derived = config
+        derived.deriveFields()
+        if !explicit.contains(["network", "M"]) { config.network.M = derived.network.M }
+        if !explicit.contains(["network", "init"]) { config.network.`init` = derived.network.`init` }
+        if !explicit.contains(["training", "steps"]) { config.training.steps = derived.training.steps }
         try config.validate()
         return config
     }
@@ -137,8 +148,8 @@ public enum ConfigResolver {
         return .object(b)
     }
 
-    /// Applies one `field=value` override.
-    static func apply(_ override: String, to config: JSONValue) throws -> JSONValue {
+    /// Applies one `field=value` override; returns the field's full path and the new config.
+    static func apply(_ override: String, to config: JSONValue) throws -> (path: [String], config: JSONValue) {
         guard let eq = override.firstIndex(of: "=") else {
             throw ConfigLoadError("--set \(override): expected field=value, e.g. --set data.sigma=0 or --set M=8")
         }
@@ -146,7 +157,7 @@ public enum ConfigResolver {
         let text = String(override[override.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
         let path = try resolvePath(field, in: config)
         let value = (try? JSONValue.parse(text)) ?? .string(text)
-        return set(config, path: path, to: value)
+        return (path, set(config, path: path, to: value))
     }
 
     /// Every leaf field of `config` as a dotted path.

@@ -181,6 +181,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         } else {
             try data.validate()
             try training.validate(nTrain: data.nTrain)
+            try checkDerivedFields()
             if !training.loss.isBinary {
                 throw ConfigurationError(
                     field: "training.loss", value: training.loss.rawValue,
@@ -191,6 +192,48 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                     field: "network.pooling", value: network.pooling.text,
                     allowed: "grid pooling needs the spatial layout of images; synthetic patches use max, mean or sum")
             }
+        }
+    }
+
+    /// Sets the fields that presets derive from others (Docs/Configuration.md, "Derived fields"):
+    /// with `network.k`, M = 2k and init gaussian(η√2 / (16 k^1.5)) (Brutzkus & Globerson 2019's
+    /// width and init scale, η the learning rate); with `training.epochs`, steps = epochs · ⌈nTrain / B⌉.
+    public mutating func deriveFields() {
+        if let k = network.k {
+            network.M = 2 * k
+            network.`init` = .gaussian(Self.xordInitScale(k: k, learningRate: training.learningRate))
+        }
+        if let epochs = training.epochs, images == nil, data.nTrain > 0, training.batchSize >= 1 {
+            training.steps = epochs * ((data.nTrain + training.batchSize - 1) / training.batchSize)
+        }
+    }
+
+    /// η√2 / (16 k^1.5): the init scale of Brutzkus & Globerson 2019 for k filters per sign.
+    public static func xordInitScale(k: Int, learningRate: Double) -> Double {
+        learningRate * 2.0.squareRoot() / (16 * Foundation.pow(Double(k), 1.5))
+    }
+
+    /// Throws a `ConfigurationError` for a derived field that does not hold its derived value.
+    func checkDerivedFields() throws {
+        var derived = self
+        derived.deriveFields()
+        if derived.network.M != network.M {
+            throw ConfigurationError(
+                field: "network.M", value: "\(network.M)",
+                allowed: "network.k = \(network.k!) sets M = 2k = \(derived.network.M); change k, or set k=null to "
+                    + "choose M and init yourself")
+        }
+        if derived.network.`init` != network.`init` {
+            throw ConfigurationError(
+                field: "network.init", value: network.`init`.text,
+                allowed: "network.k = \(network.k!) sets init \(derived.network.`init`.text) (η√2/(16k^1.5)); "
+                    + "set k=null to choose M and init yourself")
+        }
+        if derived.training.steps != training.steps {
+            throw ConfigurationError(
+                field: "training.steps", value: "\(training.steps)",
+                allowed: "training.epochs = \(training.epochs!) sets steps = epochs·⌈nTrain/B⌉ = "
+                    + "\(derived.training.steps); change epochs, or set epochs=null to give steps yourself")
         }
     }
 

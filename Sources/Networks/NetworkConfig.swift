@@ -195,6 +195,9 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
     public var architecture: Architecture = .cnn
     /// Number of filters.
     public var M = 32
+    /// Filters per read-out sign for the XORD width sweeps (Brutzkus & Globerson 2019): when set,
+    /// M = 2k and the init is derived from it (`ExperimentConfig.deriveFields`); nil otherwise.
+    public var k: Int? = nil
     /// The nonlinearity φ.
     public var activation: Activation = .relu
     /// How a filter's K activations are pooled.
@@ -212,15 +215,16 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case architecture, M, activation, pooling, readout, bias, biasGradScale, `init`
+        case architecture, M, k, activation, pooling, readout, bias, biasGradScale, `init`
     }
 
     /// Decodes every field; `architecture` may be absent (configs written before it existed) and
-    /// then is `cnn`.
+    /// then is `cnn`; `k` may be absent or null.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .cnn
         M = try c.decode(Int.self, forKey: .M)
+        k = try c.decodeIfPresent(Int.self, forKey: .k)
         activation = try c.decode(Activation.self, forKey: .activation)
         pooling = try c.decode(Pooling.self, forKey: .pooling)
         readout = try c.decode(Readout.self, forKey: .readout)
@@ -235,6 +239,7 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
             ConfigurationError(field: "network.\(field)", value: "\(value)", allowed: allowed)
         }
         guard M >= 1 else { throw fail("M", M, "needs at least 1 filter") }
+        if let k, k < 1 { throw fail("k", k, "needs at least 1 filter per sign (or null to give M yourself)") }
         switch readout {
         case .fixedSign(let scale):
             guard M % 2 == 0 else {

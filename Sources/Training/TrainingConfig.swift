@@ -11,6 +11,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var learningRate = 0.5
     /// The step budget.
     public var steps = 1000
+    /// Epochs over a fixed training set: when set, `steps` = epochs · ⌈nTrain / B⌉
+    /// (`ExperimentConfig.deriveFields`); nil otherwise.
+    public var epochs: Int? = nil
     /// Stop early once every training margin ỹ_i f(x_i) ≥ 1 (fixed training sets only).
     public var stopAtMarginOne = false
 
@@ -33,6 +36,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 "must be ≤ data.nTrain = \(nTrain) (B = nTrain is full-batch gradient descent)")
         }
         guard steps >= 1 else { throw fail("steps", steps, "must be ≥ 1") }
+        if let epochs {
+            guard epochs >= 1 else { throw fail("epochs", epochs, "must be ≥ 1 (or null to give steps yourself)") }
+            guard nTrain > 0 else {
+                throw fail("epochs", epochs, "needs a fixed training set (data.nTrain > 0); give steps instead")
+            }
+        }
         if stopAtMarginOne && nTrain == 0 {
             throw fail("stopAtMarginOne", stopAtMarginOne, "needs a fixed training set (data.nTrain > 0)")
         }

@@ -97,6 +97,11 @@ public struct ClaimStatement: Sendable {
         /// their data): the share of pairs whose difference figure(run) − figure(paired run) meets
         /// `difference`, with its Wilson 95% interval; pairs with a NaN value count as not meeting it.
         case paired(RunCondition.Figure, against: String, difference: Threshold)
+        /// The mean over runs of a figure, with its Student-t 95% interval (NaN values left out).
+        case mean(RunCondition.Figure)
+        /// The mean of a figure over these runs minus its mean over the runs of variant `against`
+        /// (not paired), with the Welch 95% interval of the difference (NaN values left out).
+        case meanDifference(RunCondition.Figure, against: String)
     }
 
     /// What PASS compares with the threshold.
@@ -156,10 +161,33 @@ public struct ClaimStatement: Sendable {
             target: target, rule: rule, runsOf: nil, variant: nil, judged: true)
     }
 
-    /// The variant a paired statement compares with (nil for the other measures).
+    /// A mean statement: the mean over runs of `figure` against `target`.
+    public static func mean(
+        _ id: String, _ statement: String, _ figure: RunCondition.Figure, _ target: Threshold,
+        rule: PassRule = .pointEstimate
+    ) -> ClaimStatement {
+        ClaimStatement(
+            id: id, statement: statement, measure: .mean(figure), target: target, rule: rule, runsOf: nil,
+            variant: nil, judged: true)
+    }
+
+    /// A difference-of-means statement: mean of `figure` over this statement's runs minus its mean
+    /// over variant `against`'s runs, against `target`.
+    public static func meanDifference(
+        _ id: String, _ statement: String, _ figure: RunCondition.Figure, against: String, _ target: Threshold,
+        rule: PassRule = .pointEstimate
+    ) -> ClaimStatement {
+        ClaimStatement(
+            id: id, statement: statement, measure: .meanDifference(figure, against: against), target: target,
+            rule: rule, runsOf: nil, variant: nil, judged: true)
+    }
+
+    /// The variant a paired or difference statement compares with (nil for the other measures).
     public var pairedVariant: String? {
-        if case .paired(_, let against, _) = measure { return against }
-        return nil
+        switch measure {
+        case .paired(_, let against, _), .meanDifference(_, let against): return against
+        default: return nil
+        }
     }
 
     /// The same statement on the runs of the claim's variant `name`.
@@ -216,6 +244,21 @@ public struct ClaimStatement: Sendable {
             interval = wilsonInterval(successes: k, trials: n)
             method = "Wilson 95%"
             detail = "\(k)/\(n) seeds"
+        case .mean(let figure):
+            let values = runs.map(figure.value).filter { !$0.isNaN }
+            let m = meanInterval(values)
+            value = m.mean
+            interval = m.interval
+            method = "Student t 95%"
+            detail = "mean of \(values.count) runs"
+        case .meanDifference(let figure, _):
+            let a = runs.map(figure.value).filter { !$0.isNaN }
+            let b = pairedRuns.map(figure.value).filter { !$0.isNaN }
+            let d = meanDifferenceInterval(a, b)
+            value = d.difference
+            interval = d.interval
+            method = "Welch 95%"
+            detail = "means of \(a.count) and \(b.count) runs"
         }
         let judgedValue: Double
         switch rule {
@@ -357,10 +400,11 @@ public struct ClaimVariant: Sendable {
         self.configure = configure
     }
 
-    /// The variant's config for `preset`.
+    /// The variant's config for `preset`, its derived fields (e.g. M from k) following the change.
     public func config(from preset: ExperimentConfig) -> ExperimentConfig {
         var c = preset
         configure(&c)
+        c.deriveFields()
         return c
     }
 }
