@@ -88,6 +88,7 @@ public enum ConfigResolver {
         derived.deriveFields()
         if !explicit.contains(["network", "M"]) { config.network.M = derived.network.M }
         if !explicit.contains(["network", "init"]) { config.network.`init` = derived.network.`init` }
+        if !explicit.contains(["training", "batchSize"]) { config.training.batchSize = derived.training.batchSize }
         if !explicit.contains(["training", "steps"]) { config.training.steps = derived.training.steps }
         try config.validate()
         return config

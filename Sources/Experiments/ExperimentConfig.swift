@@ -197,12 +197,14 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
 
     /// Sets the fields that presets derive from others (Docs/Configuration.md, "Derived fields"):
     /// with `network.k`, M = 2k and init gaussian(η√2 / (16 k^1.5)) (Brutzkus & Globerson 2019's
-    /// width and init scale, η the learning rate); with `training.epochs`, steps = epochs · ⌈nTrain / B⌉.
+    /// width and init scale, η the learning rate); with `training.fullBatch`, B = nTrain; with
+    /// `training.epochs`, steps = epochs · ⌈nTrain / B⌉.
     public mutating func deriveFields() {
         if let k = network.k {
             network.M = 2 * k
             network.`init` = .gaussian(Self.xordInitScale(k: k, learningRate: training.learningRate))
         }
+        if training.fullBatch == true, images == nil, data.nTrain > 0 { training.batchSize = data.nTrain }
         if let epochs = training.epochs, images == nil, data.nTrain > 0, training.batchSize >= 1 {
             training.steps = epochs * ((data.nTrain + training.batchSize - 1) / training.batchSize)
         }
@@ -228,6 +230,12 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                 field: "network.init", value: network.`init`.text,
                 allowed: "network.k = \(network.k!) sets init \(derived.network.`init`.text) (η√2/(16k^1.5)); "
                     + "set k=null to choose M and init yourself")
+        }
+        if derived.training.batchSize != training.batchSize {
+            throw ConfigurationError(
+                field: "training.batchSize", value: "\(training.batchSize)",
+                allowed: "training.fullBatch sets B = nTrain = \(derived.training.batchSize); set fullBatch=null "
+                    + "to choose B yourself")
         }
         if derived.training.steps != training.steps {
             throw ConfigurationError(

@@ -22,7 +22,7 @@ public struct Preset: Sendable {
 extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
     public static let all: [Preset] = [
-        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, bgCNNvsFC, fmnistPractical,
+        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, bgCNNvsFC, fmnistPractical,
     ]
 
     /// The preset called `name`, or nil.
@@ -82,6 +82,42 @@ extension Preset {
         return Preset(
             name: "kp-small",
             summary: "over-parameterisation contrast: kp-bench with M=4 filters (try --set M=2 or M=8)", config: c)
+    }()
+
+    /// Brutzkus & Globerson 2019, "Why do larger models generalize better?": XOR detection on K = 8
+    /// patches of the four xor2 patterns, 40 diverse training points, the main test set 2000
+    /// diverse points (and 2000 unrestricted ones measured beside it); k filters per read-out sign
+    /// (`--set k=…` sets M = 2k and the init gaussian(η√2/(16k^1.5))), ReLU, max pooling, fixed
+    /// read-out ±1; hinge loss, full-batch gradient descent with η = 0.01 until every training
+    /// margin is ≥ 1 or 2000 steps.
+    public static let xord: Preset = {
+        var c = kpBench.config
+        c.preset = "xord"
+        c.data.labelModel = .xord
+        c.data.basis = .xor2
+        c.data.K = 8
+        c.data.D = 2
+        c.data.P = 4
+        c.data.keyPos = [0, 1]
+        c.data.keyNeg = [2, 3]
+        c.data.sigma = 0
+        c.data.diverseOnly = true
+        c.data.nTrain = 40
+        c.data.nTest = 2000
+        c.network.k = 50
+        c.network.readout = .fixedSign(.value(1))
+        c.training.fullBatch = true
+        c.training.learningRate = 0.01
+        c.training.steps = 2000
+        c.training.stopAtMarginOne = true
+        c.evaluation.schedule = .every(20)
+        c.deriveFields()
+        return Preset(
+            name: "xord",
+            summary:
+                "Brutzkus & Globerson 2019: XOR detection, K=8, 40 diverse points, k=50 filters per sign "
+                + "(try --set k=2), hinge full-batch GD η=0.01 until every margin ≥ 1 (≤ 2000 steps)",
+            config: c)
     }()
 
     /// Brutzkus & Globerson 2021: kp-bench data with a fixed training set of 64 examples and the

@@ -233,6 +233,20 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         self.`init` = try c.decode(Initialization.self, forKey: .`init`)
     }
 
+    /// Encodes every field, `k` as null when unset (so that `--set k=…` finds it in every config).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(M, forKey: .M)
+        try c.encode(k, forKey: .k)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(pooling, forKey: .pooling)
+        try c.encode(readout, forKey: .readout)
+        try c.encode(bias, forKey: .bias)
+        try c.encode(biasGradScale, forKey: .biasGradScale)
+        try c.encode(self.`init`, forKey: .`init`)
+    }
+
     /// Throws a `ConfigurationError` naming the first field that is out of range.
     public func validate() throws {
         func fail(_ field: String, _ value: Any, _ allowed: String) -> ConfigurationError {

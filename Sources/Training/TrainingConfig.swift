@@ -11,6 +11,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var learningRate = 0.5
     /// The step budget.
     public var steps = 1000
+    /// Full-batch gradient descent on a fixed training set: when true, `batchSize` = nTrain
+    /// (`ExperimentConfig.deriveFields`); nil otherwise.
+    public var fullBatch: Bool? = nil
     /// Epochs over a fixed training set: when set, `steps` = epochs · ⌈nTrain / B⌉
     /// (`ExperimentConfig.deriveFields`); nil otherwise.
     public var epochs: Int? = nil
@@ -19,6 +22,34 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
     /// The defaults: hinge loss, B = 1, η = 0.5, 1000 steps (kp-bench).
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case loss, batchSize, fullBatch, learningRate, steps, epochs, stopAtMarginOne
+    }
+
+    /// Decodes every field; `fullBatch`, `epochs` and `stopAtMarginOne` may be absent (older configs).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        loss = try c.decode(Loss.self, forKey: .loss)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        fullBatch = try c.decodeIfPresent(Bool.self, forKey: .fullBatch)
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        steps = try c.decode(Int.self, forKey: .steps)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
+        stopAtMarginOne = try c.decodeIfPresent(Bool.self, forKey: .stopAtMarginOne) ?? false
+    }
+
+    /// Encodes every field, `fullBatch` and `epochs` as null when unset (so `--set epochs=…` finds them).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(fullBatch, forKey: .fullBatch)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(stopAtMarginOne, forKey: .stopAtMarginOne)
+    }
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.
     /// `nTrain` is the training-set size (0 for an online stream).
@@ -36,6 +67,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 "must be ≤ data.nTrain = \(nTrain) (B = nTrain is full-batch gradient descent)")
         }
         guard steps >= 1 else { throw fail("steps", steps, "must be ≥ 1") }
+        if fullBatch == true && nTrain == 0 {
+            throw fail("fullBatch", true, "needs a fixed training set (data.nTrain > 0)")
+        }
         if let epochs {
             guard epochs >= 1 else { throw fail("epochs", epochs, "must be ≥ 1 (or null to give steps yourself)") }
             guard nTrain > 0 else {

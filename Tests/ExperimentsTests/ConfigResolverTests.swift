@@ -15,7 +15,7 @@ import _TestSupport
     @Test func presetsAreCompleteAndValid() throws {
         #expect(
             Preset.all.map(\.name) == [
-                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "bg-cnn-vs-fc",
+                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "xord", "bg-cnn-vs-fc",
                 "fmnist-practical",
             ])
         for preset in Preset.all {
@@ -37,6 +37,45 @@ import _TestSupport
         bg.training.steps = 1000
         bg.training.stopAtMarginOne = false
         #expect(bg == bench)
+    }
+
+    @Test func derivedFieldsFollowTheirSources() throws {
+        // xord: k sets M = 2k and init gaussian(η√2/(16k^1.5)); fullBatch sets B = nTrain.
+        let xord = Preset.xord.config
+        #expect(xord.network.k == 50 && xord.network.M == 100 && xord.training.batchSize == 40)
+        for (k, eta) in [(2, 0.01), (10, 0.01), (7, 0.05)] {
+            let c = try ConfigResolver.resolve(
+                preset: "xord", overrides: ["k=\(k)", "learningRate=\(eta)", "nTrain=12"])
+            #expect(c.network.M == 2 * k)
+            #expect(c.network.`init` == .gaussian(eta * 2.0.squareRoot() / (16 * pow(Double(k), 1.5))))
+            #expect(c.training.batchSize == 12)
+        }
+        // A derived field given explicitly must agree with its source.
+        let conflict = message { _ = try ConfigResolver.resolve(preset: "xord", overrides: ["M=8"]) }
+        #expect(conflict?.contains("network.M") == true && conflict?.contains("k=null") == true)
+        #expect(message { _ = try ConfigResolver.resolve(preset: "xord", overrides: ["M=100"]) } == nil)
+        let own = try ConfigResolver.resolve(preset: "xord", overrides: ["k=null", "M=8", "init=gaussian(0.1)"])
+        #expect(own.network.k == nil && own.network.M == 8 && own.network.`init` == .gaussian(0.1))
+        let batch = message { _ = try ConfigResolver.resolve(preset: "xord", overrides: ["batchSize=4"]) }
+        #expect(batch?.contains("training.batchSize") == true && batch?.contains("fullBatch") == true)
+        // epochs: steps = epochs·⌈nTrain/B⌉.
+        let e = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["nTrain=50", "batchSize=4", "epochs=3"])
+        #expect(e.training.steps == 3 * 13)
+        let steps = message {
+            _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["nTrain=50", "epochs=3", "steps=7"])
+        }
+        #expect(steps?.contains("training.steps") == true && steps?.contains("150") == true)
+        #expect(message { _ = try ConfigResolver.resolve(preset: "kp-bench", overrides: ["epochs=3"]) } != nil)
+        // A run's config.json read back as a config file resolves to the same config.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("derived-\(UUID().uuidString).json")
+        let written = try ConfigResolver.resolve(preset: "xord", overrides: ["k=4"], seed: 3)
+        try written.json.prettyText.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try ConfigResolver.resolve(preset: nil, file: file.path) == written)
+        // A hand-edited config whose M contradicts k is refused when validated.
+        var edited = written
+        edited.network.M = 6
+        #expect(message { try edited.validate() }?.contains("network.M") == true)
     }
 
     @Test func overridesByPathAndByUniqueName() throws {

@@ -258,7 +258,7 @@ public struct ClaimStatement: Sendable {
             value = d.difference
             interval = d.interval
             method = "Welch 95%"
-            detail = "means of \(a.count) and \(b.count) runs"
+            detail = "\(a.count) vs \(b.count) runs"
         }
         let judgedValue: Double
         switch rule {

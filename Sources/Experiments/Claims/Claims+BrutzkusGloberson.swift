@@ -58,6 +58,89 @@ extension Claim {
 }
 
 extension Claim {
+    /// B2's figures and thresholds (xord at k ∈ {2, 4, 10, 50, 120}; Brutzkus & Globerson 2019).
+    public enum B2 {
+        /// The final error on the diverse test set.
+        public static let diverseError = RunCondition.Figure("diverse test error") {
+            $0.section(XORDMeasures.self)?.diverseTestError ?? .nan
+        }
+        /// The final error on the unrestricted test set.
+        public static let unrestrictedError = RunCondition.Figure("unrestricted test error") {
+            $0.section(XORDMeasures.self)?.unrestrictedTestError ?? .nan
+        }
+        /// Both positive patterns detected: some a_j > 0 filter has cosine > θ with (1,1), and one with
+        /// (−1,−1).
+        public static let bothPositive = RunCondition("both positive patterns detected", Threshold(.atLeast, 1)) {
+            ($0.section(XORDMeasures.self)?.bothPositiveDetected ?? false) ? 1 : 0
+        }
+        /// No error on the diverse test set.
+        public static let zeroError = RunCondition("diverse test error", Threshold(.atMost, 0)) {
+            $0.section(XORDMeasures.self)?.diverseTestError ?? .nan
+        }
+        /// At k = 2 the mean diverse-test error is at least this (point estimate).
+        public static let smallError = Threshold(.atLeast, 0.04)
+        /// At k = 2 at most this share of runs detects both positive patterns (upper interval bound).
+        public static let smallDetection = Threshold(.atMost, 0.5)
+        /// At k ≥ 50 at least this share of runs has zero diverse-test error and detects both positive
+        /// patterns (point estimate, as B1d: 100/100 has a Wilson lower bound of 0.963).
+        public static let largeShare = Threshold(.atLeast, 0.95)
+        /// The widths compared (filters per read-out sign; M = 2k).
+        public static let widths = [2, 4, 10, 50, 120]
+    }
+
+    /// B2 (Brutzkus & Globerson 2019, xord at k ∈ {2, 4, 10, 50, 120}): larger networks generalise better on
+    /// XOR detection: the mean diverse-test error does not increase from k = 2 to 4, 10, 50 (point estimates);
+    /// at k = 2 it is ≥ 0.04 and at most half of the runs detect both positive patterns (upper bound); at
+    /// k = 50 and 120 ≥ 95% of runs have zero diverse-test error and detect both positive patterns.
+    public static let b2 = Claim(
+        id: "B2",
+        title: "xord: over-parameterised nets detect every XOR pattern and generalise better",
+        preset: .xord, finalOnly: true,
+        statements: [
+            ClaimStatement.mean("B2a", "k = 2: mean diverse-test error", B2.diverseError, B2.smallError).on("k2"),
+            ClaimStatement.proportion(
+                "B2b", "k = 2: runs that detect both positive patterns", [B2.bothPositive], B2.smallDetection,
+                rule: .intervalBound
+            ).on("k2"),
+        ]
+            + zip(B2.widths.dropFirst().prefix(3), B2.widths.prefix(3)).enumerated().map { i, pair in
+                ClaimStatement.meanDifference(
+                    "B2\(["c", "d", "e"][i])",
+                    "mean diverse-test error at k = \(pair.0) minus at k = \(pair.1) (non-increasing in k)",
+                    B2.diverseError, against: "k\(pair.1)", Threshold(.atMost, 0)
+                ).on("k\(pair.0)")
+            }
+            + [
+                ClaimStatement.proportion(
+                    "B2f", "k = 4: runs that detect both positive patterns (the rise with k)", [B2.bothPositive],
+                    B2.largeShare
+                ).on("k4").measuredOnly(),
+                ClaimStatement.proportion(
+                    "B2g", "k = 10: runs that detect both positive patterns (the rise with k)", [B2.bothPositive],
+                    B2.largeShare
+                ).on("k10").measuredOnly(),
+                ClaimStatement.proportion(
+                    "B2h", "k = 50: runs with zero diverse-test error that detect both positive patterns",
+                    [B2.zeroError, B2.bothPositive], B2.largeShare
+                ).on("k50"),
+                ClaimStatement.proportion(
+                    "B2i", "k = 120: runs with zero diverse-test error that detect both positive patterns",
+                    [B2.zeroError, B2.bothPositive], B2.largeShare
+                ).on("k120"),
+            ]
+            + [2, 50].enumerated().map { i, k in
+                ClaimStatement.mean(
+                    "B2\(["j", "k"][i])", "k = \(k): mean unrestricted-test error (all points, not only diverse)",
+                    B2.unrestrictedError, B2.smallError
+                ).on("k\(k)").measuredOnly()
+            },
+        variants: B2.widths.map { k in
+            ClaimVariant("k\(k)", "k = \(k)", point: ("xord", Double(k))) { $0.network.k = k }
+        },
+        curve: ClaimCurve(xLabel: "filters per sign k", figure: B2.diverseError))
+}
+
+extension Claim {
     /// C2's figures and thresholds (bg-cnn-vs-fc at nTrain ∈ {8, 16, 32, 64}; Brutzkus & Globerson 2021).
     public enum C2 {
         /// The figure compared: final test accuracy (so CNN minus FC accuracy is FC minus CNN test error).
