@@ -194,14 +194,20 @@ public enum GroupPlots {
 
 extension GroupPlots {
     /// A figure's median (line) and interquartile range (band) over seeds against an x value, one
-    /// line per series: `values[series][x]` holds the runs' values at that point.
+    /// line per series: `values[series][x]` holds the runs' values at that point. `logX` draws x on
+    /// a log scale (every x > 0); `xTicks`, when given, are the x ticks.
     package static func curve(
         title: String, xLabel: String, yLabel: String,
         values: [(series: String, points: [(x: Double, runs: [Double])])],
-        file: String
+        file: String, logX: Bool = false, xTicks: [Double]? = nil
     ) -> PlotFile {
-        let colors = [Palette.positive, Palette.negative, "#2ca02c", "#9467bd", "#8c564b"]
+        let colors = [
+            Palette.positive, Palette.negative, "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e", "#17becf", "#e377c2",
+            "#bcbd22", "#7f7f7f",
+        ]
         var p = LinePlot(title: title, xLabel: xLabel, yLabel: yLabel)
+        if logX { p.xScale = .logWithZero }
+        p.xTicks = xTicks
         for (i, line) in values.enumerated() {
             let color = colors[i % colors.count]
             let points = line.points.sorted { $0.x < $1.x }

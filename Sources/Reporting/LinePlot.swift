@@ -47,6 +47,8 @@ struct LinePlot {
     var bands: [Band] = []
     var markers: [Marker] = []
     var yRange: ClosedRange<Double>? = nil
+    /// The x ticks, labelled with `formatValue`, instead of the automatic ones.
+    var xTicks: [Double]? = nil
     var note: String? = nil
     var width = 660.0
     var height = 400.0
@@ -69,7 +71,7 @@ struct LinePlot {
 
         // Frame, grid and ticks.
         svg.rect(m.l, m.t, plotW, plotH, fill: "#ffffff", stroke: "#888888")
-        for tick in xAxis.ticks {
+        for tick in xTicks.map({ $0.map { (value: $0, label: formatValue($0)) } }) ?? xAxis.ticks {
             guard let x = px(tick.value) else { continue }
             svg.line(x, m.t, x, m.t + plotH, color: "#eeeeee")
             svg.line(x, m.t + plotH, x, m.t + plotH + 4, color: "#888888")

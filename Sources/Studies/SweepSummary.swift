@@ -13,14 +13,16 @@ extension SweepDirectory {
         MeasurementFamilies.all.flatMap { $0.figures }.filter { $0.source != .metrics }
     }
 
-    /// Writes sweep_summary.csv (one row per run, missing runs marked), phase.svg and report.html;
-    /// returns the number of runs not done.
+    /// Writes sweep_summary.csv (one row per run, missing runs marked), phase.svg, report.html and
+    /// plots/ (phase.svg again, and when a swept field has two or more numbers, each figure against
+    /// it: `SweepCurves`); returns the number of runs not done.
     @discardableResult
     public func summarize() throws -> Int {
         let header: [String] =
             ["index", "directory", "seed"] + spec.axes.map(\.field) + Self.commonColumns.map(\.stringValue)
         var lines = [(header + Self.familyColumns.map(\.column) + ["success"]).joined(separator: ",")]
         var outcomes: [(params: [JSONValue], success: Bool?)] = []
+        var done: [SweepCurves.Run] = []
         var notDone = 0
         for index in 0..<spec.runCount {
             let params = spec.parameters(of: index).map(\.value)
@@ -28,7 +30,11 @@ extension SweepDirectory {
             let summary = FileManager.default.contents(atPath: "\(runPath(index))/summary.json")
                 .flatMap { try? JSONValue.parse(String(decoding: $0, as: UTF8.self)) }
             if let summary {
-                let theta = (try? spec.config(of: index).evaluation.theta) ?? 0.9
+                let config = try? spec.config(of: index)
+                let theta = config?.evaluation.theta ?? 0.9
+                if let record = try? RunSummary(json: summary) {
+                    done.append(SweepCurves.Run(params: params, summary: record, config: config))
+                }
                 let success = spec.success.holds(summary, theta: theta)
                 row += Self.commonColumns.map { summary[$0.stringValue].map(Self.csvValue) ?? "" }
                 row += Self.familyColumns.map { f in
@@ -52,11 +58,18 @@ extension SweepDirectory {
         try Self.writeAtomically(lines.joined(separator: "\n") + "\n", to: "\(path)/sweep_summary.csv")
         let phase = PhaseDiagram(spec: spec, outcomes: outcomes).render()
         try Self.writeAtomically(phase, to: "\(path)/phase.svg")
+        // The report names every plot as plots/NAME: phase.svg is there too.
+        try FileManager.default.createDirectory(atPath: "\(path)/plots", withIntermediateDirectories: true)
+        try Self.writeAtomically(phase, to: "\(path)/plots/phase.svg")
+        let curves = SweepCurves(spec: spec, runs: done)?.render() ?? (plots: [], section: nil)
+        for plot in curves.plots { try Self.writeAtomically(plot.svg, to: "\(path)/plots/\(plot.name)") }
         let body: Node = .fragment([
             Report.header(
                 "Sweep \(path): \(spec.runCount) runs of \(spec.preset)",
                 notes: notDone > 0
-                    ? ["\(notDone) of \(spec.runCount) runs are not done; they are left out of the success rates."]
+                    ? [
+                        "\(notDone) of \(spec.runCount) runs are not done; they are left out of the success rates and the figures."
+                    ]
                     : []),
             Report.section(
                 "phase", "Success probability",
@@ -67,6 +80,7 @@ extension SweepDirectory {
                             "Fraction of runs that succeed (\(spec.success.text)) at each grid point over its "
                             + "\(spec.seeds.count) seeds, with the 95% Wilson interval. Every run: sweep_summary.csv.",
                         svg: phase))),
+            curves.section ?? .empty,
             Report.section("spec", "Sweep spec", .element("pre", [:], [.text(spec.json.prettyText)])),
         ])
         try Self.writeAtomically(Report.page("ConvDynamics sweep: \(path)", body), to: "\(path)/report.html")

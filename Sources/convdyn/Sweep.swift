@@ -167,7 +167,7 @@ struct Sweep: ParsableCommand {
 
     struct Summarize: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write sweep_summary.csv, phase.svg and report.html from the runs done so far.",
+            abstract: "Write sweep_summary.csv, phase.svg, report.html and plots/ from the runs done so far.",
             discussion: ExitStatus.text(failure: "a directory that is not a sweep, outputs that cannot be written"))
 
         @Argument(help: "The sweep directory.")
@@ -178,7 +178,7 @@ struct Sweep: ParsableCommand {
             let missing = try sweep.summarize()
             print(
                 "summary: \(sweep.path)/sweep_summary.csv "
-                    + "(\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html"
+                    + "(\(sweep.spec.runCount - missing) of \(sweep.spec.runCount) runs done), phase.svg, report.html, plots/"
             )
         }
     }
