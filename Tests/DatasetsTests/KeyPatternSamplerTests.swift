@@ -185,7 +185,8 @@ import Testing
             let y: Int32 = rng.nextUniform() < 0.5 ? 1 : -1
             let keySet = y == 1 ? config.keyPos : config.keyNeg
             let position = rng.distinctIndices(1, below: config.K, scratch: &scratch).first!
-            ids[n * config.K + position] = Int32(keySet.count == 1 ? keySet[0] : keySet[rng.nextIndex(below: keySet.count)])
+            ids[n * config.K + position] = Int32(
+                keySet.count == 1 ? keySet[0] : keySet[rng.nextIndex(below: keySet.count)])
             for i in 0..<config.K where i != position {
                 var group = config.commonIndices
                 if config.spuriousBias > 0 {

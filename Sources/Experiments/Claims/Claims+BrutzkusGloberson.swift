@@ -103,8 +103,10 @@ extension Claim {
             ).on("n20-bias0").measuredOnly(),
         ],
         variants: [0.2, 0.1, 0].map { bias in
-            ClaimVariant("bias\(Threshold.format(bias))", "spuriousBias = \(Threshold.format(bias))",
-                point: ("nTrain 200", bias)) { $0.data.spuriousBias = bias }
+            ClaimVariant(
+                "bias\(Threshold.format(bias))", "spuriousBias = \(Threshold.format(bias))",
+                point: ("nTrain 200", bias)
+            ) { $0.data.spuriousBias = bias }
         } + [
             ClaimVariant("n20-bias0", "nTrain = 20, spuriousBias = 0", point: ("nTrain 20", 0)) {
                 $0.data.nTrain = 20

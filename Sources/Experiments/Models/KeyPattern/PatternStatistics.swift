@@ -144,7 +144,9 @@ public enum PatternStatistics: MeasurementFamily {
 
     /// Throws a `SchemaError` when ρ₊ or ρ₋ is outside [−1, 1] (NaN passes).
     public static func validate(_ line: Line, config: ExperimentConfig) throws {
-        for (name, v) in [("psiSpearmanPositive", line.psiSpearmanPositive), ("psiSpearmanNegative", line.psiSpearmanNegative)]
+        for (name, v) in [
+            ("psiSpearmanPositive", line.psiSpearmanPositive), ("psiSpearmanNegative", line.psiSpearmanNegative),
+        ]
         where !v.isNaN && !(-1...1).contains(v) {
             throw SchemaError(field: name, "is \(v), outside −1…1")
         }
