@@ -15,7 +15,7 @@ import _TestSupport
     @Test func presetsAreCompleteAndValid() throws {
         #expect(
             Preset.all.map(\.name) == [
-                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "bg-cnn-vs-fc",
+                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "bg-cnn-vs-fc", "psi",
                 "fmnist-practical",
             ])
         for preset in Preset.all {
