@@ -20,15 +20,25 @@ extension ExampleSampler {
 ///
 /// For each example, in this order of random draws: y ~ U{±1}; `keysPerExample` distinct
 /// positions; for each of them a key c uniform in the key set of y, placed as keyScale·p_c; each
-/// other patch per the background (a uniform common pattern, N(0, σ_b² I), or zero); N(0, σ²)
-/// added to every coordinate of every patch (patch by patch, coordinate by coordinate); then the
-/// observed label is flipped with probability `flip`.
+/// other patch, in patch order, per the background (a uniform common pattern, N(0, σ_b² I), or
+/// zero); N(0, σ²) added to every coordinate of every patch (patch by patch, coordinate by
+/// coordinate); then the observed label is flipped with probability `flip`.
+///
+/// With `spuriousBias` > 0 (PSI, Brutzkus & Globerson 2020) a common background patch takes two
+/// draws instead of one: u = `nextUniform()`, the group S = `spuriousIndices` if u < ½ + y·bias
+/// (the true label y), else R = the other common patterns (in `commonIndices` order); then a
+/// pattern uniform in the group (`nextIndex`). With `spuriousBias` = 0 it is the one draw
+/// `nextIndex` over all common patterns, exactly as before the field existed.
 public struct KeyPatternSampler: ExampleSampler {
     /// The data model it draws from.
     public let config: PatchDataConfig
     /// The patterns it places.
     public let basis: PatternBasis
     private let commons: [Int]
+    /// S: the common patterns favoured in class +1 (PSI); empty when `spuriousBias` = 0.
+    private let spurious: [Int]
+    /// R: the other common patterns (PSI); empty when `spuriousBias` = 0.
+    private let rest: [Int]
     private var positionScratch: [Int] = []
     private var isKey: [Bool]
 
@@ -37,6 +47,15 @@ public struct KeyPatternSampler: ExampleSampler {
         self.config = config
         self.basis = basis
         commons = config.commonIndices
+        if config.spuriousBias > 0 {
+            let s = config.spuriousIndices
+            let inS = Set(s)
+            spurious = s
+            rest = commons.filter { !inS.contains($0) }
+        } else {
+            spurious = []
+            rest = []
+        }
         isKey = Array(repeating: false, count: config.K)
     }
 
@@ -61,6 +80,9 @@ public struct KeyPatternSampler: ExampleSampler {
         let scale = Float(config.keyScale)
         let sigmaB = config.sigmaB
         let sigma = config.sigma
+        let bias = config.spuriousBias
+        // P(group S) for this example's background patches: ½ + y·bias.
+        let spuriousProbability = 0.5 + Double(y) * bias
         let base = n * K * D
         batch.x.setAll(to: 0, in: base..<(base + K * D))
         for (slot, i) in positions.enumerated() {
@@ -73,7 +95,13 @@ public struct KeyPatternSampler: ExampleSampler {
         for i in 0..<K where !isKey[i] {
             switch config.background {
             case .common:
-                let c = commons[rng.nextIndex(below: commons.count)]
+                let c: Int
+                if bias > 0 {
+                    let group = rng.nextUniform() < spuriousProbability ? spurious : rest
+                    c = group[rng.nextIndex(below: group.count)]
+                } else {
+                    c = commons[rng.nextIndex(below: commons.count)]
+                }
                 place(c, scale: 1, into: &batch.x, at: base + i * D)
                 batch.patternIDs[n * K + i] = Int32(c)
             case .gaussian:

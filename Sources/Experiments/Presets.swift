@@ -22,7 +22,7 @@ public struct Preset: Sendable {
 extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
     public static let all: [Preset] = [
-        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, bgCNNvsFC, fmnistPractical,
+        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, psi, bgCNNvsFC, fmnistPractical,
     ]
 
     /// The preset called `name`, or nil.
@@ -135,6 +135,38 @@ extension Preset {
             summary:
                 "Brutzkus & Globerson 2021: kp-bench CNN vs architecture=fc on 64 training examples, "
                 + "hinge SGD B=1 until every margin ≥ 1 (≤ 2000 steps)",
+            config: c)
+    }()
+}
+
+extension Preset {
+    /// Brutzkus & Globerson 2020 (pattern statistics inductive bias): kp-bench data (one-hot, D = 64,
+    /// K = 16, P = 32, σ = 0.05) with two keys per class, keyPos {0, 1} and keyNeg {2, 3}, commons
+    /// 4…31, of which the first half (4…17) is drawn with probability ½ + y·0.2 (`spuriousBias`),
+    /// and a fixed training set of 200; M = 100 ReLU filters, max pooling, fixed read-out ±1,
+    /// kp-bench's gaussian(0.01) init; hinge SGD with B = 1 and η = 0.1 for 20 epochs (steps
+    /// derived: 20 · 200 = 4000), evaluated every 200 steps on the whole training set. Claim C1
+    /// varies the bias (0, 0.1, 0.2) and nTrain.
+    public static let psi: Preset = {
+        var c = kpBench.config
+        c.preset = "psi"
+        c.data.keyPos = [0, 1]
+        c.data.keyNeg = [2, 3]
+        c.data.spuriousSet = .firstHalf
+        c.data.spuriousBias = 0.2
+        c.data.nTrain = 200
+        c.network.M = 100
+        c.network.readout = .fixedSign(.value(1))
+        c.training.learningRate = 0.1
+        c.training.epochs = 20
+        c.evaluation.schedule = .every(200)
+        c.evaluation.fullTrainSet = true
+        c.deriveFields()
+        return Preset(
+            name: "psi",
+            summary:
+                "Brutzkus & Globerson 2020, pattern statistics: keys {0,1}/{2,3}, commons 4…17 biased ½±0.2 by "
+                + "class, nTrain=200, M=100 ReLU max-pool, read-out ±1, hinge SGD B=1 η=0.1, 20 epochs",
             config: c)
     }()
 }

@@ -8,7 +8,8 @@ enum AxisScale: Equatable {
     case logWithZero
 }
 
-/// One polyline of a plot. `legend` false hides it from the legend (e.g. many grey filters).
+/// One polyline of a plot. `legend` false hides it from the legend (e.g. many grey filters);
+/// `dots` draws each point as a dot and no line (a scatter plot).
 struct Series {
     var name: String
     var points: [(x: Double, y: Double)]
@@ -17,6 +18,7 @@ struct Series {
     var dash: String? = nil
     var legend = true
     var group: String? = nil
+    var dots = false
 }
 
 /// A shaded region between two curves (an interquartile band).
@@ -103,7 +105,18 @@ struct LinePlot {
                     "fill": band.color, "fill-opacity": "0.2", "stroke": "none",
                 ])
         }
-        for s in series {
+        for s in series where s.dots {
+            for p in s.points {
+                guard let x = px(p.x), let y = py(p.y) else { continue }
+                svg.add(
+                    "circle",
+                    [
+                        "class": "series", "data-name": s.name, "data-group": s.group, "cx": x, "cy": y, "r": 3.5,
+                        "fill": s.color, "fill-opacity": "0.8",
+                    ])
+            }
+        }
+        for s in series where !s.dots {
             var segments: [[(x: Double, y: Double)]] = [[]]
             for p in s.points {
                 if let x = px(p.x), let y = py(p.y), y.isFinite {
@@ -140,14 +153,16 @@ struct LinePlot {
         // Legend.
         var ly = m.t + 6
         var seen = Set<String>()
-        let entries: [(String, String, String?, Bool)] =
-            series.filter(\.legend).map { ($0.name, $0.color, $0.dash, false) }
-            + bands.map { ($0.name, $0.color, nil, true) }
-        for (name, color, dash, isBand) in entries where !seen.contains(name) {
+        let entries: [(String, String, String?, Bool, Bool)] =
+            series.filter(\.legend).map { ($0.name, $0.color, $0.dash, false, $0.dots) }
+            + bands.map { ($0.name, $0.color, nil, true, false) }
+        for (name, color, dash, isBand, isDots) in entries where !seen.contains(name) {
             seen.insert(name)
             let x = m.l + plotW + 12
             if isBand {
                 svg.add("rect", ["x": x, "y": ly, "width": 22, "height": 8, "fill": color, "fill-opacity": "0.2"])
+            } else if isDots {
+                svg.add("circle", ["cx": x + 11, "cy": ly + 4, "r": 3.5, "fill": color])
             } else {
                 svg.line(x, ly + 4, x + 22, ly + 4, color: color, width: 2.5, dash: dash)
             }

@@ -79,6 +79,7 @@ public struct Report: Sendable {
             genericFamilies(runs).map { family in
                 let series = family.figures.filter { $0.source == .metrics }
                     .compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
+                let extras = extraPlotNames(family, runs: runs).compactMap { n in plots.first { $0.name == n } }
                 let ends = family.figures.filter { $0.source != .metrics }
                 let rows = runs.compactMap { run -> Node? in
                     guard let summary = run.summary else { return nil }
@@ -89,7 +90,7 @@ public struct Report: Sendable {
                     ? .empty : table(["run"] + ends.map(\.label), rows, note: "Figures at the end of each run.")
                 return section(
                     "family-\(family.name.replacingOccurrences(of: " ", with: "-"))", family.name,
-                    .fragment(series.map(figure) + [endTable]))
+                    .fragment(series.map(figure) + extras.map(figure) + [endTable]))
             })
     }
 
@@ -98,27 +99,39 @@ public struct Report: Sendable {
         (runs.count == 1 ? "" : "seeds-") + "family-\(figure.field).svg"
     }
 
+    /// The plots a generic family shows besides its series, for one run: the pattern statistics'
+    /// scatter plots (`PatternStatisticsPlots`).
+    static func extraPlotNames(_ family: any MeasurementFamily.Type, runs: [RunData]) -> [String] {
+        runs.count == 1 && family == PatternStatistics.self ? PatternStatisticsPlots.names : []
+    }
+
     /// The plots of the generic families: each series over training (one run), or its median and
-    /// interquartile band across runs.
+    /// interquartile band across runs; then their other plots (`extraPlotNames`).
     static func familyPlots(_ runs: [RunData]) -> [PlotFile] {
         genericFamilies(runs).flatMap { family in
-            family.figures.filter { $0.source == .metrics }.map { f -> PlotFile in
-                let name = familyPlotName(f, runs: runs)
-                if runs.count > 1 {
-                    let band = GroupPlots.band(
-                        runs, key: f.field, title: "\(f.label) across seeds", yLabel: f.label, file: name,
-                        range: f.range)
-                    return band
-                }
-                let run = runs[0]
-                var p = LinePlot(
-                    title: f.label, xLabel: RunPlots.stepLabel(run), yLabel: f.label, xScale: RunPlots.stepScale(run))
-                p.yRange = f.range
-                p.series = [Series(name: f.label, points: run.series(f.field), color: "#1f77b4", width: 2)]
-                return PlotFile(
-                    name: name, caption: "\(f.label) at each evaluation (\(family.name), Docs/Metrics.md).",
-                    svg: p.render())
+            let extras = extraPlotNames(family, runs: runs).isEmpty ? [] : PatternStatisticsPlots.all(runs[0])
+            return seriesPlots(family, runs) + extras
+        }
+    }
+
+    /// The series plots of a generic family.
+    static func seriesPlots(_ family: any MeasurementFamily.Type, _ runs: [RunData]) -> [PlotFile] {
+        family.figures.filter { $0.source == .metrics }.map { f -> PlotFile in
+            let name = familyPlotName(f, runs: runs)
+            if runs.count > 1 {
+                let band = GroupPlots.band(
+                    runs, key: f.field, title: "\(f.label) across seeds", yLabel: f.label, file: name,
+                    range: f.range)
+                return band
             }
+            let run = runs[0]
+            var p = LinePlot(
+                title: f.label, xLabel: RunPlots.stepLabel(run), yLabel: f.label, xScale: RunPlots.stepScale(run))
+            p.yRange = f.range
+            p.series = [Series(name: f.label, points: run.series(f.field), color: "#1f77b4", width: 2)]
+            return PlotFile(
+                name: name, caption: "\(f.label) at each evaluation (\(family.name), Docs/Metrics.md).",
+                svg: p.render())
         }
     }
 

@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Tensors
 import Testing
 
@@ -129,5 +130,100 @@ import Testing
             let neg = Double(counts[-1] ?? 0)
             #expect(abs(pos - neg) / (pos + neg) < 0.05)
         }
+    }
+
+    /// The psi preset's data: keys {0, 1} / {2, 3}, commons 4…31, S = the first half (4…17).
+    static func psiData(bias: Double) -> PatchDataConfig {
+        var config = PatchDataConfig()
+        config.keyPos = [0, 1]
+        config.keyNeg = [2, 3]
+        config.spuriousBias = bias
+        return config
+    }
+
+    @Test func spuriousShareFollowsTheBias() throws {
+        let config = Self.psiData(bias: 0.2)
+        try config.validate()
+        let S = Set(config.spuriousIndices)
+        #expect(S == Set(4...17))
+        let (batch, _) = sample(config, count: 2000)
+        var inS: [Int32: Int] = [:]
+        var total: [Int32: Int] = [:]
+        var seen = Set<Int>()
+        for n in 0..<batch.count {
+            let y = batch.labels[n]
+            for i in 0..<config.K where i != Int(batch.keyPositions[n]) {
+                let c = Int(batch.patternIDs[n * config.K + i])
+                #expect(config.commonIndices.contains(c))
+                seen.insert(c)
+                total[y, default: 0] += 1
+                if S.contains(c) { inS[y, default: 0] += 1 }
+            }
+        }
+        // Each background patch is in S with probability ½ + y·0.2, independently given y: the
+        // share among class +1's ≈ 15,000 patches is Binomial/n with s.d. √(0.7·0.3/15000) ≈ 0.0037.
+        // Allow 5 s.d. (0.019) on each side; 0.7 and 0.3 are 100 s.d. apart from the unbiased ½.
+        for (y, expected) in [(Int32(1), 0.7), (-1, 0.3)] {
+            let n = Double(total[y] ?? 0)
+            #expect(n > 13_000)
+            let share = Double(inS[y] ?? 0) / n
+            let sd = (expected * (1 - expected) / n).squareRoot()
+            #expect(abs(share - expected) < 5 * sd, "class \(y): share \(share), expected \(expected) ± \(5 * sd)")
+        }
+        #expect(seen == Set(config.commonIndices))
+    }
+
+    /// Replays the documented order of draws (with σ = 0 and no flip, so no Gaussian or flip draws)
+    /// from a fresh stream and returns the background pattern of every patch, [N × K].
+    func replayPatternIDs(_ config: PatchDataConfig, count: Int, seed: UInt64 = 1) -> [Int32] {
+        var rng = RandomStream(seed: seed, purpose: .train)
+        var scratch: [Int] = []
+        var ids = [Int32](repeating: -1, count: count * config.K)
+        let S = config.spuriousIndices
+        let R = config.commonIndices.filter { !S.contains($0) }
+        for n in 0..<count {
+            let y: Int32 = rng.nextUniform() < 0.5 ? 1 : -1
+            let keySet = y == 1 ? config.keyPos : config.keyNeg
+            let position = rng.distinctIndices(1, below: config.K, scratch: &scratch).first!
+            ids[n * config.K + position] = Int32(
+                keySet.count == 1 ? keySet[0] : keySet[rng.nextIndex(below: keySet.count)])
+            for i in 0..<config.K where i != position {
+                var group = config.commonIndices
+                if config.spuriousBias > 0 {
+                    group = rng.nextUniform() < 0.5 + Double(y) * config.spuriousBias ? S : R
+                }
+                ids[n * config.K + i] = Int32(group[rng.nextIndex(below: group.count)])
+            }
+        }
+        return ids
+    }
+
+    @Test(arguments: [0.0, 0.2])
+    func drawsFollowTheDocumentedOrder(_ bias: Double) {
+        var config = Self.psiData(bias: bias)
+        config.sigma = 0
+        let (batch, _) = sample(config, count: 300)
+        #expect(batch.patternIDs == replayPatternIDs(config, count: 300))
+    }
+
+    @Test func zeroBiasDrawsExactlyAsAConfigWithoutTheFields() throws {
+        // A config written before spuriousBias and spuriousSet existed …
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PatchDataConfig())) as! [String: Any]
+        json["spuriousBias"] = nil
+        json["spuriousSet"] = nil
+        let old = try JSONDecoder().decode(
+            PatchDataConfig.self, from: JSONSerialization.data(withJSONObject: json))
+        // … and one that sets them, with bias 0 (the set is then unused).
+        var explicit = PatchDataConfig()
+        explicit.spuriousBias = 0
+        explicit.spuriousSet = .indices([2, 3, 4])
+        let (a, _) = sample(old, count: 200)
+        let (b, _) = sample(explicit, count: 200)
+        #expect(a.x == b.x && a.labels == b.labels && a.patternIDs == b.patternIDs)
+        // A positive bias changes the draws (a second random number per background patch).
+        explicit.spuriousBias = 0.1
+        explicit.spuriousSet = .firstHalf
+        let (c, _) = sample(explicit, count: 200)
+        #expect(c.patternIDs != a.patternIDs)
     }
 }

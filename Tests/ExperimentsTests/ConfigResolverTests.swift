@@ -15,7 +15,8 @@ import _TestSupport
     @Test func presetsAreCompleteAndValid() throws {
         #expect(
             Preset.all.map(\.name) == [
-                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "xord", "bg-cnn-vs-fc",
+                "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "xord", "psi",
+                "bg-cnn-vs-fc",
                 "fmnist-practical",
             ])
         for preset in Preset.all {

@@ -141,6 +141,65 @@ extension Claim {
 }
 
 extension Claim {
+    /// C1's figure and thresholds (psi at spuriousBias ∈ {0.2, 0.1, 0} and nTrain ∈ {200, 20};
+    /// Brutzkus & Globerson 2020).
+    public enum C1 {
+        /// ρ₊ at the end: Spearman correlation over the common patterns of D₊(p) with
+        /// count₊(p) − count₋(p) (`PatternStatistics`).
+        public static let spearman = RunCondition.Figure(PatternStatistics.finalSpearmanPositive)
+        /// At spuriousBias 0.2 the mean ρ₊ is at least this (lower end of its 95% interval).
+        public static let biased = Threshold(.atLeast, 0.4)
+        /// … and exceeds the mean at spuriousBias 0 by at least this (lower end of the Welch interval).
+        public static let gain = Threshold(.atLeast, 0.3)
+        /// Shown for the unbiased rows: chance differences in the counts already correlate.
+        public static let positive = Threshold(.above, 0)
+    }
+
+    /// C1 (Brutzkus & Globerson 2020, psi with nTrain 200): the filters of the positive class
+    /// detect a common pattern the more, the more often it occurs in positive training points: the
+    /// mean ρ₊ is ≥ 0.4 at spuriousBias 0.2 and ≥ 0.3 above its mean at spuriousBias 0 (both on the
+    /// lower end of the 95% interval); bias 0.1, and nTrain 20 at bias 0, are shown, not judged.
+    public static let c1 = Claim(
+        id: "C1",
+        title: "psi: positive filters detect common patterns in proportion to their excess in positive points",
+        preset: .psi, finalOnly: true,
+        statements: [
+            ClaimStatement.mean(
+                "C1a", "spuriousBias 0.2: mean ρ(D₊, count₊ − count₋) over the common patterns", C1.spearman,
+                C1.biased, rule: .intervalBound
+            ).on("bias0.2"),
+            ClaimStatement.meanDifference(
+                "C1b", "mean ρ at spuriousBias 0.2 minus mean ρ at spuriousBias 0", C1.spearman, against: "bias0",
+                C1.gain, rule: .intervalBound
+            ).on("bias0.2"),
+            ClaimStatement.mean(
+                "C1c", "spuriousBias 0.1: mean ρ (the rise with the bias)", C1.spearman, C1.biased,
+                rule: .intervalBound
+            ).on("bias0.1").measuredOnly(),
+            ClaimStatement.mean(
+                "C1d", "spuriousBias 0: mean ρ (chance differences in the counts)", C1.spearman, C1.positive,
+                rule: .intervalBound
+            ).on("bias0").measuredOnly(),
+            ClaimStatement.mean(
+                "C1e", "nTrain 20, spuriousBias 0: mean ρ (chance differences, few points)", C1.spearman,
+                C1.positive, rule: .intervalBound
+            ).on("n20-bias0").measuredOnly(),
+        ],
+        variants: [0.2, 0.1, 0].map { bias in
+            ClaimVariant(
+                "bias\(Threshold.format(bias))", "spuriousBias = \(Threshold.format(bias))",
+                point: ("nTrain 200", bias)
+            ) { $0.data.spuriousBias = bias }
+        } + [
+            ClaimVariant("n20-bias0", "nTrain = 20, spuriousBias = 0", point: ("nTrain 20", 0)) {
+                $0.data.nTrain = 20
+                $0.data.spuriousBias = 0
+            }
+        ],
+        curve: ClaimCurve(xLabel: "spuriousBias", figure: C1.spearman))
+}
+
+extension Claim {
     /// C2's figures and thresholds (bg-cnn-vs-fc at nTrain ∈ {8, 16, 32, 64}; Brutzkus & Globerson 2021).
     public enum C2 {
         /// The figure compared: final test accuracy (so CNN minus FC accuracy is FC minus CNN test error).

@@ -99,7 +99,8 @@ public struct Figure: Sendable, Equatable {
 public enum MeasurementFamilies {
     /// The registry: add a family here and every reader shows its figures.
     public static let all: [any MeasurementFamily.Type] = [
-        KeyPatternMeasures.self, XORDMeasures.self, ImageMeasures.self, FilterNormMeasures.self,
+        KeyPatternMeasures.self, ImageMeasures.self, FilterNormMeasures.self, XORDMeasures.self,
+        PatternStatistics.self,
     ]
 
     /// The families that runs of `config` record.

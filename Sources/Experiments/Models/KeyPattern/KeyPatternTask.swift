@@ -14,6 +14,9 @@ struct KeyPatternTask: ExperimentTask {
     let testSet: any ExampleSet
     let basis: PatternBasis
     let roles: PatternRoles
+    /// The training set's pattern counts (PSI, `PatternStatistics`); nil for online streams and
+    /// the fully-connected baseline.
+    let patternCounts: PatternStatistics.PatternCounts?
     /// True for the fully-connected baseline.
     var isFC: Bool { config.network.architecture == .fc }
     var K: Int { isFC ? 1 : config.data.K }
@@ -49,8 +52,10 @@ struct KeyPatternTask: ExperimentTask {
         testSet = fc ? test.flattened() : test
         if c.data.nTrain > 0 {
             let train = sampler.sample(c.data.nTrain, using: &trainRNG)
+            patternCounts = fc ? nil : PatternStatistics.PatternCounts(train, patterns: basis.P)
             trainingData = .fixed(fc ? train.flattened() : train, shuffle: RandomStream(seed: seed, purpose: .shuffle))
         } else {
+            patternCounts = nil
             trainingData = .online(
                 fc
                     ? FlattenedSampler(sampler, K: c.data.K, D: c.data.D, keysPerExample: c.data.keysPerExample)
@@ -72,6 +77,10 @@ struct KeyPatternTask: ExperimentTask {
         lastKeys = keys
         var fields = MeasurementFamilies.fields(of: KeyPatternMeasures.Line(keys))
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: snapshot.norms))) { a, _ in a }
+        if let patternCounts {
+            let psi = PatternStatistics.line(snapshot, counts: patternCounts, common: roles.common)
+            fields.merge(MeasurementFamilies.fields(of: psi)) { a, _ in a }
+        }
         return (fields, config.evaluation.filterDynamics ? filtersLine(step: step, snapshot) : nil)
     }
 
@@ -121,6 +130,11 @@ struct KeyPatternTask: ExperimentTask {
             keysLearned: learnedKeys(final, roles: roles, theta: config.evaluation.theta),
             keyProjectionGrowth: keyGrowth, commonProjectionGrowth: commonGrowth, nonKeyNormGrowth: nonKeyGrowth,
             nonKeyNormGrowthMedian: nonKeyGrowthMedian)
-        return MeasurementFamilies.fields(of: summary)
+        var fields = MeasurementFamilies.fields(of: summary)
+        if let patternCounts {
+            let psi = PatternStatistics.Summary(final, counts: patternCounts, common: roles.common)
+            fields.merge(MeasurementFamilies.fields(of: psi)) { a, _ in a }
+        }
+        return fields
     }
 }
