@@ -132,6 +132,8 @@ public final class PreparedExperiment {
         var status = RunStatus.completed
         var trainingSeconds = 0.0
         let progressEvery = max(1, c.training.steps / 200)
+        let epochSteps =
+            task.trainingData.fixedSet.map { ($0.count + c.training.batchSize - 1) / c.training.batchSize } ?? 1
 
         func evaluate(at step: Int) throws {
             let net = trainer.network
@@ -173,8 +175,10 @@ public final class PreparedExperiment {
             sinceLast.loss += s.lossSum
             sinceLast.correct += s.correct
             sinceLast.count += s.count
+            // Checked at the end of each epoch: once every margin is ≥ 1 every hinge step is zero, so
+            // the weights are those of the first step where that held (see `stopAtMarginOne`).
             var stopEarly = false
-            if c.training.stopAtMarginOne, let set = task.trainingData.fixedSet {
+            if c.training.stopAtMarginOne, let set = task.trainingData.fixedSet, step % epochSteps == 0 {
                 stopEarly = evaluator.evaluate(trainer.network, on: set, loss: c.training.loss).minMargin >= 1
             }
             if nextEvaluation < schedule.count && schedule[nextEvaluation] == step || stopEarly {

@@ -17,7 +17,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Epochs over a fixed training set: when set, `steps` = epochs · ⌈nTrain / B⌉
     /// (`ExperimentConfig.deriveFields`); nil otherwise.
     public var epochs: Int? = nil
-    /// Stop early once every training margin ỹ_i f(x_i) ≥ 1 (fixed training sets only).
+    /// Stop early once every training margin ỹ_i f(x_i) ≥ 1 (fixed training sets and the hinge loss
+    /// only), checked at the end of each epoch: from then on every hinge step is zero, so the weights
+    /// are those of the first step where it held, and `steps` is rounded up to its epoch's end.
     public var stopAtMarginOne = false
 
     /// The defaults: hinge loss, B = 1, η = 0.5, 1000 steps (kp-bench).
@@ -78,6 +80,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         if stopAtMarginOne && nTrain == 0 {
             throw fail("stopAtMarginOne", stopAtMarginOne, "needs a fixed training set (data.nTrain > 0)")
+        }
+        if stopAtMarginOne && loss != .hinge {
+            throw fail(
+                "stopAtMarginOne", stopAtMarginOne,
+                "is the hinge loss's stop rule (its steps are zero once every margin is ≥ 1); with \(loss.rawValue) "
+                    + "set a step budget instead")
         }
     }
 }
