@@ -7,6 +7,19 @@ public enum GroupPlots {
     /// The plots across runs of one config (medians with bands, P(T₁₀₀ ≤ T), histograms).
     public static func all(_ runs: [RunData]) -> [PlotFile] {
         if runs.contains(where: \.isImageRun) { return images(runs) }
+        if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) {
+            // Other models (xord, the fc baseline): the common figures; their families' own figures
+            // are in the report's generic sections.
+            return [
+                band(
+                    runs, key: CommonFigures.testAccuracy.field, title: "Test accuracy across seeds",
+                    yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
+                band(
+                    runs, key: CommonFigures.maxFilterNorm.field, title: "Largest filter norm across seeds",
+                    yLabel: "max_j ‖w_j‖", file: "seeds-max-norm.svg"),
+                successCurve(runs),
+            ]
+        }
         var plots = [
             band(
                 runs, key: CommonFigures.testAccuracy.field, title: "Test accuracy across seeds",

@@ -154,7 +154,7 @@ public struct Report: Sendable {
 
     static func runSections(_ run: RunData, plots: [PlotFile], prefix: String) -> Node {
         func figures(_ names: [String]) -> Node {
-            .fragment(names.compactMap { name in plots.first { $0.name == name } }.map(figure))
+            .fragment(names.compactMap { name in plots.first { $0.name == prefix + name } }.map(figure))
         }
         var body: [Node] = []
         if run.isImageRun {
@@ -170,6 +170,7 @@ public struct Report: Sendable {
             return .fragment(body)
         }
         body.append(section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"])))
+        let keys = KeyPatternMeasures.records(run.config)
         if run.filters.isEmpty {
             body.append(
                 section(
@@ -184,17 +185,20 @@ public struct Report: Sendable {
         } else {
             body.append(
                 section(
-                    "\(prefix)filters", "Filters learning the key patterns",
+                    "\(prefix)filters", keys ? "Filters learning the key patterns" : "Filters",
                     figures(["filter-norms.svg", "key-cosines.svg"])))
             body.append(
                 section(
                     "\(prefix)cosines", "Filter × pattern cosines",
                     figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"])))
         }
-        body.append(
-            section(
-                "\(prefix)dominance", "Norm dominance of key filters", figures(["key-share.svg", "norm-ratio.svg"])))
-        if plots.contains(where: { $0.name == "growth.svg" }) {
+        if keys {
+            body.append(
+                section(
+                    "\(prefix)dominance", "Norm dominance of key filters",
+                    figures(["key-share.svg", "norm-ratio.svg"])))
+        }
+        if plots.contains(where: { $0.name == prefix + "growth.svg" }) {
             body.append(section("\(prefix)growth", "Growth shape", figures(["growth.svg"])))
         }
         return .fragment(body)
@@ -270,13 +274,7 @@ public struct Report: Sendable {
                         .element("code", [:], [.text("convdyn report \(detailed.path)")]), .text("."),
                     ]),
             ]))
-        body.append(
-            runSections(
-                detailed,
-                plots: examplePlots.map {
-                    PlotFile(name: String($0.name.dropFirst(8)), caption: $0.caption, svg: $0.svg)
-                },
-                prefix: "example-"))
+        body.append(runSections(detailed, plots: examplePlots, prefix: "example-"))
         body.append(
             section(
                 "config", "Configuration (\(runs[0].name))",
@@ -306,6 +304,14 @@ public struct Report: Sendable {
             ])
         }
         let reached = runs.compactMap(\.stepsTo100)
+        if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) {
+            let ci = wilsonInterval(successes: reached.count, trials: n)
+            let median = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))
+            return list([
+                "Reached 100% test accuracy: \(reached.count)/\(n) (95% Wilson interval "
+                    + "\(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound))); median T₁₀₀ \(median) steps."
+            ])
+        }
         let theta = runs[0].config.evaluation.theta
         func rate(_ k: Int) -> String {
             let ci = wilsonInterval(successes: k, trials: n)
@@ -332,6 +338,7 @@ public struct Report: Sendable {
 
     static func summaryTable(_ runs: [RunData]) -> Node {
         if runs.contains(where: \.isImageRun) { return imageTable(runs) }
+        if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) { return commonTable(runs) }
         let rows = runs.map { run in
             let last = run.metrics.last
             func v(_ key: String) -> String { formatValue(last?[key]?.doubleValue ?? .nan) }
@@ -350,6 +357,22 @@ public struct Report: Sendable {
                 "key filters +/−",
             ],
             rows,
+            note: "Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. "
+                + "Definitions: Docs/Metrics.md.")
+    }
+
+    /// The summary table of runs without key-pattern measures (xord, the fc baseline): the common
+    /// figures; the families' end figures follow in their own sections.
+    static func commonTable(_ runs: [RunData]) -> Node {
+        let rows = runs.map { run in
+            tableRow([
+                run.name, String(run.config.seed), status(run), run.stepsTo100.map(String.init) ?? "never",
+                formatValue(run.metrics.last?[CommonFigures.testAccuracy.field]?.doubleValue ?? .nan),
+                formatValue(run.metrics.last?[CommonFigures.trainAccuracy.field]?.doubleValue ?? .nan),
+            ])
+        }
+        return table(
+            ["run", "seed", "status", "T₁₀₀", "test accuracy", "train accuracy"], rows,
             note: "Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. "
                 + "Definitions: Docs/Metrics.md.")
     }

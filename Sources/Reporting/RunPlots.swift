@@ -31,11 +31,14 @@ enum Palette {
 enum RunPlots {
     static func all(_ run: RunData) -> [PlotFile] {
         if run.isImageRun { return ImagePlots.all(run) }
-        var plots = [accuracy(run), loss(run), dominance(run), normRatio(run)]
+        let keys = KeyPatternMeasures.records(run.config)
+        var plots = [accuracy(run), loss(run)]
+        if keys { plots += [dominance(run), normRatio(run)] }
         if !run.filters.isEmpty {
-            plots += [filterNorms(run), keyCosines(run)]
+            plots.append(filterNorms(run))
+            if keys { plots.append(keyCosines(run)) }
             plots += cosineHeatmaps(run)
-            if let growth = growth(run) { plots.append(growth) }
+            if keys, let growth = growth(run) { plots.append(growth) }
         }
         return plots
     }

@@ -67,7 +67,9 @@ public enum TerminalSummary {
         ]
         for f in [accuracy] + figures where f.sparkline || f == accuracy {
             lines.append(
-                "  " + f.label.padding(toLength: 15, withPad: " ", startingAt: 0)
+                "  "
+                    + (f.label.count > 14 ? f.shortLabel ?? f.label : f.label).padding(
+                        toLength: 15, withPad: " ", startingAt: 0)
                     + sparkline(run.series(f.field), width: width, range: f.range) + "  (\(rangeText(f.range)))")
         }
         if !run.filters.isEmpty {
