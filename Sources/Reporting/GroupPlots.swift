@@ -209,10 +209,12 @@ extension GroupPlots {
     /// A figure's median (line) and interquartile range (band) over seeds against an x value, one
     /// line per series: `values[series][x]` holds the runs' values at that point. `logX` draws x on
     /// a log scale (every x > 0); `xTicks`, when given, are the x ticks.
+    /// With `mean`, the line is the mean over seeds and the band its Student-t 95% interval (for
+    /// figures judged on their mean, such as B2's error, which is 0 in most runs).
     package static func curve(
         title: String, xLabel: String, yLabel: String,
         values: [(series: String, points: [(x: Double, runs: [Double])])],
-        file: String, logX: Bool = false, xTicks: [Double]? = nil
+        file: String, logX: Bool = false, xTicks: [Double]? = nil, mean: Bool = false
     ) -> PlotFile {
         let colors = [
             Palette.positive, Palette.negative, "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e", "#17becf", "#e377c2",
@@ -224,6 +226,18 @@ extension GroupPlots {
         for (i, line) in values.enumerated() {
             let color = colors[i % colors.count]
             let points = line.points.sorted { $0.x < $1.x }
+            if mean {
+                let m = points.map { meanInterval($0.runs) }
+                p.bands.append(
+                    Band(
+                        name: "\(line.series), 95% interval of the mean", x: points.map(\.x),
+                        lower: m.map { $0.interval.lowerBound }, upper: m.map { $0.interval.upperBound }, color: color))
+                p.series.append(
+                    Series(
+                        name: "\(line.series), mean", points: zip(points, m).map { ($0.x, $1.mean) }, color: color,
+                        width: 2))
+                continue
+            }
             p.bands.append(
                 Band(
                     name: "\(line.series), interquartile range", x: points.map(\.x),
@@ -236,7 +250,9 @@ extension GroupPlots {
         }
         return PlotFile(
             name: file,
-            caption: "\(title): median over seeds (line) and interquartile range (band) at each \(xLabel).",
+            caption: mean
+                ? "\(title): mean over seeds (line) and its Student-t 95% interval (band) at each \(xLabel)."
+                : "\(title): median over seeds (line) and interquartile range (band) at each \(xLabel).",
             svg: p.render())
     }
 }

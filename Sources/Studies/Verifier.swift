@@ -170,23 +170,36 @@ public enum Verifier {
         // Claims with a curve over their variants: the curve first.
         for claim in claims where v.skipped[claim.id] == nil {
             guard let curve = claim.curve, let dir = v.directories[claim.id] else { continue }
-            var lines: [(series: String, points: [(x: Double, runs: [Double])])] = []
+            var summaries: [(point: (series: String, x: Double), runs: [RunSummary])] = []
             for variant in claim.variants {
                 guard let point = variant.point else { continue }
-                let values = try runDirectories(in: "\(dir)/\(variant.name)").compactMap {
-                    try RunData.load($0, includeFilters: false).summary.map(curve.figure.value)
+                let runs = try runDirectories(in: "\(dir)/\(variant.name)").compactMap {
+                    try RunData.load($0, includeFilters: false).summary
                 }
-                if let i = lines.firstIndex(where: { $0.series == point.series }) {
-                    lines[i].points.append((point.x, values))
-                } else {
-                    lines.append((point.series, [(point.x, values)]))
-                }
+                summaries.append((point, runs))
             }
-            let plot = GroupPlots.curve(
-                title: "\(claim.id): \(curve.figure.label) against \(curve.xLabel)", xLabel: curve.xLabel,
-                yLabel: curve.figure.label, values: lines, file: "\(claim.id)-curve.svg")
-            try write(plot.svg, to: "\(root)/plots/\(plot.name)")
-            body.append(Report.section("\(claim.id)-curve", "\(claim.id): \(claim.title)", Report.figure(plot)))
+            // A log x axis when the variants' x values are positive and span 8× or more (B2's k, C2's n).
+            let xs = Set(summaries.map(\.point.x)).sorted()
+            let logX = (xs.first ?? 0) > 0 && xs.last! >= 8 * xs.first!
+            var figures: [Node] = []
+            for (i, figure) in curve.figures.enumerated() {
+                var lines: [(series: String, points: [(x: Double, runs: [Double])])] = []
+                for (point, runs) in summaries {
+                    let values = runs.map(figure.value)
+                    if let j = lines.firstIndex(where: { $0.series == point.series }) {
+                        lines[j].points.append((point.x, values))
+                    } else {
+                        lines.append((point.series, [(point.x, values)]))
+                    }
+                }
+                let plot = GroupPlots.curve(
+                    title: "\(claim.id): \(figure.label) against \(curve.xLabel)", xLabel: curve.xLabel,
+                    yLabel: figure.label, values: lines, file: "\(claim.id)-curve\(i == 0 ? "" : "-\(i + 1)").svg",
+                    logX: logX, xTicks: logX ? xs : nil, mean: curve.mean)
+                try write(plot.svg, to: "\(root)/plots/\(plot.name)")
+                figures.append(Report.figure(plot))
+            }
+            body.append(Report.section("\(claim.id)-curve", "\(claim.id): \(claim.title)", .fragment(figures)))
         }
         // A claim's runs, or each variant's: (plot prefix, title, directory).
         var groups: [(prefix: String, title: String, dir: String)] = []

@@ -31,3 +31,19 @@ import _TestSupport
         }
     }
 }
+
+@Suite struct MeanCurveTests {
+    @Test func meanCurvesDrawTheMeanAndItsInterval() {
+        let values: [(series: String, points: [(x: Double, runs: [Double])])] = [
+            ("xord", [(2, [0, 0, 0.3]), (4, [0, 0, 0])])
+        ]
+        let mean = GroupPlots.curve(
+            title: "t", xLabel: "k", yLabel: "error", values: values, file: "m.svg", mean: true)
+        let median = GroupPlots.curve(title: "t", xLabel: "k", yLabel: "error", values: values, file: "q.svg")
+        #expect(mean.svg.contains("xord, mean") && mean.svg.contains("95% interval of the mean"))
+        #expect(mean.caption.contains("mean over seeds") && median.caption.contains("median over seeds"))
+        #expect(median.svg.contains("xord, median") && !median.svg.contains("xord, mean"))
+        // The mean at k = 2 is 0.1, above the median 0: the two plots differ.
+        #expect(mean.svg != median.svg)
+    }
+}

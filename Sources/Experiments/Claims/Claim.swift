@@ -417,12 +417,22 @@ public struct ClaimCurve: Sendable {
     public var xLabel: String
     /// The figure on the y axis.
     public var figure: RunCondition.Figure
+    /// Further figures drawn against the same x, one plot each (e.g. detection beside error).
+    public var also: [RunCondition.Figure]
 
-    /// A curve of `figure` against `xLabel`.
-    public init(xLabel: String, figure: RunCondition.Figure) {
+    /// True to draw the mean over seeds with its 95% interval instead of the median and quartiles.
+    public var mean: Bool
+
+    /// A curve of `figure` against `xLabel`, and one of each figure in `also`; `mean` draws means.
+    public init(xLabel: String, figure: RunCondition.Figure, also: [RunCondition.Figure] = [], mean: Bool = false) {
         self.xLabel = xLabel
         self.figure = figure
+        self.also = also
+        self.mean = mean
     }
+
+    /// `figure`, then `also`.
+    public var figures: [RunCondition.Figure] { [figure] + also }
 }
 
 /// A claim of SPEC §7: the preset it runs and its statements.

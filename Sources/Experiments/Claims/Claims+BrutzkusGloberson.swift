@@ -137,7 +137,14 @@ extension Claim {
         variants: B2.widths.map { k in
             ClaimVariant("k\(k)", "k = \(k)", point: ("xord", Double(k))) { $0.network.k = k }
         },
-        curve: ClaimCurve(xLabel: "filters per sign k", figure: B2.diverseError))
+        curve: ClaimCurve(
+            xLabel: "filters per sign k", figure: B2.diverseError,
+            also: [
+                B2.unrestrictedError,
+                RunCondition.Figure("share of runs detecting both positive patterns") {
+                    $0.section(XORDMeasures.self).map { $0.bothPositiveDetected ? 1 : 0 } ?? .nan
+                },
+            ], mean: true))
 }
 
 extension Claim {
