@@ -188,6 +188,7 @@ def measures(w, a, train, diverse, unrestricted):
         "negativePatternsDetected": int(sum(detected[2:])),
         **clusters,
         "projections": [[float(v) for v in row] for row in proj],
+        "cosines": [[float(v) for v in row] for row in cos],
         "norms": [float(v) for v in norms],
         # How far the discontinuous figures are from flipping: the smallest nonzero |f(x)| over the
         # training set and both test sets (accuracies; f(x) = 0 exactly when every filter is
@@ -258,6 +259,7 @@ def compare(k, seed, directory):
         m = json.loads(line)
         theirs[m["step"]]["projections"] = m["projections"]
         theirs[m["step"]]["norms"] = m["norms"]
+        theirs[m["step"]]["cosines"] = m["cosines"]
     summary = json.load(open(f"{directory}/summary.json"))
     print(f"k {k} seed {seed}: stopped at step {last} (convdyn: {summary['steps']}); safety {safety}")
     for name in ("positiveFilterClusters", "negativeFilterClusters"):
@@ -268,7 +270,7 @@ def compare(k, seed, directory):
     names = [
         "trainLoss", "trainAccuracy", "trainMinMargin", "trainMaxMargin", "testLoss", "testAccuracy",
         "diverseTestError", "unrestrictedTestError", "positivePatternsDetected", "negativePatternsDetected",
-        "norms", "projections",
+        "norms", "projections", "cosines",
     ]  # fmt: skip
     worst_abs = {n: 0.0 for n in names}
     worst_rel = {n: 0.0 for n in names}
@@ -281,6 +283,8 @@ def compare(k, seed, directory):
     for step in common:
         for n in names:
             a, b = ours[step][n], theirs[step][n]
+            if n == "cosines":
+                a, b = np.ravel(a), np.ravel(b)
             if n == "projections":
                 a, b = np.ravel(a), np.ravel(b)
                 scaled = float(np.abs(a - np.array(b)).max() / np.abs(a).max())
@@ -354,7 +358,7 @@ def main():
         for step in sorted(result):
             m = dict(result[step])
             projections = m.pop("projections")
-            del m["norms"]
+            del m["norms"], m["cosines"]
             if step == last:
                 m["projections"] = projections
             evaluations.append({"step": step, **m})

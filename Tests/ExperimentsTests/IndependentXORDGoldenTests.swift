@@ -9,32 +9,39 @@ import _TestSupport
 /// importing them from golden_kp_bench.py) for six (k, seed) pairs: k = 2 seed 0 and k = 4 seed 1,
 /// which get stuck (their a_j > 0 filters end aligned with negative patterns, the training set is
 /// never fitted and the run takes all 2000 steps), k = 2 seed 2 and k = 4 seed 0, which fit it
-/// after 255 and 127 steps, and k = 50 seeds 0 and 1, which stop after 21 and 15 steps. The runs
+/// after 255 and 127 steps, and k = 50 seeds 5 and 7, which stop after 13 and 15 steps. The runs
 /// are the preset's with two changes that only affect what is measured (the fixture's
 /// `overrides`): the schedule `log(6)` (steps 0, 1, 7, 45, 299, 2000, and the stop step), and test
 /// sets of 200 diverse and 200 unrestricted points instead of 2000 + 2000 (the test sets come from
-/// their own stream, so training is the preset's; a debug build then runs the six in about 3 s).
+/// their own stream, so training is the preset's; a debug build runs the six in about 3 s).
 /// Docs/Testing.md says how to regenerate it.
-///
-/// What must match exactly: the step at which the stop rule ends the run, the evaluated steps, the
-/// train and test accuracies, both test errors, the detection counts, and the clusters at the end.
-/// Those are discontinuous, but at the fixture's runs they are far from flipping: the fixture
-/// records, per evaluation, the smallest |f(x)| over the training and test points (≥ 1.9e-6), the
-/// smallest distance of an own-sign cosine from θ (≥ 1.2e-3), and per run the smallest |y f − 1|
-/// over training points and steps before the stop (the hinge indicator, ≥ 5.3e-5), the distance of
-/// the smallest margin from 1 one step before and at the stop (≥ 3.9e-5), and the smallest gap
-/// between a live filter's two largest pattern scores (the arg-max patch, ≥ 3.3e-6 relative to
-/// filters of norm ≈ 1e-4–1e-1) — against float32 deviations of at most 1.6e-6 on margins, 1.4e-6 on
-/// cosines' inputs, below. (Over the 40 compared runs no discontinuous figure ever differed.)
 ///
 /// Tolerances for the continuous figures, from `golden_xord.py --compare` against release runs of
 /// the full preset (2000 + 2000 test points, every 20 steps) for k ∈ {2, 4, 10, 50, 120} and seeds
-/// 0–7 (Docs/Testing.md): the largest deviations were 1.6e-6 absolute on the training margins and
-/// 3.7e-6 relative on the losses; on the projections ⟨w_j, p⟩, 1.4e-6 absolute, or 4.5e-6 of the
-/// largest |⟨w_j, p⟩| at that step. So losses and margins must be within 2e-5 + 2e-4·|reference|,
-/// the projections within 5e-5 of the largest reference |⟨w_j, p⟩| of the run's end: ≥ 10× the
-/// worst deviation, while a learning rate off by 1% moves the margins of every run that trains by
-/// more than 1e-3 and its projections by ≈ 1% of their size.
+/// 0–7, all but one (below): the largest deviations were 4.1e-6 absolute on the training margins
+/// and 1.8e-6 on the losses (relative, at most 5.3e-5 and 1.3e-4), and 1.8e-6 of the largest
+/// |⟨w_j, p⟩| on the projections. Losses and margins must be within 2e-5 + 2e-4·|reference| (the
+/// worst deviation used 5.7% of that), the end's projections within 5e-5 of the largest reference
+/// |⟨w_j, p⟩| (the worst used 3.7%). With the reference's update made with η = 0.0101 instead of
+/// 0.01 the test failed in every run, with 9 to 14 issues each (margins off by 2e-4 to 1e-2, stop
+/// steps off by one).
+///
+/// Exact: the step at which the stop rule ends the run, the evaluated steps, the train and test
+/// accuracies, both test errors, the detection counts and the clusters at the end. They never
+/// differed in the 40 compared runs, and at the fixture's runs they are far from flipping (the
+/// fixture records each figure): after step 0 the smallest nonzero |f(x)| over the training and
+/// test points is ≥ 1.2e-4 (at step 0, ≥ 6.7e-7 with outputs of size ≈ 1e-5 whose float32 error is
+/// ≈ 1e-12), against margin deviations ≤ 4.1e-6; the own-sign cosines are ≥ 1.1e-3 from θ, against
+/// cosine deviations ≤ 3.8e-6 at those steps; every training margin stays ≥ 5.3e-5 from 1 (the
+/// hinge's indicator) and the smallest margin ≥ 3.8e-4 from 1 one step before and at the stop; and
+/// each filter's tie ratio min(|w₁ − w₂|, |w₁|, |w₂|)/‖w‖ (how near its arg-max patch is to a tie or
+/// to the ReLU's kink) stays ≥ 2.7e-5. The one run left out, k = 50 seed 2, shows why that last
+/// figure matters: one a_j > 0 filter starts with w₁ − w₂ = −3.0e-9 at ‖w‖ = 1.4e-6, full-batch
+/// updates keep that difference while ‖w‖ grows to 0.08 (ratio 3.8e-8, below float32's resolution),
+/// and convdyn's float32 rounding makes w₁ = w₂ exactly, so the negative points stop reaching the
+/// filter; its negative-pattern projections end at 0 in convdyn and ±0.01 in float64 (every
+/// discrete figure and the stop step still agree). That is float32 arithmetic, which the SPEC asks
+/// for, not an error; such runs are not in the fixture.
 @Suite struct IndependentXORDGoldenTests {
     static let relativeTolerance = 2e-4
     static let absoluteTolerance = 2e-5
