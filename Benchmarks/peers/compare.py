@@ -31,7 +31,7 @@ def lines(cmd, extra_env=None):
 rows = []
 gemm = lines([sys.executable, "numpy_peer.py", "gemm"])
 gemm1 = lines([sys.executable, "numpy_peer.py", "gemm"], {"OPENBLAS_NUM_THREADS": "1"})
-for w in ["W1", "W2", "W3"]:
+for w in ["W1", "W2", "W3", "W5"]:
     ours = lines([convdyn, "bench", w, "--json"])
     peers = []
     for p in ["numpy", "torch", "jax"]:
