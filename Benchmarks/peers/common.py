@@ -4,6 +4,9 @@ Workloads (Docs/Performance.md): W1 kp-bench SGD batch 1, 20,000 steps; W2 batch
 W3 one epoch of Fashion-MNIST with 32 filters 5x5, global average pooling, 32->10 read-out + bias,
 softmax cross-entropy, SGD lr 0.1, batch 64. "Training only" draws a pool of 20,000 examples
 beforehand and cycles through it in order; "end to end" draws fresh examples inside the loop.
+W5 full-batch hinge GD on XORD (Brutzkus & Globerson 2019): 40 diverse training points of K = 8
+xor2 patches (D = 2), k = 50 filters per read-out sign (M = 100, read-out ±1, init
+N(0, (η√2/(16 k^1.5))²)), η = 0.01, 2000 steps without the early stop.
 """
 import gzip, json, os, sys, time
 import numpy as np
@@ -27,6 +30,30 @@ def sample(rng, n):
 def init(rng):
     w = (0.01 * rng.standard_normal((M, D))).astype(np.float32)
     a = (np.where(np.arange(M) < M // 2, 1.0, -1.0) / M).astype(np.float32)
+    return w, a
+
+
+XORD_K, XORD_D, XORD_N, XORD_HALF, XORD_ETA, XORD_STEPS = 8, 2, 40, 50, 0.01, 2000
+XOR2 = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], np.float32)
+
+
+def xord_sample(rng, n=XORD_N):
+    """n diverse XORD points [n, K, 2] (float32) and labels: y = +1 points hold all four xor2
+    patterns, y = -1 points only the negative ones (2, 3), both of them."""
+    xs, ys = [], []
+    while len(ys) < n:
+        y = rng.choice([-1, 1])
+        c = rng.integers(0, 4, XORD_K) if y == 1 else rng.integers(2, 4, XORD_K)
+        if len(set(c.tolist())) == (4 if y == 1 else 2):
+            xs.append(XOR2[c])
+            ys.append(y)
+    return np.stack(xs), np.array(ys, np.float32)
+
+
+def xord_init(rng, k=XORD_HALF):
+    m = 2 * k
+    w = (XORD_ETA * np.sqrt(2) / (16 * k ** 1.5) * rng.standard_normal((m, XORD_D))).astype(np.float32)
+    a = np.where(np.arange(m) < k, 1.0, -1.0).astype(np.float32)
     return w, a
 
 

@@ -1,4 +1,4 @@
-"""JAX peer of W1-W3 (CPU, jit; W1 also with lax.scan over the steps)."""
+"""JAX peer of W1-W3 and W5 (CPU, jit; W1 and W5 also with lax.scan over the steps)."""
 import sys
 import numpy as np
 import jax
@@ -57,6 +57,36 @@ def w1_scan(steps=20000):
     return len(ys) / sec, sec
 
 
+def w5(steps=XORD_STEPS, scan=False):
+    """Full-batch hinge GD on the 40 XORD points: a jitted step per step, or (scan) the whole
+    loop as one jitted lax.scan."""
+    rng = np.random.default_rng(0)
+    w, a = (jnp.asarray(t) for t in xord_init(rng))
+    x, y = (jnp.asarray(t) for t in xord_sample(rng))
+
+    @jax.jit
+    def gd(w):
+        return w - XORD_ETA * grad(w, a, x, y)
+
+    @jax.jit
+    def train(w):
+        return jax.lax.scan(lambda w, _: (gd(w), None), w, None, length=steps)[0]
+
+    if scan:
+        train(w).block_until_ready()
+        _, sec = timed(lambda: train(w).block_until_ready())
+        return steps / sec, sec
+    gd(w).block_until_ready()
+
+    def run():
+        v = w
+        for _ in range(steps):
+            v = gd(v)
+        v.block_until_ready()
+    _, sec = timed(run)
+    return steps / sec, sec
+
+
 def w3():
     images, labels = fashion("train")
     timages, tlabels = fashion("test")
@@ -99,6 +129,11 @@ if __name__ == "__main__":
         if which == "W1":
             v, sec = w1_scan()
             report("jax", "W1", "training only (lax.scan)", v, "steps/s", sec)
+    elif which == "W5":
+        v, sec = w5()
+        report("jax", "W5", "training only", v, "steps/s", sec)
+        v, sec = w5(scan=True)
+        report("jax", "W5", "training only (lax.scan)", v, "steps/s", sec)
     elif which == "W3":
         v, s, acc = w3()
         report("jax", "W3", "training", v, "examples/s", s, test_accuracy=acc)

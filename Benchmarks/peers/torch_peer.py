@@ -1,4 +1,4 @@
-"""PyTorch peer of W1-W3 (CPU, eager, autograd, torch.optim.SGD)."""
+"""PyTorch peer of W1-W3 and W5 (CPU, eager, autograd, torch.optim.SGD)."""
 import sys
 import numpy as np
 import torch
@@ -41,6 +41,23 @@ def synthetic(batch, steps, pregenerated):
     return sec
 
 
+def w5(steps=XORD_STEPS):
+    """Full-batch hinge GD on the 40 XORD points (a full autograd step every step)."""
+    rng = np.random.default_rng(0)
+    model = PatchCNN(*xord_init(rng))
+    x, y = (torch.from_numpy(t) for t in xord_sample(rng))
+    opt = torch.optim.SGD(model.parameters(), lr=XORD_ETA)
+
+    def run():
+        for _ in range(steps):
+            loss = torch.clamp(1 - y * model(x), min=0).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    _, sec = timed(run)
+    return steps / sec, sec
+
+
 def w3():
     torch.manual_seed(0)
     images, labels = fashion("train")
@@ -72,6 +89,9 @@ if __name__ == "__main__":
     which = sys.argv[1]
     if which in ("W1", "W2"):
         report_synthetic("torch", which, synthetic)
+    elif which == "W5":
+        v, s = w5()
+        report("torch", "W5", "training only", v, "steps/s", s)
     elif which == "W3":
         v, s, acc = w3()
         report("torch", "W3", "training", v, "examples/s", s, test_accuracy=acc)

@@ -95,6 +95,45 @@ public enum Bench {
             gflops: flops / time / 1e9, note: String(format: "%d steps in %.2f s", steps, time))
     }
 
+    /// W5: full-batch hinge GD of the `xord` preset (Brutzkus & Globerson 2019) with k = 50
+    /// (M = 100 filters, init gaussian(η√2/(16k^1.5))), its 40 diverse training points of K = 8
+    /// patches of dimension D = 2, η = 0.01, seed 0, for `steps` steps without the stop rule (the
+    /// preset stops once every margin is ≥ 1), `repetitions` times from the same initial network
+    /// (a run of 2000 steps takes ≈ 50 ms, too short to time once). A step whose loss is zero
+    /// (every margin ≥ 1) has a zero gradient and runs the forward pass only (Docs/Architecture.md,
+    /// Training); the note says how many steps of a run had a nonzero gradient. GFLOP/s counts a
+    /// whole step (`stepFlops`) for every step, as for W1 and W2.
+    public static func xordFullBatch(steps: Int, repetitions: Int, threads: Int) -> Result {
+        var config = Preset.xord.config
+        config.training.stopAtMarginOne = false
+        let d = config.data
+        var initRNG = RandomStream(seed: 0, purpose: .initialization)
+        var train = RandomStream(seed: 0, purpose: .train)
+        var sampler = XORDSampler(config: d)
+        let network = PatchCNN(config: config.network, inputDimension: d.D, using: &initRNG)
+        let set = sampler.sample(d.nTrain, using: &train)
+        var time = 0.0
+        var active = 0
+        for _ in 0..<repetitions {
+            let trainer = Trainer(
+                network: network, config: config.training,
+                data: .fixed(set, shuffle: RandomStream(seed: 0, purpose: .shuffle)), K: d.K, D: d.D, threads: threads)
+            active = 0
+            time += seconds {
+                for _ in 0..<steps where trainer.takeStep().lossSum > 0 { active += 1 }
+            }
+        }
+        let total = Double(steps * repetitions)
+        let flops =
+            stepFlops(N: d.nTrain, K: d.K, D: d.D, M: config.network.M, pooling: config.network.pooling) * total
+        return Result(
+            name: "W5 xord-fullbatch k=50, training only", value: total / time, unit: "steps/s",
+            gflops: flops / time / 1e9,
+            note: String(
+                format: "%d × %d steps of B = %d in %.3f s, %d of each run with a nonzero gradient", repetitions,
+                steps, d.nTrain, time, active))
+    }
+
     /// W3: one epoch of Fashion-MNIST, 32 filters 5×5, global average pooling, trainable 32→10
     /// read-out with bias, softmax cross-entropy, SGD η = 0.1, batch 64.
     public static func fashionEpoch(threads: Int, dataDir: String = "") throws -> [Result] {

@@ -39,6 +39,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case w2 = "W2"
     case w3 = "W3"
     case w4 = "W4"
+    case w5 = "W5"
     case kernels
 }
 
