@@ -289,7 +289,8 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
             throw fail("activation", activation.text, "polyRelu(q) needs q ≥ 1")
         case .symThreshold where bias == .none:
             throw fail(
-                "activation", activation.text, "symThreshold needs a bias: set network.bias shared, perFilter or frozen(v)")
+                "activation", activation.text,
+                "symThreshold needs a bias: set network.bias shared, perFilter or frozen(v)")
         default: break
         }
         if case .frozen(let v) = bias, !v.isFinite { throw fail("bias", bias.text, "frozen(v) needs a finite v") }

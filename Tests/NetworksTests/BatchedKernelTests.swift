@@ -144,7 +144,8 @@ import _TestSupport
             let atol = 1e-5 * Double(D * K)
             let f = closeness(outputs, ref.outputs, rtol: tol, atol: atol)
             #expect(f.isClose, "\(label) outputs: \(f)")
-            #expect(abs(lossSum / Double(N) - Double(ref.loss)) <= 1e-4 * max(1, abs(Double(ref.loss))), "\(label) loss")
+            #expect(
+                abs(lossSum / Double(N) - Double(ref.loss)) <= 1e-4 * max(1, abs(Double(ref.loss))), "\(label) loss")
             let dw = closeness(total.filters, ref.gradients.filters, rtol: tol, atol: atol)
             #expect(dw.isClose, "\(label) dFilters: \(dw)")
             let db = closeness(total.biases, ref.gradients.biases, rtol: tol, atol: atol)

@@ -134,7 +134,9 @@ import _TestSupport
                 }
             }
             all.append(
-                Case(activation: .symThreshold, pooling: p, loss: .crossEntropy, readout: .trainable(0.5), bias: .shared))
+                Case(
+                    activation: .symThreshold, pooling: p, loss: .crossEntropy, readout: .trainable(0.5), bias: .shared)
+            )
         }
         return all
     }()
@@ -198,7 +200,8 @@ import _TestSupport
     /// polyRelu(3): z³ and 3z² for z > 0, 0 for z ≤ 0 (exact in binary floating point here).
     @Test func polyReluThreeIsTheCubeOfTheRelu() {
         let phi = Activation.polyRelu(3)
-        for (z, value, slope) in [(2.0, 8.0, 12.0), (0.5, 0.125, 0.75), (1, 1, 3), (0, 0, 0), (-0.5, 0, 0), (-3, 0, 0)] {
+        for (z, value, slope) in [(2.0, 8.0, 12.0), (0.5, 0.125, 0.75), (1, 1, 3), (0, 0, 0), (-0.5, 0, 0), (-3, 0, 0)]
+        {
             #expect(phi.value(z) == value && phi.derivative(z) == slope, "z \(z)")
             #expect(phi.value(Float(z)) == Float(value) && phi.derivative(Float(z)) == Float(slope), "z \(z) (float)")
         }
