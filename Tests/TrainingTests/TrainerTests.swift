@@ -266,4 +266,31 @@ import _TestSupport
         ).gradients
         #expect(g.biases.count == 1 && g.biases[0] != 0)
     }
+
+    /// φ_0(s) = ReLU(s) − ReLU(−s) = s exactly, so symThreshold with frozen(0) trains bit for bit
+    /// like the linear activation without a bias, under every pooling.
+    @Test(arguments: [Pooling.max, .mean, .sum])
+    func symThresholdAtFrozenZeroIsTheLinearNetwork(pooling: Pooling) {
+        var trained: [[UInt32]] = []
+        for (activation, bias) in [(Activation.symThreshold, BiasMode.frozen(0)), (.linear, .none)] {
+            var net = NetworkConfig()
+            net.M = 6
+            net.activation = activation
+            net.pooling = pooling
+            net.bias = bias
+            net.readout = .trainable(0.3)
+            net.`init` = .gaussian(0.3)
+            let (set, network) = Self.randomSet(count: 48, K: 7, D: 5, network: net, seed: 12)
+            var config = TrainingConfig()
+            config.loss = .logistic
+            config.batchSize = 48
+            config.learningRate = 0.1
+            let stream = TrainingData.fixed(set, shuffle: RandomStream(seed: 12, purpose: .shuffle))
+            let trainer = Trainer(network: network, config: config, data: stream, K: 7, D: 5)
+            for _ in 0..<5 { trainer.takeStep() }
+            #expect(trainer.network.filters != network.filters)
+            trained.append((trainer.network.filters + trainer.network.readout).map(\.bitPattern))
+        }
+        #expect(trained[0] == trained[1])
+    }
 }
