@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TensorsAVX512", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "_TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Datasets", "Tensors", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors"]),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "Networks", "Datasets", "Tensors", "_TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Datasets", "Networks", "Tensors"]),
         .testTarget(
             name: "ExperimentsTests",

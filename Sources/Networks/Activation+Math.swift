@@ -5,7 +5,8 @@
 #endif
 
 extension Activation {
-    /// φ(z).
+    /// φ(z) of the pre-activation z = s + b (for every activation but `symThreshold`, whose bias
+    /// is not added to the score: use `value(score:bias:)` for it).
     @inlinable
     public func value<T: BinaryFloatingPoint>(_ z: T) -> T {
         switch self {
@@ -19,6 +20,8 @@ extension Activation {
             return T(pow(Double(z), q))
         case .square: return z * z
         case .linear: return z
+        case .symThreshold:
+            preconditionFailure("symThreshold takes the score and the bias apart: use value(score:bias:)")
         }
     }
 
@@ -36,7 +39,53 @@ extension Activation {
             return T(q * pow(Double(z), q - 1))
         case .square: return 2 * z
         case .linear: return 1
+        case .symThreshold:
+            preconditionFailure("symThreshold takes the score and the bias apart: use derivatives(score:bias:)")
         }
+    }
+
+    /// Whether the bias enters as φ(s + b), so that the batched pass adds it to the scores: every
+    /// activation but `symThreshold`, where it is the threshold of φ_b(s).
+    @inlinable
+    public var addsBiasToScore: Bool {
+        switch self {
+        case .relu, .leakyRelu, .polyRelu, .square, .linear: return true
+        case .symThreshold: return false
+        }
+    }
+
+    /// φ at the score s = ⟨w_j, x_i⟩ with the filter's bias b: φ(s + b), or φ_b(s) =
+    /// ReLU(s + b) − ReLU(−s + b) for `symThreshold`.
+    @inlinable
+    public func value<T: BinaryFloatingPoint>(score s: T, bias b: T) -> T {
+        addsBiasToScore ? value(s + b) : Self.symThreshold(s, bias: b)
+    }
+
+    /// (∂φ/∂s, ∂φ/∂b) at the score s with the filter's bias b: both φ′(s + b), or for
+    /// `symThreshold` 1[s + b > 0] + 1[−s + b > 0] and 1[s + b > 0] − 1[−s + b > 0].
+    @inlinable
+    public func derivatives<T: BinaryFloatingPoint>(score s: T, bias b: T) -> (score: T, bias: T) {
+        if addsBiasToScore {
+            let d = derivative(s + b)
+            return (d, d)
+        }
+        return Self.symThresholdDerivatives(s, bias: b)
+    }
+
+    /// φ_b(s) = ReLU(s + b) − ReLU(−s + b).
+    @inlinable
+    public static func symThreshold<T: BinaryFloatingPoint>(_ s: T, bias b: T) -> T {
+        let up = s + b
+        let down = b - s
+        return (up > 0 ? up : 0) - (down > 0 ? down : 0)
+    }
+
+    /// (∂φ_b/∂s, ∂φ_b/∂b) = (1[s + b > 0] + 1[−s + b > 0], 1[s + b > 0] − 1[−s + b > 0]), 0 at the kinks.
+    @inlinable
+    public static func symThresholdDerivatives<T: BinaryFloatingPoint>(_ s: T, bias b: T) -> (score: T, bias: T) {
+        let up: T = s + b > 0 ? 1 : 0
+        let down: T = b - s > 0 ? 1 : 0
+        return (up + down, up - down)
     }
 }
 

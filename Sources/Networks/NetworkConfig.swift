@@ -12,6 +12,10 @@ public enum Activation: Equatable, Sendable {
     case square
     /// z; φ′ = 1.
     case linear
+    /// φ_b(s) = ReLU(s + b) − ReLU(−s + b) of the score s = ⟨w_j, x_i⟩ and the filter's bias b,
+    /// which is a threshold here rather than a shift of s (Karp et al. 2021); needs a bias.
+    /// ∂φ/∂s = 1[s + b > 0] + 1[−s + b > 0], ∂φ/∂b = 1[s + b > 0] − 1[−s + b > 0].
+    case symThreshold
 }
 
 /// How the K activations of one filter become one number (or one per region).
@@ -142,14 +146,24 @@ public enum Readout: Equatable, Sendable {
     public var isTrainable: Bool { if case .trainable = self { return true } else { return false } }
 }
 
-/// Which biases the first layer has; every bias starts at 0 and is trained.
-public enum BiasMode: String, NamedChoice, Sendable {
+/// Which biases the first layer has: trained ones start at 0, a frozen one keeps its value.
+public enum BiasMode: Equatable, Sendable {
     /// No bias.
     case none
-    /// One b shared by every filter.
+    /// One b shared by every filter, starting at 0 and trained.
     case shared
-    /// One b_j per filter.
+    /// One b_j per filter, starting at 0 and trained.
     case perFilter
+    /// The constant b = v for every filter, never trained (Karp et al. 2021's baseline: v = 0).
+    case frozen(Double)
+
+    /// Whether the optimiser updates the biases.
+    public var isTrainable: Bool {
+        switch self {
+        case .shared, .perFilter: return true
+        case .none, .frozen: return false
+        }
+    }
 }
 
 /// How filters are initialised (from the `init` stream).
@@ -273,8 +287,13 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
             throw fail("activation", activation.text, "leakyRelu(α) needs a finite α")
         case .polyRelu(let q) where !(q.isFinite && q >= 1):
             throw fail("activation", activation.text, "polyRelu(q) needs q ≥ 1")
+        case .symThreshold where bias == .none:
+            throw fail(
+                "activation", activation.text,
+                "symThreshold needs a bias: set network.bias shared, perFilter or frozen(v)")
         default: break
         }
+        if case .frozen(let v) = bias, !v.isFinite { throw fail("bias", bias.text, "frozen(v) needs a finite v") }
         switch self.`init` {
         case .gaussian(let s) where !(s.isFinite && s >= 0), .sphere(let s) where !(s.isFinite && s >= 0):
             throw fail("init", self.`init`.text, "the scale must be a finite number ≥ 0")
@@ -316,7 +335,7 @@ package struct UnknownForm: Error { package init() {} }
 
 extension Activation: CallSyntaxCodable {
     /// The text forms accepted, for error messages.
-    public static let allowedForms = "relu, leakyRelu(α), polyRelu(q), square, linear"
+    public static let allowedForms = "relu, leakyRelu(α), polyRelu(q), square, linear, symThreshold"
     /// The text form, e.g. `leakyRelu(0.1)`.
     public var text: String {
         switch self {
@@ -325,6 +344,7 @@ extension Activation: CallSyntaxCodable {
         case .polyRelu(let q): return "polyRelu(\(formatConfigNumber(q)))"
         case .square: return "square"
         case .linear: return "linear"
+        case .symThreshold: return "symThreshold"
         }
     }
     /// Parses a text form; throws `UnknownForm` for another text.
@@ -334,12 +354,40 @@ extension Activation: CallSyntaxCodable {
         case ("relu", 0): self = .relu
         case ("square", 0): self = .square
         case ("linear", 0): self = .linear
+        case ("symThreshold", 0): self = .symThreshold
         case ("leakyRelu", 1):
             guard let a = c.number(at: 0) else { throw UnknownForm() }
             self = .leakyRelu(a)
         case ("polyRelu", 1):
             guard let q = c.number(at: 0) else { throw UnknownForm() }
             self = .polyRelu(q)
+        default: throw UnknownForm()
+        }
+    }
+}
+
+extension BiasMode: CallSyntaxCodable {
+    /// The text forms accepted, for error messages.
+    public static let allowedForms = "none, shared, perFilter, frozen(v)"
+    /// The text form, e.g. `frozen(-0.5)`.
+    public var text: String {
+        switch self {
+        case .none: return "none"
+        case .shared: return "shared"
+        case .perFilter: return "perFilter"
+        case .frozen(let v): return "frozen(\(formatConfigNumber(v)))"
+        }
+    }
+    /// Parses a text form; throws `UnknownForm` for another text.
+    public init(text: String) throws {
+        guard let c = CallSyntax(text) else { throw UnknownForm() }
+        switch (c.name, c.arguments.count) {
+        case ("none", 0): self = .none
+        case ("shared", 0): self = .shared
+        case ("perFilter", 0): self = .perFilter
+        case ("frozen", 1):
+            guard let v = c.number(at: 0) else { throw UnknownForm() }
+            self = .frozen(v)
         default: throw UnknownForm()
         }
     }

@@ -13,7 +13,8 @@ package final class PatchCNNWorkspace {
     package let M: Int
     package let C: Int
     package let G: Int
-    /// S[N·K × M], pre-activations including the bias.
+    /// S[N·K × M], pre-activations including the bias (the scores ⟨w_j, x_i⟩ alone under
+    /// `symThreshold`, whose bias is a threshold inside φ).
     package internal(set) var scores: [Float]
     /// Wᵀ [D × M], refreshed by a forward pass unless `filtersUnchanged` is set.
     var filtersT: [Float]
@@ -39,6 +40,9 @@ package final class PatchCNNWorkspace {
     var dScores: [Float]
     /// Per-filter bias gradients before they are folded into shared or per-filter biases.
     var dFilterBias: [Float]
+    /// φ_b(S) of one example [K × M] under `symThreshold`, pooled as it stands; allocated by the
+    /// first forward pass that needs it.
+    var thresholded: [Float]
 
     package init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
         precondition(capacity >= 1, "PatchCNNWorkspace needs capacity ≥ 1, got \(capacity)")
@@ -56,6 +60,7 @@ package final class PatchCNNWorkspace {
         dPooled = Array(repeating: 0, count: capacity * G * M)
         dScores = []
         dFilterBias = Array(repeating: 0, count: M)
+        thresholded = []
     }
 
     /// A workspace shaped for `network` on examples of K patches.
@@ -141,26 +146,43 @@ extension PatchCNN {
             }
         }
         ws.filtersUnchanged = false
+        // Under symThreshold the bias stays out of the scores: each example's φ_b(S) goes into
+        // `thresholded` and is pooled as it stands (the linear activation).
+        let thresholds = !act.addsBiasToScore
+        if thresholds && ws.thresholded.count < K * M { ws.thresholded = Array(repeating: 0, count: K * M) }
+        let pooledActivation = thresholds ? Activation.linear : act
         ws.filtersT.withUnsafeBufferPointer { w in
             ws.scores.withUnsafeMutableBufferPointer { s in
                 x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
-                if !biases.isEmpty {
+                if !biases.isEmpty && !thresholds {
                     for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
                 }
                 ws.pooled.withUnsafeMutableBufferPointer { h in
                     ws.argmax.withUnsafeMutableBufferPointer { best in
-                        for n in 0..<N {
-                            let sn = UnsafePointer(s.baseAddress! + n * K * M)
-                            let hn = h.baseAddress! + n * F
-                            let bn = best.baseAddress! + n * F
-                            if G == 1 {
-                                switch reduction {
-                                case .max: poolMax(act, sn, hn, bn, K: K, M: M)
-                                case .mean, .sum:
-                                    poolSum(act, sn, hn, K: K, M: M, scale: reduction == .mean ? 1 / Float(K) : 1)
+                        ws.thresholded.withUnsafeMutableBufferPointer { t in
+                            for n in 0..<N {
+                                var sn = UnsafePointer(s.baseAddress! + n * K * M)
+                                if thresholds {
+                                    for i in 0..<K {
+                                        for j in 0..<M {
+                                            t[i * M + j] = Activation.symThreshold(sn[i * M + j], bias: bias(of: j))
+                                        }
+                                    }
+                                    sn = UnsafePointer(t.baseAddress!)
                                 }
-                            } else {
-                                poolRegions(act, reduction, regions, sn, hn, bn, K: K, M: M)
+                                let hn = h.baseAddress! + n * F
+                                let bn = best.baseAddress! + n * F
+                                if G == 1 {
+                                    switch reduction {
+                                    case .max: poolMax(pooledActivation, sn, hn, bn, K: K, M: M)
+                                    case .mean, .sum:
+                                        poolSum(
+                                            pooledActivation, sn, hn, K: K, M: M,
+                                            scale: reduction == .mean ? 1 / Float(K) : 1)
+                                    }
+                                } else {
+                                    poolRegions(pooledActivation, reduction, regions, sn, hn, bn, K: K, M: M)
+                                }
                             }
                         }
                     }
@@ -228,6 +250,7 @@ extension PatchCNN {
         let G = regions.count
         let F = G * M
         let act = config.activation
+        let thresholds = !act.addsBiasToScore
         let trainReadout = config.readout.isTrainable
         grads.filters.withUnsafeMutableBufferPointer { dw in dw.update(repeating: 0) }
         ws.dFilterBias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -278,6 +301,16 @@ extension PatchCNN {
                                         if upstream == 0 { continue }
                                         let j = q % M
                                         let i = Int(best[n * F + q])
+                                        if thresholds {
+                                            // ∂φ_b/∂s and ∂φ_b/∂b differ; both are 0 where ∂φ_b/∂s is.
+                                            let d = Activation.symThresholdDerivatives(
+                                                s[(n * K + i) * M + j], bias: bias(of: j))
+                                            let ds = upstream * d.score
+                                            if ds == 0 { continue }
+                                            x.axpy(ds, patch: n * K + i, into: dw.baseAddress! + j * D, depth: D)
+                                            db[j] += upstream * d.bias
+                                            continue
+                                        }
                                         let ds = upstream * act.derivative(s[(n * K + i) * M + j])
                                         if ds == 0 { continue }
                                         x.axpy(ds, patch: n * K + i, into: dw.baseAddress! + j * D, depth: D)
@@ -314,6 +347,15 @@ extension PatchCNN {
                                             UnsafeMutableRawPointer(db.baseAddress! + j).storeBytes(
                                                 of: bj + ds, as: SIMD8<Float>.self)
                                             j += 8
+                                        }
+                                        if thresholds {
+                                            while j < M {
+                                                let d = Activation.symThresholdDerivatives(sr[j], bias: bias(of: j))
+                                                let u = up[j] * scale
+                                                dr[j] = u * d.score
+                                                db[j] += u * d.bias
+                                                j += 1
+                                            }
                                         }
                                         while j < M {
                                             let ds = up[j] * scale * act.derivative(sr[j])

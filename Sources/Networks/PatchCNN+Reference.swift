@@ -9,7 +9,7 @@ package struct ReferencePass<T: BinaryFloatingPoint & Sendable> {
     package var outputs: [T]
     /// Mean loss over the batch.
     package var loss: T
-    /// Gradients of the mean loss (zero where a parameter is not trained).
+    /// Gradients of the mean loss with respect to every parameter, trained or not.
     package var gradients: PatchCNNParameters<T>
 }
 
@@ -18,8 +18,8 @@ package enum PatchCNNReference {
     ///
     /// Pooling is over the positions of each region (one region holding all K positions for
     /// global pooling); the pooled features are ordered (region, filter) and the read-out is
-    /// [C × G·M]. Gradients are of the mean loss over the batch. The read-out gradient is computed
-    /// even for a fixed read-out (the optimiser decides what to update).
+    /// [C × G·M]. Gradients are of the mean loss over the batch. The read-out and bias gradients are
+    /// computed even for a fixed read-out or a frozen bias (the optimiser decides what to update).
     package static func pass<T: BinaryFloatingPoint & Sendable>(
         _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss, regions: PoolingRegions = .global,
         x: [T], labels: [Int32], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
@@ -43,13 +43,16 @@ package enum PatchCNNReference {
         let members: [[Int]] = (0..<G).map { r in (0..<K).filter { regions.region($0) == r } }
 
         for n in 0..<N {
-            // Pre-activations s[i][j] and pooled h[r·M + j].
+            // Scores s[i][j] = ⟨w_j, x_i⟩, activations φ[i][j] (with the bias where the activation
+            // puts it) and pooled h[r·M + j].
             var s = [[T]](repeating: [T](repeating: 0, count: M), count: K)
+            var phi = s
             for i in 0..<K {
                 for j in 0..<M {
                     var dot: T = 0
                     for k in 0..<D { dot += p.filters[j * D + k] * x[(n * K + i) * D + k] }
-                    s[i][j] = dot + bias(j)
+                    s[i][j] = dot
+                    phi[i][j] = act.value(score: dot, bias: bias(j))
                 }
             }
             var h = [T](repeating: 0, count: F)
@@ -59,12 +62,12 @@ package enum PatchCNNReference {
                     switch reduction {
                     case .max:
                         var b = members[r][0]
-                        for i in members[r].dropFirst() where act.value(s[i][j]) > act.value(s[b][j]) { b = i }
+                        for i in members[r].dropFirst() where phi[i][j] > phi[b][j] { b = i }
                         best[r * M + j] = b
-                        h[r * M + j] = act.value(s[b][j])
+                        h[r * M + j] = phi[b][j]
                     case .mean, .sum:
                         var total: T = 0
-                        for i in members[r] { total += act.value(s[i][j]) }
+                        for i in members[r] { total += phi[i][j] }
                         h[r * M + j] = reduction == .mean ? total / T(members[r].count) : total
                     }
                 }
@@ -100,12 +103,14 @@ package enum PatchCNNReference {
                     let positions: [Int] = reduction == .max ? [best[r * M + j]] : members[r]
                     let scale: T = reduction == .mean ? 1 / T(members[r].count) : 1
                     for i in positions {
-                        let ds = dh * scale * act.derivative(s[i][j])
+                        let d = act.derivatives(score: s[i][j], bias: bias(j))
+                        let ds = dh * scale * d.score
+                        let db = dh * scale * d.bias
                         for k in 0..<D { grads.filters[j * D + k] += ds * x[(n * K + i) * D + k] }
                         if p.biases.count == 1 {
-                            grads.biases[0] += ds
+                            grads.biases[0] += db
                         } else if p.biases.count == M {
-                            grads.biases[j] += ds
+                            grads.biases[j] += db
                         }
                     }
                 }

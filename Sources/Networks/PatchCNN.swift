@@ -3,7 +3,7 @@ import Tensors
 /// The two-layer convolutional network of SPEC §2:
 /// f_c(x) = Σ_j A[c, j] · Pool_i φ(⟨w_j, x_i⟩ + b_j) + β_c.
 ///
-/// Layout: `filters` [M × D], `biases` [0] (none), [1] (shared) or [M] (per filter), `readout`
+/// Layout: `filters` [M × D], `biases` [0] (none), [1] (shared, or frozen) or [M] (per filter), `readout`
 /// [C × G·M] with pooled features ordered (region, filter), `outputBias` [C] or empty. C = 1 is
 /// the binary network with ŷ = sign f; G = 1 is global pooling.
 public struct PatchCNN: Sendable {
@@ -19,7 +19,7 @@ public struct PatchCNN: Sendable {
     public let regions: PoolingRegions
     /// Filters W [M × D], row j is w_j.
     public var filters: [Float]
-    /// Biases: empty, [1] shared, or [M] per filter.
+    /// Biases: empty, [1] shared (trained from 0, or frozen at v), or [M] per filter.
     public var biases: [Float]
     /// Read-out A [C × F], F = G·M ordered (region, filter).
     public var readout: [Float]
@@ -62,6 +62,7 @@ public struct PatchCNN: Sendable {
         case .none: biases = []
         case .shared: biases = [0]
         case .perFilter: biases = Array(repeating: 0, count: M)
+        case .frozen(let v): biases = [Float(v)]
         }
         var a = [Float](repeating: 0, count: C * F)
         switch config.readout {

@@ -13,7 +13,7 @@ public struct StepStatistics: Sendable {
 }
 
 /// Plain SGD on a `PatchCNN`: w ← w − η · mean over the batch of ∂ℓ/∂w for every trained
-/// parameter, with the bias gradient multiplied by `biasGradScale`.
+/// parameter, with the bias gradient multiplied by `biasGradScale` (a frozen bias is not trained).
 ///
 /// A batch larger than `chunkSize` is processed in chunks of `chunkSize` examples on up to
 /// `threads` threads; the chunks' gradients are added in chunk order, so the result depends on
@@ -178,8 +178,10 @@ public final class Trainer {
     private func applyUpdate(_ gradients: PatchCNNParameters<Float>) {
         let eta = Float(config.learningRate)
         MatMul.axpy(-eta, gradients.filters, &network.filters)
-        let biasStep = Float(config.learningRate * network.config.biasGradScale)
-        for i in 0..<network.biases.count { network.biases[i] -= biasStep * gradients.biases[i] }
+        if network.config.bias.isTrainable {
+            let biasStep = Float(config.learningRate * network.config.biasGradScale)
+            for i in 0..<network.biases.count { network.biases[i] -= biasStep * gradients.biases[i] }
+        }
         if network.config.readout.isTrainable {
             for i in 0..<network.readout.count { network.readout[i] -= eta * gradients.readout[i] }
         }

@@ -12,8 +12,12 @@ import _TestSupport
 
     struct Case: CustomTestStringConvertible, Sendable {
         var activation: Activation, pooling: Pooling, loss: Loss, readout: Readout, bias: BiasMode
+        /// When set, every trained bias is this value (alternating in sign across filters for
+        /// per-filter biases) instead of a small random one.
+        var biasValue: Double? = nil
         var testDescription: String {
-            "\(activation.text) \(pooling.text) \(loss.rawValue) \(readout.text) bias \(bias.rawValue)"
+            "\(activation.text) \(pooling.text) \(loss.rawValue) \(readout.text) bias \(bias.text)"
+                + (biasValue.map { " b \($0)" } ?? "")
         }
     }
 
@@ -39,10 +43,14 @@ import _TestSupport
     }()
 
     /// The mean loss as a function of all parameters flattened in the order filters, biases,
-    /// read-out, output bias.
-    func check(_ c: Case, patches K: Int = 4, dimension D: Int = 4) {
+    /// read-out, output bias. With `initialization` the filters are the ones it draws (checked
+    /// separately); otherwise they are redrawn at norm ~1 away from the kinks.
+    func check(
+        _ c: Case, patches K: Int = 4, dimension D: Int = 4, filters M: Int = 4, initialization: Initialization? = nil
+    ) {
         var net = NetworkConfig()
-        net.M = 4
+        net.M = M
+        if let initialization { net.`init` = initialization }
         net.activation = c.activation
         net.pooling = c.pooling
         net.readout = c.readout
@@ -54,9 +62,14 @@ import _TestSupport
         var rng = RandomStream(seed: 17)
         let network = PatchCNN(config: net, inputDimension: D, outputs: C, regions: regions, using: &rng)
         var p = network.parameters(as: Double.self)
-        // Filters of norm ~1 so every activation is well away from its kinks; biases non-zero.
-        for i in 0..<p.filters.count { p.filters[i] = rng.nextGaussian() * 0.6 }
-        for i in 0..<p.biases.count { p.biases[i] = 0.1 * rng.nextGaussian() }
+        // Filters of norm ~1 so every activation is well away from its kinks; trained biases
+        // non-zero (a frozen one keeps its value).
+        if initialization == nil { for i in 0..<p.filters.count { p.filters[i] = rng.nextGaussian() * 0.6 } }
+        if c.bias.isTrainable {
+            for i in 0..<p.biases.count {
+                p.biases[i] = c.biasValue.map { i % 2 == 0 ? $0 : -$0 } ?? 0.1 * rng.nextGaussian()
+            }
+        }
         for i in 0..<p.outputBias.count { p.outputBias[i] = 0.1 * rng.nextGaussian() }
         let x = (0..<(N * K * D)).map { _ in rng.nextGaussian() }
         let labels: [Int32] = C == 1 ? [1, -1, 1] : [0, 2, 1]
@@ -100,6 +113,125 @@ import _TestSupport
                 Case(activation: a, pooling: .max, loss: loss, readout: .fixedSign(.value(0.7)), bias: .none),
                 patches: 1, dimension: 16)
         }
+    }
+
+    /// symThreshold (Karp et al. 2021), whose bias is a threshold: φ_b(s) = ReLU(s + b) − ReLU(−s + b),
+    /// with shared, per-filter and frozen biases of either sign (b > 0: slope 2 on |s| < b; b < 0:
+    /// 0 on |s| < −b), every pooling, a fixed and a trainable read-out.
+    static let symThresholdCases: [Case] = {
+        var all: [Case] = []
+        for p in poolings {
+            for b in [0.4, -0.4] {
+                for bias in [BiasMode.shared, .perFilter, .frozen(b)] {
+                    all.append(
+                        Case(
+                            activation: .symThreshold, pooling: p, loss: .hinge, readout: .fixedSign(.value(0.7)),
+                            bias: bias, biasValue: b))
+                    all.append(
+                        Case(
+                            activation: .symThreshold, pooling: p, loss: .logistic, readout: .trainable(0.5),
+                            bias: bias, biasValue: b))
+                }
+            }
+            all.append(
+                Case(
+                    activation: .symThreshold, pooling: p, loss: .crossEntropy, readout: .trainable(0.5), bias: .shared)
+            )
+        }
+        return all
+    }()
+
+    /// Central differences with h = 1e-6 in Double: φ is piecewise linear (polyRelu(3) is C²), so
+    /// the truncation error vanishes unless a kink lies within h of a score (a chance of about
+    /// 1e-5 for these draws), and the rounding error is about 1e-16/h = 1e-10.
+    @Test(arguments: symThresholdCases)
+    func symThresholdGradientMatchesFiniteDifferences(_ c: Case) { check(c) }
+
+    /// Karp et al.'s shape: sum pooling over K = 100 patches of dimension D = 10, one filter.
+    @Test(arguments: [BiasMode.shared, .perFilter, .frozen(0), .frozen(-0.5)])
+    func karpShapeGradientMatchesFiniteDifferences(_ bias: BiasMode) {
+        for (activation, b) in [(Activation.symThreshold, 0.5), (.symThreshold, -0.5), (.relu, 0.5)] {
+            for readout in [Readout.fixedSign(.value(1)), .trainable(0.5)] {
+                check(
+                    Case(
+                        activation: activation, pooling: .sum, loss: .logistic, readout: readout, bias: bias,
+                        biasValue: b),
+                    patches: 100, dimension: 10, filters: 1)
+            }
+        }
+    }
+
+    /// Cao et al. 2022 and Kou et al. 2023's shape: mean pooling over K = 2 patches (signal and
+    /// noise), polyRelu(3), ReLU and symThreshold, filters from sphere(1) as well as redrawn.
+    @Test(arguments: [Activation.polyRelu(3), .relu, .symThreshold])
+    func kouShapeGradientMatchesFiniteDifferences(_ activation: Activation) {
+        let bias: BiasMode = activation == .symThreshold ? .perFilter : .none
+        for loss in [Loss.logistic, .hinge] {
+            for readout in [Readout.fixedSign(.inverseM), .trainable(0.5)] {
+                let c = Case(
+                    activation: activation, pooling: .mean, loss: loss, readout: readout, bias: bias, biasValue: 0.3)
+                check(c, patches: 2, dimension: 8, filters: 6)
+                check(c, patches: 2, dimension: 8, filters: 6, initialization: .sphere(1))
+            }
+        }
+    }
+
+    /// sphere(r): w_j = r·g/‖g‖ stored in float32, so ‖w_j‖ = r to float precision: each entry
+    /// carries a relative rounding error of at most u = 2⁻²⁴, hence |‖w_j‖ − r| ≤ u·r (2u allowed
+    /// for the Double arithmetic before the rounding).
+    @Test func sphereInitialisationPutsEveryFilterAtNormR() {
+        for r in [0.25, 1, 3] {
+            for D in [1, 2, 10, 64] {
+                var net = NetworkConfig()
+                net.M = 20
+                net.`init` = .sphere(r)
+                var rng = RandomStream(seed: UInt64(D), purpose: .initialization)
+                let network = PatchCNN(config: net, inputDimension: D, using: &rng)
+                for j in 0..<net.M {
+                    let norm = network.filter(j).reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+                    #expect(abs(norm - r) <= 2 * 0x1p-24 * r, "r \(r) D \(D) filter \(j): ‖w‖ = \(norm)")
+                }
+                // Directions differ from filter to filter (g is drawn afresh for each).
+                #expect(network.filter(0) != network.filter(1) || D == 1)
+            }
+        }
+    }
+
+    /// polyRelu(3): z³ and 3z² for z > 0, 0 for z ≤ 0 (exact in binary floating point here).
+    @Test func polyReluThreeIsTheCubeOfTheRelu() {
+        let phi = Activation.polyRelu(3)
+        for (z, value, slope) in [(2.0, 8.0, 12.0), (0.5, 0.125, 0.75), (1, 1, 3), (0, 0, 0), (-0.5, 0, 0), (-3, 0, 0)]
+        {
+            #expect(phi.value(z) == value && phi.derivative(z) == slope, "z \(z)")
+            #expect(phi.value(Float(z)) == Float(value) && phi.derivative(Float(z)) == Float(slope), "z \(z) (float)")
+        }
+    }
+
+    /// φ_b(s) = ReLU(s + b) − ReLU(−s + b) and its two partial derivatives, worked by hand.
+    @Test func symThresholdHandWorkedValues() {
+        // (s, b, φ, ∂φ/∂s, ∂φ/∂b):
+        // b = 0.5:  s = 1 → 1.5 − 0 = 1.5 (1, 1); s = 0.25 → 0.75 − 0.25 = 0.5 (2, 0); s = −1 → 0 − 1.5 (1, −1).
+        // b = −0.5: s = 0.25 → 0 − 0 (0, 0); s = 1 → 0.5 − 0 (1, 1); s = −1 → 0 − 0.5 (1, −1).
+        // Kinks: b = 0.5, s = −0.5 → s + b = 0 counts as off: 0 − 1 = −1 (1, −1); b = −0.5, s = 0.5 → (0, 0).
+        let rows: [(Double, Double, Double, Double, Double)] = [
+            (1, 0.5, 1.5, 1, 1), (0.25, 0.5, 0.5, 2, 0), (-1, 0.5, -1.5, 1, -1),
+            (0.25, -0.5, 0, 0, 0), (1, -0.5, 0.5, 1, 1), (-1, -0.5, -0.5, 1, -1),
+            (-0.5, 0.5, -1, 1, -1), (0.5, -0.5, 0, 0, 0),
+        ]
+        let phi = Activation.symThreshold
+        #expect(!phi.addsBiasToScore && Activation.relu.addsBiasToScore)
+        for (s, b, value, ds, db) in rows {
+            #expect(phi.value(score: s, bias: b) == value, "φ at s \(s) b \(b)")
+            let d = phi.derivatives(score: s, bias: b)
+            #expect(d.score == ds && d.bias == db, "derivatives at s \(s) b \(b): \(d)")
+            let f = phi.value(score: Float(s), bias: Float(b))
+            #expect(f == Float(value), "φ at s \(s) b \(b) (float)")
+        }
+        // Every other activation takes the bias inside: φ(s + b) and both derivatives φ′(s + b).
+        #expect(Activation.relu.value(score: 0.25, bias: -0.5) == 0)
+        #expect(Activation.square.value(score: 1.5, bias: 0.5) == 4)
+        let square = Activation.square.derivatives(score: 1.5, bias: 0.5)
+        #expect(square.score == 4 && square.bias == 4)
     }
 
     @Test func deadReluFilterGetsNoGradient() {

@@ -2,6 +2,7 @@ import Datasets
 import Networks
 import Tensors
 import Testing
+import _TestSupport
 
 @testable import Training
 
@@ -50,7 +51,9 @@ import Testing
         let g = total!
         for i in network.filters.indices { network.filters[i] = network.filters[i] + (-eta) * g.filters[i] }
         let biasStep = eta * Float(network.config.biasGradScale)
-        for i in network.biases.indices { network.biases[i] -= biasStep * g.biases[i] }
+        if network.config.bias.isTrainable {
+            for i in network.biases.indices { network.biases[i] -= biasStep * g.biases[i] }
+        }
         if network.config.readout.isTrainable {
             for i in network.readout.indices { network.readout[i] -= eta * g.readout[i] }
         }
@@ -130,5 +133,164 @@ import Testing
             if !same { break }
         }
         #expect(Self.bits(trainer.network) != Self.bits(network), "the steps changed nothing")
+    }
+
+    /// A fixed set of `count` random examples (Gaussian patches, random ±1 labels) and a network
+    /// on it, for the signal-noise networks (Karp et al. 2021: K = 100, D = 10).
+    static func randomSet(
+        count: Int, K: Int, D: Int, network net: NetworkConfig, seed: UInt64
+    ) -> (PatchBatch, PatchCNN) {
+        var rng = RandomStream(seed: seed)
+        var set = PatchBatch(count: count, K: K, D: D, keysPerExample: 1)
+        for i in 0..<(count * K * D) { set.x[i] = Float(rng.nextGaussian()) }
+        for n in 0..<count {
+            set.labels[n] = rng.nextUniform() < 0.5 ? 1 : -1
+            set.observedLabels[n] = set.labels[n]
+        }
+        var initRNG = RandomStream(seed: seed, purpose: .initialization)
+        return (set, PatchCNN(config: net, inputDimension: D, using: &initRNG))
+    }
+
+    /// SGD with symThreshold, a shared bias and biasGradScale 1/K (Karp et al. 2021) against the
+    /// steps written out by hand from the float32 reference pass: w ← w − η·∇_w, b ← b − η/K·∇_b
+    /// (and A ← A − η·∇_A when trained), on the same batches (two chunks of the trainer's each).
+    /// The trainer's sums run in another order, so the two agree to float32 rounding, not in bits.
+    @Test(arguments: [
+        (Loss.hinge, Readout.fixedSign(.inverseM), BiasMode.shared), (.logistic, .trainable(0.5), .shared),
+        (.logistic, .trainable(0.5), .frozen(-0.5)), (.hinge, .fixedSign(.inverseM), .frozen(0)),
+    ])
+    func symThresholdStepsEqualTheReferenceStepsByHand(loss: Loss, readout: Readout, bias: BiasMode) {
+        let (K, D, count) = (100, 10, 40)
+        var net = NetworkConfig()
+        net.M = 4
+        net.activation = .symThreshold
+        net.pooling = .sum
+        net.readout = readout
+        net.bias = bias
+        net.biasGradScale = 1 / Double(K)
+        net.`init` = .gaussian(0.3)
+        let (set, network) = Self.randomSet(count: count, K: K, D: D, network: net, seed: 8)
+        var config = TrainingConfig()
+        config.loss = loss
+        config.batchSize = count
+        config.learningRate = 0.5
+        let stream = TrainingData.fixed(set, shuffle: RandomStream(seed: 8, purpose: .shuffle))
+        let trainer = Trainer(network: network, config: config, data: stream, K: K, D: D, threads: 2)
+        var byHand = network.parameters(as: Float.self)
+        var handData = stream
+        var batch = PatchBatch(count: count, K: K, D: D, keysPerExample: 1)
+        let eta = Float(config.learningRate)
+        let biasEta = Float(config.learningRate * net.biasGradScale)
+        for step in 1...4 {
+            trainer.takeStep()
+            handData.next(count, into: &batch)
+            let g = PatchCNNReference.pass(
+                byHand, config: net, loss: loss, x: Array(batch.x[0..<(count * K * D)]),
+                labels: Array(batch.observedLabels[0..<count]), count: count, patches: K, dimension: D, outputs: 1
+            ).gradients
+            for i in byHand.filters.indices { byHand.filters[i] -= eta * g.filters[i] }
+            if bias.isTrainable { for i in byHand.biases.indices { byHand.biases[i] -= biasEta * g.biases[i] } }
+            if readout.isTrainable { for i in byHand.readout.indices { byHand.readout[i] -= eta * g.readout[i] } }
+            let t = trainer.network
+            for (name, a, b) in [
+                ("filters", t.filters, byHand.filters), ("biases", t.biases, byHand.biases),
+                ("readout", t.readout, byHand.readout),
+            ] {
+                let c = closeness(a, b, rtol: 1e-4, atol: 1e-6)
+                #expect(c.isClose, "\(bias.text) \(loss.rawValue) step \(step) \(name): \(c)")
+            }
+        }
+        // The steps moved the filters and the trained bias; a frozen bias kept its bits.
+        #expect(trainer.network.filters != network.filters)
+        if bias.isTrainable {
+            #expect(network.biases == [0], "a shared bias starts at 0")
+            #expect(trainer.network.biases != network.biases)
+        } else {
+            #expect(trainer.network.biases.map(\.bitPattern) == network.biases.map(\.bitPattern))
+        }
+    }
+
+    /// A shared bias starts at 0, so after one step it is −η·s·∇_b exactly; doubling s (a power of
+    /// two) doubles that step in every bit and leaves the filters' step unchanged.
+    @Test(arguments: [Activation.symThreshold, .relu], [BiasMode.shared, .perFilter])
+    func biasGradScaleScalesTheBiasStepExactly(activation: Activation, bias: BiasMode) {
+        let (K, D, count) = (100, 10, 8)
+        var steps: [PatchCNN] = []
+        for scale in [1 / Double(K), 2 / Double(K)] {
+            var net = NetworkConfig()
+            net.M = 4
+            net.activation = activation
+            net.pooling = .sum
+            net.bias = bias
+            net.biasGradScale = scale
+            net.`init` = .gaussian(0.3)
+            let (set, network) = Self.randomSet(count: count, K: K, D: D, network: net, seed: 9)
+            #expect(network.biases.allSatisfy { $0 == 0 } && !network.biases.isEmpty, "trained biases start at 0")
+            var config = TrainingConfig()
+            config.loss = .logistic
+            config.batchSize = count
+            let stream = TrainingData.fixed(set, shuffle: RandomStream(seed: 9, purpose: .shuffle))
+            let trainer = Trainer(network: network, config: config, data: stream, K: K, D: D)
+            trainer.takeStep()
+            steps.append(trainer.network)
+        }
+        #expect(steps[0].biases.contains { $0 != 0 })
+        #expect(steps[1].biases.map(\.bitPattern) == steps[0].biases.map { (2 * $0).bitPattern })
+        #expect(steps[1].filters.map(\.bitPattern) == steps[0].filters.map(\.bitPattern))
+    }
+
+    /// frozen(v): the bias is v for every filter and no step changes it, whatever its gradient.
+    @Test(arguments: [Activation.symThreshold, .relu])
+    func frozenBiasIsNeverTrained(activation: Activation) {
+        var net = NetworkConfig()
+        net.M = 4
+        net.activation = activation
+        net.pooling = .mean
+        net.bias = .frozen(-0.5)
+        net.biasGradScale = 3
+        net.`init` = .gaussian(0.3)
+        let (set, network) = Self.randomSet(count: 20, K: 5, D: 6, network: net, seed: 10)
+        #expect(network.biases == [-0.5])
+        var config = TrainingConfig()
+        config.loss = .logistic
+        config.batchSize = 5
+        let stream = TrainingData.fixed(set, shuffle: RandomStream(seed: 10, purpose: .shuffle))
+        let trainer = Trainer(network: network, config: config, data: stream, K: 5, D: 6)
+        for _ in 0..<12 { trainer.takeStep() }
+        #expect(trainer.network.biases == [-0.5])
+        #expect(trainer.network.filters != network.filters)
+        // Its gradient is not zero: the bias would have moved had it been trained.
+        let g = PatchCNNReference.pass(
+            trainer.network.parameters(as: Double.self), config: net, loss: .logistic, x: set.x.map(Double.init),
+            labels: set.observedLabels, count: 20, patches: 5, dimension: 6, outputs: 1
+        ).gradients
+        #expect(g.biases.count == 1 && g.biases[0] != 0)
+    }
+
+    /// φ_0(s) = ReLU(s) − ReLU(−s) = s exactly, so symThreshold with frozen(0) trains bit for bit
+    /// like the linear activation without a bias, under every pooling.
+    @Test(arguments: [Pooling.max, .mean, .sum])
+    func symThresholdAtFrozenZeroIsTheLinearNetwork(pooling: Pooling) {
+        var trained: [[UInt32]] = []
+        for (activation, bias) in [(Activation.symThreshold, BiasMode.frozen(0)), (.linear, .none)] {
+            var net = NetworkConfig()
+            net.M = 6
+            net.activation = activation
+            net.pooling = pooling
+            net.bias = bias
+            net.readout = .trainable(0.3)
+            net.`init` = .gaussian(0.3)
+            let (set, network) = Self.randomSet(count: 48, K: 7, D: 5, network: net, seed: 12)
+            var config = TrainingConfig()
+            config.loss = .logistic
+            config.batchSize = 48
+            config.learningRate = 0.1
+            let stream = TrainingData.fixed(set, shuffle: RandomStream(seed: 12, purpose: .shuffle))
+            let trainer = Trainer(network: network, config: config, data: stream, K: 7, D: 5)
+            for _ in 0..<5 { trainer.takeStep() }
+            #expect(trainer.network.filters != network.filters)
+            trained.append((trainer.network.filters + trainer.network.readout).map(\.bitPattern))
+        }
+        #expect(trained[0] == trained[1])
     }
 }
