@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Networks
 import Training
 
@@ -199,4 +200,65 @@ extension Preset {
                 + "trainable 10-way read-out, softmax CE, SGD B=64 η=0.1, 1 epoch",
             config: c)
     }()
+}
+
+extension Preset {
+    /// Karp, Winston, Li & Singh 2021 (local signal adaptivity): signalNoise data with K = 100
+    /// patches of dimension D = 10, one holding y·w* with w* = (1, …, 1)/√D (‖μ‖ = 1), the other
+    /// 99 i.i.d. N(0, σ_b² I) with σ_b = 0.6·ln K/√K ≈ 0.276 (not orthogonalised, as in their code;
+    /// set sigmaB again when changing K), online; one symThreshold filter φ_b(s) = ReLU(s + b) −
+    /// ReLU(−s + b), sum pooling, fixed read-out of size 1, a shared trained bias from 0 whose
+    /// gradient is scaled by 1/K, init on the sphere of radius 1e-6; logistic loss, online SGD with
+    /// B = 100 and η = 0.1 for 4000 steps, evaluated every 50 on 2000 test points. Claim E1
+    /// compares it with `karp-lsa-frozen`. Docs/Configuration.md lists how it differs from Karp's
+    /// code.
+    public static let karpLSA: Preset = {
+        var c = kpBench.config
+        c.preset = "karp-lsa"
+        c.data.labelModel = .signalNoise
+        c.data.K = 100
+        c.data.D = 10
+        c.data.P = 1
+        c.data.keyScale = 1
+        c.data.signal = .allOnes
+        c.data.background = .gaussian
+        c.data.sigmaB = karpNoise(K: 100)
+        c.data.orthoNoise = false
+        c.data.sigma = 0
+        c.data.flip = 0
+        c.data.nTrain = 0
+        c.data.nTest = 2000
+        c.network.M = 1
+        c.network.activation = .symThreshold
+        c.network.pooling = .sum
+        c.network.readout = .fixedSign(.value(1))
+        c.network.bias = .shared
+        c.network.biasGradScale = 1.0 / 100
+        c.network.`init` = .sphere(1e-6)
+        c.training.loss = .logistic
+        c.training.batchSize = 100
+        c.training.learningRate = 0.1
+        c.training.steps = 4000
+        c.evaluation.schedule = .every(50)
+        return Preset(
+            name: "karp-lsa",
+            summary:
+                "Karp et al. 2021: signal y·(1,…,1)/√10 in 1 of K=100 patches, noise σ_b=0.6·ln K/√K, online; one "
+                + "symThreshold filter, sum pool, shared bias (grad ×1/K), logistic SGD B=100 η=0.1, 4000 steps",
+            config: c)
+    }()
+
+    /// karp-lsa with the bias frozen at 0 (Karp et al. 2021's baseline): φ_0(s) = s, so the
+    /// network is linear, f(x) = a·⟨w, Σ_i x_i⟩.
+    public static let karpLSAFrozen: Preset = {
+        var c = karpLSA.config
+        c.preset = "karp-lsa-frozen"
+        c.network.bias = .frozen(0)
+        return Preset(
+            name: "karp-lsa-frozen",
+            summary: "Karp et al. 2021, baseline: karp-lsa with the bias frozen at 0 (a linear network)", config: c)
+    }()
+
+    /// σ_b = 0.6·ln K/√K, the noise level of the karp-lsa preset for K patches.
+    public static func karpNoise(K: Int) -> Double { 0.6 * Foundation.log(Double(K)) / Double(K).squareRoot() }
 }
