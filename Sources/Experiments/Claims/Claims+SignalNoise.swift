@@ -42,6 +42,10 @@ extension Claim {
         public static let harmfulError = Threshold(.atLeast, 0.35)
         /// The signal norms run; 0.5 and 5 are judged, the others drawn on the curve.
         public static let norms = [0.5, 1, 2, 3, 5]
+        /// √(n/D) = √(20/400) ≈ 0.224 (shown, not judged): the noise memorised on a training
+        /// point ξ_i meets a fresh test point's noise with ⟨ξ_i, ξ⟩/‖ξ_i‖² ~ 1/√D, summed over n
+        /// points ~ √n/√D, so a fresh point is classified by the signal when SA/NA ≫ √(n/D), not 1.
+        public static let freshNoiseScale = Threshold(.above, (20.0 / 400).squareRoot())
     }
 
     /// D1 (Kou, Chen, Chen & Gu 2023, kou-relu at D = 400): benign against harmful overfitting of a
@@ -69,10 +73,18 @@ extension Claim {
                 "D1d", "‖μ‖ = 0.5 (harmful): median SA/NA", SignalNoise.ratio, Threshold(.below, 1),
                 rule: .intervalBound
             ).on("mu0.5"),
+            ClaimStatement.median(
+                "D1e", "‖μ‖ = 5: median SA/NA against √(n/D) = 0.224, the factor by which memorised noise meets "
+                    + "a fresh point's", SignalNoise.ratio, D1.freshNoiseScale, rule: .intervalBound
+            ).on("mu5").measuredOnly(),
+            ClaimStatement.median(
+                "D1f", "‖μ‖ = 0.5: median SA/NA against √(n/D) = 0.224", SignalNoise.ratio,
+                Threshold(.below, D1.freshNoiseScale.value), rule: .intervalBound
+            ).on("mu0.5").measuredOnly(),
         ]
             + [1.0, 2, 3].enumerated().map { i, norm in
                 ClaimStatement.mean(
-                    "D1\(["e", "f", "g"][i])", "‖μ‖ = \(Threshold.format(norm)): mean clean test error (the transition)",
+                    "D1\(["g", "h", "i"][i])", "‖μ‖ = \(Threshold.format(norm)): mean clean test error (the transition)",
                     SignalNoise.cleanError, D1.benignError
                 ).on("mu\(Threshold.format(norm))").measuredOnly()
             },
