@@ -323,7 +323,9 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     private func validateSignalNoise(_ fail: (String, Any, String) -> ConfigurationError) throws {
         if diverseOnly { throw fail("diverseOnly", diverseOnly, "is for labelModel xord only") }
         guard D >= 1 else { throw fail("D", D, "needs a patch dimension of at least 1") }
-        guard K >= 2 else { throw fail("K", K, "signalNoise needs K ≥ 2 (one signal patch and at least one noise patch)") }
+        guard K >= 2 else {
+            throw fail("K", K, "signalNoise needs K ≥ 2 (one signal patch and at least one noise patch)")
+        }
         guard P == 1 else {
             throw fail("P", P, "signalNoise has one pattern, the signal direction μ/‖μ‖; use P = 1")
         }
@@ -340,7 +342,8 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard flip.isFinite, flip >= 0, flip < 0.5 else {
             throw fail(
                 "flip", flip,
-                "must be in [0, 0.5): at 0.5 the observed label is independent of x (the signal follows the true label)")
+                "must be in [0, 0.5): at 0.5 the observed label is independent of x (the signal follows the true label)"
+            )
         }
         guard spuriousBias == 0 else {
             throw fail("spuriousBias", spuriousBias, "signalNoise has no common patterns; use 0")

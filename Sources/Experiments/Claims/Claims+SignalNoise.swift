@@ -74,7 +74,8 @@ extension Claim {
                 rule: .intervalBound
             ).on("mu0.5"),
             ClaimStatement.median(
-                "D1e", "‖μ‖ = 5: median SA/NA against √(n/D) = 0.224, the factor by which memorised noise meets "
+                "D1e",
+                "‖μ‖ = 5: median SA/NA against √(n/D) = 0.224, the factor by which memorised noise meets "
                     + "a fresh point's", SignalNoise.ratio, D1.freshNoiseScale, rule: .intervalBound
             ).on("mu5").measuredOnly(),
             ClaimStatement.median(
@@ -84,7 +85,8 @@ extension Claim {
         ]
             + [1.0, 2, 3].enumerated().map { i, norm in
                 ClaimStatement.mean(
-                    "D1\(["g", "h", "i"][i])", "‖μ‖ = \(Threshold.format(norm)): mean clean test error (the transition)",
+                    "D1\(["g", "h", "i"][i])",
+                    "‖μ‖ = \(Threshold.format(norm)): mean clean test error (the transition)",
                     SignalNoise.cleanError, D1.benignError
                 ).on("mu\(Threshold.format(norm))").measuredOnly()
             },
@@ -130,7 +132,8 @@ extension Claim {
         ]
             + [2.0, 3, 5].enumerated().map { i, norm in
                 ClaimStatement.mean(
-                    "D2\(["e", "f", "g"][i])", "‖μ‖ = \(Threshold.format(norm)): mean clean test error (the transition)",
+                    "D2\(["e", "f", "g"][i])",
+                    "‖μ‖ = \(Threshold.format(norm)): mean clean test error (the transition)",
                     SignalNoise.cleanError, D2.benignError
                 ).on("mu\(Threshold.format(norm))").measuredOnly()
             },
