@@ -45,6 +45,23 @@ import _TestSupport
         }
         na /= Double(n)
         let sa = gamma.max()!
+        // γ and ρ themselves, from the family's function on the same filters and training set.
+        var rho = [Double](repeating: 0, count: M * n)
+        for j in 0..<M {
+            for i in 0..<n {
+                let signal = Int(train.keyPositions[i])
+                rho[j * n + i] = (0..<K).filter { $0 != signal }.map { dot(dw(j), patch(train, i, $0)) }.reduce(0, +)
+            }
+        }
+        var final = task.network
+        final.filters = task.lastFilters
+        let values = SignalNoiseMeasures.values(
+            network: final, initial: task.network.filters, mu: task.mu, noise: task.noise, observed: task.observed)
+        let gammaAgreement = closeness(values.gamma, gamma, rtol: 1e-9, atol: 1e-12)
+        let rhoAgreement = closeness(values.rho, rho, rtol: 1e-9, atol: 1e-9)
+        #expect(gammaAgreement.isClose, "\(gammaAgreement)")
+        #expect(rhoAgreement.isClose, "\(rhoAgreement)")
+        #expect(task.observed == train.observedLabels)
         let s = try #require(summary.section(SignalNoiseMeasures.self))
         let measured = [s.signalLearning, s.noiseMemorization, s.signalNoiseRatio]
         let agreement = closeness(measured, [sa, na, sa / na], rtol: 1e-9, atol: 1e-12)
