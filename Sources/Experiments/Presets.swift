@@ -24,7 +24,7 @@ extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
     public static let all: [Preset] = [
         kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, psi, bgCNNvsFC, kouRelu, caoPoly,
-        fmnistPractical,
+        karpLSA, karpLSAFrozen, fmnistPractical,
     ]
 
     /// The preset called `name`, or nil.

@@ -9,7 +9,8 @@ import Training
 /// memorisation. The test set (`nTest` points from the test stream) carries the flipped labels
 /// ỹ as observed labels, so the common record's testAccuracy is the clean one (true y) and
 /// testAccuracyNoisy the one against ỹ; training figures are against ỹ. filters.jsonl projects the
-/// filters on the one pattern μ/‖μ‖.
+/// filters on the one pattern μ/‖μ‖. Runs of one symThreshold filter also record
+/// `LocalSignalMeasures` (Karp et al. 2021) over the test set's noise patches.
 struct SignalNoiseTask: ExperimentTask {
     let config: ExperimentConfig
     let network: PatchCNN
@@ -28,7 +29,11 @@ struct SignalNoiseTask: ExperimentTask {
     var keysPerExample: Int { 1 }
     /// The filters at the last evaluation, [M × D] (w(0) is `network.filters`).
     private(set) var lastFilters: [Float] = []
+    /// The biases at the last evaluation (w(0)'s are `network.biases`).
+    private(set) var lastBiases: [Float] = []
     private var lastLine: SignalNoiseMeasures.Line? = nil
+    /// The local-signal figures of the last evaluation, when the run records them.
+    private var lastLocal: LocalSignalMeasures.Line? = nil
 
     static func handles(_ config: ExperimentConfig) -> Bool {
         config.images == nil && config.data.labelModel == .signalNoise
@@ -73,8 +78,14 @@ struct SignalNoiseTask: ExperimentTask {
             network: network, initial: self.network.filters, mu: mu, noise: noise, observed: observed)
         lastLine = values.line
         lastFilters = network.filters
+        lastBiases = network.biases
         let s = FilterSnapshot(network: network, basis: basis)
         var fields = MeasurementFamilies.fields(of: values.line)
+        if LocalSignalMeasures.records(config), let test = testSet as? PatchBatch {
+            let local = LocalSignalMeasures.line(network: network, direction: basis.pattern(0), test: test)
+            lastLocal = local
+            fields.merge(MeasurementFamilies.fields(of: local)) { a, _ in a }
+        }
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: s.norms))) { a, _ in a }
         return (fields, config.evaluation.filterDynamics ? filtersLine(step: step, s) : nil)
     }
@@ -90,6 +101,8 @@ struct SignalNoiseTask: ExperimentTask {
     mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
         JSONValue]
     {
-        MeasurementFamilies.fields(of: lastLine!)
+        var fields = MeasurementFamilies.fields(of: lastLine!)
+        if let lastLocal { fields.merge(MeasurementFamilies.fields(of: lastLocal)) { a, _ in a } }
+        return fields
     }
 }
