@@ -137,7 +137,7 @@ public enum ReadoutScale: Equatable, Sendable {
 
 /// The second layer.
 public enum Readout: Equatable, Sendable {
-    /// a_j = +A for j < M/2 and −A otherwise; not trained.
+    /// a_j = +A for j < M/2 and −A otherwise (M even; M = 1 gives the one filter +A); not trained.
     case fixedSign(ReadoutScale)
     /// a_j ~ N(0, σ_a²), trained.
     case trainable(Double)
@@ -270,9 +270,11 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         if let k, k < 1 { throw fail("k", k, "needs at least 1 filter per sign (or null to give M yourself)") }
         switch readout {
         case .fixedSign(let scale):
-            guard M % 2 == 0 else {
+            guard M % 2 == 0 || M == 1 else {
                 throw fail(
-                    "M", M, "a fixed-sign read-out gives the first M/2 filters +A and the rest −A, so M must be even")
+                    "M", M,
+                    "a fixed-sign read-out gives the first M/2 filters +A and the rest −A, so M must be even "
+                        + "(or 1: one filter voting +A, as in Karp et al. 2021)")
             }
             if case .value(let a) = scale, !(a.isFinite && a > 0) {
                 throw fail("readout", readout.text, "fixedSign(A) needs a finite A > 0 (or 1/M)")

@@ -68,7 +68,8 @@ public struct PatchCNN: Sendable {
         switch config.readout {
         case .fixedSign(let scale):
             let value = Float(scale.resolved(M: M))
-            for q in 0..<(C * F) { a[q] = q % M < M / 2 ? value : -value }
+            // j < M/2 read in real numbers, so that one filter (M = 1) votes +A; for even M it is j < M/2.
+            for q in 0..<(C * F) { a[q] = 2 * (q % M) < M ? value : -value }
         case .trainable(let s):
             for i in 0..<(C * F) { a[i] = Float(s * rng.nextGaussian()) }
         }

@@ -31,7 +31,7 @@ public struct FilterRecord: Sendable {
         norms = line.norms
         cosines = line.cosines ?? []
         projections = line.projections ?? []
-        signs = line.signs ?? (0..<M).map { $0 < M / 2 ? 1 : -1 }
+        signs = line.signs ?? (0..<M).map { 2 * $0 < M ? 1 : -1 }
         weights = line.weights ?? []
     }
 }

@@ -70,6 +70,26 @@ import Testing
         #expect(throws: ConfigurationError.self) { try net.validate() }
     }
 
+    /// A fixed-sign read-out needs an even M, or M = 1, whose one filter votes +A (j < M/2 read in
+    /// real numbers; Karp et al. 2021's network); even M keep the first M/2 at +A.
+    @Test func fixedSignReadoutTakesEvenMOrOne() throws {
+        var rng = RandomStream(seed: 3)
+        for (m, signs) in [(1, [Float(2)]), (2, [2, -2]), (4, [2, 2, -2, -2])] {
+            var net = NetworkConfig()
+            net.M = m
+            net.readout = .fixedSign(.value(2))
+            try net.validate()
+            #expect(PatchCNN(config: net, inputDimension: 3, using: &rng).readout == signs, "M = \(m)")
+        }
+        for m in [3, 7] {
+            var net = NetworkConfig()
+            net.M = m
+            #expect(throws: ConfigurationError.self, "M = \(m)") { try net.validate() }
+            net.readout = .trainable(0.1)
+            try net.validate()
+        }
+    }
+
     /// A shared bias starts at 0, per-filter biases at 0, a frozen one at v.
     @Test func biasesStartWhereTheModeSays() {
         var rng = RandomStream(seed: 2)

@@ -7,8 +7,8 @@ import Networks
 ///
 /// With the unit signal direction w* = μ/‖μ‖, the one filter w, its read-out a and the shared
 /// bias b: the filter as the read-out uses it is w̃ = sign(a)·w (φ_b is odd in the score, so
-/// a·φ_b(⟨w, x⟩) = |a|·φ_b(⟨w̃, x⟩); with M = 1 the fixed read-out is a = −A, SPEC §2's
-/// "first M/2 vote +1"), and
+/// a·φ_b(⟨w, x⟩) = |a|·φ_b(⟨w̃, x⟩); the fixed read-out of one filter is a = +A, so then w̃ = w,
+/// but a trained read-out may turn negative), and
 /// - c = ⟨w̃, w*⟩, the signal component (> 0 when the filter votes for the class whose signal it
 ///   matches);
 /// - o = ‖w̃ − c·w*‖ = ‖w − ⟨w, w*⟩w*‖, the norm of the rest;
