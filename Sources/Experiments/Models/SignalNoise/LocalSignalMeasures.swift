@@ -82,7 +82,8 @@ public enum LocalSignalMeasures: MeasurementFamily {
     /// noise patches of `test` (every patch but the one at `keyPositions`), all in Double.
     static func line(network: PatchCNN, direction: ArraySlice<Float>, test: PatchBatch) -> Line {
         let D = network.D
-        precondition(direction.count == D, "LocalSignalMeasures: direction has \(direction.count) entries, not D = \(D)")
+        precondition(
+            direction.count == D, "LocalSignalMeasures: direction has \(direction.count) entries, not D = \(D)")
         precondition(test.D == D, "LocalSignalMeasures: test patches have D = \(test.D), the network D = \(D)")
         let w = network.filter(0).map(Double.init)
         let u = direction.map(Double.init)
