@@ -7,6 +7,17 @@ public enum LabelModel: String, NamedChoice, Sendable {
     /// XOR detection (Brutzkus & Globerson 2019): every patch is one of the four `xor2` patterns;
     /// y = +1 iff some patch is (1,1) or (−1,−1).
     case xord
+    /// Signal and noise (Cao et al. 2022; Kou et al. 2023): one uniform patch holds y·μ, every
+    /// other patch Gaussian noise ξ ~ N(0, σ_b² I) (`SignalNoiseSampler`).
+    case signalNoise
+}
+
+/// The direction of the signal μ of the `signalNoise` model; ‖μ‖ = `keyScale` either way.
+public enum SignalDirection: String, NamedChoice, Sendable {
+    /// μ = keyScale·e_0 (Cao et al. 2022, Kou et al. 2023).
+    case e0
+    /// μ = keyScale·(1, …, 1)/√D (w* of Karp et al. 2021).
+    case allOnes
 }
 
 /// The orthonormal patterns p_0 … p_{P−1} that patches are built from.
@@ -127,6 +138,10 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     public var spuriousSet: SpuriousSet = .firstHalf
     /// Probability that the observed label is flipped.
     public var flip = 0.0
+    /// signalNoise: the direction of μ.
+    public var signal: SignalDirection = .e0
+    /// signalNoise: project every noise patch orthogonal to μ.
+    public var orthoNoise = false
     /// XORD: draw diverse points only (a positive point holds all four patterns, a negative one both
     /// negative patterns), for the training set and the main test set.
     public var diverseOnly = false
@@ -140,11 +155,12 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case labelModel, basis, K, D, P, keyPos, keyNeg, common, keysPerExample, keyScale, background, sigmaB, sigma
-        case spuriousBias, spuriousSet, flip, diverseOnly, nTrain, nTest
+        case spuriousBias, spuriousSet, flip, signal, orthoNoise, diverseOnly, nTrain, nTest
     }
 
     /// Decodes every field; those added after the first release (`spuriousBias`, `spuriousSet`,
-    /// `diverseOnly`) may be absent, as in older run directories, and then take their defaults.
+    /// `signal`, `orthoNoise`, `diverseOnly`) may be absent, as in older run directories, and then
+    /// take their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         labelModel = try c.decode(LabelModel.self, forKey: .labelModel)
@@ -163,6 +179,8 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         spuriousBias = try c.decodeIfPresent(Double.self, forKey: .spuriousBias) ?? 0
         spuriousSet = try c.decodeIfPresent(SpuriousSet.self, forKey: .spuriousSet) ?? .firstHalf
         flip = try c.decode(Double.self, forKey: .flip)
+        signal = try c.decodeIfPresent(SignalDirection.self, forKey: .signal) ?? .e0
+        orthoNoise = try c.decodeIfPresent(Bool.self, forKey: .orthoNoise) ?? false
         diverseOnly = try c.decodeIfPresent(Bool.self, forKey: .diverseOnly) ?? false
         nTrain = try c.decode(Int.self, forKey: .nTrain)
         nTest = try c.decode(Int.self, forKey: .nTest)
@@ -198,6 +216,12 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
             try validateXORD(fail)
             return
         }
+        if labelModel == .signalNoise {
+            try validateSignalNoise(fail)
+            return
+        }
+        if orthoNoise { throw fail("orthoNoise", orthoNoise, "is for labelModel signalNoise only") }
+        if signal != .e0 { throw fail("signal", signal.rawValue, "is for labelModel signalNoise only") }
         if diverseOnly { throw fail("diverseOnly", diverseOnly, "is for labelModel xord only") }
         guard D >= 1 else { throw fail("D", D, "needs a patch dimension of at least 1") }
         guard P >= 1, P <= D else {
@@ -272,6 +296,8 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
                 "xord's positive patterns are 0 = (1,1), 1 = (−1,−1) and its negative ones 2 = (1,−1), 3 = (−1,1): "
                     + "keyPos [0, 1], keyNeg [2, 3]")
         }
+        if orthoNoise { throw fail("orthoNoise", orthoNoise, "is for labelModel signalNoise only") }
+        if signal != .e0 { throw fail("signal", signal.rawValue, "is for labelModel signalNoise only") }
         guard K >= 2 else { throw fail("K", K, "xord needs K ≥ 2 (a diverse negative point holds both patterns)") }
         if diverseOnly && K < 4 {
             throw fail("K", K, "a diverse positive point holds all four patterns, so diverseOnly needs K ≥ 4")
@@ -281,5 +307,59 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard spuriousBias == 0 else { throw fail("spuriousBias", spuriousBias, "xord has no common patterns; use 0") }
         guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
         guard nTest >= 1 else { throw fail("nTest", nTest, "must be ≥ 1") }
+    }
+
+    /// The largest number of floats a data set may hold: 2³¹ (8 GiB of float32). A fixed set is
+    /// one array [n × K × D], trained on as one full batch; beyond this it would not fit the
+    /// memory of the machines the project runs on, and its indices would pass Int32 in the kernels.
+    public static let maxSetFloats = 1 << 31
+
+    /// The `signalNoise` model: one signal patch y·μ (‖μ‖ = keyScale, direction `signal`), the
+    /// other K − 1 patches N(0, σ_b² I) (orthogonal to μ when `orthoNoise`). Its one pattern is
+    /// μ/‖μ‖, so P = 1 (filters are projected on it); `basis`, the key and common sets and
+    /// `background` are not used. flip = 0.5 is refused: ỹ would then be
+    /// independent of x, so nothing is left to learn against ỹ, and Cao et al. and Kou et al. take
+    /// p < 1/2.
+    private func validateSignalNoise(_ fail: (String, Any, String) -> ConfigurationError) throws {
+        if diverseOnly { throw fail("diverseOnly", diverseOnly, "is for labelModel xord only") }
+        guard D >= 1 else { throw fail("D", D, "needs a patch dimension of at least 1") }
+        guard K >= 2 else {
+            throw fail("K", K, "signalNoise needs K ≥ 2 (one signal patch and at least one noise patch)")
+        }
+        guard P == 1 else {
+            throw fail("P", P, "signalNoise has one pattern, the signal direction μ/‖μ‖; use P = 1")
+        }
+        guard keysPerExample == 1 else {
+            throw fail("keysPerExample", keysPerExample, "signalNoise places the signal in exactly one patch; use 1")
+        }
+        guard keyScale.isFinite, keyScale > 0 else {
+            throw fail("keyScale", keyScale, "is ‖μ‖, the signal norm; must be a finite number > 0")
+        }
+        guard sigmaB.isFinite, sigmaB >= 0 else {
+            throw fail("sigmaB", sigmaB, "is σ_b, the noise-patch standard deviation; must be a finite number ≥ 0")
+        }
+        guard sigma.isFinite, sigma >= 0 else { throw fail("sigma", sigma, "must be a finite number ≥ 0") }
+        guard flip.isFinite, flip >= 0, flip < 0.5 else {
+            throw fail(
+                "flip", flip,
+                "must be in [0, 0.5): at 0.5 the observed label is independent of x (the signal follows the true label)"
+            )
+        }
+        guard spuriousBias == 0 else {
+            throw fail("spuriousBias", spuriousBias, "signalNoise has no common patterns; use 0")
+        }
+        guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
+        guard nTest >= 1 else { throw fail("nTest", nTest, "must be ≥ 1") }
+        for (name, n) in [("nTrain", nTrain), ("nTest", nTest)] {
+            let (kd, overflowKD) = K.multipliedReportingOverflow(by: D)
+            let (floats, overflow) = n.multipliedReportingOverflow(by: kd)
+            if overflowKD || overflow || floats > Self.maxSetFloats {
+                let gib = (Double(n) * Double(K) * Double(D) * 4 / Double(1 << 30) * 10).rounded() / 10
+                throw fail(
+                    name, n,
+                    "needs \(gib) GiB for a full batch (n·K·D = \(n)·\(K)·\(D) floats, "
+                        + "at most 2³¹ = 8 GiB); lower \(name) or D")
+            }
+        }
     }
 }

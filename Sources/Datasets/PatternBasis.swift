@@ -31,6 +31,16 @@ public struct PatternBasis: Sendable {
         }
     }
 
+    /// The `P` rows of `rows` ([P × D], row-major) as patterns, e.g. the unit signal direction
+    /// μ/‖μ‖ of the `signalNoise` model (P = 1).
+    public init(rows: [Float], P: Int, D: Int) {
+        precondition(rows.count == P * D, "PatternBasis(rows:): \(rows.count) values for P·D = \(P)·\(D)")
+        self.P = P
+        self.D = D
+        patterns = rows
+        isOneHot = P <= D && (0..<P).allSatisfy { c in (0..<D).allSatisfy { rows[c * D + $0] == (c == $0 ? 1 : 0) } }
+    }
+
     /// Pattern c as an array of D floats.
     public func pattern(_ c: Int) -> ArraySlice<Float> { patterns[(c * D)..<((c + 1) * D)] }
 

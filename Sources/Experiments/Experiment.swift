@@ -67,7 +67,9 @@ extension ExperimentTask {
 
 /// The registry of data models: the first whose `handles` accepts a config builds its runs.
 enum DataModels {
-    static var all: [any ExperimentTask.Type] { [ImageTask.self, KeyPatternTask.self, XORDTask.self] }
+    static var all: [any ExperimentTask.Type] {
+        [ImageTask.self, KeyPatternTask.self, XORDTask.self, SignalNoiseTask.self]
+    }
 
     static func task(
         for config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?

@@ -22,7 +22,8 @@ public struct Preset: Sendable {
 extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
     public static let all: [Preset] = [
-        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, psi, bgCNNvsFC, fmnistPractical,
+        kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, psi, bgCNNvsFC, kouRelu, caoPoly,
+        fmnistPractical,
     ]
 
     /// The preset called `name`, or nil.
@@ -167,6 +168,78 @@ extension Preset {
             summary:
                 "Brutzkus & Globerson 2020, pattern statistics: keys {0,1}/{2,3}, commons 4…17 biased ½±0.2 by "
                 + "class, nTrain=200, M=100 ReLU max-pool, read-out ±1, hinge SGD B=1 η=0.1, 20 epochs",
+            config: c)
+    }()
+}
+
+extension Preset {
+    /// Kou, Chen, Chen & Gu 2023 (benign overfitting in two-layer ReLU CNNs): signalNoise data with
+    /// K = 2 patches of dimension D = 400, one holding y·μ with μ = 2·e_0, the other noise
+    /// ξ ~ N(0, σ_b²(I − μμᵀ/‖μ‖²)), σ_b = 1 (orthogonal to μ, as in both papers); labels flipped
+    /// with probability 0.1; 20 training and 1000 test points. M = 20 ReLU filters,
+    /// mean pooling, fixed read-out ±1/10 (A = 0.1, not 1/M = 0.05), init gaussian(0.01); logistic
+    /// loss, full-batch gradient descent (B = nTrain = 20) with η = 0.1 for 200 steps, evaluated
+    /// every 10 steps on the whole training set. Claim D1 varies ‖μ‖ (`--set keyScale=…`, 0.5…5) at
+    /// D = 400; D ∈ {100, 200, 400, 1000} is the paper's other axis. The default ‖μ‖ = 2 sits on
+    /// Kou et al.'s boundary between benign and harmful overfitting, n‖μ‖⁴ ≈ σ_b⁴D (20·16 = 320
+    /// against 400; their constants unknown, taken as 1), where the clean test error is between
+    /// its two regimes.
+    public static let kouRelu: Preset = {
+        var c = kpBench.config
+        c.preset = "kou-relu"
+        c.data.labelModel = .signalNoise
+        c.data.K = 2
+        c.data.D = 400
+        c.data.P = 1
+        c.data.keyScale = 2
+        c.data.signal = .e0
+        c.data.background = .gaussian
+        c.data.sigmaB = 1
+        c.data.orthoNoise = true
+        c.data.sigma = 0
+        c.data.flip = 0.1
+        c.data.nTrain = 20
+        c.data.nTest = 1000
+        c.network.M = 20
+        c.network.activation = .relu
+        c.network.pooling = .mean
+        c.network.readout = .fixedSign(.value(0.1))
+        c.network.`init` = .gaussian(0.01)
+        c.training.loss = .logistic
+        c.training.fullBatch = true
+        c.training.learningRate = 0.1
+        c.training.steps = 200
+        c.evaluation.schedule = .every(10)
+        c.evaluation.fullTrainSet = true
+        c.deriveFields()
+        return Preset(
+            name: "kou-relu",
+            summary:
+                "Kou, Chen, Chen & Gu 2023: signal y·μ (‖μ‖=2, e_0) + noise ⊥ μ (σ_b=1, D=400), K=2, flip 0.1, nTrain=20; "
+                + "M=20 ReLU mean-pool, read-out ±0.1, logistic full-batch GD η=0.1, 200 steps (try keyScale=5, 0.5)",
+            config: c)
+    }()
+
+    /// Cao, Chen, Belkin & Gu 2022 (benign overfitting in two-layer CNNs): kou-relu without label
+    /// flips and with D = 200, polyRelu(3) filters initialised gaussian(0.05), 500 steps of
+    /// full-batch gradient descent. Claim D2 varies ‖μ‖ (1 and 10). The default ‖μ‖ = 5 sits on
+    /// Cao et al.'s boundary for polyReLU(q), n‖μ‖^q ≈ (σ_b√D)^q (20·125 = 2500 against 2828 at
+    /// q = 3; constants taken as 1).
+    public static let caoPoly: Preset = {
+        var c = kouRelu.config
+        c.preset = "cao-poly"
+        c.data.flip = 0
+        c.data.D = 200
+        c.data.keyScale = 5
+        c.network.activation = .polyRelu(3)
+        c.network.`init` = .gaussian(0.05)
+        c.training.steps = 500
+        c.evaluation.schedule = .every(25)
+        return Preset(
+            name: "cao-poly",
+            summary:
+                "Cao, Chen, Belkin & Gu 2022: signal y·μ (‖μ‖=5, e_0) + noise ⊥ μ (σ_b=1, D=200), K=2, nTrain=20; "
+                + "M=20 polyReLU(3) mean-pool, init N(0, 0.05²), logistic full-batch GD η=0.1, 500 steps",
             config: c)
     }()
 }
