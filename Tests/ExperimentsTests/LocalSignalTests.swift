@@ -30,7 +30,7 @@ import _TestSupport
         test.x = [9, 9, 0.1, 0.1, 0.5, 0, -1, 0, 0, 0.3, 9, 9]
         test.keyPositions = [0, 2]
         let line = LocalSignalMeasures.line(network: net, direction: [0.6, 0.8], test: test)
-        let measured = [line.signalProjection, line.offSignalNorm, line.bias, line.thresholdRatio]
+        let measured = [line.signalProjection, line.offSignalNorm, line.thresholdBias, line.thresholdRatio]
         let agreement = closeness(measured, [-2.2, 0.4, -0.5, 0.5 / -2.2], rtol: 1e-6, atol: 1e-7)
         #expect(agreement.isClose, "\(agreement)")
         #expect(line.activeNoiseFraction == 0.5)
@@ -90,7 +90,7 @@ import _TestSupport
         let section = try #require(summary.section(LocalSignalMeasures.self))
         let recomputed = [cc, o, b, -b / cc + 0, Double(active) / Double(total)]
         let measured = [
-            section.signalProjection, section.offSignalNorm, section.bias, section.thresholdRatio,
+            section.signalProjection, section.offSignalNorm, section.thresholdBias, section.thresholdRatio,
             section.activeNoiseFraction,
         ]
         let agreement = closeness(measured, recomputed, rtol: 1e-4, atol: 1e-6)
@@ -128,7 +128,7 @@ import _TestSupport
             let summary = try PreparedExperiment(c).run(in: RunDirectory.create(at: path, overwrite: false))
             let s = try #require(summary.section(LocalSignalMeasures.self))
             if preset == "karp-lsa" {
-                #expect(s.bias < -0.05 && s.signalProjection > 0.3 && s.activeNoiseFraction < 0.6, "\(s)")
+                #expect(s.thresholdBias < -0.05 && s.signalProjection > 0.3 && s.activeNoiseFraction < 0.6, "\(s)")
             }
             accuracy.append(summary.testAccuracy)
         }

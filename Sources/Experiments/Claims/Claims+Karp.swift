@@ -12,7 +12,7 @@ extension Claim {
         public static let share = Threshold(.atLeast, 0.9)
         /// The threshold is a real one: b < 0 at the end.
         public static let negativeBias = RunCondition("b", Threshold(.below, 0)) {
-            $0.section(LocalSignalMeasures.self)?.bias ?? .nan
+            $0.section(LocalSignalMeasures.self)?.thresholdBias ?? .nan
         }
         /// The filter votes for the signal: c = ⟨sign(a)·w, w*⟩ > 0 at the end.
         public static let positiveSignal = RunCondition("c", Threshold(.above, 0)) {

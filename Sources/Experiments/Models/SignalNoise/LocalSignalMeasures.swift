@@ -30,7 +30,7 @@ public enum LocalSignalMeasures: MeasurementFamily {
         /// o = ‖w − ⟨w, w*⟩w*‖.
         public var offSignalNorm: Double
         /// b, the shared (or frozen) bias.
-        public var bias: Double
+        public var thresholdBias: Double
         /// −b/c (0 when b = 0; ±∞ or NaN when c = 0).
         public var thresholdRatio: Double
         /// The share in [0, 1] of the test set's noise patches ξ with |⟨w, ξ⟩| > −b.
@@ -38,7 +38,7 @@ public enum LocalSignalMeasures: MeasurementFamily {
 
         /// The JSON field names.
         public enum CodingKeys: String, CodingKey {
-            case signalProjection, offSignalNorm, bias, thresholdRatio, activeNoiseFraction
+            case signalProjection, offSignalNorm, thresholdBias, thresholdRatio, activeNoiseFraction
         }
     }
 
@@ -55,14 +55,14 @@ public enum LocalSignalMeasures: MeasurementFamily {
     public static let figures: [Figure] = [
         Figure(Line.CodingKeys.signalProjection, label: "signal component c", shortLabel: "c", sparkline: true),
         Figure(Line.CodingKeys.offSignalNorm, label: "off-signal norm o", shortLabel: "o"),
-        Figure(Line.CodingKeys.bias, label: "bias b", shortLabel: "b", sparkline: true),
+        Figure(Line.CodingKeys.thresholdBias, label: "bias b", shortLabel: "b", sparkline: true),
         Figure(Line.CodingKeys.thresholdRatio, label: "threshold −b/c", shortLabel: "-b/c"),
         Figure(
             Line.CodingKeys.activeNoiseFraction, label: "active noise patches", shortLabel: "active", range: 0...1,
             sparkline: true),
         Figure(Line.CodingKeys.signalProjection, label: "signal component c", source: .summary),
         Figure(Line.CodingKeys.offSignalNorm, label: "off-signal norm o", source: .summary),
-        Figure(Line.CodingKeys.bias, label: "bias b", source: .summary),
+        Figure(Line.CodingKeys.thresholdBias, label: "bias b", source: .summary),
         Figure(Line.CodingKeys.thresholdRatio, label: "threshold −b/c", source: .summary),
         Figure(Line.CodingKeys.activeNoiseFraction, label: "active noise patches", source: .summary),
     ]
@@ -113,7 +113,7 @@ public enum LocalSignalMeasures: MeasurementFamily {
             }
         }
         return Line(
-            signalProjection: c, offSignalNorm: rest.squareRoot(), bias: b, thresholdRatio: ratio,
+            signalProjection: c, offSignalNorm: rest.squareRoot(), thresholdBias: b, thresholdRatio: ratio,
             activeNoiseFraction: total > 0 ? Double(active) / Double(total) : .nan)
     }
 }
