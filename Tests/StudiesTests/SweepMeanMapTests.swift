@@ -121,11 +121,17 @@ import _TestSupport
         let mu = 32.0.squareRoot() * pow(1.0 / 8, 1.0 / 3)
         #expect(svg.contains("boundary ‖μ‖ = \(String(format: "%.3g", mu)) (C = 1)"))
         #expect(svg.contains("data-name=\"flip p = 0\""))
-        #expect(svg.contains("data-name=\"all runs, mean\""))
+        // One point of the mean line per ‖μ‖, lower on the page (larger y) where the mean error is smaller.
+        let line = try #require(
+            svg.components(separatedBy: "data-name=\"all runs, mean\" points=\"").dropFirst().first)
+        let ys = line.prefix { $0 != "\"" }.split(separator: " ").map { Double($0.split(separator: ",")[1])! }
+        #expect(ys.count == 3)
         let errors = try errors(sweep, s, keyScale: 0, D: nil)
         let curve = SignalNoiseCurve(spec: s, runs: try doneRuns(sweep, s))
         #expect(curve?.D == 32 && curve?.boundary.keyScale(D: 32) == mu)
-        for k in [1.0, 3, 9] { #expect(errors["\(k) 0"]?.count == 2) }
+        let means = [1.0, 3, 9].map { k in (errors["\(k) 0.0"] ?? []).reduce(0, +) / 2 }
+        #expect([1.0, 3, 9].allSatisfy { errors["\($0) 0.0"]?.count == 2 })
+        for i in 0..<2 where means[i] != means[i + 1] { #expect((means[i] < means[i + 1]) == (ys[i] > ys[i + 1])) }
         let report = try read("\(sweep.path)/report.html")
         for file in plotsNamed(in: report) {
             #expect(FileManager.default.fileExists(atPath: "\(sweep.path)/plots/\(file)"), "plots/\(file) missing")
