@@ -259,7 +259,7 @@ struct SweepMeanMap {
             ]
             legend += ["dashed: theory's boundary, C = \(formatValue(SignalNoiseBoundary.constant))"]
             caption +=
-                " Dashed line: the theory's boundary between benign (right of it: larger ‖μ‖) and harmful "
+                " Dashed line: the theory's boundary between benign (\(b.keyScaleOnX ? "right of it" : "above it"): larger ‖μ‖) and harmful "
                 + "overfitting, \(b.boundary.text); the theory fixes C only up to a constant factor, so C = 1 here, "
                 + "not fitted to the data."
         }
