@@ -7,6 +7,13 @@ beforehand and cycles through it in order; "end to end" draws fresh examples ins
 W5 full-batch hinge GD on XORD (Brutzkus & Globerson 2019): 40 diverse training points of K = 8
 xor2 patches (D = 2), k = 50 filters per read-out sign (M = 100, read-out ±1, init
 N(0, (η√2/(16 k^1.5))²)), η = 0.01, 2000 steps without the early stop.
+W6 the Kou grid (examples/kou-phase.yaml): kou-relu runs at ‖μ‖ ∈ {0.5, 1, 2, 3, 5} × D ∈ {100, 200,
+400, 1000} × 10 seeds (200 runs). Each run: 20 training and 1,000 test points of K = 2 patches (y·μ,
+μ = ‖μ‖e_0, at a uniform position; the other patch N(0, I) with coordinate 0 zeroed, i.e. ⊥ μ),
+training labels flipped with probability 0.1; M = 20 ReLU filters, init N(0, 0.01²), mean pooling,
+read-out ±0.1 fixed; logistic loss, 200 full-batch GD steps of η = 0.1; evaluated every 10 steps
+(21 times) on the test set (accuracy against the true labels) and the training set (loss and
+accuracy), as convdyn's sweep runs are (convdyn also computes its signal and noise measures there).
 """
 import gzip, json, os, sys, time
 import numpy as np
@@ -55,6 +62,33 @@ def xord_init(rng, k=XORD_HALF):
     w = (XORD_ETA * np.sqrt(2) / (16 * k ** 1.5) * rng.standard_normal((m, XORD_D))).astype(np.float32)
     a = np.where(np.arange(m) < k, 1.0, -1.0).astype(np.float32)
     return w, a
+
+
+KOU_KEYSCALES, KOU_DS, KOU_SEEDS = (0.5, 1, 2, 3, 5), (100, 200, 400, 1000), 10
+KOU_K, KOU_M, KOU_N, KOU_NTEST, KOU_FLIP, KOU_ETA, KOU_STEPS, KOU_EVERY = 2, 20, 20, 1000, 0.1, 0.1, 200, 10
+
+
+def kou_sample(rng, n, key_scale, d):
+    """n signal-and-noise points [n, 2, d] (float32), true labels y and observed labels."""
+    y = rng.choice(np.array([-1.0, 1.0], np.float32), size=n)
+    pos = rng.integers(0, KOU_K, size=n)
+    x = rng.standard_normal((n, KOU_K, d), dtype=np.float32)
+    x[:, :, 0] = 0
+    x[np.arange(n), pos, :] = 0
+    x[np.arange(n), pos, 0] = y * key_scale
+    observed = np.where(rng.random(n) < KOU_FLIP, -y, y).astype(np.float32)
+    return x, y, observed
+
+
+def kou_init(rng, d):
+    w = (0.01 * rng.standard_normal((KOU_M, d))).astype(np.float32)
+    a = np.where(np.arange(KOU_M) < KOU_M // 2, 0.1, -0.1).astype(np.float32)
+    return w, a
+
+
+def kou_grid():
+    """The W6 runs: (key scale, D, seed)."""
+    return [(k, d, s) for k in KOU_KEYSCALES for d in KOU_DS for s in range(KOU_SEEDS)]
 
 
 def fashion(split):

@@ -1,4 +1,5 @@
-"""JAX peer of W1-W3 and W5 (CPU, jit; W1 and W5 also with lax.scan over the steps)."""
+"""JAX peer of W1-W3, W5 and W6 (CPU, jit; W1 and W5 also with lax.scan over the steps; W6 as one
+jitted scan over the steps, vmapped over the 10 seeds of a grid point)."""
 import sys
 import numpy as np
 import jax
@@ -122,6 +123,51 @@ def w3():
     return len(order) / sec, sec, acc
 
 
+def w6():
+    """The 200 W6 runs: per grid point, the 10 seeds' data drawn with numpy, then one jitted
+    function (vmap over seeds of a lax.scan over the 21 evaluations and 200 steps); compiled once
+    per D (4 compilations, included in the time)."""
+    def f(w, a, x):
+        return jax.nn.relu(x @ w.T).mean(axis=1) @ a
+
+    def loss(w, a, x, yo):
+        return jnp.mean(jax.nn.softplus(-yo * f(w, a, x)))
+
+    g = jax.grad(loss)
+
+    def run(w, a, x, yo, tx, ty):
+        def evaluate(w):
+            out = f(w, a, x)
+            return jnp.mean(jnp.sign(f(w, a, tx)) == ty), jnp.mean(jax.nn.softplus(-yo * out)), jnp.mean(jnp.sign(out) == yo)
+
+        def block(w, _):
+            w = jax.lax.fori_loop(0, KOU_EVERY, lambda _, w: w - KOU_ETA * g(w, a, x, yo), w)
+            return w, evaluate(w)
+        first = evaluate(w)
+        w, evals = jax.lax.scan(block, w, None, length=KOU_STEPS // KOU_EVERY)
+        return evals[0][-1], (first, evals)
+
+    grid = jax.jit(jax.vmap(run))
+
+    def all_runs():
+        accs = []
+        for k in KOU_KEYSCALES:
+            for d in KOU_DS:
+                cols = [[] for _ in range(6)]
+                for seed in range(KOU_SEEDS):
+                    rng = np.random.default_rng(seed)
+                    w, a = kou_init(rng, d)
+                    x, _, yo = kou_sample(rng, KOU_N, k, d)
+                    tx, ty, _ = kou_sample(rng, KOU_NTEST, k, d)
+                    for c, v in zip(cols, (w, a, x, yo, tx, ty)):
+                        c.append(v)
+                acc, _ = grid(*(jnp.asarray(np.stack(c)) for c in cols))
+                accs.append(np.asarray(acc))
+        return accs
+    accs, sec = timed(all_runs)
+    return len(kou_grid()) / sec, sec, float(np.mean(np.concatenate(accs)))
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     if which in ("W1", "W2"):
@@ -134,6 +180,9 @@ if __name__ == "__main__":
         report("jax", "W5", "training only", v, "steps/s", sec)
         v, sec = w5(scan=True)
         report("jax", "W5", "training only (lax.scan)", v, "steps/s", sec)
+    elif which == "W6":
+        v, sec, acc = w6()
+        report("jax", "W6", "200 runs, vmap over seeds", v, "runs/s", sec, mean_test_accuracy=acc)
     elif which == "W3":
         v, s, acc = w3()
         report("jax", "W3", "training", v, "examples/s", s, test_accuracy=acc)

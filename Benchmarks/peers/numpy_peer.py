@@ -1,4 +1,4 @@
-"""numpy peer of W1-W3 and W5 (vectorised, float32)."""
+"""numpy peer of W1-W3, W5 and W6 (vectorised, float32)."""
 import os
 import sys
 import numpy as np
@@ -125,6 +125,38 @@ def w3():
     return len(order) / sec, sec, float(acc)
 
 
+def w6_run(key_scale, d, seed):
+    """One W6 run; returns the final test accuracy."""
+    rng = np.random.default_rng(seed)
+    w, a = kou_init(rng, d)
+    x, _, yo = kou_sample(rng, KOU_N, key_scale, d)
+    tx, ty, _ = kou_sample(rng, KOU_NTEST, key_scale, d)
+
+    def f(w, x):
+        s = x @ w.T                                       # [N, K, M]
+        return s, np.maximum(s, 0).mean(axis=1) @ a
+
+    acc = 0.0
+    for t in range(KOU_STEPS + 1):
+        if t % KOU_EVERY == 0:
+            acc = float(np.mean(np.sign(f(w, tx)[1]) == ty))
+            _, out = f(w, x)
+            _ = (np.logaddexp(0, -yo * out).mean(), np.mean(np.sign(out) == yo))
+        if t == KOU_STEPS:
+            break
+        s, out = f(w, x)
+        g = -yo / (1 + np.exp(yo * out)) / KOU_N          # dL/df per point
+        coef = g[:, None, None] * (s > 0) * a[None, None, :] / KOU_K   # [N, K, M]
+        w = w - KOU_ETA * np.einsum("nkm,nkd->md", coef, x).astype(np.float32)
+    return acc
+
+
+def w6():
+    """The 200 W6 runs, one after another (numpy's BLAS may use every core within a product)."""
+    accs, sec = timed(lambda: [w6_run(*r) for r in kou_grid()])
+    return len(kou_grid()) / sec, sec, float(np.mean(accs))
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     if which == "W1":
@@ -141,6 +173,9 @@ if __name__ == "__main__":
     elif which == "W5":
         v, s, active = w5()
         report("numpy", "W5", "training only", v, "steps/s", s, nonzero_gradient_steps=active)
+    elif which == "W6":
+        v, s, acc = w6()
+        report("numpy", "W6", "200 runs, one process", v, "runs/s", s, mean_test_accuracy=acc)
     elif which == "gemm":
         import time
         x = np.random.rand(2048, 2048).astype(np.float32)

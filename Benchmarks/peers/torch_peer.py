@@ -1,4 +1,4 @@
-"""PyTorch peer of W1-W3 and W5 (CPU, eager, autograd, torch.optim.SGD)."""
+"""PyTorch peer of W1-W3, W5 and W6 (CPU, eager, autograd, torch.optim.SGD)."""
 import sys
 import numpy as np
 import torch
@@ -85,6 +85,41 @@ def w3():
     return len(order) / sec, sec, float(acc)
 
 
+def w6_run(key_scale, d, seed):
+    """One W6 run (autograd step, evaluation under no_grad); returns the final test accuracy."""
+    rng = np.random.default_rng(seed)
+    w, a = kou_init(rng, d)
+    x, _, yo = (torch.from_numpy(t) for t in kou_sample(rng, KOU_N, key_scale, d))
+    tx, ty, _ = (torch.from_numpy(t) for t in kou_sample(rng, KOU_NTEST, key_scale, d))
+    w = torch.from_numpy(w).requires_grad_()
+    a = torch.from_numpy(a)
+
+    def f(x):
+        return torch.relu(x @ w.T).mean(dim=1) @ a
+
+    opt = torch.optim.SGD([w], lr=KOU_ETA)
+    acc = 0.0
+    for t in range(KOU_STEPS + 1):
+        if t % KOU_EVERY == 0:
+            with torch.no_grad():
+                acc = float((torch.sign(f(tx)) == ty).float().mean())
+                out = f(x)
+                _ = (torch.nn.functional.softplus(-yo * out).mean(), (torch.sign(out) == yo).float().mean())
+        if t == KOU_STEPS:
+            break
+        loss = torch.nn.functional.softplus(-yo * f(x)).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return acc
+
+
+def w6():
+    """The 200 W6 runs, one after another (2 intra-op threads)."""
+    accs, sec = timed(lambda: [w6_run(*r) for r in kou_grid()])
+    return len(kou_grid()) / sec, sec, float(np.mean(accs))
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     if which in ("W1", "W2"):
@@ -92,6 +127,9 @@ if __name__ == "__main__":
     elif which == "W5":
         v, s = w5()
         report("torch", "W5", "training only", v, "steps/s", s)
+    elif which == "W6":
+        v, s, acc = w6()
+        report("torch", "W6", "200 runs, one process", v, "runs/s", s, mean_test_accuracy=acc)
     elif which == "W3":
         v, s, acc = w3()
         report("torch", "W3", "training", v, "examples/s", s, test_accuracy=acc)

@@ -211,10 +211,13 @@ extension GroupPlots {
     /// a log scale (every x > 0); `xTicks`, when given, are the x ticks.
     /// With `mean`, the line is the mean over seeds and the band its Student-t 95% interval (for
     /// figures judged on their mean, such as B2's error, which is 0 in most runs).
+    /// `verticals` are dashed vertical lines at an x with their label, `horizontals` dashed
+    /// horizontal lines at a y (across the x range of the values) with their legend entry.
     package static func curve(
         title: String, xLabel: String, yLabel: String,
         values: [(series: String, points: [(x: Double, runs: [Double])])],
-        file: String, logX: Bool = false, xTicks: [Double]? = nil, mean: Bool = false
+        file: String, logX: Bool = false, xTicks: [Double]? = nil, mean: Bool = false,
+        verticals: [(x: Double, label: String)] = [], horizontals: [(y: Double, label: String)] = []
     ) -> PlotFile {
         let colors = [
             Palette.positive, Palette.negative, "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e", "#17becf", "#e377c2",
@@ -247,6 +250,14 @@ extension GroupPlots {
                 Series(
                     name: "\(line.series), median", points: points.map { ($0.x, quantile($0.runs, 0.5)) }, color: color,
                     width: 2))
+        }
+        p.markers = verticals.map { Marker(x: $0.x, label: $0.label, color: "#1f4e99") }
+        let xs = values.flatMap { $0.points.map(\.x) }
+        if let lo = xs.min(), let hi = xs.max() {
+            for h in horizontals {
+                p.series.append(
+                    Series(name: h.label, points: [(lo, h.y), (hi, h.y)], color: "#000000", width: 1.5, dash: "2,3"))
+            }
         }
         return PlotFile(
             name: file,

@@ -183,6 +183,35 @@ public enum Bench {
             note: String(format: "%d runs in %.1f s", count, time))
     }
 
+    /// W6: the Kou grid of examples/kou-phase.yaml, `seeds` kou-relu runs at each of ‖μ‖ (keyScale)
+    /// ∈ {0.5, 1, 2, 3, 5} × D ∈ {100, 200, 400, 1000} (200 runs for 10 seeds), each 200 steps of
+    /// full-batch GD on its 20 training points, evaluated as sweeps run them (every 10 steps on the
+    /// 1,000 test points and the training set, with the signal and noise measures), no files
+    /// (filterDynamics off, as in W4), on `workers` workers of one thread each.
+    public static func kouGrid(seeds: Int, workers: Int) throws -> Result {
+        var configs: [ExperimentConfig] = []
+        for keyScale in [0.5, 1, 2, 3, 5] {
+            for D in [100, 200, 400, 1000] {
+                for seed in 0..<seeds {
+                    var c = Preset.kouRelu.config
+                    c.data.keyScale = keyScale
+                    c.data.D = D
+                    c.seed = seed
+                    c.evaluation.filterDynamics = false
+                    configs.append(c)
+                }
+            }
+        }
+        let count = configs.count
+        let time = try seconds {
+            _ = try RunBatch.run(configs, into: Array(repeating: nil, count: count), workers: workers, threadsPerRun: 1)
+        }
+        return Result(
+            name: "W6 kou-grid, \(workers) core\(workers == 1 ? "" : "s")", value: Double(count) / time,
+            unit: "runs/s", gflops: nil,
+            note: String(format: "%d runs of 200 full-batch steps in %.2f s", count, time))
+    }
+
     /// GFLOP/s of a kernel at a workload's shape on one core, repeated until it has run ≈0.3 s:
     /// `forward` is S[R×M] = X[R×D]·W[D×M]; `gradient` is dW[M×D] += dS[R×M]ᵀ·X[R×D].
     public static func kernel(

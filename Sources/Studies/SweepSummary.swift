@@ -14,8 +14,10 @@ extension SweepDirectory {
     }
 
     /// Writes sweep_summary.csv (one row per run, missing runs marked), phase.svg, report.html and
-    /// plots/ (phase.svg again, and when a swept field has two or more numbers, each figure against
-    /// it: `SweepCurves`); returns the number of runs not done.
+    /// plots/ (phase.svg again; when a swept field has two or more numbers, each figure against
+    /// it: `SweepCurves`; when two do, mean-testError.svg: `SweepMeanMap`; for signal-and-noise
+    /// runs over keyScale at one D, boundary-FIELD.svg: `SignalNoiseCurve`); returns the number of
+    /// runs not done.
     @discardableResult
     public func summarize() throws -> Int {
         let header: [String] =
@@ -63,6 +65,13 @@ extension SweepDirectory {
         try Self.writeAtomically(phase, to: "\(path)/plots/phase.svg")
         let curves = SweepCurves(spec: spec, runs: done)?.render() ?? (plots: [], section: nil)
         for plot in curves.plots { try Self.writeAtomically(plot.svg, to: "\(path)/plots/\(plot.name)") }
+        // The mean test error over two numeric swept fields, and for signal-and-noise runs over ‖μ‖
+        // at one D, the curve against ‖μ‖ with the theory's boundary.
+        let meanMap = SweepMeanMap(spec: spec, runs: done)?.render()
+        let boundaryCurve = done.isEmpty ? nil : SignalNoiseCurve(spec: spec, runs: done)?.render()
+        for plot in [meanMap, boundaryCurve].compactMap({ $0 }) {
+            try Self.writeAtomically(plot.svg, to: "\(path)/plots/\(plot.name)")
+        }
         let body: Node = .fragment([
             Report.header(
                 "Sweep \(path): \(spec.runCount) runs of \(spec.preset)",
@@ -80,6 +89,11 @@ extension SweepDirectory {
                             "Fraction of runs that succeed (\(spec.success.text)) at each grid point over its "
                             + "\(spec.seeds.count) seeds, with the 95% Wilson interval. Every run: sweep_summary.csv.",
                         svg: phase))),
+            meanMap.map { Report.section("mean-map", "Mean test error", Report.figure($0)) } ?? .empty,
+            boundaryCurve.map {
+                Report.section("boundary", "Mean test error and the theory's boundary", Report.figure($0))
+            }
+                ?? .empty,
             curves.section ?? .empty,
             Report.section("spec", "Sweep spec", .element("pre", [:], [.text(spec.json.prettyText)])),
         ])

@@ -40,6 +40,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case w3 = "W3"
     case w4 = "W4"
     case w5 = "W5"
+    case w6 = "W6"
     case kernels
 }
 
