@@ -1,3 +1,5 @@
+import Analysis
+
 // The records a run directory holds (config.json aside, which is `ExperimentConfig`): one Codable
 // type per file or line, shared by the writer (`PreparedExperiment.run`) and every reader
 // (report, show, sweep summary, verify, demo). A field name is spelled once: in these types, or in
@@ -325,5 +327,17 @@ extension JSONValue: Codable {
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
         }
+    }
+}
+
+extension FiltersLine {
+    /// The line of a filter snapshot at `step`: norms [M], projections and cosines [M][P] against
+    /// the run's patterns, and the read-out signs [M].
+    init(step: Int, _ s: FilterSnapshot) {
+        func rows(_ values: [Double]) -> [[Double]] {
+            (0..<s.M).map { Array(values[($0 * s.P)..<(($0 + 1) * s.P)]) }
+        }
+        self.init(
+            step: step, norms: s.norms, cosines: rows(s.cosines), projections: rows(s.projections), signs: s.signs)
     }
 }

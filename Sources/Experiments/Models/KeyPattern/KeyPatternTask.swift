@@ -81,17 +81,7 @@ struct KeyPatternTask: ExperimentTask {
             let psi = PatternStatistics.line(snapshot, counts: patternCounts, common: roles.common)
             fields.merge(MeasurementFamilies.fields(of: psi)) { a, _ in a }
         }
-        return (fields, config.evaluation.filterDynamics ? filtersLine(step: step, snapshot) : nil)
-    }
-
-    /// One line of `filters.jsonl`: norms [M], projections and cosines [M][P] and the read-out
-    /// signs [M].
-    func filtersLine(step: Int, _ s: FilterSnapshot) -> FiltersLine {
-        func rows(_ values: [Double]) -> [[Double]] {
-            (0..<s.M).map { Array(values[($0 * s.P)..<(($0 + 1) * s.P)]) }
-        }
-        return FiltersLine(
-            step: step, norms: s.norms, cosines: rows(s.cosines), projections: rows(s.projections), signs: s.signs)
+        return (fields, config.evaluation.filterDynamics ? FiltersLine(step: step, snapshot) : nil)
     }
 
     mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:

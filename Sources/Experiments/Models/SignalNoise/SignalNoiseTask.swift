@@ -87,15 +87,7 @@ struct SignalNoiseTask: ExperimentTask {
             fields.merge(MeasurementFamilies.fields(of: local)) { a, _ in a }
         }
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: s.norms))) { a, _ in a }
-        return (fields, config.evaluation.filterDynamics ? filtersLine(step: step, s) : nil)
-    }
-
-    /// One line of `filters.jsonl`: norms [M], projection and cosine [M][1] on μ/‖μ‖ and the
-    /// read-out signs [M].
-    func filtersLine(step: Int, _ s: FilterSnapshot) -> FiltersLine {
-        FiltersLine(
-            step: step, norms: s.norms, cosines: s.cosines.map { [$0] }, projections: s.projections.map { [$0] },
-            signs: s.signs)
+        return (fields, config.evaluation.filterDynamics ? FiltersLine(step: step, s) : nil)
     }
 
     mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:

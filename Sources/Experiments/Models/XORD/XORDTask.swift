@@ -76,17 +76,7 @@ struct XORDTask: ExperimentTask {
         lastSnapshot = s
         var fields = MeasurementFamilies.fields(of: line)
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: s.norms))) { a, _ in a }
-        return (fields, config.evaluation.filterDynamics ? filtersLine(step: step, s) : nil)
-    }
-
-    /// One line of `filters.jsonl`: norms [M], projections and cosines [M][4] against the xor2
-    /// patterns and the read-out signs [M].
-    func filtersLine(step: Int, _ s: FilterSnapshot) -> FiltersLine {
-        func rows(_ values: [Double]) -> [[Double]] {
-            (0..<s.M).map { Array(values[($0 * s.P)..<(($0 + 1) * s.P)]) }
-        }
-        return FiltersLine(
-            step: step, norms: s.norms, cosines: rows(s.cosines), projections: rows(s.projections), signs: s.signs)
+        return (fields, config.evaluation.filterDynamics ? FiltersLine(step: step, s) : nil)
     }
 
     mutating func finish(network: PatchCNN, evaluator: Evaluator, directory: RunDirectory?) throws -> [String:
