@@ -92,8 +92,9 @@ public enum Verifier {
                 var variantRuns: [String: [RunSummary]] = [:]
                 for variant in claim.variants {
                     let claimStart = Date()
-                    log?("\(claim.id), \(variant.label): \(seeds) runs of \(claim.preset.name)…")
                     let runs = configs(variant.config(from: claim.preset.config))
+                    // The variant's own preset (karp-lsa-frozen for E1's frozen bias), not the claim's.
+                    log?("\(claim.id), \(variant.label): \(seeds) runs of \(runs.first?.preset ?? claim.preset.name)…")
                     variantRuns[variant.name] = try RunBatch.run(
                         runs, into: runs.map { "\(dir)/\(variant.name)/seed-\($0.seed)" }, workers: workers)
                     log?(
