@@ -65,6 +65,25 @@ extension ExperimentTask {
     var recordsFilters: Bool { true }
 }
 
+/// A run's random streams (SPEC §4), one per purpose, derived from its seed: the same config and
+/// seed draw the same patterns, initial weights, test set and training examples whatever else changes.
+struct RunStreams {
+    var patterns: RandomStream
+    var initialization: RandomStream
+    var test: RandomStream
+    var train: RandomStream
+    let shuffle: RandomStream
+
+    init(seed: Int) {
+        let s = UInt64(seed)
+        patterns = RandomStream(seed: s, purpose: .patterns)
+        initialization = RandomStream(seed: s, purpose: .initialization)
+        test = RandomStream(seed: s, purpose: .test)
+        train = RandomStream(seed: s, purpose: .train)
+        shuffle = RandomStream(seed: s, purpose: .shuffle)
+    }
+}
+
 /// The registry of data models: the first whose `handles` accepts a config builds its runs.
 enum DataModels {
     static var all: [any ExperimentTask.Type] {

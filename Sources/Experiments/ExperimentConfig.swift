@@ -182,6 +182,12 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
             try data.validate()
             try training.validate(nTrain: data.nTrain)
             try checkDerivedFields()
+            if network.architecture == .fc && data.labelModel != .key {
+                throw ConfigurationError(
+                    field: "network.architecture", value: "fc",
+                    allowed: "the fully-connected baseline is for the key-pattern data; \(data.labelModel.rawValue) "
+                        + "runs use cnn")
+            }
             if !training.loss.isBinary {
                 throw ConfigurationError(
                     field: "training.loss", value: training.loss.rawValue,

@@ -6,22 +6,10 @@ import _TestSupport
 @testable import Studies
 
 /// The sweep report's figures against a numeric swept field (`SweepCurves`).
-@Suite struct SweepCurvesTests {
+@Suite struct SweepCurvesTests: SweepScratch {
     let dir = temporaryDirectory("sweep-curves")
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-
-    func spec(_ text: String, name: String) throws -> SweepSpec {
-        try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8)
-        return try SweepSpec.load("\(dir)/\(name)")
-    }
-
-    func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
-
-    /// The plot files report.html names, as `(plots/NAME)` after each figure.
-    func plotsNamed(in report: String) -> [String] {
-        report.components(separatedBy: "(plots/").dropFirst().map { String($0.prefix { $0 != ")" }) }
-    }
 
     /// The `data-name` of every drawn series of an SVG, in order.
     func seriesNames(_ svg: String) -> [String] {

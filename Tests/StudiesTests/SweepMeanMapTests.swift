@@ -11,22 +11,10 @@ import _TestSupport
 
 /// The mean test error map over two numeric swept fields and the signal-and-noise boundary
 /// (`SweepMeanMap`, `SignalNoiseCurve`, `SignalNoiseBoundary`), on real runs of tiny sweeps.
-@Suite struct SweepMeanMapTests {
+@Suite struct SweepMeanMapTests: SweepScratch {
     let dir = temporaryDirectory("sweep-mean-map")
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-
-    func spec(_ text: String, name: String) throws -> SweepSpec {
-        try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8)
-        return try SweepSpec.load("\(dir)/\(name)")
-    }
-
-    func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
-
-    /// The plot files report.html names, as `(plots/NAME)` after each figure.
-    func plotsNamed(in report: String) -> [String] {
-        report.components(separatedBy: "(plots/").dropFirst().map { String($0.prefix { $0 != ")" }) }
-    }
 
     /// The value of attribute `name` in each element of an SVG that has `class="kind"`.
     func attribute(_ name: String, ofClass kind: String, in svg: String) -> [String] {

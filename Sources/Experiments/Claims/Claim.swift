@@ -130,14 +130,24 @@ public struct ClaimStatement: Sendable {
     /// False for a measured contrast reported beside the claim but not judged.
     public var judged: Bool
 
+    /// A judged statement on the claim's own runs.
+    init(_ id: String, _ statement: String, _ measure: Measure, _ target: Threshold, _ rule: PassRule) {
+        self.id = id
+        self.statement = statement
+        self.measure = measure
+        self.target = target
+        self.rule = rule
+        runsOf = nil
+        variant = nil
+        judged = true
+    }
+
     /// A proportion statement: the share of runs meeting `conditions` against `target`.
     public static func proportion(
         _ id: String, _ statement: String, _ conditions: [RunCondition], _ target: Threshold,
         rule: PassRule = .pointEstimate
     ) -> ClaimStatement {
-        ClaimStatement(
-            id: id, statement: statement, measure: .proportion(conditions), target: target, rule: rule, runsOf: nil,
-            variant: nil, judged: true)
+        ClaimStatement(id, statement, .proportion(conditions), target, rule)
     }
 
     /// A median statement: the median over runs of `figure` against `target`.
@@ -145,9 +155,7 @@ public struct ClaimStatement: Sendable {
         _ id: String, _ statement: String, _ figure: RunCondition.Figure, _ target: Threshold,
         rule: PassRule = .pointEstimate
     ) -> ClaimStatement {
-        ClaimStatement(
-            id: id, statement: statement, measure: .median(figure), target: target, rule: rule, runsOf: nil,
-            variant: nil, judged: true)
+        ClaimStatement(id, statement, .median(figure), target, rule)
     }
 
     /// A paired statement: the share of seeds whose figure on this statement's runs minus the
@@ -156,9 +164,7 @@ public struct ClaimStatement: Sendable {
         _ id: String, _ statement: String, _ figure: RunCondition.Figure, against: String, difference: Threshold,
         _ target: Threshold, rule: PassRule = .pointEstimate
     ) -> ClaimStatement {
-        ClaimStatement(
-            id: id, statement: statement, measure: .paired(figure, against: against, difference: difference),
-            target: target, rule: rule, runsOf: nil, variant: nil, judged: true)
+        ClaimStatement(id, statement, .paired(figure, against: against, difference: difference), target, rule)
     }
 
     /// A mean statement: the mean over runs of `figure` against `target`.
@@ -166,9 +172,7 @@ public struct ClaimStatement: Sendable {
         _ id: String, _ statement: String, _ figure: RunCondition.Figure, _ target: Threshold,
         rule: PassRule = .pointEstimate
     ) -> ClaimStatement {
-        ClaimStatement(
-            id: id, statement: statement, measure: .mean(figure), target: target, rule: rule, runsOf: nil,
-            variant: nil, judged: true)
+        ClaimStatement(id, statement, .mean(figure), target, rule)
     }
 
     /// A difference-of-means statement: mean of `figure` over this statement's runs minus its mean
@@ -177,9 +181,7 @@ public struct ClaimStatement: Sendable {
         _ id: String, _ statement: String, _ figure: RunCondition.Figure, against: String, _ target: Threshold,
         rule: PassRule = .pointEstimate
     ) -> ClaimStatement {
-        ClaimStatement(
-            id: id, statement: statement, measure: .meanDifference(figure, against: against), target: target,
-            rule: rule, runsOf: nil, variant: nil, judged: true)
+        ClaimStatement(id, statement, .meanDifference(figure, against: against), target, rule)
     }
 
     /// The variant a paired or difference statement compares with (nil for the other measures).

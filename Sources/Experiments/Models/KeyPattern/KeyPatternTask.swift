@@ -38,29 +38,26 @@ struct KeyPatternTask: ExperimentTask {
 
     init(_ c: ExperimentConfig) {
         config = c
-        let seed = UInt64(c.seed)
-        var patternRNG = RandomStream(seed: seed, purpose: .patterns)
-        var initRNG = RandomStream(seed: seed, purpose: .initialization)
-        var testRNG = RandomStream(seed: seed, purpose: .test)
-        var trainRNG = RandomStream(seed: seed, purpose: .train)
-        basis = PatternBasis(c.data, using: &patternRNG)
+        var streams = RunStreams(seed: c.seed)
+        basis = PatternBasis(c.data, using: &streams.patterns)
         var sampler = KeyPatternSampler(config: c.data, basis: basis)
         roles = PatternRoles(basis: basis, config: c.data)
         let fc = c.network.architecture == .fc
-        network = PatchCNN(config: c.network, inputDimension: fc ? c.data.K * c.data.D : c.data.D, using: &initRNG)
-        let test = sampler.sample(c.data.nTest, using: &testRNG)
+        network = PatchCNN(
+            config: c.network, inputDimension: fc ? c.data.K * c.data.D : c.data.D, using: &streams.initialization)
+        let test = sampler.sample(c.data.nTest, using: &streams.test)
         testSet = fc ? test.flattened() : test
         if c.data.nTrain > 0 {
-            let train = sampler.sample(c.data.nTrain, using: &trainRNG)
+            let train = sampler.sample(c.data.nTrain, using: &streams.train)
             patternCounts = fc ? nil : PatternStatistics.PatternCounts(train, patterns: basis.P)
-            trainingData = .fixed(fc ? train.flattened() : train, shuffle: RandomStream(seed: seed, purpose: .shuffle))
+            trainingData = .fixed(fc ? train.flattened() : train, shuffle: streams.shuffle)
         } else {
             patternCounts = nil
             trainingData = .online(
                 fc
                     ? FlattenedSampler(sampler, K: c.data.K, D: c.data.D, keysPerExample: c.data.keysPerExample)
                     : sampler,
-                train: trainRNG)
+                train: streams.train)
         }
     }
 

@@ -39,35 +39,27 @@ struct SignalNoiseTask: ExperimentTask {
         config.images == nil && config.data.labelModel == .signalNoise
     }
 
-    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) throws -> Self {
-        guard config.network.architecture == .cnn else {
-            throw ConfigurationError(
-                field: "network.architecture", value: config.network.architecture.rawValue,
-                allowed: "signalNoise runs use the CNN of Cao et al. 2022 and Kou et al. 2023 (cnn)")
-        }
-        return Self(config)
+    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) -> Self {
+        Self(config)
     }
 
     init(_ c: ExperimentConfig) {
         config = c
-        let seed = UInt64(c.seed)
-        var initRNG = RandomStream(seed: seed, purpose: .initialization)
-        var testRNG = RandomStream(seed: seed, purpose: .test)
-        var trainRNG = RandomStream(seed: seed, purpose: .train)
+        var streams = RunStreams(seed: c.seed)
         var sampler = SignalNoiseSampler(config: c.data)
         mu = sampler.mu
         basis = SignalNoiseSampler.signalBasis(c.data)
-        network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &initRNG)
-        testSet = sampler.sample(c.data.nTest, using: &testRNG)
+        network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &streams.initialization)
+        testSet = sampler.sample(c.data.nTest, using: &streams.test)
         if c.data.nTrain > 0 {
-            let train = sampler.sample(c.data.nTrain, using: &trainRNG)
+            let train = sampler.sample(c.data.nTrain, using: &streams.train)
             noise = SignalNoiseMeasures.noise(of: train)
             observed = train.observedLabels
-            trainingData = .fixed(train, shuffle: RandomStream(seed: seed, purpose: .shuffle))
+            trainingData = .fixed(train, shuffle: streams.shuffle)
         } else {
             noise = []
             observed = []
-            trainingData = .online(sampler, train: trainRNG)
+            trainingData = .online(sampler, train: streams.train)
         }
     }
 

@@ -27,36 +27,27 @@ struct XORDTask: ExperimentTask {
         config.images == nil && config.data.labelModel == .xord
     }
 
-    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) throws -> Self {
-        guard config.network.architecture == .cnn else {
-            throw ConfigurationError(
-                field: "network.architecture", value: config.network.architecture.rawValue,
-                allowed: "xord runs use the CNN of Brutzkus & Globerson 2019 (cnn)")
-        }
-        return Self(config)
+    static func make(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)?) -> Self {
+        Self(config)
     }
 
     init(_ c: ExperimentConfig) {
         config = c
-        let seed = UInt64(c.seed)
-        var patternRNG = RandomStream(seed: seed, purpose: .patterns)
-        var initRNG = RandomStream(seed: seed, purpose: .initialization)
-        var testRNG = RandomStream(seed: seed, purpose: .test)
-        var trainRNG = RandomStream(seed: seed, purpose: .train)
-        basis = PatternBasis(c.data, using: &patternRNG)
+        var streams = RunStreams(seed: c.seed)
+        basis = PatternBasis(c.data, using: &streams.patterns)
         var sampler = XORDSampler(config: c.data)
         var other = XORDSampler(config: c.data, diverse: !c.data.diverseOnly)
-        network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &initRNG)
-        let main = sampler.sample(c.data.nTest, using: &testRNG)
-        let second = other.sample(c.data.nTest, using: &testRNG)
+        network = PatchCNN(config: c.network, inputDimension: c.data.D, using: &streams.initialization)
+        let main = sampler.sample(c.data.nTest, using: &streams.test)
+        let second = other.sample(c.data.nTest, using: &streams.test)
         diverseTest = c.data.diverseOnly ? main : second
         unrestrictedTest = c.data.diverseOnly ? second : main
         testSet = main
         if c.data.nTrain > 0 {
             trainingData = .fixed(
-                sampler.sample(c.data.nTrain, using: &trainRNG), shuffle: RandomStream(seed: seed, purpose: .shuffle))
+                sampler.sample(c.data.nTrain, using: &streams.train), shuffle: streams.shuffle)
         } else {
-            trainingData = .online(sampler, train: trainRNG)
+            trainingData = .online(sampler, train: streams.train)
         }
         evaluator = Evaluator(network: network, patches: c.data.K, dimension: c.data.D)
     }
