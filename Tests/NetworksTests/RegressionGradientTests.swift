@@ -51,8 +51,11 @@ import _TestSupport
         }
         // The loss is the targets' one, not the labels': ½(f − t)² averaged.
         let r = pass(p)
-        let expected = (0..<N).map { 0.5 * (r.outputs[$0] - targets[$0]) * (r.outputs[$0] - targets[$0]) }
-            .reduce(0, +) / Double(N)
+        var expected = 0.0
+        for n in 0..<N {
+            let residual: Double = r.outputs[n] - targets[n]
+            expected += 0.5 * residual * residual / Double(N)
+        }
         #expect(abs(r.loss - expected) <= 1e-12 * max(1, expected))
     }
 
@@ -96,7 +99,7 @@ import _TestSupport
         #expect(from.filters == fixed.filters)
         #expect(a.nextGaussian() == b.nextGaussian())
         #expect(from.config.readout.isTrainable)
-        #expect(try Readout(text: "trainableFrom(-0.5)") == .trainableFrom(-0.5))
+        #expect((try? Readout(text: "trainableFrom(-0.5)")) == .trainableFrom(-0.5))
         #expect(Readout.trainableFrom(-0.5).text == "trainableFrom(-0.5)")
     }
 }

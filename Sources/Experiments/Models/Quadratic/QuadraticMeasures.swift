@@ -101,8 +101,6 @@ public enum QuadraticMeasures: MeasurementFamily {
         config.images == nil && config.data.labelModel == .gaussianTeacher
     }
 
-    /// The report draws its own sections (learning curve with plateaus, invariants, norms).
-    public static let hasOwnReportSections = true
 
     /// The figure of `invariantDriftScaled` per evaluation.
     public static let drift = Figure(
