@@ -43,7 +43,7 @@ extension Claim {
     /// F1's thresholds (tc-quadratic, and the same time η·t at η/10).
     public enum F1 {
         /// Every I_j stays within this fraction of max_j(‖w_j(0)‖² + 2a_j(0)²) over the whole run.
-        public static let driftBound = Threshold(.atMost, 0.05)
+        public static let driftBound = Threshold(.atMost, 0.03)
         /// … while some filter's norm changes by at least 100%.
         public static let normChange = Threshold(.atLeast, 1)
         /// The share of runs that must meet both (point estimate).
@@ -114,7 +114,7 @@ extension Claim {
         /// … in at least this share of runs (point estimate).
         public static let learnedShare = Threshold(.atLeast, 0.9)
         /// The share of runs whose learning curve has a plateau just before its first drop.
-        public static let plateauShare = Threshold(.atLeast, 0.8)
+        public static let plateauShare = Threshold(.atLeast, 0.9)
         /// The forbidden init: every read-out starts at this value (a₀ < 0, 2a₀² = 0.5 > ‖w_j(0)‖²).
         public static let forbiddenReadout = -0.5
         /// With it, the final test loss stays at least this fraction of its start …
@@ -122,11 +122,11 @@ extension Claim {
         /// … in at least this share of runs, each with every I_j(0) < 0 (point estimate).
         public static let stuckShare = Threshold(.atLeast, 0.95)
         /// The seeds `convdyn verify` runs without --seeds (two runs of ≈ 0.9 s each per seed).
-        public static let seeds = 40
+        public static let seeds = 30
     }
 
     /// F2 (Tan & Chen 2021, tc-quadratic): the loss ends ≥ 100× below its start in ≥ 90% of runs,
-    /// and the learning curve has a plateau just before its first drop in ≥ 80% of runs; started
+    /// and the learning curve has a plateau just before its first drop in ≥ 90% of runs; started
     /// with every a_j = −0.5 (so every I_j(0) < 0 and, the law holding, no a_j can reach 0 and
     /// f ≤ 0 < t), the loss stays ≥ 0.5 of its start in ≥ 95% of runs (point estimates).
     public static let f2 = Claim(
