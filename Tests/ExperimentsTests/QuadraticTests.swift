@@ -30,7 +30,8 @@ import _TestSupport
         now.filters = [3, 4, 0, 2]
         now.readout = [2, -1]
         let line = QuadraticMeasures.line(network: now, initial: initial, teacher: [1, 0], lossRatio: 0.25)
-        let measured = [line.invariantDrift, line.invariantDriftScaled, line.normChange] + line.invariants
+        let measured =
+            [line.invariantDrift, line.invariantDriftScaled, line.normChange] + line.invariants
             + line.alignments
         let agreement = closeness(measured, [33, 2.75, 4, 17, 2, 0.6, 0], rtol: 1e-9, atol: 1e-12)
         #expect(agreement.isClose, "\(agreement)")
@@ -53,7 +54,8 @@ import _TestSupport
         #expect(QuadraticMeasures.plateauBeforeDrop(p, drop: drop))
         let steady = steps.indices.map { 4 * pow(0.8, Double($0)) }
         #expect(QuadraticMeasures.plateaus(steps: steps, losses: steady).isEmpty)
-        #expect(!QuadraticMeasures.plateauBeforeDrop([], drop: QuadraticMeasures.firstDrop(steps: steps, losses: steady)))
+        #expect(
+            !QuadraticMeasures.plateauBeforeDrop([], drop: QuadraticMeasures.firstDrop(steps: steps, losses: steady)))
         // A plateau that ends more than half a decade before the drop does not count.
         #expect(!QuadraticMeasures.plateauBeforeDrop([[1, 20]], drop: 500))
         let flat = steps.map { _ in 4.0 }
@@ -125,8 +127,16 @@ import _TestSupport
         #expect(field { $0.data.K = 4 } == "data.K")
         #expect(field { $0.network.readout = .trainableFrom(.infinity) } == "network.readout")
         // A classification model with teacher fields set.
-        #expect(field { $0 = Preset.kpBench.config; $0.data.teacherWeights = [1, 1] } == "data.teacherWeights")
-        #expect(field { $0 = Preset.kpBench.config; $0.data.teacherRank = 3 } == "data.teacherRank")
+        #expect(
+            field {
+                $0 = Preset.kpBench.config
+                $0.data.teacherWeights = [1, 1]
+            } == "data.teacherWeights")
+        #expect(
+            field {
+                $0 = Preset.kpBench.config
+                $0.data.teacherRank = 3
+            } == "data.teacherRank")
     }
 
     @Test func presetMatchesSPEC() {

@@ -72,8 +72,10 @@ extension Claim {
                 "F1a",
                 "η = 1e-3: runs whose every I_j drifts by ≤ \(Threshold.format(F1.driftBound.value))·max_j(‖w_j(0)‖² "
                     + "+ 2a_j(0)²) while some ‖w_j‖ changes by ≥ 100%",
-                [RunCondition(Quadratic.drift.label, F1.driftBound, value: Quadratic.drift.value),
-                 RunCondition(Quadratic.normChange.label, F1.normChange, value: Quadratic.normChange.value)],
+                [
+                    RunCondition(Quadratic.drift.label, F1.driftBound, value: Quadratic.drift.value),
+                    RunCondition(Quadratic.normChange.label, F1.normChange, value: Quadratic.normChange.value),
+                ],
                 F1.share
             ).on("eta"),
             ClaimStatement.paired(
@@ -147,9 +149,12 @@ extension Claim {
             ).on("standard"),
             ClaimStatement.proportion(
                 "F2c", "every a_j(0) = −0.5 (every I_j(0) < 0): runs whose test loss stays ≥ 0.5 of its start",
-                [RunCondition(Quadratic.lossRatio.label, F2.stuck, value: Quadratic.lossRatio.value),
-                 RunCondition(Quadratic.initialInvariantMax.label, Threshold(.below, 0),
-                    value: Quadratic.initialInvariantMax.value)],
+                [
+                    RunCondition(Quadratic.lossRatio.label, F2.stuck, value: Quadratic.lossRatio.value),
+                    RunCondition(
+                        Quadratic.initialInvariantMax.label, Threshold(.below, 0),
+                        value: Quadratic.initialInvariantMax.value),
+                ],
                 F2.stuckShare
             ).on("forbidden"),
             ClaimStatement.median("F2d", "median final / initial test loss", Quadratic.lossRatio, F2.learned)

@@ -101,7 +101,6 @@ public enum QuadraticMeasures: MeasurementFamily {
         config.images == nil && config.data.labelModel == .gaussianTeacher
     }
 
-
     /// The figure of `invariantDriftScaled` per evaluation.
     public static let drift = Figure(
         Line.CodingKeys.invariantDriftScaled, label: "max_j |ΔI_j| / max_j(‖w_j(0)‖²+2a_j(0)²)", shortLabel: "ΔI",
