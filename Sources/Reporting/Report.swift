@@ -258,7 +258,8 @@ public struct Report: Sendable {
             section("summary", "Summary", .fragment([groupFigures(runs), summaryTable(runs)])),
         ]
         let seedNames = [
-            "seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
+            "seeds-accuracy.svg", "seeds-test-loss.svg", "seeds-t100-curve.svg", "seeds-key-share.svg",
+            "seeds-norm-ratio.svg",
             "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
             "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
             "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg",
@@ -282,7 +283,9 @@ public struct Report: Sendable {
                 .element(
                     "p", [:],
                     [
-                        .text("The run with the median T₁₀₀; every run has its own report: "),
+                        .text(
+                            (reached.isEmpty ? "The first run" : "The run with the median T₁₀₀")
+                                + "; every run has its own report: "),
                         .element("code", [:], [.text("convdyn report \(detailed.path)")]), .text("."),
                     ]),
             ]))
@@ -296,6 +299,16 @@ public struct Report: Sendable {
 
     static func groupFigures(_ runs: [RunData]) -> Node {
         let n = runs.count
+        if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
+            let q = runs.compactMap { $0.summary?.section(QuadraticMeasures.self) }
+            let ratios = q.map(\.testLossRatio).sorted()
+            return list([
+                "Regression runs (½(f − t)² against real targets): no accuracy or T₁₀₀.",
+                "Final / initial test loss: median \(formatValue(ratios.isEmpty ? .nan : ratios[(ratios.count - 1) / 2])) "
+                    + "over \(q.count) finished runs; plateau just before the first drop in "
+                    + "\(q.filter(\.plateauBeforeDrop).count)/\(q.count).",
+            ])
+        }
         if runs.contains(where: \.isImageRun) {
             let s = runs.compactMap { $0.summary?.images }
             let M = runs[0].config.network.M

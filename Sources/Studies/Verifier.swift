@@ -226,7 +226,7 @@ public enum Verifier {
             let plots = GroupPlots.all(runs).filter {
                 [
                     "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
-                    "seeds-accuracy.svg",
+                    "seeds-accuracy.svg", "seeds-test-loss.svg",
                     "seeds-top8-share.svg", "seeds-ablation.svg",
                 ].contains($0.name)
             }.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }
