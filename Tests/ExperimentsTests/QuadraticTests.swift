@@ -95,6 +95,11 @@ import _TestSupport
         #expect(record.regression && record.testAccuracy.isNaN)
         let config = Self.shortConfig()
         for line in lines { try MeasurementFamilies.validate(line: JSONValue.parse(String(line)), config: config) }
+        // The trainable read-out is trained: every a_j moved.
+        let first = try JSONValue.parse(String(lines.first!))
+        let a0 = first["readoutWeights"]?.arrayValue?.compactMap(\.doubleValue) ?? []
+        let a1 = last["readoutWeights"]?.arrayValue?.compactMap(\.doubleValue) ?? []
+        #expect(a0.count == 4 && a1.count == 4 && zip(a0, a1).allSatisfy { $0 != $1 })
     }
 
     /// The same config and seed give the same bytes; the test set and init do not depend on B.
