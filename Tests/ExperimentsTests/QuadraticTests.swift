@@ -102,6 +102,21 @@ import _TestSupport
         #expect(a0.count == 4 && a1.count == 4 && zip(a0, a1).allSatisfy { $0 != $1 })
     }
 
+    /// With a fixed training set (nTrain > 0) the targets travel with the reshuffled examples: the
+    /// train loss over the whole set is measured from step 0 (½ mean t² ≈ 4 at the start) and falls.
+    @Test func aFixedTrainingSetLearns() throws {
+        var c = Self.shortConfig(steps: 2000)
+        c.data.nTrain = 200
+        c.training.batchSize = 50
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tc-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let summary = try Experiment(c).run(in: try RunDirectory.create(at: dir, overwrite: false))
+        let lines = try String(contentsOfFile: "\(dir)/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let start = try #require(JSONValue.parse(String(lines[0]))["trainLoss"]?.doubleValue)
+        #expect(start > 1 && start.isFinite, "train loss at step 0: \(start)")
+        #expect(summary.trainLoss < 0.1 * start, "train loss \(summary.trainLoss) from \(start)")
+    }
+
     /// The same config and seed give the same bytes; the test set and init do not depend on B.
     @Test func runsAreDeterministic() throws {
         let a = try Experiment(Self.shortConfig(steps: 200)).run()
