@@ -12,7 +12,7 @@ public struct Verification: Sendable {
     public var skipped: [String: String]
     /// Claim id → the directory of its runs.
     public var directories: [String: String]
-    /// Seeds per claim.
+    /// Seeds per claim: the --seeds given, or without it the largest of the claims' defaults.
     public var seeds: Int
     /// Wall time of the whole verification.
     public var seconds: Double
@@ -55,9 +55,10 @@ public struct Verification: Sendable {
 /// Runs the claims of SPEC §7 over many seeds.
 public enum Verifier {
     /// Runs `claims` for seeds firstSeed..<firstSeed+seeds into root/CLAIM/seed-S (no per-filter
-    /// files), judges them, and writes verify.json and report.html into `root`.
+    /// files), judges them, and writes verify.json and report.html into `root`. Without `seeds`,
+    /// each claim runs its own default (`Claim.seeds(_:)`).
     public static func run(
-        _ claims: [Claim], seeds: Int, firstSeed: Int = 0, root: String, workers: Int,
+        _ claims: [Claim], seeds requested: Int?, firstSeed: Int = 0, root: String, workers: Int,
         log: (@Sendable (String) -> Void)? = nil
     ) throws -> Verification {
         let start = Date()
@@ -70,6 +71,7 @@ public enum Verifier {
             throw OutputError("output directory \(root) is not empty; choose another --out")
         }
         for claim in claims {
+            let seeds = claim.seeds(requested)
             if let images = claim.preset.config.images {
                 do { _ = try ImageLoader.locate(images) } catch {
                     skipped[claim.id] = "no image data (\(error))"
@@ -123,7 +125,8 @@ public enum Verifier {
             rows += claim.judge(summaries, others: results)
         }
         let verification = Verification(
-            rows: rows, skipped: skipped, directories: directories, seeds: seeds,
+            rows: rows, skipped: skipped, directories: directories,
+            seeds: requested ?? claims.map { $0.seeds(nil) }.max() ?? Claim.standardSeeds,
             seconds: Date().timeIntervalSince(start))
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try write(verification.json.prettyText, to: "\(root)/verify.json")
@@ -223,7 +226,7 @@ public enum Verifier {
             let plots = GroupPlots.all(runs).filter {
                 [
                     "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
-                    "seeds-accuracy.svg",
+                    "seeds-accuracy.svg", "seeds-test-loss.svg",
                     "seeds-top8-share.svg", "seeds-ablation.svg",
                 ].contains($0.name)
             }.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }
