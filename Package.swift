@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Experiments"]),
         .target(
             name: "Studies",
-            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Experiments", "Reporting"]
+            dependencies: ["Tensors", "Datasets", "Networks", "Training", "Analysis", "Experiments", "Reporting"]
         ),
         .executableTarget(
             name: "convdyn",

@@ -66,6 +66,27 @@ public struct PatchBatch: Sendable {
         }
     }
 
+    /// Copies examples `sources` of `other` into the slots from `n` on (shapes must agree): what
+    /// `copyExample` does for each, in whole ranges.
+    public mutating func copyExamples(_ sources: Range<Int>, of other: PatchBatch, to n: Int) {
+        precondition(
+            other.K == K && other.D == D && other.keysPerExample == keysPerExample,
+            "copyExamples: batch shapes differ (K \(other.K) vs \(K), D \(other.D) vs \(D))")
+        let c = sources.count
+        let size = K * D
+        x.overwrite(c * size, at: n * size, from: other.x, at: sources.lowerBound * size)
+        labels.overwrite(c, at: n, from: other.labels, at: sources.lowerBound)
+        observedLabels.overwrite(c, at: n, from: other.observedLabels, at: sources.lowerBound)
+        patternIDs.overwrite(c * K, at: n * K, from: other.patternIDs, at: sources.lowerBound * K)
+        keyPositions.overwrite(
+            c * keysPerExample, at: n * keysPerExample, from: other.keyPositions,
+            at: sources.lowerBound * keysPerExample)
+        if !other.targets.isEmpty {
+            reserveTargets()
+            targets.overwrite(c, at: n, from: other.targets, at: sources.lowerBound)
+        }
+    }
+
     /// The number of examples the batch has room for.
     public var capacity: Int { K * D > 0 ? x.count / (K * D) : labels.count }
 

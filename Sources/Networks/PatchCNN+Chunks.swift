@@ -87,6 +87,17 @@ extension PatchCNN {
         precondition(start >= 0 && start + m <= labels.count, "trainChunk: \(m) labels at \(start) of \(labels.count)")
         precondition(
             targets.isEmpty || start + m <= targets.count, "trainChunk: \(m) targets at \(start) of \(targets.count)")
+        if case .dense(let x) = input, trainsDense(patches: ws.K) {
+            // One-patch networks: the fused loop of PatchCNN+Dense.swift, the same bits.
+            return labels.withUnsafeBufferPointer { y in
+                targets.withUnsafeBufferPointer { t in
+                    trainDenseChunk(
+                        x, count: m, labels: y.baseAddress! + start,
+                        targets: targets.isEmpty ? nil : t.baseAddress! + start,
+                        of: n, loss: loss, workspace: ws, into: &gradients)
+                }
+            }
+        }
         forward(input, count: m, workspace: ws)
         let r = labels.withUnsafeBufferPointer { y in
             if targets.isEmpty {

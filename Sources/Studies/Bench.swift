@@ -1,3 +1,4 @@
+import Analysis
 import Datasets
 import Experiments
 import Foundation
@@ -57,9 +58,12 @@ public enum Bench {
         let pool: PatchBatch
         var next = 0
         mutating func fill(_ batch: inout PatchBatch, from start: Int, count: Int, using rng: inout RandomStream) {
-            for b in start..<(start + count) {
-                batch.copyExample(next, of: pool, to: b)
-                next = (next + 1) % pool.count
+            var b = start
+            while b < start + count {
+                let run = min(start + count - b, pool.count - next)
+                batch.copyExamples(next..<(next + run), of: pool, to: b)
+                b += run
+                next = (next + run) % pool.count
             }
         }
     }
@@ -132,6 +136,38 @@ public enum Bench {
             note: String(
                 format: "%d × %d steps of B = %d in %.3f s, %d of each run with a nonzero gradient", repetitions,
                 steps, d.nTrain, time, active))
+    }
+
+    /// W7: SGD of the `tc-quadratic` preset (Tan & Chen 2021: f(x) = Σ_j a_j (w_jᵀx)², both layers
+    /// trained, square loss against the teacher's t = Σ_r (u_rᵀx)², D = 10, M = 4, B = 256,
+    /// η = 1e-3), seed 0, for `steps` steps; `pregenerated` cycles through a pool of 256 batches
+    /// (65,536 examples) drawn beforehand instead of drawing every batch. The note gives the test
+    /// loss at the end relative to its start on 2,000 examples (the peers print the same figure).
+    public static func quadratic(steps: Int, pregenerated: Bool, threads: Int) -> Result {
+        let config = Preset.tcQuadratic.config
+        let d = config.data
+        let B = config.training.batchSize
+        var patterns = RandomStream(seed: 0, purpose: .patterns)
+        var initRNG = RandomStream(seed: 0, purpose: .initialization)
+        var train = RandomStream(seed: 0, purpose: .train)
+        var testRNG = RandomStream(seed: 0, purpose: .test)
+        var sampler = GaussianTeacherSampler(config: d, using: &patterns)
+        let network = PatchCNN(config: config.network, inputDimension: d.D, using: &initRNG)
+        let test = sampler.sample(2_000, using: &testRNG)
+        let data: TrainingData =
+            pregenerated
+            ? .online(PoolSampler(pool: sampler.sample(256 * B, using: &train)), train: train)
+            : .online(sampler, train: train)
+        let trainer = Trainer(network: network, config: config.training, data: data, K: 1, D: d.D, threads: threads)
+        let evaluator = Evaluator(network: network, patches: 1, dimension: d.D, threads: 1)
+        let start = evaluator.evaluate(network, on: test, loss: .square).loss
+        let time = seconds { for _ in 0..<steps { trainer.takeStep() } }
+        let end = evaluator.evaluate(trainer.network, on: test, loss: .square).loss
+        let flops = stepFlops(N: B, K: 1, D: d.D, M: config.network.M, pooling: config.network.pooling)
+        return Result(
+            name: "W7 tc-quadratic B=\(B), \(pregenerated ? "training only" : "end to end")",
+            value: Double(steps) / time, unit: "steps/s", gflops: flops * Double(steps) / time / 1e9,
+            note: String(format: "%d steps in %.3f s, test loss %.3g of its start", steps, time, end / start))
     }
 
     /// W3: one epoch of Fashion-MNIST, 32 filters 5×5, global average pooling, trainable 32→10

@@ -170,13 +170,41 @@ extension MatMul {
                         }
                         m0 += 8
                     }
+                    // Fewer than 8 columns left: up to four at a time, each a 4-lane vector over the
+                    // block's elements k0 … k0+kb−1; every lane sums its (k, m) over the rows in
+                    // order, as a one-element loop would (the same bits as the AVX-512 kernel).
                     while m0 < M {
-                        for kk in 0..<kb {
-                            var acc: Float = 0
-                            for r in r0..<r1 { acc += b[r * D + k0 + kk] * a[r * M + m0] }
-                            ct[(k0 + kk) * M + m0] += acc
+                        let mb = min(4, M - m0)
+                        let a0 = a + m0
+                        let a1 = a0 + min(1, mb - 1)
+                        let a2 = a0 + min(2, mb - 1)
+                        let a3 = a0 + min(3, mb - 1)
+                        var s0 = SIMD4<Float>()
+                        var s1 = SIMD4<Float>()
+                        var s2 = SIMD4<Float>()
+                        var s3 = SIMD4<Float>()
+                        for r in r0..<r1 {
+                            let br = b + r * D + k0
+                            var x = SIMD4<Float>()
+                            if kb == 4 {
+                                x = UnsafeRawPointer(br).loadUnaligned(as: SIMD4<Float>.self)
+                            } else {
+                                for i in 0..<kb { x[i] = br[i] }
+                            }
+                            let o = r * M
+                            s0 += x * SIMD4<Float>(repeating: a0[o])
+                            s1 += x * SIMD4<Float>(repeating: a1[o])
+                            s2 += x * SIMD4<Float>(repeating: a2[o])
+                            s3 += x * SIMD4<Float>(repeating: a3[o])
                         }
-                        m0 += 1
+                        for kk in 0..<kb {
+                            let t = ct + (k0 + kk) * M + m0
+                            t[0] += s0[kk]
+                            if mb > 1 { t[1] += s1[kk] }
+                            if mb > 2 { t[2] += s2[kk] }
+                            if mb > 3 { t[3] += s3[kk] }
+                        }
+                        m0 += mb
                     }
                     k0 += 4
                 }
@@ -254,6 +282,20 @@ extension MatMul {
                 store8(p, c0 + m)
                 if pair { store8(q, c0 + cols + m) }
                 m += 8
+            }
+            // Fewer than 8 columns left: 4 at a time, then one; each lane sums its column in order
+            // of k, as the one-column loop does (the same bits).
+            if m + 4 <= cols {
+                var p = SIMD4<Float>()
+                var q = SIMD4<Float>()
+                for k in 0..<depth {
+                    let bk = UnsafeRawPointer(b + k * cols + m).loadUnaligned(as: SIMD4<Float>.self)
+                    p += SIMD4<Float>(repeating: a0[k]) * bk
+                    q += SIMD4<Float>(repeating: a1[k]) * bk
+                }
+                UnsafeMutableRawPointer(c0 + m).storeBytes(of: p, as: SIMD4<Float>.self)
+                if pair { UnsafeMutableRawPointer(c0 + cols + m).storeBytes(of: q, as: SIMD4<Float>.self) }
+                m += 4
             }
             while m < cols {
                 var p: Float = 0

@@ -21,18 +21,33 @@
     protocol RowSource {
         func row(_ r: Int) -> UnsafePointer<Float>
         func column(_ k: Int) -> Int
+        /// Elements k0 … k0+n−1 of row r (n ≤ 8) in the first n lanes, zeros after.
+        func elements(_ r: Int, from k0: Int, count n: Int) -> SIMD8<Float>
     }
 
     struct DenseRows: RowSource {
         let base: UnsafePointer<Float>, depth: Int
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { base + r * depth }
         @inline(__always) func column(_ k: Int) -> Int { k }
+        @inline(__always) func elements(_ r: Int, from k0: Int, count n: Int) -> SIMD8<Float> {
+            let p = base + r * depth + k0
+            if n == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+            var v = SIMD8<Float>()
+            for i in 0..<n { v[i] = p[i] }
+            return v
+        }
     }
 
     struct GatheredRows: RowSource {
         let rows: UnsafePointer<UnsafePointer<Float>>, offsets: UnsafePointer<Int>
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { rows[r] }
         @inline(__always) func column(_ k: Int) -> Int { offsets[k] }
+        @inline(__always) func elements(_ r: Int, from k0: Int, count n: Int) -> SIMD8<Float> {
+            let p = rows[r]
+            var v = SIMD8<Float>()
+            for i in 0..<n { v[i] = p[offsets[k0 + i]] }
+            return v
+        }
     }
 
     /// C[R×M] = A[R×D] · B[D×M] (C overwritten): register tiles of 8 rows × 32 columns (two 16-lane
@@ -143,6 +158,33 @@
                     store16(p, c0 + i * M + m)
                 }
                 m += 16
+            }
+            // Fewer than 16 columns left: 8, then 4 at a time, then one; every lane sums its own
+            // column in order of k, as the one-column loop does (the same bits, fewer instructions
+            // for narrow outputs such as M = 4 filters).
+            if m + 8 <= M {
+                for i in 0..<rb {
+                    let ai = a.row(r + i)
+                    var p = SIMD8<Float>()
+                    for k in 0..<D {
+                        p += SIMD8<Float>(repeating: ai[a.column(k)])
+                            * UnsafeRawPointer(b + k * M + m).loadUnaligned(as: SIMD8<Float>.self)
+                    }
+                    UnsafeMutableRawPointer(c0 + i * M + m).storeBytes(of: p, as: SIMD8<Float>.self)
+                }
+                m += 8
+            }
+            if m + 4 <= M {
+                for i in 0..<rb {
+                    let ai = a.row(r + i)
+                    var p = SIMD4<Float>()
+                    for k in 0..<D {
+                        p += SIMD4<Float>(repeating: ai[a.column(k)])
+                            * UnsafeRawPointer(b + k * M + m).loadUnaligned(as: SIMD4<Float>.self)
+                    }
+                    UnsafeMutableRawPointer(c0 + i * M + m).storeBytes(of: p, as: SIMD4<Float>.self)
+                }
+                m += 4
             }
             while m < M {
                 for i in 0..<rb {
@@ -321,14 +363,35 @@
                         }
                         m0 += 8
                     }
+                    // Fewer than 8 columns left: up to four at a time, each an 8-lane vector over
+                    // the block's elements k0 … k0+kb−1; every lane sums its (k, m) over the rows in
+                    // order, as the one-element loop does (the same bits, one pass over the rows).
                     while m0 < M {
-                        for kk in 0..<kb {
-                            var acc: Float = 0
-                            let o = b.column(k0 + kk)
-                            for r in r0..<r1 { acc += b.row(r)[o] * a[r * M + m0] }
-                            ct[(k0 + kk) * M + m0] += acc
+                        let mb = min(4, M - m0)
+                        let a0 = a + m0
+                        let a1 = a0 + min(1, mb - 1)
+                        let a2 = a0 + min(2, mb - 1)
+                        let a3 = a0 + min(3, mb - 1)
+                        var s0 = SIMD8<Float>()
+                        var s1 = SIMD8<Float>()
+                        var s2 = SIMD8<Float>()
+                        var s3 = SIMD8<Float>()
+                        for r in r0..<r1 {
+                            let x = b.elements(r, from: k0, count: kb)
+                            let o = r * M
+                            s0 += x * SIMD8<Float>(repeating: a0[o])
+                            s1 += x * SIMD8<Float>(repeating: a1[o])
+                            s2 += x * SIMD8<Float>(repeating: a2[o])
+                            s3 += x * SIMD8<Float>(repeating: a3[o])
                         }
-                        m0 += 1
+                        for kk in 0..<kb {
+                            let t = ct + (k0 + kk) * M + m0
+                            t[0] += s0[kk]
+                            if mb > 1 { t[1] += s1[kk] }
+                            if mb > 2 { t[2] += s2[kk] }
+                            if mb > 3 { t[3] += s3[kk] }
+                        }
+                        m0 += mb
                     }
                     k0 += 8
                 }

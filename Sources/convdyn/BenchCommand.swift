@@ -6,7 +6,7 @@ import Tensors
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the performance workloads W1–W6 and the kernels at their shapes (release builds).",
+        abstract: "Time the performance workloads W1–W7 and the kernels at their shapes (release builds).",
         discussion: "Workload definitions and the comparison with numpy, PyTorch and JAX: Docs/Performance.md.\n\n"
             + ExitStatus.text(failure: "a workload that cannot run (W3 without its data is skipped, not failed)"))
 
@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory with the Fashion-MNIST files for W3 (default: the standard locations).")
     var dataDir: String?
 
-    @Flag(help: "Shorter runs (W1 5,000 steps, W2 1,000 steps, W4 32 seeds, W5 2 runs, W6 2 seeds), for a quick look.")
+    @Flag(help: "Shorter runs (W1 5,000 steps, W2 1,000 steps, W4 32 seeds, W5 2 runs, W6 2 seeds, W7 5,000 steps), for a quick look.")
     var quick = false
 
     @Flag(help: "Print one JSON object per result (for Benchmarks/peers/compare.py).")
@@ -79,6 +79,11 @@ struct BenchCommand: ParsableCommand {
         }
         if selected.contains(.w6) {
             show(try Bench.kouGrid(seeds: quick ? 2 : 10, workers: availableCores))
+        }
+        if selected.contains(.w7) {
+            let steps = quick ? 5_000 : 20_000
+            show(Bench.quadratic(steps: steps, pregenerated: true, threads: threads))
+            show(Bench.quadratic(steps: steps / 4, pregenerated: false, threads: threads))
         }
         if selected.contains(.kernels) {
             let peak = Bench.kernel("our product on 1024³ (no cache blocking)", rows: 1024, depth: 1024, filters: 1024)

@@ -41,6 +41,7 @@ enum Workload: String, ExpressibleByArgument, CaseIterable, Sendable {
     case w4 = "W4"
     case w5 = "W5"
     case w6 = "W6"
+    case w7 = "W7"
     case kernels
 }
 
