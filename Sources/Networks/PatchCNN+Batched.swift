@@ -43,6 +43,12 @@ package final class PatchCNNWorkspace {
     /// φ_b(S) of one example [K × M] under `symThreshold`, pooled as it stands; allocated by the
     /// first forward pass that needs it.
     var thresholded: [Float]
+    /// With a router: Rᵀ [D × E], the router scores ⟨r_e, x_i⟩ [N·K × E], and the patches each
+    /// expert pools over, [N × E × l] in increasing position order; allocated by the first
+    /// forward pass of a routed network.
+    var routersT: [Float] = []
+    var routerScores: [Float] = []
+    package internal(set) var selected: [Int32] = []
 
     package init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
         precondition(capacity >= 1, "PatchCNNWorkspace needs capacity ≥ 1, got \(capacity)")
@@ -151,6 +157,10 @@ extension PatchCNN {
         let thresholds = !act.addsBiasToScore
         if thresholds && ws.thresholded.count < K * M { ws.thresholded = Array(repeating: 0, count: K * M) }
         let pooledActivation = thresholds ? Activation.linear : act
+        if config.router != nil {
+            precondition(G == 1, "forward: a router pools globally over each expert's patches, not over \(G) regions")
+            route(x, count: N, workspace: ws)
+        }
         ws.filtersT.withUnsafeBufferPointer { w in
             ws.scores.withUnsafeMutableBufferPointer { s in
                 x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
@@ -172,7 +182,13 @@ extension PatchCNN {
                                 }
                                 let hn = h.baseAddress! + n * F
                                 let bn = best.baseAddress! + n * F
-                                if G == 1 {
+                                if let router = config.router {
+                                    ws.selected.withUnsafeBufferPointer { sel in
+                                        poolRouted(
+                                            pooledActivation, reduction, router, sn, hn, bn,
+                                            selected: sel.baseAddress! + n * router.experts * router.topPatches, M: M)
+                                    }
+                                } else if G == 1 {
                                     switch reduction {
                                     case .max: poolMax(pooledActivation, sn, hn, bn, K: K, M: M)
                                     case .mean, .sum:
@@ -323,6 +339,17 @@ extension PatchCNN {
                             if ws.dScores.count < ws.capacity * K * M {
                                 ws.dScores = Array(repeating: 0, count: ws.capacity * K * M)
                             }
+                            if let router = config.router {
+                                ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
+                                    ws.selected.withUnsafeBufferPointer { sel in
+                                        backwardRouted(
+                                            router, mean: mean, s.baseAddress!, dh.baseAddress!, dsBuf.baseAddress!,
+                                            db.baseAddress!, selected: sel.baseAddress!, count: N, K: K)
+                                    }
+                                    x.gradient(dsBuf.baseAddress!, dw.baseAddress!, rows: N * K, cols: M, depth: D)
+                                }
+                                return
+                            }
                             ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
                                 let relu = act == .relu
                                 let M8 = relu ? M - M % 8 : 0
@@ -377,6 +404,61 @@ extension PatchCNN {
         case 1: grads.biases[0] = ws.dFilterBias.reduce(0, +)
         default: for j in 0..<M { grads.biases[j] = ws.dFilterBias[j] }
         }
+    }
+
+    /// With a router, fills `ws.selected` [N × E × l]: for each example and expert e the l patches
+    /// with the largest router score ⟨r_e, x_i⟩ (ties to the lowest index), in increasing position
+    /// order. The scores of the whole batch are one product, [N·K × E] = X · Rᵀ.
+    package func route(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace) {
+        guard let router = config.router else { return }
+        let K = ws.K
+        let E = router.experts
+        let l = router.topPatches
+        precondition(l <= K, "route: top-\(l) of \(K) patches")
+        precondition(routers.count == E * D, "route: \(routers.count) router entries, expected E·D = \(E)·\(D)")
+        if ws.routersT.count != E * D { ws.routersT = Array(repeating: 0, count: E * D) }
+        if ws.routerScores.count < ws.capacity * K * E {
+            ws.routerScores = Array(repeating: 0, count: ws.capacity * K * E)
+            ws.selected = Array(repeating: 0, count: ws.capacity * E * l)
+        }
+        routers.withUnsafeBufferPointer { r in
+            ws.routersT.withUnsafeMutableBufferPointer {
+                MatMul.transpose(r.baseAddress!, into: $0.baseAddress!, rows: E, cols: D)
+            }
+        }
+        ws.routersT.withUnsafeBufferPointer { rt in
+            ws.routerScores.withUnsafeMutableBufferPointer { v in
+                x.product(rt.baseAddress!, v.baseAddress!, rows: N * K, cols: E, depth: D)
+                ws.selected.withUnsafeMutableBufferPointer { sel in
+                    for n in 0..<N {
+                        for e in 0..<E {
+                            selectTop(
+                                l, of: UnsafePointer(v.baseAddress! + n * K * E + e), stride: E, count: K,
+                                into: sel.baseAddress! + (n * E + e) * l)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The patches each expert sees, [N × E × l] (`route`), for the N examples of `x` [N × K × D];
+    /// empty without a router.
+    package func routedPatches(_ x: [Float], count N: Int, patches K: Int) -> [Int32] {
+        guard let router = config.router else { return [] }
+        precondition(x.count >= N * K * D, "routedPatches: \(x.count) values for \(N) examples of K·D = \(K)·\(D)")
+        let chunk = 256
+        let ws = PatchCNNWorkspace(capacity: max(1, min(chunk, N)), patches: K, for: self)
+        let size = router.experts * router.topPatches
+        var result = [Int32](repeating: 0, count: N * size)
+        var start = 0
+        while start < N {
+            let m = min(ws.capacity, N - start)
+            x.withUnsafeBufferPointer { route(.dense($0.baseAddress! + start * K * D), count: m, workspace: ws) }
+            for q in 0..<(m * size) { result[start * size + q] = ws.selected[q] }
+            start += m
+        }
+        return result
     }
 
     /// Gradient-shaped zeros for this network.
@@ -586,6 +668,111 @@ func poolRegions(
         for r in 0..<G {
             let inv = 1 / Float(regions.size(r, K: K))
             for j in 0..<M { h[r * M + j] *= inv }
+        }
+    }
+}
+
+/// The l indices of the largest of `count` values `stride` apart (ties to the lowest index),
+/// written to `out` in increasing index order.
+@inline(__always)
+func selectTop(_ l: Int, of v: UnsafePointer<Float>, stride: Int, count K: Int, into out: UnsafeMutablePointer<Int32>) {
+    for t in 0..<l {
+        var best = -1
+        for i in 0..<K {
+            var taken = false
+            for u in 0..<t where out[u] == Int32(i) {
+                taken = true
+                break
+            }
+            if taken { continue }
+            if best < 0 || v[i * stride] > v[best * stride] { best = i }
+        }
+        out[t] = Int32(best)
+    }
+    // Insertion sort of the l picks into position order.
+    for t in 1..<max(l, 1) {
+        let p = out[t]
+        var u = t
+        while u > 0 && out[u - 1] > p {
+            out[u] = out[u - 1]
+            u -= 1
+        }
+        out[u] = p
+    }
+}
+
+/// Routed pooling of one example: for each expert e and each of its filters j, the reduction of
+/// φ(s[i, j]) over the expert's l patches `selected[e·l ..< (e+1)·l]` (in position order, so the
+/// first arg max is the lowest position), the mean dividing by l.
+@inline(__always)
+func poolRouted(
+    _ act: Activation, _ reduction: PoolingReduction, _ router: RouterConfig, _ s: UnsafePointer<Float>,
+    _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, selected: UnsafePointer<Int32>, M: Int
+) {
+    let F = router.filtersPerExpert
+    let l = router.topPatches
+    let inverse = 1 / Float(l)
+    for e in 0..<router.experts {
+        let picks = selected + e * l
+        for j in (e * F)..<((e + 1) * F) {
+            switch reduction {
+            case .max:
+                var at = picks[0]
+                var top = act.value(s[Int(at) * M + j])
+                for t in 1..<l {
+                    let v = act.value(s[Int(picks[t]) * M + j])
+                    if v > top {
+                        top = v
+                        at = picks[t]
+                    }
+                }
+                h[j] = top
+                best[j] = at
+            case .mean, .sum:
+                var total: Float = 0
+                for t in 0..<l { total += act.value(s[Int(picks[t]) * M + j]) }
+                h[j] = reduction == .mean ? total * inverse : total
+            }
+        }
+    }
+}
+
+extension PatchCNN {
+    /// The routed backward pass of mean and sum pooling into dS [N·K × M] (zero outside the routed
+    /// patches) and the per-filter bias gradients.
+    @inline(__always)
+    func backwardRouted(
+        _ router: RouterConfig, mean: Bool, _ s: UnsafePointer<Float>, _ dh: UnsafePointer<Float>,
+        _ ds: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, selected: UnsafePointer<Int32>,
+        count N: Int, K: Int
+    ) {
+        let act = config.activation
+        let thresholds = !act.addsBiasToScore
+        let E = router.experts
+        let F = router.filtersPerExpert
+        let l = router.topPatches
+        let scale: Float = mean ? 1 / Float(l) : 1
+        ds.update(repeating: 0, count: N * K * M)
+        for n in 0..<N {
+            for e in 0..<E {
+                let picks = selected + (n * E + e) * l
+                for t in 0..<l {
+                    let row = n * K + Int(picks[t])
+                    for j in (e * F)..<((e + 1) * F) {
+                        let u = dh[n * M + j] * scale
+                        let z = s[row * M + j]
+                        if thresholds {
+                            let d = Activation.symThresholdDerivatives(z, bias: bias(of: j))
+                            ds[row * M + j] = u * d.score
+                            db[j] += u * d.bias
+                        } else {
+                            let g = u * act.derivative(z)
+                            ds[row * M + j] = g
+                            db[j] += g
+                        }
+                    }
+                }
+            }
         }
     }
 }
