@@ -12,8 +12,10 @@ public struct Verification: Sendable {
     public var skipped: [String: String]
     /// Claim id → the directory of its runs.
     public var directories: [String: String]
-    /// Seeds per claim.
+    /// Seeds per claim (the most any claim ran when claims ran their own default counts).
     public var seeds: Int
+    /// Claim id → the seeds it ran, for every claim that ran fewer than `seeds`.
+    public var fewerSeeds: [String: Int] = [:]
     /// Wall time of the whole verification.
     public var seconds: Double
 
@@ -24,6 +26,7 @@ public struct Verification: Sendable {
     public var json: JSONValue {
         .object([
             "passed": .bool(passed), "seeds": .int(seeds), "seconds": .double(seconds),
+            "fewerSeeds": .object(fewerSeeds.mapValues(JSONValue.int)),
             "rows": .array(rows.map { (try? JSONValue(encoding: $0)) ?? .null }),
             "skipped": .object(skipped.mapValues(JSONValue.string)),
             "directories": .object(directories.mapValues(JSONValue.string)),
@@ -54,10 +57,11 @@ public struct Verification: Sendable {
 
 /// Runs the claims of SPEC §7 over many seeds.
 public enum Verifier {
-    /// Runs `claims` for seeds firstSeed..<firstSeed+seeds into root/CLAIM/seed-S (no per-filter
+    /// Runs `claims` for seeds firstSeed..<firstSeed+seeds (each claim's `defaultSeeds` when
+    /// `seeds` is nil) into root/CLAIM/seed-S (no per-filter
     /// files), judges them, and writes verify.json and report.html into `root`.
     public static func run(
-        _ claims: [Claim], seeds: Int, firstSeed: Int = 0, root: String, workers: Int,
+        _ claims: [Claim], seeds requested: Int?, firstSeed: Int = 0, root: String, workers: Int,
         log: (@Sendable (String) -> Void)? = nil
     ) throws -> Verification {
         let start = Date()
@@ -69,7 +73,10 @@ public enum Verifier {
         if fm.fileExists(atPath: root), !((try? fm.contentsOfDirectory(atPath: root)) ?? []).isEmpty {
             throw OutputError("output directory \(root) is not empty; choose another --out")
         }
+        var counts: [String: Int] = [:]
         for claim in claims {
+            let seeds = requested ?? claim.defaultSeeds
+            counts[claim.id] = seeds
             if let images = claim.preset.config.images {
                 do { _ = try ImageLoader.locate(images) } catch {
                     skipped[claim.id] = "no image data (\(error))"
@@ -122,9 +129,11 @@ public enum Verifier {
             results[claim.id] = summaries
             rows += claim.judge(summaries, others: results)
         }
-        let verification = Verification(
-            rows: rows, skipped: skipped, directories: directories, seeds: seeds,
+        let most = requested ?? counts.values.max() ?? 0
+        var verification = Verification(
+            rows: rows, skipped: skipped, directories: directories, seeds: most,
             seconds: Date().timeIntervalSince(start))
+        verification.fewerSeeds = counts.filter { $0.value < most }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try write(verification.json.prettyText, to: "\(root)/verify.json")
         try writeReport(verification, claims: claims, root: root)
@@ -157,7 +166,8 @@ public enum Verifier {
         let verdict = v.passed ? "Every judged row passed." : "At least one judged row failed."
         var body = [
             Report.header(
-                "Claims of SPEC §7 over \(v.seeds) seeds",
+                "Claims of SPEC §7 over \(v.seeds) seeds"
+                    + v.fewerSeeds.sorted { $0.key < $1.key }.map { " (\($0.key): \($0.value))" }.joined(),
                 notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" }),
             Report.section(
                 "verdicts", "Verdicts",

@@ -20,8 +20,8 @@ struct Verify: ParsableCommand {
     @Argument(help: "Claims to check (default: all).")
     var claims: [ClaimID] = []
 
-    @Option(help: "Seeds per claim, from 1.")
-    var seeds = 100
+    @Option(help: "Seeds per claim, from 1 (default: the claim's own, 100 for most; G1 fewer).")
+    var seeds: Int?
 
     @Option(help: "First seed.")
     var firstSeed = 0
@@ -33,7 +33,7 @@ struct Verify: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        guard seeds >= 1 else { throw ValidationError("--seeds must be ≥ 1, got \(seeds)") }
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be ≥ 1, got \(seeds)") }
         guard firstSeed >= 0 else { throw ValidationError("--first-seed must be ≥ 0, got \(firstSeed)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
     }
@@ -44,7 +44,9 @@ struct Verify: ParsableCommand {
         let root = out ?? freePath("runs/verify")
         let log = LineLog()
         print(
-            "Checking \(selected.map(\.id).joined(separator: ", ")) over \(seeds) seeds each, "
+            "Checking \(selected.map(\.id).joined(separator: ", ")) over "
+                + (seeds.map { "\($0) seeds each" }
+                    ?? "seeds \(selected.map { "\($0.id): \($0.defaultSeeds)" }.joined(separator: ", "))") + ", "
                 + "runs in \(root)/CLAIM/seed-N\n"
         )
         fflush(nil)
