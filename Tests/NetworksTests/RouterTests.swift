@@ -146,7 +146,8 @@ import _TestSupport
     @Test(arguments: shapes)
     func batchedMatchesReference(_ s: Shape) {
         let variants: [(Activation, Pooling, BiasMode, Loss)] = [
-            (.relu, .mean, .none, .logistic), (.relu, .max, .none, .hinge), (.leakyRelu(0.1), .sum, .perFilter, .square),
+            (.relu, .mean, .none, .logistic), (.relu, .max, .none, .hinge),
+            (.leakyRelu(0.1), .sum, .perFilter, .square),
             (.polyRelu(3), .mean, .shared, .logistic), (.symThreshold, .mean, .perFilter, .logistic),
             (.symThreshold, .max, .shared, .hinge), (.relu, .mean, .frozen(-0.1), .linear),
         ]
