@@ -49,6 +49,11 @@ package final class PatchCNNWorkspace {
     var routersT: [Float] = []
     var routerScores: [Float] = []
     package internal(set) var selected: [Int32] = []
+    /// With a router: the patches each expert sees gathered as Xᵣ [N·E·l × D], their scores
+    /// Sᵣ [N·E·l × M] (without the bias) and ∂/∂Sᵣ; allocated by the first routed pass.
+    var routedX: [Float] = []
+    var routedScores: [Float] = []
+    var routedDScores: [Float] = []
 
     package init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
         precondition(capacity >= 1, "PatchCNNWorkspace needs capacity ≥ 1, got \(capacity)")
@@ -157,47 +162,43 @@ extension PatchCNN {
         let thresholds = !act.addsBiasToScore
         if thresholds && ws.thresholded.count < K * M { ws.thresholded = Array(repeating: 0, count: K * M) }
         let pooledActivation = thresholds ? Activation.linear : act
-        if config.router != nil {
+        if let router = config.router {
             precondition(G == 1, "forward: a router pools globally over each expert's patches, not over \(G) regions")
             route(x, count: N, workspace: ws)
-        }
-        ws.filtersT.withUnsafeBufferPointer { w in
-            ws.scores.withUnsafeMutableBufferPointer { s in
-                x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
-                if !biases.isEmpty && !thresholds {
-                    for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
-                }
-                ws.pooled.withUnsafeMutableBufferPointer { h in
-                    ws.argmax.withUnsafeMutableBufferPointer { best in
-                        ws.thresholded.withUnsafeMutableBufferPointer { t in
-                            for n in 0..<N {
-                                var sn = UnsafePointer(s.baseAddress! + n * K * M)
-                                if thresholds {
-                                    for i in 0..<K {
-                                        for j in 0..<M {
-                                            t[i * M + j] = Activation.symThreshold(sn[i * M + j], bias: bias(of: j))
+            forwardRouted(x, router, count: N, workspace: ws)
+        } else {
+            ws.filtersT.withUnsafeBufferPointer { w in
+                ws.scores.withUnsafeMutableBufferPointer { s in
+                    x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
+                    if !biases.isEmpty && !thresholds {
+                        for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
+                    }
+                    ws.pooled.withUnsafeMutableBufferPointer { h in
+                        ws.argmax.withUnsafeMutableBufferPointer { best in
+                            ws.thresholded.withUnsafeMutableBufferPointer { t in
+                                for n in 0..<N {
+                                    var sn = UnsafePointer(s.baseAddress! + n * K * M)
+                                    if thresholds {
+                                        for i in 0..<K {
+                                            for j in 0..<M {
+                                                t[i * M + j] = Activation.symThreshold(sn[i * M + j], bias: bias(of: j))
+                                            }
                                         }
+                                        sn = UnsafePointer(t.baseAddress!)
                                     }
-                                    sn = UnsafePointer(t.baseAddress!)
-                                }
-                                let hn = h.baseAddress! + n * F
-                                let bn = best.baseAddress! + n * F
-                                if let router = config.router {
-                                    ws.selected.withUnsafeBufferPointer { sel in
-                                        poolRouted(
-                                            pooledActivation, reduction, router, sn, hn, bn,
-                                            selected: sel.baseAddress! + n * router.experts * router.topPatches, M: M)
+                                    let hn = h.baseAddress! + n * F
+                                    let bn = best.baseAddress! + n * F
+                                    if G == 1 {
+                                        switch reduction {
+                                        case .max: poolMax(pooledActivation, sn, hn, bn, K: K, M: M)
+                                        case .mean, .sum:
+                                            poolSum(
+                                                pooledActivation, sn, hn, K: K, M: M,
+                                                scale: reduction == .mean ? 1 / Float(K) : 1)
+                                        }
+                                    } else {
+                                        poolRegions(pooledActivation, reduction, regions, sn, hn, bn, K: K, M: M)
                                     }
-                                } else if G == 1 {
-                                    switch reduction {
-                                    case .max: poolMax(pooledActivation, sn, hn, bn, K: K, M: M)
-                                    case .mean, .sum:
-                                        poolSum(
-                                            pooledActivation, sn, hn, K: K, M: M,
-                                            scale: reduction == .mean ? 1 / Float(K) : 1)
-                                    }
-                                } else {
-                                    poolRegions(pooledActivation, reduction, regions, sn, hn, bn, K: K, M: M)
                                 }
                             }
                         }
@@ -304,6 +305,10 @@ extension PatchCNN {
             }
         }
         // First layer.
+        if let router = config.router {
+            backwardRouted(x, router, count: N, workspace: ws, into: &grads)
+            return
+        }
         ws.scores.withUnsafeBufferPointer { s in
             ws.dPooled.withUnsafeBufferPointer { dh in
                 ws.dFilterBias.withUnsafeMutableBufferPointer { db in
@@ -338,17 +343,6 @@ extension PatchCNN {
                             let mean = config.pooling.reduction == .mean
                             if ws.dScores.count < ws.capacity * K * M {
                                 ws.dScores = Array(repeating: 0, count: ws.capacity * K * M)
-                            }
-                            if let router = config.router {
-                                ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
-                                    ws.selected.withUnsafeBufferPointer { sel in
-                                        backwardRouted(
-                                            router, mean: mean, s.baseAddress!, dh.baseAddress!, dsBuf.baseAddress!,
-                                            db.baseAddress!, selected: sel.baseAddress!, count: N, K: K)
-                                    }
-                                    x.gradient(dsBuf.baseAddress!, dw.baseAddress!, rows: N * K, cols: M, depth: D)
-                                }
-                                return
                             }
                             ws.dScores.withUnsafeMutableBufferPointer { dsBuf in
                                 let relu = act == .relu
@@ -701,78 +695,134 @@ func selectTop(_ l: Int, of v: UnsafePointer<Float>, stride: Int, count K: Int, 
     }
 }
 
-/// Routed pooling of one example: for each expert e and each of its filters j, the reduction of
-/// φ(s[i, j]) over the expert's l patches `selected[e·l ..< (e+1)·l]` (in position order, so the
-/// first arg max is the lowest position), the mean dividing by l.
-@inline(__always)
-func poolRouted(
-    _ act: Activation, _ reduction: PoolingReduction, _ router: RouterConfig, _ s: UnsafePointer<Float>,
-    _ h: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>, selected: UnsafePointer<Int32>, M: Int
-) {
-    let F = router.filtersPerExpert
-    let l = router.topPatches
-    let inverse = 1 / Float(l)
-    for e in 0..<router.experts {
-        let picks = selected + e * l
-        for j in (e * F)..<((e + 1) * F) {
-            switch reduction {
-            case .max:
-                var at = picks[0]
-                var top = act.value(s[Int(at) * M + j])
-                for t in 1..<l {
-                    let v = act.value(s[Int(picks[t]) * M + j])
-                    if v > top {
-                        top = v
-                        at = picks[t]
-                    }
-                }
-                h[j] = top
-                best[j] = at
-            case .mean, .sum:
-                var total: Float = 0
-                for t in 0..<l { total += act.value(s[Int(picks[t]) * M + j]) }
-                h[j] = reduction == .mean ? total * inverse : total
-            }
-        }
-    }
-}
-
 extension PatchCNN {
-    /// The routed backward pass of mean and sum pooling into dS [N·K × M] (zero outside the routed
-    /// patches) and the per-filter bias gradients.
-    @inline(__always)
-    func backwardRouted(
-        _ router: RouterConfig, mean: Bool, _ s: UnsafePointer<Float>, _ dh: UnsafePointer<Float>,
-        _ ds: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, selected: UnsafePointer<Int32>,
-        count N: Int, K: Int
-    ) {
-        let act = config.activation
-        let thresholds = !act.addsBiasToScore
+    // Routed passes (pMoE). The patches the experts see are gathered into a dense buffer of N·E·l
+    // rows, row (n·E + e)·l + t holding patch picks[t] of expert e on example n (a patch two experts
+    // pick appears twice); the scores of these rows are one product Sᵣ[N·E·l × M] = Xᵣ · Wᵀ, of which
+    // expert e reads its own F columns, and the filters' gradient is dW += dSᵣᵀ · Xᵣ. Only E·l of
+    // the K patches of an example are multiplied.
+
+    /// Gathers the routed patches and pools each expert's filters over them (`ws.pooled`; under
+    /// max pooling `ws.argmax` holds the pick t of the first arg max in position order).
+    func forwardRouted(_ x: PatchRows, _ router: RouterConfig, count N: Int, workspace ws: PatchCNNWorkspace) {
+        guard case .dense(let xp) = x else {
+            preconditionFailure("forward: routing reads dense patches, not image windows")
+        }
+        let K = ws.K
         let E = router.experts
         let F = router.filtersPerExpert
         let l = router.topPatches
-        let scale: Float = mean ? 1 / Float(l) : 1
-        ds.update(repeating: 0, count: N * K * M)
-        for n in 0..<N {
-            for e in 0..<E {
-                let picks = selected + (n * E + e) * l
-                for t in 0..<l {
-                    let row = n * K + Int(picks[t])
-                    for j in (e * F)..<((e + 1) * F) {
-                        let u = dh[n * M + j] * scale
-                        let z = s[row * M + j]
-                        if thresholds {
-                            let d = Activation.symThresholdDerivatives(z, bias: bias(of: j))
-                            ds[row * M + j] = u * d.score
-                            db[j] += u * d.bias
-                        } else {
-                            let g = u * act.derivative(z)
-                            ds[row * M + j] = g
-                            db[j] += g
+        let R = N * E * l
+        if ws.routedX.count < ws.capacity * E * l * D {
+            ws.routedX = Array(repeating: 0, count: ws.capacity * E * l * D)
+            ws.routedScores = Array(repeating: 0, count: ws.capacity * E * l * M)
+        }
+        let act = config.activation
+        let inverse = 1 / Float(l)
+        let reduction = config.pooling.reduction
+        ws.selected.withUnsafeBufferPointer { sel in
+            ws.routedX.withUnsafeMutableBufferPointer { xr in
+                for r in 0..<R {
+                    let n = r / (E * l)
+                    (xr.baseAddress! + r * D).update(from: xp + (n * K + Int(sel[r])) * D, count: D)
+                }
+                ws.filtersT.withUnsafeBufferPointer { w in
+                    ws.routedScores.withUnsafeMutableBufferPointer { s in
+                        MatMul.ab(
+                            UnsafePointer(xr.baseAddress!), w.baseAddress!, s.baseAddress!, rows: R, cols: M,
+                            depth: D)
+                        ws.pooled.withUnsafeMutableBufferPointer { h in
+                            ws.argmax.withUnsafeMutableBufferPointer { best in
+                                for n in 0..<N {
+                                    for e in 0..<E {
+                                        let rows = s.baseAddress! + (n * E + e) * l * M
+                                        for j in (e * F)..<((e + 1) * F) {
+                                            let b = bias(of: j)
+                                            switch reduction {
+                                            case .max:
+                                                var at = 0
+                                                var top = act.value(score: rows[j], bias: b)
+                                                for t in 1..<l {
+                                                    let v = act.value(score: rows[t * M + j], bias: b)
+                                                    if v > top {
+                                                        top = v
+                                                        at = t
+                                                    }
+                                                }
+                                                h[n * M + j] = top
+                                                best[n * M + j] = Int32(at)
+                                            case .mean, .sum:
+                                                var total: Float = 0
+                                                for t in 0..<l { total += act.value(score: rows[t * M + j], bias: b) }
+                                                h[n * M + j] = reduction == .mean ? total * inverse : total
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// The filters' and biases' gradients of a routed network from `ws.dPooled`: dSᵣ over the
+    /// gathered rows (zero outside each row's expert, and under max pooling outside the arg max),
+    /// then dW = dSᵣᵀ · Xᵣ. The routers get none (hard selection).
+    func backwardRouted(
+        _ x: PatchRows, _ router: RouterConfig, count N: Int, workspace ws: PatchCNNWorkspace,
+        into grads: inout PatchCNNParameters<Float>
+    ) {
+        let E = router.experts
+        let F = router.filtersPerExpert
+        let l = router.topPatches
+        let R = N * E * l
+        let act = config.activation
+        let reduction = config.pooling.reduction
+        let scale: Float = reduction == .mean ? 1 / Float(l) : 1
+        if ws.routedDScores.count < ws.capacity * E * l * M {
+            ws.routedDScores = Array(repeating: 0, count: ws.capacity * E * l * M)
+        }
+        ws.routedScores.withUnsafeBufferPointer { s in
+            ws.dPooled.withUnsafeBufferPointer { dh in
+                ws.argmax.withUnsafeBufferPointer { best in
+                    ws.routedDScores.withUnsafeMutableBufferPointer { dsBuf in
+                        ws.dFilterBias.withUnsafeMutableBufferPointer { db in
+                            let ds = dsBuf.baseAddress!
+                            ds.update(repeating: 0, count: R * M)
+                            for n in 0..<N {
+                                for e in 0..<E {
+                                    let base = (n * E + e) * l
+                                    for j in (e * F)..<((e + 1) * F) {
+                                        let u = dh[n * M + j] * scale
+                                        if u == 0 { continue }
+                                        let b = bias(of: j)
+                                        for t in 0..<l {
+                                            if reduction == .max && Int(best[n * M + j]) != t { continue }
+                                            let q = (base + t) * M + j
+                                            let d = act.derivatives(score: s[q], bias: b)
+                                            ds[q] = u * d.score
+                                            db[j] += u * d.bias
+                                        }
+                                    }
+                                }
+                            }
+                            ws.routedX.withUnsafeBufferPointer { xr in
+                                grads.filters.withUnsafeMutableBufferPointer { dw in
+                                    MatMul.atbAccumulate(
+                                        UnsafePointer(ds), xr.baseAddress!, dw.baseAddress!, rows: R, cols: M, depth: D)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        switch grads.biases.count {
+        case 0: break
+        case 1: grads.biases[0] = ws.dFilterBias.reduce(0, +)
+        default: for j in 0..<M { grads.biases[j] = ws.dFilterBias[j] }
         }
     }
 }
