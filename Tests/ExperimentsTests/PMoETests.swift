@@ -77,6 +77,14 @@ import _TestSupport
             let m = resolve(overrides)
             #expect(m?.contains(field) == true && m?.contains(phrase) == true, "\(overrides): \(m ?? "accepted")")
         }
+        // Image runs: routing is for the key-pattern data only.
+        var images = Preset.fmnistPractical.config
+        images.network.readout = .fixedSign(.inverseM)
+        var router = RouterConfig()
+        router.filtersPerExpert = 16
+        images.network.router = router
+        let m = message { try images.validate() }
+        #expect(m?.contains("network.router") == true && m?.contains("image runs") == true, "\(m ?? "accepted")")
         // Max pooling over the routed patches is supported; a router with 0 pre-training steps and an
         // online stream too.
         #expect(resolve(["pooling=max"]) == nil)
