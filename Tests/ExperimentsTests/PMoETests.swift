@@ -146,6 +146,22 @@ import _TestSupport
         #expect(summary.testAccuracy != cnn.testAccuracy)
     }
 
+    /// A batch of 70 is three chunks: 1 or 3 threads give the same bytes (SPEC §4).
+    @Test func routedRunsDoNotDependOnTheThreadCount() throws {
+        let dir = temporaryDirectory("pmoe-threads")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let c = try ConfigResolver.resolve(preset: "pmoe", overrides: ["steps=20", "nTest=100", "nTrain=70"], seed: 5)
+        #expect(c.training.batchSize == 70)
+        for threads in [1, 3] {
+            _ = try Experiment(c).run(
+                in: RunDirectory.create(at: "\(dir)/t\(threads)", overwrite: false), threads: threads)
+        }
+        for file in ["metrics.jsonl", "filters.jsonl"] {
+            let one = try String(contentsOfFile: "\(dir)/t1/\(file)", encoding: .utf8)
+            #expect(one == (try String(contentsOfFile: "\(dir)/t3/\(file)", encoding: .utf8)), "\(file)")
+        }
+    }
+
     func summary(seed: Int, accuracy: Double, routing: Double?) throws -> RunSummary {
         var json: [String: JSONValue] = [
             "status": .string("completed"), "preset": .string("pmoe"), "seed": .int(seed), "steps": .int(600),
