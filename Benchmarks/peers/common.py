@@ -14,6 +14,11 @@ training labels flipped with probability 0.1; M = 20 ReLU filters, init N(0, 0.0
 read-out ±0.1 fixed; logistic loss, 200 full-batch GD steps of η = 0.1; evaluated every 10 steps
 (21 times) on the test set (accuracy against the true labels) and the training set (loss and
 accuracy), as convdyn's sweep runs are (convdyn also computes its signal and noise measures there).
+W7 tc-quadratic (Tan & Chen 2021): x ~ N(0, I_10), target t = (u_1.x)^2 + (u_2.x)^2 with orthonormal
+u_r; f(x) = sum_j a_j (w_j.x)^2 with M = 4, w and a trained from N(0, 0.1^2); square loss
+(f - t)^2 / 2, SGD B = 256, eta = 1e-3, 20,000 steps. "Training only" cycles through a pool of
+256 batches (65,536 examples) drawn beforehand; "end to end" draws every batch fresh (5,000 steps).
+The peers also print the final test loss on 2,000 fresh examples relative to its start.
 """
 import gzip, json, os, sys, time
 import numpy as np
@@ -89,6 +94,41 @@ def kou_init(rng, d):
 def kou_grid():
     """The W6 runs: (key scale, D, seed)."""
     return [(k, d, s) for k in KOU_KEYSCALES for d in KOU_DS for s in range(KOU_SEEDS)]
+
+
+TC_D, TC_RANK, TC_M, TC_B, TC_ETA, TC_STEPS, TC_POOL = 10, 2, 4, 256, 1e-3, 20000, 256
+
+
+def tc_teacher(rng):
+    """The two orthonormal teacher directions [2, D] (QR of a Gaussian matrix)."""
+    q, _ = np.linalg.qr(rng.standard_normal((TC_D, TC_RANK)))
+    return q.T.astype(np.float32)
+
+
+def tc_sample(rng, u, n):
+    """n examples x [n, D] (float32) and targets t = sum_r (u_r.x)^2."""
+    x = rng.standard_normal((n, TC_D), dtype=np.float32)
+    return x, ((x @ u.T) ** 2).sum(axis=1).astype(np.float32)
+
+
+def tc_init(rng):
+    return (0.1 * rng.standard_normal((TC_M, TC_D))).astype(np.float32), \
+        (0.1 * rng.standard_normal(TC_M)).astype(np.float32)
+
+
+def tc_loss(w, a, x, t):
+    """Mean of (f - t)^2 / 2 in float64 (for the reported test-loss ratio)."""
+    f = ((x.astype(np.float64) @ np.asarray(w, np.float64).T) ** 2) @ np.asarray(a, np.float64)
+    return float(np.mean((f - t) ** 2) / 2)
+
+
+def report_tc(peer, train, end_to_end_steps=5000):
+    """Runs W7 with `train(pregenerated, steps) -> (seconds, w, a, test_x, test_t, start_loss)`
+    and reports both variants."""
+    for pre, steps in ((True, TC_STEPS), (False, end_to_end_steps)):
+        sec, w, a, tx, tt, start = train(pre, steps)
+        report(peer, "W7", "training only" if pre else "end to end", steps / sec, "steps/s", sec,
+               test_loss_ratio=tc_loss(w, a, tx, tt) / start)
 
 
 def fashion(split):

@@ -2,9 +2,9 @@
 one go, and prints the figures and the ratio of convdyn to the fastest peer.
 
 Usage (from the repository root, after Benchmarks/peers/run.sh has made the virtual environment):
-    .venv-peers/bin/python Benchmarks/peers/compare.py .build/release/convdyn [--avx2] [W1 W2 W3 W5 W6]
+    .venv-peers/bin/python Benchmarks/peers/compare.py .build/release/convdyn [--avx2] [W1 W2 W3 W5 W6 W7]
 
-Workloads named after the binary restrict the comparison to them (default: W1, W2, W3, W5 and W6).
+Workloads named after the binary restrict the comparison to them (default: W1, W2, W3 and W5-W7).
 
 --avx2 keeps everyone to AVX2/FMA on a processor that also has AVX-512, to see the comparison an
 AVX2-only machine would give: convdyn through CONVDYN_SIMD=avx2, OpenBLAS through
@@ -16,7 +16,7 @@ import json, os, subprocess, sys
 here = os.path.dirname(os.path.abspath(__file__))
 convdyn = sys.argv[1]
 avx2 = "--avx2" in sys.argv[2:]
-workloads = [a for a in sys.argv[2:] if a != "--avx2"] or ["W1", "W2", "W3", "W5", "W6"]
+workloads = [a for a in sys.argv[2:] if a != "--avx2"] or ["W1", "W2", "W3", "W5", "W6", "W7"]
 env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 if avx2:
     env.update(CONVDYN_SIMD="avx2", OPENBLAS_CORETYPE="Haswell", ATEN_CPU_CAPABILITY="avx2",

@@ -1,4 +1,4 @@
-"""JAX peer of W1-W3, W5 and W6 (CPU, jit; W1 and W5 also with lax.scan over the steps; W6 as one
+"""JAX peer of W1-W3 and W5-W7 (CPU, jit; W1, W5 and W7 also with lax.scan over the steps; W6 as one
 jitted scan over the steps, vmapped over the 10 seeds of a grid point)."""
 import sys
 import numpy as np
@@ -168,6 +168,58 @@ def w6():
     return len(kou_grid()) / sec, sec, float(np.mean(np.concatenate(accs)))
 
 
+def tc_objective(p, x, t):
+    w, a = p
+    return 0.5 * jnp.mean((((x @ w.T) ** 2) @ a - t) ** 2)
+
+
+tc_grad = jax.grad(tc_objective)
+
+
+@jax.jit
+def tc_step(p, x, t):
+    return jax.tree_util.tree_map(lambda v, g: v - TC_ETA * g, p, tc_grad(p, x, t))
+
+
+def w7(pregenerated, steps, scan=False):
+    """tc-quadratic SGD: a jitted step per step, or (scan, pool only) the whole loop as one jitted
+    lax.scan over the pool's batches."""
+    rng = np.random.default_rng(0)
+    u = tc_teacher(rng)
+    w0, a0 = tc_init(rng)
+    tx, tt = tc_sample(rng, u, 2000)
+    start = tc_loss(w0, a0, tx, tt)
+    p = (jnp.asarray(w0), jnp.asarray(a0))
+    pool = [jnp.asarray(v) for v in tc_sample(rng, u, TC_POOL * TC_B)] if pregenerated else None
+    if scan:
+        xs = pool[0].reshape(TC_POOL, TC_B, TC_D)
+        ts = pool[1].reshape(TC_POOL, TC_B)
+
+        @jax.jit
+        def train(p):
+            def epoch(p, _):
+                return jax.lax.scan(lambda p, xt: (tc_step(p, *xt), None), p, (xs, ts))[0], None
+            return jax.lax.scan(epoch, p, None, length=steps // TC_POOL)[0]
+        jax.block_until_ready(train(p))
+        out, sec = timed(lambda: jax.block_until_ready(train(p)))
+        return sec, np.asarray(out[0]), np.asarray(out[1]), tx, tt, start
+    jax.block_until_ready(tc_step(p, *tc_sample(rng, u, TC_B)))
+
+    def run():
+        q = p
+        for step in range(steps):
+            if pregenerated:
+                lo = (step % TC_POOL) * TC_B
+                x, t = pool[0][lo:lo + TC_B], pool[1][lo:lo + TC_B]
+            else:
+                xs_, ts_ = tc_sample(rng, u, TC_B)
+                x, t = jnp.asarray(xs_), jnp.asarray(ts_)
+            q = tc_step(q, x, t)
+        return jax.block_until_ready(q)
+    out, sec = timed(run)
+    return sec, np.asarray(out[0]), np.asarray(out[1]), tx, tt, start
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     if which in ("W1", "W2"):
@@ -183,6 +235,11 @@ if __name__ == "__main__":
     elif which == "W6":
         v, sec, acc = w6()
         report("jax", "W6", "200 runs, vmap over seeds", v, "runs/s", sec, mean_test_accuracy=acc)
+    elif which == "W7":
+        report_tc("jax", w7)
+        sec, w, a, tx, tt, start = w7(True, TC_STEPS, scan=True)
+        report("jax", "W7", "training only (lax.scan)", TC_STEPS / sec, "steps/s", sec,
+               test_loss_ratio=tc_loss(w, a, tx, tt) / start)
     elif which == "W3":
         v, s, acc = w3()
         report("jax", "W3", "training", v, "examples/s", s, test_accuracy=acc)

@@ -1,4 +1,4 @@
-"""numpy peer of W1-W3, W5 and W6 (vectorised, float32)."""
+"""numpy peer of W1-W3 and W5-W7 (vectorised, float32)."""
 import os
 import sys
 import numpy as np
@@ -157,6 +157,36 @@ def w6():
     return len(kou_grid()) / sec, sec, float(np.mean(accs))
 
 
+def w7(pregenerated, steps):
+    """tc-quadratic SGD with the gradients written out: s = x W^T, f = (s*s) a, r = f - t,
+    da = (s*s)^T r / B, dW = 2 (r a * s)^T x / B."""
+    rng = np.random.default_rng(0)
+    u = tc_teacher(rng)
+    w, a = tc_init(rng)
+    tx, tt = tc_sample(rng, u, 2000)
+    start = tc_loss(w, a, tx, tt)
+    pool = tc_sample(rng, u, TC_POOL * TC_B) if pregenerated else None
+    eta = np.float32(TC_ETA)
+
+    def run():
+        nonlocal w, a
+        for step in range(steps):
+            if pregenerated:
+                lo = (step % TC_POOL) * TC_B
+                x, t = pool[0][lo:lo + TC_B], pool[1][lo:lo + TC_B]
+            else:
+                x, t = tc_sample(rng, u, TC_B)
+            s = x @ w.T
+            s2 = s * s
+            r = (s2 @ a - t) / TC_B
+            ga = s2.T @ r
+            gw = (2 * (r[:, None] * a[None, :]) * s).T @ x
+            a = a - eta * ga
+            w = w - eta * gw
+    _, sec = timed(run)
+    return sec, w, a, tx, tt, start
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     if which == "W1":
@@ -176,6 +206,8 @@ if __name__ == "__main__":
     elif which == "W6":
         v, s, acc = w6()
         report("numpy", "W6", "200 runs, one process", v, "runs/s", s, mean_test_accuracy=acc)
+    elif which == "W7":
+        report_tc("numpy", w7)
     elif which == "gemm":
         import time
         x = np.random.rand(2048, 2048).astype(np.float32)

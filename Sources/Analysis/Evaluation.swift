@@ -95,21 +95,29 @@ public final class Evaluator {
 
     /// Loss, accuracy and margins of `network` on `set` (SPEC §3 items 1 and 10): the means over the examples of
     /// ℓ(f(x_i), ỹ_i) and 1[ŷ_i = ỹ_i] (and against y_i), and min_i, max_i ỹ_i f(x_i) for a binary network
-    /// (NaN otherwise), with ŷ = +1 iff f > 0 for one output and the arg max otherwise.
+    /// (NaN otherwise), with ŷ = +1 iff f > 0 for one output and the arg max otherwise. On a set with
+    /// regression targets both losses are the mean of ½(f − t)² and the accuracies and margins are NaN.
     public func evaluate(_ network: PatchCNN, on set: any ExampleSet, loss: Loss) -> SetEvaluation {
         let C = network.C
         let chunks = (set.count + chunk - 1) / chunk
         let parts = EvaluationParts(count: chunks)
         let observedLabels = set.observedLabels
         let labels = set.labels
+        let targets = set.targets
         concurrentChunks(chunks, threads: threads) { k, w in
             let n = forward(network, on: set, chunk: k, worker: w)
             let start = k * chunk
-            let p = workspaces[w].tally(count: n, observed: observedLabels, truth: labels, from: start, loss: loss)
+            let p = workspaces[w].tally(
+                count: n, observed: observedLabels, truth: labels, targets: targets, from: start, loss: loss)
             parts.set(k, p)
         }
         let t = parts.total()
         let count = Double(max(set.count, 1))
+        if !targets.isEmpty {
+            return SetEvaluation(
+                loss: t.loss / count, accuracy: .nan, cleanLoss: t.cleanLoss / count, cleanAccuracy: .nan,
+                minMargin: .nan, maxMargin: .nan)
+        }
         return SetEvaluation(
             loss: t.loss / count, accuracy: Double(t.correct) / count,
             cleanLoss: t.cleanLoss / count, cleanAccuracy: Double(t.cleanCorrect) / count,

@@ -5,7 +5,8 @@ import Tensors
 /// Layout: `x` is [N × K × D] row-major float32 (example, patch, coordinate); `labels` and
 /// `observedLabels` are [N] (±1 for binary models, 0..<C for classes); `patternIDs` is [N × K],
 /// the pattern placed in each patch or −1 where none was (Gaussian or zero background);
-/// `keyPositions` is [N × keysPerExample], the patches that hold the class key.
+/// `keyPositions` is [N × keysPerExample], the patches that hold the class key; `targets` is [N],
+/// the real-valued targets of a regression model (`gaussianTeacher`), and empty for classification.
 public struct PatchBatch: Sendable {
     /// Patches per example.
     public let K: Int
@@ -25,6 +26,8 @@ public struct PatchBatch: Sendable {
     public var patternIDs: [Int32]
     /// The patches holding the class key, [N × keysPerExample].
     public var keyPositions: [Int32]
+    /// Real-valued regression targets t [N]; empty for classification (labels only).
+    public var targets: [Float] = []
 
     /// An empty batch with room for `count` examples.
     public init(count: Int, K: Int, D: Int, keysPerExample: Int) {
@@ -57,6 +60,18 @@ public struct PatchBatch: Sendable {
         for i in 0..<keysPerExample {
             keyPositions[n * keysPerExample + i] = other.keyPositions[source * keysPerExample + i]
         }
+        if !other.targets.isEmpty {
+            reserveTargets()
+            targets[n] = other.targets[source]
+        }
+    }
+
+    /// The number of examples the batch has room for.
+    public var capacity: Int { K * D > 0 ? x.count / (K * D) : labels.count }
+
+    /// Gives `targets` room for `capacity` examples (once; later calls allocate nothing).
+    public mutating func reserveTargets() {
+        if targets.count < capacity { targets = Array(repeating: 0, count: capacity) }
     }
 
     /// Restricts the batch to its first `n` examples without freeing storage (n ≤ capacity).
@@ -80,6 +95,7 @@ extension PatchBatch {
         b.observedLabels = observedLabels
         b.patternIDs = Array(repeating: -1, count: capacity)
         b.keyPositions = Array(repeating: 0, count: capacity * keysPerExample)
+        b.targets = targets
         b.setCount(count)
         return b
     }

@@ -10,6 +10,12 @@ public enum LabelModel: String, NamedChoice, Sendable {
     /// Signal and noise (Cao et al. 2022; Kou et al. 2023): one uniform patch holds y·μ, every
     /// other patch Gaussian noise ξ ~ N(0, σ_b² I) (`SignalNoiseSampler`).
     case signalNoise
+    /// Quadratic teacher (Tan & Chen 2021; regression): K = 1, x ~ N(0, I_D), the real target
+    /// t = Σ_r v_r (u_rᵀx)² with orthonormal teacher directions u_r (`GaussianTeacherSampler`).
+    case gaussianTeacher
+
+    /// Whether examples carry real-valued regression targets instead of class labels.
+    public var isRegression: Bool { self == .gaussianTeacher }
 }
 
 /// The direction of the signal μ of the `signalNoise` model; ‖μ‖ = `keyScale` either way.
@@ -145,6 +151,10 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     /// XORD: draw diverse points only (a positive point holds all four patterns, a negative one both
     /// negative patterns), for the training set and the main test set.
     public var diverseOnly = false
+    /// gaussianTeacher: R, the number of orthonormal teacher directions u_r (1 ≤ R ≤ D).
+    public var teacherRank = 2
+    /// gaussianTeacher: the teacher's weights v_r, [R]; empty means every v_r = 1.
+    public var teacherWeights: [Double] = []
     /// Training-set size; 0 draws a fresh example for every use (online stream).
     public var nTrain = 0
     /// Test-set size, drawn from its own stream.
@@ -155,11 +165,12 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case labelModel, basis, K, D, P, keyPos, keyNeg, common, keysPerExample, keyScale, background, sigmaB, sigma
-        case spuriousBias, spuriousSet, flip, signal, orthoNoise, diverseOnly, nTrain, nTest
+        case spuriousBias, spuriousSet, flip, signal, orthoNoise, diverseOnly, teacherRank, teacherWeights, nTrain
+        case nTest
     }
 
     /// Decodes every field; those added after the first release (`spuriousBias`, `spuriousSet`,
-    /// `signal`, `orthoNoise`, `diverseOnly`) may be absent, as in older run directories, and then
+    /// `signal`, `orthoNoise`, `diverseOnly`, `teacherRank`, `teacherWeights`) may be absent, as in older run directories, and then
     /// take their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -182,8 +193,15 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         signal = try c.decodeIfPresent(SignalDirection.self, forKey: .signal) ?? .e0
         orthoNoise = try c.decodeIfPresent(Bool.self, forKey: .orthoNoise) ?? false
         diverseOnly = try c.decodeIfPresent(Bool.self, forKey: .diverseOnly) ?? false
+        teacherRank = try c.decodeIfPresent(Int.self, forKey: .teacherRank) ?? 2
+        teacherWeights = try c.decodeIfPresent([Double].self, forKey: .teacherWeights) ?? []
         nTrain = try c.decode(Int.self, forKey: .nTrain)
         nTest = try c.decode(Int.self, forKey: .nTest)
+    }
+
+    /// The teacher's weights v_r of the gaussianTeacher model: `teacherWeights`, or R ones when empty.
+    public var resolvedTeacherWeights: [Double] {
+        teacherWeights.isEmpty ? Array(repeating: 1, count: teacherRank) : teacherWeights
     }
 
     /// The common patterns `spuriousBias` favours in class +1, ascending.
@@ -218,6 +236,10 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         }
         if labelModel == .signalNoise {
             try validateSignalNoise(fail)
+            return
+        }
+        if labelModel == .gaussianTeacher {
+            try validateGaussianTeacher(fail)
             return
         }
         if orthoNoise { throw fail("orthoNoise", orthoNoise, "is for labelModel signalNoise only") }
@@ -307,6 +329,49 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard spuriousBias == 0 else { throw fail("spuriousBias", spuriousBias, "xord has no common patterns; use 0") }
         guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
         guard nTest >= 1 else { throw fail("nTest", nTest, "must be ≥ 1") }
+    }
+
+    /// The `gaussianTeacher` model (Tan & Chen 2021): one patch x ~ N(0, I_D) and a real target,
+    /// so K = 1, no label flips and no extra noise; 1 ≤ R ≤ D (orthonormal directions), P = R (its
+    /// patterns are the teacher directions) and one finite weight per direction. `basis`, the key
+    /// and common sets and `background` are not used.
+    private func validateGaussianTeacher(_ fail: (String, Any, String) -> ConfigurationError) throws {
+        guard K == 1 else {
+            throw fail("K", K, "gaussianTeacher has one patch per example, x ~ N(0, I_D); use K = 1")
+        }
+        guard D >= 1 else { throw fail("D", D, "needs a patch dimension of at least 1") }
+        guard teacherRank >= 1, teacherRank <= D else {
+            throw fail(
+                "teacherRank", teacherRank,
+                "must be between 1 and D = \(D): the teacher has that many orthonormal directions in R^D")
+        }
+        guard P == teacherRank else {
+            throw fail(
+                "P", P,
+                "gaussianTeacher's patterns are its \(teacherRank) teacher directions (filters are projected on "
+                    + "them); use P = teacherRank = \(teacherRank)")
+        }
+        if !teacherWeights.isEmpty && teacherWeights.count != teacherRank {
+            throw fail(
+                "teacherWeights", teacherWeights,
+                "needs one weight v_r per teacher direction: \(teacherRank) (teacherRank) numbers, "
+                    + "or [] for all 1")
+        }
+        if let bad = teacherWeights.first(where: { !$0.isFinite }) {
+            throw fail("teacherWeights", teacherWeights, "every weight must be a finite number (found \(bad))")
+        }
+        guard flip == 0 else { throw fail("flip", flip, "gaussianTeacher has real targets, not labels; use 0") }
+        guard sigma == 0 else {
+            throw fail("sigma", sigma, "gaussianTeacher draws x ~ N(0, I_D) and adds no extra noise; use 0")
+        }
+        guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
+        guard nTest >= 1 else { throw fail("nTest", nTest, "must be ≥ 1") }
+        for (name, n) in [("nTrain", nTrain), ("nTest", nTest)] {
+            let (floats, overflow) = n.multipliedReportingOverflow(by: D)
+            if overflow || floats > Self.maxSetFloats {
+                throw fail(name, n, "needs n·D = \(n)·\(D) floats, more than 2³¹ = 8 GiB; lower \(name) or D")
+            }
+        }
     }
 
     /// The largest number of floats a data set may hold: 2³¹ (8 GiB of float32). A fixed set is

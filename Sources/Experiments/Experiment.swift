@@ -90,7 +90,7 @@ struct RunStreams {
 /// The registry of data models: the first whose `handles` accepts a config builds its runs.
 enum DataModels {
     static var all: [any ExperimentTask.Type] {
-        [ImageTask.self, KeyPatternTask.self, XORDTask.self, SignalNoiseTask.self]
+        [ImageTask.self, KeyPatternTask.self, XORDTask.self, SignalNoiseTask.self, QuadraticTask.self]
     }
 
     static func task(
@@ -149,6 +149,8 @@ public final class PreparedExperiment {
             }
         }
 
+        // A regression model has no labels: no accuracies or margins (null in the records).
+        let regression = c.images == nil && c.data.labelModel.isRegression
         let schedule = c.evaluation.schedule.steps(upTo: c.training.steps)
         var nextEvaluation = 1
         var records: [(step: Int, train: SetEvaluation, test: SetEvaluation)] = []
@@ -169,7 +171,7 @@ public final class PreparedExperiment {
                 let n = Double(sinceLast.count)
                 train = SetEvaluation(
                     loss: sinceLast.count > 0 ? sinceLast.loss / n : .nan,
-                    accuracy: sinceLast.count > 0 ? Double(sinceLast.correct) / n : .nan,
+                    accuracy: sinceLast.count > 0 && !regression ? Double(sinceLast.correct) / n : .nan,
                     cleanLoss: .nan, cleanAccuracy: .nan, minMargin: .nan, maxMargin: .nan)
                 sinceLast = (0, 0, 0)
             }
@@ -178,7 +180,7 @@ public final class PreparedExperiment {
                 step: step, network: net, directory: c.evaluation.filterDynamics ? directory : nil)
             let record = EvaluationRecord(
                 step: step, train: (train.loss, train.accuracy, train.minMargin, train.maxMargin),
-                test: (test.cleanLoss, test.cleanAccuracy, test.loss, test.accuracy))
+                test: (test.cleanLoss, test.cleanAccuracy, test.loss, test.accuracy), regression: regression)
             var line = MeasurementFamilies.fields(of: record)
             line.merge(fields) { a, _ in a }
             try metricsFile?.write(JSONValue.object(line).text)
@@ -221,7 +223,7 @@ public final class PreparedExperiment {
             testAccuracy: last.test.cleanAccuracy, testAccuracyNoisy: last.test.accuracy, testLoss: last.test.cleanLoss,
             trainAccuracy: last.train.accuracy, trainLoss: last.train.loss,
             stepsTo100: records.first { $0.test.cleanAccuracy == 1 }?.step, evaluations: records.count,
-            measures: measures)
+            measures: measures, regression: regression)
         if let directory {
             provenance.endTime = Date()
             provenance.trainingSeconds = trainingSeconds

@@ -189,6 +189,14 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                     allowed: "the fully-connected baseline is for the key-pattern data; \(data.labelModel.rawValue) "
                         + "runs use cnn")
             }
+            if data.labelModel.isRegression {
+                try validateRegression()
+            } else if !data.teacherWeights.isEmpty || data.teacherRank != 2 {
+                throw ConfigurationError(
+                    field: data.teacherWeights.isEmpty ? "data.teacherRank" : "data.teacherWeights",
+                    value: data.teacherWeights.isEmpty ? "\(data.teacherRank)" : "\(data.teacherWeights)",
+                    allowed: "is for labelModel gaussianTeacher only (the quadratic teacher); leave the default")
+            }
             if !training.loss.isBinary {
                 throw ConfigurationError(
                     field: "training.loss", value: training.loss.rawValue,
@@ -234,6 +242,22 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                 field: "network.router.pretrainSteps", value: "\(router.pretrainSteps)",
                 allowed: "router pre-training is full-batch on a fixed training set: set data.nTrain > 0 (or "
                     + "pretrainSteps = 0)")
+        }
+    }
+
+    /// A regression model (`gaussianTeacher`) has real targets t and one output f: it trains the
+    /// square loss ½(f − t)², on the patch CNN (one patch, so any pooling is the identity up to
+    /// sum/mean), without the hinge stop rule.
+    private func validateRegression() throws {
+        if training.loss != .square {
+            throw ConfigurationError(
+                field: "training.loss", value: training.loss.rawValue,
+                allowed: "\(data.labelModel.rawValue) is a regression model with real targets t; use square, ½(f − t)²")
+        }
+        if training.stopAtMarginOne {
+            throw ConfigurationError(
+                field: "training.stopAtMarginOne", value: "true",
+                allowed: "margins need labels; \(data.labelModel.rawValue) is a regression model, use false")
         }
     }
 

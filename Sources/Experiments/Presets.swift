@@ -24,7 +24,7 @@ extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
     public static let all: [Preset] = [
         kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, psi, bgCNNvsFC, kouRelu, caoPoly,
-        karpLSA, karpLSAFrozen, pmoe, pmoeCNN, fmnistPractical,
+        karpLSA, karpLSAFrozen, tcQuadratic, pmoe, pmoeCNN, fmnistPractical,
     ]
 
     /// The preset called `name`, or nil.
@@ -334,6 +334,47 @@ extension Preset {
 
     /// σ_b = 0.6·ln K/√K, the noise level of the karp-lsa preset for K patches.
     public static func karpNoise(K: Int) -> Double { 0.6 * Foundation.log(Double(K)) / Double(K).squareRoot() }
+}
+
+extension Preset {
+    /// Tan & Chen 2021 (two-layer quadratic networks): teacher–student regression on x ~ N(0, I_10)
+    /// (K = 1) with the rank-2 teacher t = (u_1ᵀx)² + (u_2ᵀx)²; M = 4 square-activation filters, sum
+    /// pooling, a trainable read-out a_j ~ N(0, 0.1²) and w ~ N(0, 0.1² I); square loss ½(f − t)²,
+    /// online SGD with B = 256 and η = 1e-3 for 20,000 steps, evaluated at 60 log-spaced steps on
+    /// 2000 test examples. Claims F1 and F2.
+    public static let tcQuadratic: Preset = {
+        var c = kpBench.config
+        c.preset = "tc-quadratic"
+        c.data.labelModel = .gaussianTeacher
+        c.data.K = 1
+        c.data.D = 10
+        c.data.P = 2
+        c.data.teacherRank = 2
+        c.data.teacherWeights = [1, 1]
+        c.data.keyPos = [0]
+        c.data.keyNeg = [1]
+        c.data.background = .gaussian
+        c.data.sigma = 0
+        c.data.flip = 0
+        c.data.nTrain = 0
+        c.data.nTest = 2000
+        c.network.M = 4
+        c.network.activation = .square
+        c.network.pooling = .sum
+        c.network.readout = .trainable(0.1)
+        c.network.`init` = .gaussian(0.1)
+        c.training.loss = .square
+        c.training.batchSize = 256
+        c.training.learningRate = 1e-3
+        c.training.steps = 20_000
+        c.evaluation.schedule = .log(60)
+        return Preset(
+            name: "tc-quadratic",
+            summary:
+                "Tan & Chen 2021: x ~ N(0, I_10), target (u_1ᵀx)² + (u_2ᵀx)²; M=4 square filters, sum pool, "
+                + "trainable read-out, square loss SGD B=256 η=1e-3, 20000 steps",
+            config: c)
+    }()
 }
 
 extension Preset {

@@ -113,6 +113,14 @@ extension Loss {
         }
     }
 
+    /// The square loss ½(f − t)² of a regression model with real target t, and ∂ℓ/∂f = f − t,
+    /// in Double.
+    @inlinable
+    public static func regression(output f: Double, target t: Double) -> (value: Double, derivative: Double) {
+        let r = f - t
+        return (0.5 * r * r, r)
+    }
+
     /// Softmax cross-entropy log Σ_c e^{f_c} − f_y; writes ∂ℓ/∂f_c = softmax_c − 1[c = y] · `scale`.
     @inlinable
     package static func crossEntropy(

@@ -141,9 +141,19 @@ public enum Readout: Equatable, Sendable {
     case fixedSign(ReadoutScale)
     /// a_j ~ N(0, σ_a²), trained.
     case trainable(Double)
+    /// a_j = a₀ for every j at the start, then trained (no draw from the init stream). With a₀ < 0
+    /// and 2a₀² > ‖w_j‖² this is the init that the conservation law of a square-activation network
+    /// (Tan & Chen 2021) keeps from learning a nonnegative target: every I_j = ‖w_j‖² − 2a_j² < 0, so
+    /// no a_j can reach 0.
+    case trainableFrom(Double)
 
     /// Whether the read-out is trained.
-    public var isTrainable: Bool { if case .trainable = self { return true } else { return false } }
+    public var isTrainable: Bool {
+        switch self {
+        case .trainable, .trainableFrom: return true
+        case .fixedSign: return false
+        }
+    }
 }
 
 /// Which biases the first layer has: trained ones start at 0, a frozen one keeps its value.
@@ -317,6 +327,10 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
             guard s.isFinite, s >= 0 else {
                 throw fail("readout", readout.text, "trainable(σ_a) needs a finite σ_a ≥ 0")
             }
+        case .trainableFrom(let a):
+            guard a.isFinite else {
+                throw fail("readout", readout.text, "trainableFrom(a₀) needs a finite starting value a₀")
+            }
         }
         switch activation {
         case .leakyRelu(let a) where !a.isFinite:
@@ -480,13 +494,14 @@ extension BiasMode: CallSyntaxCodable {
 
 extension Readout: CallSyntaxCodable {
     /// The text forms accepted, for error messages.
-    public static let allowedForms = "fixedSign(A) with A a number or 1/M, trainable(σ_a)"
+    public static let allowedForms = "fixedSign(A) with A a number or 1/M, trainable(σ_a), trainableFrom(a₀)"
     /// The text form, e.g. `fixedSign(1/M)`.
     public var text: String {
         switch self {
         case .fixedSign(.inverseM): return "fixedSign(1/M)"
         case .fixedSign(.value(let a)): return "fixedSign(\(formatConfigNumber(a)))"
         case .trainable(let s): return "trainable(\(formatConfigNumber(s)))"
+        case .trainableFrom(let a): return "trainableFrom(\(formatConfigNumber(a)))"
         }
     }
     /// Parses a text form; throws `UnknownForm` for another text.
@@ -503,6 +518,9 @@ extension Readout: CallSyntaxCodable {
         case "trainable":
             guard let s = c.number(at: 0) else { throw UnknownForm() }
             self = .trainable(s)
+        case "trainableFrom":
+            guard let a = c.number(at: 0) else { throw UnknownForm() }
+            self = .trainableFrom(a)
         default: throw UnknownForm()
         }
     }

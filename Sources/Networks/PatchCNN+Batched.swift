@@ -220,9 +220,11 @@ extension PatchCNN {
 
     /// After `forward`, writes ∂(mean loss)/∂f into the workspace and returns the summed loss and
     /// the number of examples whose prediction equals their label. The mean is over `meanOver`
-    /// examples (default N): a batch processed in chunks passes the whole batch's size.
+    /// examples (default N): a batch processed in chunks passes the whole batch's size. With
+    /// `targets` (a regression model, one output) the loss is ½(f − t_n)² with ∂ℓ/∂f = f − t_n and
+    /// nothing is counted as correct.
     package func lossGradient(
-        labels: UnsafePointer<Int32>, count N: Int, loss: Loss,
+        labels: UnsafePointer<Int32>, targets: UnsafePointer<Float>? = nil, count N: Int, loss: Loss,
         workspace ws: PatchCNNWorkspace, meanOver: Int? = nil
     ) -> (lossSum: Double, correct: Int) {
         var total = 0.0
@@ -230,6 +232,15 @@ extension PatchCNN {
         let invN = 1 / Double(meanOver ?? N)
         ws.outputs.withUnsafeBufferPointer { f in
             ws.dOutputs.withUnsafeMutableBufferPointer { g in
+                if let targets {
+                    precondition(C == 1, "lossGradient: regression targets need one output, not C = \(C)")
+                    for n in 0..<N {
+                        let r = Loss.regression(output: Double(f[n]), target: Double(targets[n]))
+                        total += r.value
+                        g[n] = Float(r.derivative * invN)
+                    }
+                    return
+                }
                 for n in 0..<N {
                     let fn = f.baseAddress! + n * C
                     if predictedLabel(fn, classes: C) == labels[n] { correct += 1 }

@@ -37,17 +37,18 @@ extension PatchCNN {
     /// element `offset`, labelled `labels[start..<start + m]`, as chunk of a batch of n examples
     /// (the mean is over n): the gradients go into `gradients`, set exactly to zero without a
     /// backward pass when ∂(mean loss)/∂f is zero for every example. Returns the summed loss and
-    /// the number of correct predictions.
+    /// the number of correct predictions. Non-empty `targets` (a regression model) are the real
+    /// targets t of the batch, read like the labels: the loss is then ½(f − t)².
     package func trainChunk(
-        _ x: [Float], offset: Int, count m: Int, labels: [Int32], from start: Int, of n: Int, loss: Loss,
-        workspace ws: PatchCNNWorkspace, into gradients: inout PatchCNNParameters<Float>
+        _ x: [Float], offset: Int, count m: Int, labels: [Int32], targets: [Float] = [], from start: Int, of n: Int,
+        loss: Loss, workspace ws: PatchCNNWorkspace, into gradients: inout PatchCNNParameters<Float>
     ) -> (lossSum: Double, correct: Int) {
         precondition(
             offset >= 0 && offset + m * ws.K * D <= x.count, "trainChunk: \(m) examples at \(offset) of \(x.count)")
         return x.withUnsafeBufferPointer { x in
             trainChunk(
-                .dense(x.baseAddress! + offset), count: m, labels: labels, from: start, of: n, loss: loss,
-                workspace: ws, into: &gradients)
+                .dense(x.baseAddress! + offset), count: m, labels: labels, targets: targets, from: start, of: n,
+                loss: loss, workspace: ws, into: &gradients)
         }
     }
 
@@ -60,8 +61,8 @@ extension PatchCNN {
     ) -> (lossSum: Double, correct: Int) {
         withRows(windows, images: indices, pixels: pixels) { input in
             trainChunk(
-                input, count: indices.count, labels: labels, from: start, of: n, loss: loss, workspace: ws,
-                into: &gradients)
+                input, count: indices.count, labels: labels, targets: [], from: start, of: n, loss: loss,
+                workspace: ws, into: &gradients)
         }
     }
 
@@ -80,13 +81,22 @@ extension PatchCNN {
     }
 
     private func trainChunk(
-        _ input: PatchRows, count m: Int, labels: [Int32], from start: Int, of n: Int, loss: Loss,
+        _ input: PatchRows, count m: Int, labels: [Int32], targets: [Float], from start: Int, of n: Int, loss: Loss,
         workspace ws: PatchCNNWorkspace, into gradients: inout PatchCNNParameters<Float>
     ) -> (lossSum: Double, correct: Int) {
         precondition(start >= 0 && start + m <= labels.count, "trainChunk: \(m) labels at \(start) of \(labels.count)")
+        precondition(
+            targets.isEmpty || start + m <= targets.count, "trainChunk: \(m) targets at \(start) of \(targets.count)")
         forward(input, count: m, workspace: ws)
         let r = labels.withUnsafeBufferPointer { y in
-            lossGradient(labels: y.baseAddress! + start, count: m, loss: loss, workspace: ws, meanOver: n)
+            if targets.isEmpty {
+                return lossGradient(labels: y.baseAddress! + start, count: m, loss: loss, workspace: ws, meanOver: n)
+            }
+            return targets.withUnsafeBufferPointer { t in
+                lossGradient(
+                    labels: y.baseAddress! + start, targets: t.baseAddress! + start, count: m, loss: loss,
+                    workspace: ws, meanOver: n)
+            }
         }
         if ws.gradientIsZero {
             // What `backward` would write: every gradient exactly +0.
@@ -136,12 +146,25 @@ extension PatchCNN {
 extension PatchCNNWorkspace {
     /// The losses, correct predictions and margins of the n examples of the last forward pass,
     /// whose observed and true labels are `observed[start + b]` and `truth[start + b]`; the
-    /// sums run over the examples in order.
-    package func tally(count n: Int, observed: [Int32], truth: [Int32], from start: Int, loss: Loss) -> OutputTally {
+    /// sums run over the examples in order. With non-empty `targets` (a regression model) both
+    /// losses are ½(f − t)² against `targets[start + b]` and nothing else is counted (no correct
+    /// predictions, margins left at ±∞).
+    package func tally(
+        count n: Int, observed: [Int32], truth: [Int32], targets: [Float] = [], from start: Int, loss: Loss
+    ) -> OutputTally {
         precondition(
             n <= capacity && start >= 0 && start + n <= observed.count && start + n <= truth.count,
             "tally: \(n) examples at \(start) of \(observed.count) labels (capacity \(capacity))")
+        precondition(targets.isEmpty || start + n <= targets.count, "tally: \(n) targets at \(start)")
         var p = OutputTally()
+        if !targets.isEmpty {
+            for b in 0..<n {
+                let value = Loss.regression(output: Double(outputs[b * C]), target: Double(targets[start + b])).value
+                p.loss += value
+                p.cleanLoss += value
+            }
+            return p
+        }
         outputs.withUnsafeBufferPointer { f in
             for b in 0..<n {
                 let fn = f.baseAddress! + b * C

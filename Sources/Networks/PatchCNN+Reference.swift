@@ -14,7 +14,8 @@ package struct ReferencePass<T: BinaryFloatingPoint & Sendable> {
 }
 
 package enum PatchCNNReference {
-    /// Forward and backward over N examples x[N × K × D] with labels[N].
+    /// Forward and backward over N examples x[N × K × D] with labels[N], or, with non-empty
+    /// `targets` [N] (a regression model, C = 1), the square loss ½(f − t_n)².
     ///
     /// Pooling is over the positions of each region (one region holding all K positions for
     /// global pooling); the pooled features are ordered (region, filter) and the read-out is
@@ -25,7 +26,7 @@ package enum PatchCNNReference {
     /// selection is piecewise constant in them).
     package static func pass<T: BinaryFloatingPoint & Sendable>(
         _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss, regions: PoolingRegions = .global,
-        x: [T], labels: [Int32], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
+        x: [T], labels: [Int32], targets: [T] = [], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
     ) -> ReferencePass<T> {
         let M = config.M
         let G = regions.count
@@ -118,6 +119,10 @@ package enum PatchCNNReference {
                 let logZ = maxF + log(fd.reduce(0) { $0 + exp($1 - maxF) })
                 totalLoss += logZ - fd[Int(labels[n])]
                 for c in 0..<C { g[c] = T((exp(fd[c] - logZ) - (c == Int(labels[n]) ? 1 : 0)) / Double(N)) }
+            } else if !targets.isEmpty {
+                let r = Loss.regression(output: Double(f[0]), target: Double(targets[n]))
+                totalLoss += r.value
+                g[0] = T(r.derivative / Double(N))
             } else {
                 let r = loss.binary(output: Double(f[0]), label: Double(labels[n]))
                 totalLoss += r.value

@@ -32,7 +32,8 @@ public struct PatchCNN: Sendable {
     public var routers: [Float]
 
     /// A network with filters drawn from `rng` (the `init` stream): first the M×D filter entries
-    /// row by row, then, for a trainable read-out, the C×G·M read-out entries.
+    /// row by row, then, for a `trainable(σ_a)` read-out, the C×G·M read-out entries
+    /// (`trainableFrom(a₀)` draws nothing).
     public init(
         config: NetworkConfig, inputDimension D: Int, outputs C: Int = 1, regions: PoolingRegions = .global,
         outputBias hasOutputBias: Bool? = nil, using rng: inout RandomStream
@@ -59,6 +60,8 @@ public struct PatchCNN: Sendable {
             for q in 0..<(C * F) { a[q] = 2 * (q % M) < M ? value : -value }
         case .trainable(let s):
             for i in 0..<(C * F) { a[i] = Float(s * rng.nextGaussian()) }
+        case .trainableFrom(let value):
+            for i in 0..<(C * F) { a[i] = Float(value) }
         }
         readout = a
         outputBias = (hasOutputBias ?? (C > 1)) ? Array(repeating: 0, count: C) : []

@@ -7,6 +7,19 @@ public enum GroupPlots {
     /// The plots across runs of one config (medians with bands, P(T₁₀₀ ≤ T), histograms).
     public static func all(_ runs: [RunData]) -> [PlotFile] {
         if runs.contains(where: \.isImageRun) { return images(runs) }
+        if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
+            // Regression runs: no accuracy or T₁₀₀; the learning curve on log–log axes.
+            var loss = band(
+                runs, key: CommonFigures.testLoss.field, title: "Test loss across seeds",
+                yLabel: "test loss ½(f − t)² (log scale)", file: "seeds-test-loss.svg", yScale: .logWithZero)
+            loss.caption += " Log–log axes."
+            return [
+                loss,
+                band(
+                    runs, key: CommonFigures.maxFilterNorm.field, title: "Largest filter norm across seeds",
+                    yLabel: "max_j ‖w_j‖", file: "seeds-max-norm.svg"),
+            ]
+        }
         if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) {
             // Other models (xord, the fc baseline): the common figures; their families' own figures
             // are in the report's generic sections.
@@ -125,11 +138,13 @@ public enum GroupPlots {
     }
 
     static func band(
-        _ runs: [RunData], key: String, title: String, yLabel: String, file: String, range: ClosedRange<Double>? = nil
+        _ runs: [RunData], key: String, title: String, yLabel: String, file: String, range: ClosedRange<Double>? = nil,
+        yScale: AxisScale = .linear
     ) -> PlotFile {
         let rows = aligned(runs, key: key)
         let scale = RunPlots.stepScale(rows.map(\.step))
-        var p = LinePlot(title: title, xLabel: RunPlots.stepLabel(scale), yLabel: yLabel, xScale: scale)
+        var p = LinePlot(
+            title: title, xLabel: RunPlots.stepLabel(scale), yLabel: yLabel, xScale: scale, yScale: yScale)
         p.yRange = range
         p.bands = [
             Band(

@@ -169,6 +169,18 @@ public struct Report: Sendable {
             body.append(section("\(prefix)selectivity", "Class selectivity", figures(["selectivity.svg"])))
             return .fragment(body)
         }
+        if QuadraticMeasures.records(run.config) {
+            body.append(section("\(prefix)dynamics", "Learning curve", figures(["learning-curve.svg"])))
+            body.append(
+                section(
+                    "\(prefix)conservation", "The conservation law: I_j = ‖w_j‖² − 2a_j²",
+                    figures(["invariants.svg", "quadratic-norms.svg", "readout.svg"])))
+            body.append(
+                section(
+                    "\(prefix)alignment", "Alignment with the teacher",
+                    figures(["alignments.svg", "cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"])))
+            return .fragment(body)
+        }
         body.append(section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"])))
         let keys = KeyPatternMeasures.records(run.config)
         if run.filters.isEmpty {
@@ -246,7 +258,8 @@ public struct Report: Sendable {
             section("summary", "Summary", .fragment([groupFigures(runs), summaryTable(runs)])),
         ]
         let seedNames = [
-            "seeds-accuracy.svg", "seeds-t100-curve.svg", "seeds-key-share.svg", "seeds-norm-ratio.svg",
+            "seeds-accuracy.svg", "seeds-test-loss.svg", "seeds-t100-curve.svg", "seeds-key-share.svg",
+            "seeds-norm-ratio.svg",
             "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
             "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
             "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg",
@@ -270,7 +283,9 @@ public struct Report: Sendable {
                 .element(
                     "p", [:],
                     [
-                        .text("The run with the median T₁₀₀; every run has its own report: "),
+                        .text(
+                            (reached.isEmpty ? "The first run" : "The run with the median T₁₀₀")
+                                + "; every run has its own report: "),
                         .element("code", [:], [.text("convdyn report \(detailed.path)")]), .text("."),
                     ]),
             ]))
@@ -284,6 +299,16 @@ public struct Report: Sendable {
 
     static func groupFigures(_ runs: [RunData]) -> Node {
         let n = runs.count
+        if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
+            let q = runs.compactMap { $0.summary?.section(QuadraticMeasures.self) }
+            let ratios = q.map(\.testLossRatio).sorted()
+            return list([
+                "Regression runs (½(f − t)² against real targets): no accuracy or T₁₀₀.",
+                "Final / initial test loss: median \(formatValue(ratios.isEmpty ? .nan : ratios[(ratios.count - 1) / 2])) "
+                    + "over \(q.count) finished runs; plateau just before the first drop in "
+                    + "\(q.filter(\.plateauBeforeDrop).count)/\(q.count).",
+            ])
+        }
         if runs.contains(where: \.isImageRun) {
             let s = runs.compactMap { $0.summary?.images }
             let M = runs[0].config.network.M
@@ -338,6 +363,7 @@ public struct Report: Sendable {
 
     static func summaryTable(_ runs: [RunData]) -> Node {
         if runs.contains(where: \.isImageRun) { return imageTable(runs) }
+        if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) { return regressionTable(runs) }
         if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) { return commonTable(runs) }
         let rows = runs.map { run in
             let last = run.metrics.last
@@ -375,6 +401,29 @@ public struct Report: Sendable {
             ["run", "seed", "status", "T₁₀₀", "test accuracy", "train accuracy"], rows,
             note: "Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. "
                 + "Definitions: Docs/Metrics.md.")
+    }
+
+    /// The summary table of regression runs (gaussianTeacher): losses, no accuracy.
+    static func regressionTable(_ runs: [RunData]) -> Node {
+        let rows = runs.map { run in
+            let q = run.summary?.section(QuadraticMeasures.self)
+            return tableRow([
+                run.name, String(run.config.seed), status(run),
+                formatValue(run.metrics.first?[CommonFigures.testLoss.field]?.doubleValue ?? .nan),
+                formatValue(run.metrics.last?[CommonFigures.testLoss.field]?.doubleValue ?? .nan),
+                q.map { formatValue($0.testLossRatio) } ?? "n/a",
+                q.map { $0.firstDropStep.map(String.init) ?? "never" } ?? "n/a",
+                q.map { $0.plateauBeforeDrop ? "yes" : "no" } ?? "n/a",
+                q.map { formatValue($0.invariantDriftMax) } ?? "n/a", q.map { formatValue($0.normChange) } ?? "n/a",
+            ])
+        }
+        return table(
+            [
+                "run", "seed", "status", "test loss at 0", "final test loss", "final / initial", "first drop",
+                "plateau before it", "largest scaled drift of I_j", "largest Δ‖w_j‖/‖w_j(0)‖",
+            ], rows,
+            note: "A regression run (½(f − t)² against real targets): no accuracy. First drop: the first evaluation "
+                + "with the test loss ≤ ½ its start. Definitions: Docs/Metrics.md.")
     }
 
     static func imageTable(_ runs: [RunData]) -> Node {

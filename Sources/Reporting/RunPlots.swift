@@ -31,6 +31,10 @@ enum Palette {
 enum RunPlots {
     static func all(_ run: RunData) -> [PlotFile] {
         if run.isImageRun { return ImagePlots.all(run) }
+        if QuadraticMeasures.records(run.config) {
+            // A regression run: no accuracy; the filters are projected on the teacher directions.
+            return QuadraticPlots.all(run) + (run.filters.isEmpty ? [] : cosineHeatmaps(run))
+        }
         let keys = KeyPatternMeasures.records(run.config)
         var plots = [accuracy(run), loss(run)]
         if keys { plots += [dominance(run), normRatio(run)] }

@@ -30,10 +30,13 @@ public enum TerminalSummary {
             }
         }
         columns = Array(columns.prefix(2))
+        // Regression runs (no accuracy): the test loss's sparkline instead, and no T₁₀₀ tally.
+        let regression = runs.allSatisfy { QuadraticMeasures.records($0.config) }
+        let curve = regression ? CommonFigures.testLoss : CommonFigures.testAccuracy
         lines.append(
             "run".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  status      T100 "
                 + columns.map { "  " + $0.shortLabel!.leftPad(8) }.joined()
-                + "  test accuracy (log-spaced steps)")
+                + "  \(curve.label) (log-spaced steps)")
         for run in runs {
             let last = run.metrics.last ?? .null
             lines.append(
@@ -41,23 +44,26 @@ public enum TerminalSummary {
                     + status(run).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
                     + (run.stepsTo100.map(String.init) ?? "never").leftPad(5)
                     + columns.map { "  " + fixed($0.value(in: last), $0.format).leftPad(8) }.joined()
-                    + "  " + sparkline(run.series(CommonFigures.testAccuracy.field), width: 20, range: 0...1))
+                    + "  " + sparkline(run.series(curve.field), width: 20, range: regression ? nil : 0...1))
         }
         let reached = runs.filter { $0.stepsTo100 != nil }.count
-        lines.append("")
-        lines.append("reached 100% test accuracy: \(reached)/\(runs.count)")
+        if !regression {
+            lines.append("")
+            lines.append("reached 100% test accuracy: \(reached)/\(runs.count)")
+        }
         return lines.joined(separator: "\n")
     }
 
     static func single(_ run: RunData, width: Int) -> String {
         let last = run.metrics.last ?? .null
         let figures = MeasurementFamilies.figures(for: run.config).filter { $0.source == .metrics }
-        let accuracy = CommonFigures.testAccuracy
+        // A regression run has no accuracy or T₁₀₀: its headline figure is the test loss.
+        let regression = run.summary?.regression ?? QuadraticMeasures.records(run.config)
+        let accuracy = regression ? CommonFigures.testLoss : CommonFigures.testAccuracy
         let header =
             [
-                "  \(accuracy.label) \(fixed(accuracy.value(in: last)))",
-                "T100 \(run.stepsTo100.map(String.init) ?? "never")",
-            ]
+                "  \(accuracy.label) \(fixed(accuracy.value(in: last), regression ? "%.3e" : "%.3f"))"
+            ] + (regression ? [] : ["T100 \(run.stepsTo100.map(String.init) ?? "never")"])
             + figures.map { "\($0.label) \(fixed($0.value(in: last), $0.format))" }
         var lines = [
             "\(run.path) — \(run.config.preset), seed \(run.config.seed) — \(status(run)) at step "

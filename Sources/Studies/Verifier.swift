@@ -12,10 +12,8 @@ public struct Verification: Sendable {
     public var skipped: [String: String]
     /// Claim id → the directory of its runs.
     public var directories: [String: String]
-    /// Seeds per claim (the most any claim ran when claims ran their own default counts).
+    /// Seeds per claim: the --seeds given, or without it the largest of the claims' defaults.
     public var seeds: Int
-    /// Claim id → the seeds it ran, for every claim that ran fewer than `seeds`.
-    public var fewerSeeds: [String: Int] = [:]
     /// Wall time of the whole verification.
     public var seconds: Double
 
@@ -26,7 +24,6 @@ public struct Verification: Sendable {
     public var json: JSONValue {
         .object([
             "passed": .bool(passed), "seeds": .int(seeds), "seconds": .double(seconds),
-            "fewerSeeds": .object(fewerSeeds.mapValues(JSONValue.int)),
             "rows": .array(rows.map { (try? JSONValue(encoding: $0)) ?? .null }),
             "skipped": .object(skipped.mapValues(JSONValue.string)),
             "directories": .object(directories.mapValues(JSONValue.string)),
@@ -57,9 +54,9 @@ public struct Verification: Sendable {
 
 /// Runs the claims of SPEC §7 over many seeds.
 public enum Verifier {
-    /// Runs `claims` for seeds firstSeed..<firstSeed+seeds (each claim's `defaultSeeds` when
-    /// `seeds` is nil) into root/CLAIM/seed-S (no per-filter
-    /// files), judges them, and writes verify.json and report.html into `root`.
+    /// Runs `claims` for seeds firstSeed..<firstSeed+seeds into root/CLAIM/seed-S (no per-filter
+    /// files), judges them, and writes verify.json and report.html into `root`. Without `seeds`,
+    /// each claim runs its own default (`Claim.seeds(_:)`).
     public static func run(
         _ claims: [Claim], seeds requested: Int?, firstSeed: Int = 0, root: String, workers: Int,
         log: (@Sendable (String) -> Void)? = nil
@@ -73,10 +70,8 @@ public enum Verifier {
         if fm.fileExists(atPath: root), !((try? fm.contentsOfDirectory(atPath: root)) ?? []).isEmpty {
             throw OutputError("output directory \(root) is not empty; choose another --out")
         }
-        var counts: [String: Int] = [:]
         for claim in claims {
-            let seeds = requested ?? claim.defaultSeeds
-            counts[claim.id] = seeds
+            let seeds = claim.seeds(requested)
             if let images = claim.preset.config.images {
                 do { _ = try ImageLoader.locate(images) } catch {
                     skipped[claim.id] = "no image data (\(error))"
@@ -129,11 +124,10 @@ public enum Verifier {
             results[claim.id] = summaries
             rows += claim.judge(summaries, others: results)
         }
-        let most = requested ?? counts.values.max() ?? 0
-        var verification = Verification(
-            rows: rows, skipped: skipped, directories: directories, seeds: most,
+        let verification = Verification(
+            rows: rows, skipped: skipped, directories: directories,
+            seeds: requested ?? claims.map { $0.seeds(nil) }.max() ?? Claim.standardSeeds,
             seconds: Date().timeIntervalSince(start))
-        verification.fewerSeeds = counts.filter { $0.value < most }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try write(verification.json.prettyText, to: "\(root)/verify.json")
         try writeReport(verification, claims: claims, root: root)
@@ -166,8 +160,7 @@ public enum Verifier {
         let verdict = v.passed ? "Every judged row passed." : "At least one judged row failed."
         var body = [
             Report.header(
-                "Claims of SPEC §7 over \(v.seeds) seeds"
-                    + v.fewerSeeds.sorted { $0.key < $1.key }.map { " (\($0.key): \($0.value))" }.joined(),
+                "Claims of SPEC §7 over \(v.seeds) seeds",
                 notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" }),
             Report.section(
                 "verdicts", "Verdicts",
@@ -235,7 +228,7 @@ public enum Verifier {
             let plots = GroupPlots.all(runs).filter {
                 [
                     "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
-                    "seeds-accuracy.svg",
+                    "seeds-accuracy.svg", "seeds-test-loss.svg",
                     "seeds-top8-share.svg", "seeds-ablation.svg",
                 ].contains($0.name)
             }.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }

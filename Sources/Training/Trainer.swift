@@ -112,11 +112,14 @@ public final class Trainer {
         let net = network
         let x = batch.x
         let labels = batch.observedLabels
+        let targets = batch.targets
         if chunks == 1 || threads == 1 || !parallelWorthwhile {
-            for k in 0..<chunks { runChunk(k, of: n, x: x, labels: labels, images: imageIndices, network: net) }
+            for k in 0..<chunks {
+                runChunk(k, of: n, x: x, labels: labels, targets: targets, images: imageIndices, network: net)
+            }
         } else {
             concurrentChunks(chunks, threads: threads) { k, _ in
-                self.runChunk(k, of: n, x: x, labels: labels, images: imageIndices, network: net)
+                self.runChunk(k, of: n, x: x, labels: labels, targets: targets, images: imageIndices, network: net)
             }
         }
         if (0..<chunks).allSatisfy({ workspaces[$0].gradientIsZero }) {
@@ -132,11 +135,13 @@ public final class Trainer {
         return StepStatistics(lossSum: total.loss, correct: total.correct, count: n)
     }
 
-    /// Forward, loss gradient and backward of chunk k of a batch of n examples in `x` (when
+    /// Forward, loss gradient and backward of chunk k of a batch of n examples in `x` (regression
+    /// `targets` when not empty; when
     /// `images` lists the batch's images, their windows are cut out here first, or read in
     /// place), into the chunk's own workspace, gradient buffer and statistics slot.
     private func runChunk(
-        _ k: Int, of n: Int, x: [Float], labels: [Int32], images: ArraySlice<Int>?, network: PatchCNN
+        _ k: Int, of n: Int, x: [Float], labels: [Int32], targets: [Float], images: ArraySlice<Int>?,
+        network: PatchCNN
     ) {
         let start = k * Trainer.chunkSize
         let m = min(Trainer.chunkSize, n - start)
@@ -158,8 +163,8 @@ public final class Trainer {
             }
         } else {
             r = network.trainChunk(
-                x, offset: start * K * D, count: m, labels: labels, from: start, of: n, loss: config.loss,
-                workspace: workspaces[k], into: &chunkGradients[k].value)
+                x, offset: start * K * D, count: m, labels: labels, targets: targets, from: start, of: n,
+                loss: config.loss, workspace: workspaces[k], into: &chunkGradients[k].value)
         }
         statistics.set(k, r.lossSum, r.correct)
     }

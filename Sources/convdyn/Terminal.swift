@@ -58,10 +58,13 @@ func freePath(_ path: String) -> String {
 enum SummaryText {
     static func describe(_ s: RunSummary, directory: String) -> String {
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format: "%.3f", x) }
+        func e(_ x: Double) -> String { x.isNaN ? "n/a" : String(format: "%.3e", x) }
         var text =
             "\(s.status) after \(s.steps) steps → \(directory)\n"
-            + "  test accuracy \(f(s.testAccuracy)), train accuracy \(f(s.trainAccuracy)), "
-            + "T100 \(s.stepsTo100.map(String.init) ?? "never")"
+            + (s.regression
+                ? "  test loss \(e(s.testLoss)), train loss \(e(s.trainLoss)) (regression: no accuracy)"
+                : "  test accuracy \(f(s.testAccuracy)), train accuracy \(f(s.trainAccuracy)), "
+                    + "T100 \(s.stepsTo100.map(String.init) ?? "never")")
         if let k = s.keys {
             text +=
                 "\n  best-key cosine \(f(k.bestKeyCosine)), "

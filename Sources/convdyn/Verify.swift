@@ -20,7 +20,7 @@ struct Verify: ParsableCommand {
     @Argument(help: "Claims to check (default: all).")
     var claims: [ClaimID] = []
 
-    @Option(help: "Seeds per claim, from 1 (default: the claim's own, 100 for most; G1 fewer).")
+    @Option(help: "Seeds per claim, from 1 (default: each claim's own, 100 for most; Docs/Claims.md).")
     var seeds: Int?
 
     @Option(help: "First seed.")
@@ -46,8 +46,8 @@ struct Verify: ParsableCommand {
         print(
             "Checking \(selected.map(\.id).joined(separator: ", ")) over "
                 + (seeds.map { "\($0) seeds each" }
-                    ?? "seeds \(selected.map { "\($0.id): \($0.defaultSeeds)" }.joined(separator: ", "))") + ", "
-                + "runs in \(root)/CLAIM/seed-N\n"
+                    ?? selected.map { "\($0.id): \($0.seeds(nil))" }.joined(separator: ", ") + " seeds")
+                + ", runs in \(root)/CLAIM/seed-N\n"
         )
         fflush(nil)
         let result = try Verifier.run(

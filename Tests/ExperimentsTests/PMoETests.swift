@@ -178,7 +178,7 @@ import _TestSupport
     /// against (0.75, 0.78, 0.9) → 0.8 − 0.78 = 0.02: FAIL.
     @Test func claimG1IsDeclaredOverBothPresetsAndN() throws {
         let g1 = try #require(Claim.named("G1"))
-        #expect(Claim.all.map(\.id).suffix(3) == ["E1", "G1", "H1"])
+        #expect(Claim.all.map(\.id).suffix(5) == ["E1", "F1", "F2", "G1", "H1"])
         #expect(g1.variants.map(\.name) == [8, 16, 32, 64, 128].flatMap { ["n\($0)-pmoe", "n\($0)-cnn"] })
         for v in g1.variants {
             let c = v.config(from: g1.preset.config)
@@ -188,7 +188,7 @@ import _TestSupport
             #expect(c.preset == (v.name.hasSuffix("pmoe") ? "pmoe" : "pmoe-cnn"))
         }
         #expect(g1.curve?.figures.map(\.label) == ["test accuracy", "routing accuracy"])
-        #expect(g1.defaultSeeds < 100)
+        #expect(g1.seeds(nil) == Claim.G1.defaultSeeds && g1.seeds(nil) < Claim.standardSeeds && g1.seeds(7) == 7)
         func runs(_ values: [Double], routing: Double? = nil) throws -> [RunSummary] {
             try values.enumerated().map { try summary(seed: $0, accuracy: $1, routing: routing) }
         }

@@ -181,13 +181,6 @@ import _TestSupport
         let two = try Verifier.run([claim], seeds: 2, root: root + "-2", workers: 2)
         defer { try? FileManager.default.removeItem(atPath: root + "-2") }
         #expect(two.seeds == 2 && two.rows[0].detail.hasSuffix("/2 runs"))
-        // With claims of different default counts, the others are listed in fewerSeeds.
-        var other = claim
-        other.id = "T4"
-        other.defaultSeeds = 1
-        let mixed = try Verifier.run([claim, other], seeds: nil, root: root + "-3", workers: 2)
-        defer { try? FileManager.default.removeItem(atPath: root + "-3") }
-        #expect(mixed.seeds == 3 && mixed.fewerSeeds == ["T4": 1])
     }
 
     @Test func verifierRunsJudgesAndWritesWhatItJudged() throws {

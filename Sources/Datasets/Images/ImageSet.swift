@@ -11,8 +11,15 @@ public protocol ExampleSet: Sendable {
     var D: Int { get }
     var labels: [Int32] { get }
     var observedLabels: [Int32] { get }
+    /// Real-valued regression targets [count], empty for classification.
+    var targets: [Float] { get }
     /// Writes example `indices[b]` into slot b of `batch` (whose count must equal indices.count).
     func fill(_ batch: inout PatchBatch, with indices: ArraySlice<Int>)
+}
+
+extension ExampleSet {
+    /// No regression targets: the examples are labelled.
+    public var targets: [Float] { [] }
 }
 
 extension PatchBatch: ExampleSet {

@@ -479,9 +479,15 @@ public struct Claim: Sendable {
     public var variants: [ClaimVariant] = []
     /// The curve the verify report draws over the variants, if any.
     public var curve: ClaimCurve? = nil
-    /// Seeds `convdyn verify` runs when `--seeds` is not given (fewer for claims whose many
-    /// variants would otherwise take minutes).
-    public var defaultSeeds = 100
+    /// The seeds `convdyn verify` runs when no --seeds is given; nil for `Claim.standardSeeds`.
+    /// Set for claims whose runs are long (F1's η/10 variant, G1's ten variants), so that the default check stays short.
+    public var defaultSeeds: Int? = nil
+
+    /// The seed count of a verification without --seeds, for claims that set none.
+    public static let standardSeeds = 100
+
+    /// The seeds to run: `requested` when given, else the claim's default.
+    public func seeds(_ requested: Int?) -> Int { requested ?? defaultSeeds ?? Claim.standardSeeds }
 
     /// Verdict rows for this claim's `runs` (the preset's) and `variantRuns` (by variant name);
     /// statements on another claim's runs read `others` (by claim id). A statement whose runs are

@@ -100,7 +100,8 @@ public enum MeasurementFamilies {
     /// The registry: add a family here and every reader shows its figures.
     public static let all: [any MeasurementFamily.Type] = [
         KeyPatternMeasures.self, ImageMeasures.self, FilterNormMeasures.self, XORDMeasures.self,
-        PatternStatistics.self, SignalNoiseMeasures.self, LocalSignalMeasures.self, RoutingMeasures.self,
+        PatternStatistics.self, SignalNoiseMeasures.self, LocalSignalMeasures.self, QuadraticMeasures.self,
+        RoutingMeasures.self,
     ]
 
     /// The families that runs of `config` record.

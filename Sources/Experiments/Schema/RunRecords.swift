@@ -39,10 +39,47 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     /// Test accuracy against ỹ; equals `testAccuracy` when `data.flip` = 0.
     public var testAccuracyNoisy: Double
 
+    /// True for a regression model (`gaussianTeacher`): there are no labels, so the accuracies and
+    /// margins are written as null (read back as NaN) and only the losses, ½(f − t)², are figures.
+    public var regression = false
+
     /// The JSON field names.
     public enum CodingKeys: String, CodingKey {
         case step, trainLoss, trainAccuracy, trainMinMargin, trainMaxMargin, testLoss, testAccuracy
         case testLossNoisy, testAccuracyNoisy
+    }
+
+    /// Decodes a line; a null accuracy or margin (a regression run) reads as NaN, and a null
+    /// test accuracy marks the record as a regression one.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func number(_ key: CodingKeys) throws -> Double { try c.decodeIfPresent(Double.self, forKey: key) ?? .nan }
+        step = try c.decode(Int.self, forKey: .step)
+        trainLoss = try c.decode(Double.self, forKey: .trainLoss)
+        testLoss = try c.decode(Double.self, forKey: .testLoss)
+        testLossNoisy = try c.decode(Double.self, forKey: .testLossNoisy)
+        trainAccuracy = try number(.trainAccuracy)
+        trainMinMargin = try number(.trainMinMargin)
+        trainMaxMargin = try number(.trainMaxMargin)
+        testAccuracy = try number(.testAccuracy)
+        testAccuracyNoisy = try number(.testAccuracyNoisy)
+        regression = (try? c.decodeNil(forKey: .testAccuracy)) ?? false
+    }
+
+    /// Encodes every field; a regression record writes its accuracies and margins as null.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(step, forKey: .step)
+        try c.encode(trainLoss, forKey: .trainLoss)
+        try c.encode(testLoss, forKey: .testLoss)
+        try c.encode(testLossNoisy, forKey: .testLossNoisy)
+        let labelled: [(CodingKeys, Double)] = [
+            (.trainAccuracy, trainAccuracy), (.trainMinMargin, trainMinMargin), (.trainMaxMargin, trainMaxMargin),
+            (.testAccuracy, testAccuracy), (.testAccuracyNoisy, testAccuracyNoisy),
+        ]
+        for (key, value) in labelled {
+            if regression { try c.encodeNil(forKey: key) } else { try c.encode(value, forKey: key) }
+        }
     }
 
     /// Reads the common figures of a metrics line and checks their ranges.
@@ -57,9 +94,10 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     init(
         step: Int, train: (loss: Double, accuracy: Double, minMargin: Double, maxMargin: Double),
-        test: (loss: Double, accuracy: Double, lossNoisy: Double, accuracyNoisy: Double)
+        test: (loss: Double, accuracy: Double, lossNoisy: Double, accuracyNoisy: Double), regression: Bool = false
     ) {
         self.step = step
+        self.regression = regression
         (trainLoss, trainAccuracy, trainMinMargin, trainMaxMargin) = train
         (testLoss, testAccuracy, testLossNoisy, testAccuracyNoisy) = test
     }
@@ -185,6 +223,9 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var evaluations: Int
     /// The fields the measurement families added, by name (decode them with `section(_:)`).
     public var measures: [String: JSONValue]
+    /// True for a regression run (`gaussianTeacher`): the accuracies are written as null (read
+    /// back as NaN; a null testAccuracy marks a summary as a regression one).
+    public var regression = false
 
     /// The JSON field names.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -195,8 +236,9 @@ public struct RunSummary: Codable, Sendable, Equatable {
     init(
         status: RunStatus, preset: String, seed: Int, steps: Int, testAccuracy: Double, testAccuracyNoisy: Double,
         testLoss: Double, trainAccuracy: Double, trainLoss: Double, stepsTo100: Int?, evaluations: Int,
-        measures: [String: JSONValue]
+        measures: [String: JSONValue], regression: Bool = false
     ) {
+        self.regression = regression
         self.status = status
         self.preset = preset
         self.seed = seed
@@ -221,10 +263,11 @@ public struct RunSummary: Codable, Sendable, Equatable {
         preset = try c.decode(String.self, forKey: .preset)
         seed = try c.decode(Int.self, forKey: .seed)
         steps = try c.decode(Int.self, forKey: .steps)
-        testAccuracy = try c.decode(Double.self, forKey: .testAccuracy)
-        testAccuracyNoisy = try c.decode(Double.self, forKey: .testAccuracyNoisy)
+        regression = (try? c.decodeNil(forKey: .testAccuracy)) ?? false
+        testAccuracy = try c.decodeIfPresent(Double.self, forKey: .testAccuracy) ?? .nan
+        testAccuracyNoisy = try c.decodeIfPresent(Double.self, forKey: .testAccuracyNoisy) ?? .nan
         testLoss = try c.decode(Double.self, forKey: .testLoss)
-        trainAccuracy = try c.decode(Double.self, forKey: .trainAccuracy)
+        trainAccuracy = try c.decodeIfPresent(Double.self, forKey: .trainAccuracy) ?? .nan
         trainLoss = try c.decode(Double.self, forKey: .trainLoss)
         stepsTo100 = try c.decodeIfPresent(Int.self, forKey: .stepsTo100)
         evaluations = try c.decode(Int.self, forKey: .evaluations)
@@ -242,10 +285,16 @@ public struct RunSummary: Codable, Sendable, Equatable {
         try c.encode(preset, forKey: .preset)
         try c.encode(seed, forKey: .seed)
         try c.encode(steps, forKey: .steps)
-        try c.encode(testAccuracy, forKey: .testAccuracy)
-        try c.encode(testAccuracyNoisy, forKey: .testAccuracyNoisy)
+        if regression {
+            try c.encodeNil(forKey: .testAccuracy)
+            try c.encodeNil(forKey: .testAccuracyNoisy)
+            try c.encodeNil(forKey: .trainAccuracy)
+        } else {
+            try c.encode(testAccuracy, forKey: .testAccuracy)
+            try c.encode(testAccuracyNoisy, forKey: .testAccuracyNoisy)
+            try c.encode(trainAccuracy, forKey: .trainAccuracy)
+        }
         try c.encode(testLoss, forKey: .testLoss)
-        try c.encode(trainAccuracy, forKey: .trainAccuracy)
         try c.encode(trainLoss, forKey: .trainLoss)
         try c.encode(stepsTo100.map(JSONValue.int) ?? .null, forKey: .stepsTo100)
         try c.encode(evaluations, forKey: .evaluations)
