@@ -480,7 +480,8 @@ public struct Claim: Sendable {
     /// The curve the verify report draws over the variants, if any.
     public var curve: ClaimCurve? = nil
     /// The seeds `convdyn verify` runs when no --seeds is given; nil for `Claim.standardSeeds`.
-    /// Set for claims whose runs are long (F1's η/10 variant, G1's ten variants), so that the default check stays short.
+    /// Set for claims whose runs are long (F1's η/10 variant, G1's ten variants), so that the default
+    /// check stays short.
     public var defaultSeeds: Int? = nil
 
     /// The seed count of a verification without --seeds, for claims that set none.
