@@ -73,6 +73,8 @@ struct RunStreams {
     var test: RandomStream
     var train: RandomStream
     let shuffle: RandomStream
+    /// The initial router vectors (pMoE); drawn from only by routed networks.
+    var router: RandomStream
 
     init(seed: Int) {
         let s = UInt64(seed)
@@ -81,6 +83,7 @@ struct RunStreams {
         test = RandomStream(seed: s, purpose: .test)
         train = RandomStream(seed: s, purpose: .train)
         shuffle = RandomStream(seed: s, purpose: .shuffle)
+        router = RandomStream(seed: s, purpose: .router)
     }
 }
 

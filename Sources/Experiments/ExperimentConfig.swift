@@ -149,6 +149,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         }
         try network.validate()
         try evaluation.validate()
+        try validateRouter()
         if let images {
             if network.architecture == .fc {
                 throw ConfigurationError(
@@ -206,6 +207,41 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                     field: "network.pooling", value: network.pooling.text,
                     allowed: "grid pooling needs the spatial layout of images; synthetic patches use max, mean or sum")
             }
+        }
+    }
+
+    /// The router's checks that involve the data: routing needs the key-pattern data's patches
+    /// (it is implemented for `labelModel: key` only, where the routing accuracy is defined), l ≤ K,
+    /// and a fixed training set to pre-train the routers on.
+    func validateRouter() throws {
+        guard let router = network.router else { return }
+        if images != nil {
+            throw ConfigurationError(
+                field: "network.router", value: "experts \(router.experts)",
+                allowed: "routing is implemented for the synthetic key-pattern data only; set network.router=null "
+                    + "for image runs")
+        }
+        guard data.labelModel == .key else {
+            throw ConfigurationError(
+                field: "network.router", value: "experts \(router.experts)",
+                allowed: "routing is implemented for labelModel key only (its routing accuracy needs the key "
+                    + "patch); set network.router=null for \(data.labelModel.rawValue) runs")
+        }
+        guard data.K >= 2 else {
+            throw ConfigurationError(
+                field: "network.router", value: "experts \(router.experts)",
+                allowed: "routing chooses among patches: data.K = \(data.K) needs to be ≥ 2")
+        }
+        guard router.topPatches <= data.K else {
+            throw ConfigurationError(
+                field: "network.router.topPatches", value: "\(router.topPatches)",
+                allowed: "each expert sees at most the K = \(data.K) patches of an example: use 1…\(data.K)")
+        }
+        if router.pretrainSteps > 0 && data.nTrain == 0 {
+            throw ConfigurationError(
+                field: "network.router.pretrainSteps", value: "\(router.pretrainSteps)",
+                allowed: "router pre-training is full-batch on a fixed training set: set data.nTrain > 0 (or "
+                    + "pretrainSteps = 0)")
         }
     }
 

@@ -24,7 +24,7 @@ extension Preset {
     /// Every preset, in the order `convdyn presets` lists them.
     public static let all: [Preset] = [
         kpBench, kpCleanMax, kpCleanAvg, kpLeakyLogistic, kpSmall, xord, psi, bgCNNvsFC, kouRelu, caoPoly,
-        karpLSA, karpLSAFrozen, tcQuadratic, fmnistPractical,
+        karpLSA, karpLSAFrozen, tcQuadratic, pmoe, pmoeCNN, fmnistPractical,
     ]
 
     /// The preset called `name`, or nil.
@@ -373,6 +373,54 @@ extension Preset {
             summary:
                 "Tan & Chen 2021: x ~ N(0, I_10), target (u_1ᵀx)² + (u_2ᵀx)²; M=4 square filters, sum pool, "
                 + "trainable read-out, square loss SGD B=256 η=1e-3, 20000 steps",
+            config: c)
+    }()
+}
+
+extension Preset {
+    /// Chowdhury, Zhang, Wang, Liu & Chen 2023 (patch-level routing in mixture-of-experts): kp-bench's
+    /// key data (one-hot, K = 16 patches of D = 64, P = 32 patterns, one key per example, keys {0}/{1},
+    /// the other 15 patches uniform commons 2…31 — the paper's one class-discriminative patch among
+    /// n − 1 class-irrelevant ones) with noise σ = 0.15 and a fixed training set of 32 (claim G1
+    /// varies nTrain over 8…128); pMoE: 2 experts × 4 filters (M = 8), each seeing its top-2 patches
+    /// by its router, routers drawn gaussian(0.1) and pre-trained 100 full-batch steps of the linear
+    /// loss at η_r = 0.2 (the paper's rate) and then frozen; ReLU, mean pooling over the routed
+    /// patches, fixed read-out ±1/M, kp-bench's init gaussian(0.01); logistic loss, full-batch
+    /// gradient descent with η = 4 for 600 steps, evaluated every 20 on the whole training set.
+    public static let pmoe: Preset = {
+        var c = kpBench.config
+        c.preset = "pmoe"
+        c.data.sigma = 0.15
+        c.data.nTrain = 32
+        c.network.M = 8
+        c.network.activation = .relu
+        c.network.pooling = .mean
+        c.network.readout = .fixedSign(.inverseM)
+        c.network.router = RouterConfig()
+        c.training.loss = .logistic
+        c.training.fullBatch = true
+        c.training.learningRate = 4
+        c.training.steps = 600
+        c.evaluation.schedule = .every(20)
+        c.evaluation.fullTrainSet = true
+        c.deriveFields()
+        return Preset(
+            name: "pmoe",
+            summary:
+                "Chowdhury et al. 2023, pMoE: key data σ=0.15, nTrain=32; 2 experts × 4 ReLU filters, top-2 patches "
+                + "by routers pre-trained 100 steps (linear loss), mean pool, logistic full-batch GD η=4, 600 steps",
+            config: c)
+    }()
+
+    /// pmoe's baseline (Chowdhury et al. 2023): the same data and training with the plain CNN of
+    /// M = 8 ReLU filters mean-pooled over all K patches (no router).
+    public static let pmoeCNN: Preset = {
+        var c = pmoe.config
+        c.preset = "pmoe-cnn"
+        c.network.router = nil
+        return Preset(
+            name: "pmoe-cnn",
+            summary: "Chowdhury et al. 2023, baseline: pmoe's data and training with the CNN of M=8 (no router)",
             config: c)
     }()
 }

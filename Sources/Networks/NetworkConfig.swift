@@ -213,6 +213,35 @@ public enum Architecture: String, NamedChoice, Sendable {
     case fc
 }
 
+/// Patch-level routing (pMoE, Chowdhury et al. 2023; SPEC §2 `router`): E experts own disjoint
+/// groups of F filters, expert e the filters [e·F, (e+1)·F), and expert e has a router vector
+/// r_e ∈ R^D. Expert e sees only the l patches of each example with the largest ⟨r_e, x_i⟩ (hard
+/// selection, ties to the lowest index, no gate value): only those enter its filters' pooling
+/// (mean = (1/l)·Σ over them). The routers are drawn from the `router` stream (`routerInit`),
+/// pre-trained for `pretrainSteps` full-batch steps of the linear loss −y·f_r on the training set
+/// with f_r(x) = Σ_e s_e·⟨r_e, Σ_i x_i⟩ (s_e the read-out sign of expert e's filters), then frozen
+/// while the experts train (Docs/Configuration.md, "pMoE").
+public struct RouterConfig: Codable, Equatable, Sendable {
+    /// E, the number of experts (even: each expert's filters share one read-out sign).
+    public var experts = 2
+    /// F, filters per expert; E·F = M.
+    public var filtersPerExpert = 4
+    /// l, the patches each expert sees per example (1 ≤ l ≤ K).
+    public var topPatches = 2
+    /// Full-batch steps of router pre-training (0: the routers stay at their random init).
+    public var pretrainSteps = 100
+    /// The learning rate of router pre-training.
+    public var pretrainLearningRate = 0.2
+    /// How the router vectors are drawn (from the `router` stream) before pre-training.
+    public var routerInit: Initialization = .gaussian(0.1)
+
+    /// Two experts of four filters, top-2, 100 pre-training steps at 0.2 from gaussian(0.1) (the pmoe preset).
+    public init() {}
+
+    /// The expert that owns filter j.
+    public func expert(ofFilter j: Int) -> Int { j / filtersPerExpert }
+}
+
 /// The two-layer network of SPEC §2.
 public struct NetworkConfig: Codable, Equatable, Sendable {
     /// The architecture: the patch CNN, or a fully-connected net on the flattened input.
@@ -234,16 +263,18 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
     public var biasGradScale = 1.0
     /// How the filters are initialised.
     public var `init`: Initialization = .gaussian(0.01)
+    /// Patch-level routing (pMoE); nil (the default) for the plain CNN.
+    public var router: RouterConfig? = nil
 
     /// The defaults: the kp-bench network.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case architecture, M, k, activation, pooling, readout, bias, biasGradScale, `init`
+        case architecture, M, k, activation, pooling, readout, bias, biasGradScale, `init`, router
     }
 
     /// Decodes every field; `architecture` may be absent (configs written before it existed) and
-    /// then is `cnn`; `k` may be absent or null.
+    /// then is `cnn`; `k` and `router` may be absent or null.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .cnn
@@ -255,9 +286,11 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         bias = try c.decode(BiasMode.self, forKey: .bias)
         biasGradScale = try c.decode(Double.self, forKey: .biasGradScale)
         self.`init` = try c.decode(Initialization.self, forKey: .`init`)
+        router = try c.decodeIfPresent(RouterConfig.self, forKey: .router)
     }
 
-    /// Encodes every field, `k` as null when unset (so that `--set k=…` finds it in every config).
+    /// Encodes every field, `k` and `router` as null when unset (so that `--set k=…` finds it in
+    /// every config).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(architecture, forKey: .architecture)
@@ -269,6 +302,7 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         try c.encode(bias, forKey: .bias)
         try c.encode(biasGradScale, forKey: .biasGradScale)
         try c.encode(self.`init`, forKey: .`init`)
+        try c.encode(router, forKey: .router)
     }
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.
@@ -316,6 +350,55 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         default: break
         }
         guard biasGradScale.isFinite else { throw fail("biasGradScale", biasGradScale, "must be finite") }
+        if let router { try validate(router) }
+    }
+
+    /// The checks of a router that need only the network section (the data section's are in
+    /// `ExperimentConfig.validate`).
+    private func validate(_ r: RouterConfig) throws {
+        func fail(_ field: String, _ value: Any, _ allowed: String) -> ConfigurationError {
+            ConfigurationError(field: "network.router.\(field)", value: "\(value)", allowed: allowed)
+        }
+        guard r.experts >= 2, r.experts % 2 == 0 else {
+            throw fail(
+                "experts", r.experts,
+                "needs an even number ≥ 2: the fixed read-out gives the first M/2 filters +A and the rest −A, and "
+                    + "each expert's filters must share one sign")
+        }
+        guard r.filtersPerExpert >= 1 else { throw fail("filtersPerExpert", r.filtersPerExpert, "must be ≥ 1") }
+        guard r.experts * r.filtersPerExpert == M else {
+            throw fail(
+                "filtersPerExpert", r.filtersPerExpert,
+                "experts·filtersPerExpert = \(r.experts)·\(r.filtersPerExpert) = \(r.experts * r.filtersPerExpert) "
+                    + "must equal network.M = \(M)")
+        }
+        guard r.topPatches >= 1 else { throw fail("topPatches", r.topPatches, "must be ≥ 1 (and ≤ data.K)") }
+        guard r.pretrainSteps >= 0 else { throw fail("pretrainSteps", r.pretrainSteps, "must be ≥ 0") }
+        guard r.pretrainLearningRate.isFinite, r.pretrainLearningRate > 0 else {
+            throw fail("pretrainLearningRate", r.pretrainLearningRate, "must be a finite number > 0")
+        }
+        switch r.routerInit {
+        case .gaussian(let s) where !(s.isFinite && s >= 0), .sphere(let s) where !(s.isFinite && s >= 0):
+            throw fail("routerInit", r.routerInit.text, "the scale must be a finite number ≥ 0")
+        default: break
+        }
+        guard architecture == .cnn else {
+            throw ConfigurationError(
+                field: "network.router", value: "experts \(r.experts)",
+                allowed: "routing picks patches of the CNN; architecture fc has one flattened patch: set "
+                    + "network.router=null or architecture=cnn")
+        }
+        guard case .fixedSign = readout else {
+            throw ConfigurationError(
+                field: "network.readout", value: readout.text,
+                allowed: "a router needs fixedSign(A): the routers are pre-trained against the experts' fixed "
+                    + "read-out signs")
+        }
+        guard pooling.grid == 1 else {
+            throw ConfigurationError(
+                field: "network.pooling", value: pooling.text,
+                allowed: "a router pools each expert over its l chosen patches: use max, mean or sum")
+        }
     }
 }
 

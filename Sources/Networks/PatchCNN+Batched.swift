@@ -43,6 +43,17 @@ package final class PatchCNNWorkspace {
     /// φ_b(S) of one example [K × M] under `symThreshold`, pooled as it stands; allocated by the
     /// first forward pass that needs it.
     var thresholded: [Float]
+    /// With a router: Rᵀ [D × E], the router scores ⟨r_e, x_i⟩ [N·K × E], and the patches each
+    /// expert pools over, [N × E × l] in increasing position order; allocated by the first
+    /// forward pass of a routed network.
+    var routersT: [Float] = []
+    var routerScores: [Float] = []
+    package internal(set) var selected: [Int32] = []
+    /// With a router: the patches each expert sees gathered as Xᵣ [N·E·l × D], their scores
+    /// Sᵣ [N·E·l × M] (without the bias) and ∂/∂Sᵣ; allocated by the first routed pass.
+    var routedX: [Float] = []
+    var routedScores: [Float] = []
+    var routedDScores: [Float] = []
 
     package init(capacity: Int, patches K: Int, filters M: Int, outputs C: Int, regions G: Int = 1) {
         precondition(capacity >= 1, "PatchCNNWorkspace needs capacity ≥ 1, got \(capacity)")
@@ -151,37 +162,43 @@ extension PatchCNN {
         let thresholds = !act.addsBiasToScore
         if thresholds && ws.thresholded.count < K * M { ws.thresholded = Array(repeating: 0, count: K * M) }
         let pooledActivation = thresholds ? Activation.linear : act
-        ws.filtersT.withUnsafeBufferPointer { w in
-            ws.scores.withUnsafeMutableBufferPointer { s in
-                x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
-                if !biases.isEmpty && !thresholds {
-                    for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
-                }
-                ws.pooled.withUnsafeMutableBufferPointer { h in
-                    ws.argmax.withUnsafeMutableBufferPointer { best in
-                        ws.thresholded.withUnsafeMutableBufferPointer { t in
-                            for n in 0..<N {
-                                var sn = UnsafePointer(s.baseAddress! + n * K * M)
-                                if thresholds {
-                                    for i in 0..<K {
-                                        for j in 0..<M {
-                                            t[i * M + j] = Activation.symThreshold(sn[i * M + j], bias: bias(of: j))
+        if let router = config.router {
+            precondition(G == 1, "forward: a router pools globally over each expert's patches, not over \(G) regions")
+            route(x, count: N, workspace: ws)
+            forwardRouted(x, router, count: N, workspace: ws)
+        } else {
+            ws.filtersT.withUnsafeBufferPointer { w in
+                ws.scores.withUnsafeMutableBufferPointer { s in
+                    x.product(w.baseAddress!, s.baseAddress!, rows: N * K, cols: M, depth: D)
+                    if !biases.isEmpty && !thresholds {
+                        for r in 0..<(N * K) { for j in 0..<M { s[r * M + j] += bias(of: j) } }
+                    }
+                    ws.pooled.withUnsafeMutableBufferPointer { h in
+                        ws.argmax.withUnsafeMutableBufferPointer { best in
+                            ws.thresholded.withUnsafeMutableBufferPointer { t in
+                                for n in 0..<N {
+                                    var sn = UnsafePointer(s.baseAddress! + n * K * M)
+                                    if thresholds {
+                                        for i in 0..<K {
+                                            for j in 0..<M {
+                                                t[i * M + j] = Activation.symThreshold(sn[i * M + j], bias: bias(of: j))
+                                            }
                                         }
+                                        sn = UnsafePointer(t.baseAddress!)
                                     }
-                                    sn = UnsafePointer(t.baseAddress!)
-                                }
-                                let hn = h.baseAddress! + n * F
-                                let bn = best.baseAddress! + n * F
-                                if G == 1 {
-                                    switch reduction {
-                                    case .max: poolMax(pooledActivation, sn, hn, bn, K: K, M: M)
-                                    case .mean, .sum:
-                                        poolSum(
-                                            pooledActivation, sn, hn, K: K, M: M,
-                                            scale: reduction == .mean ? 1 / Float(K) : 1)
+                                    let hn = h.baseAddress! + n * F
+                                    let bn = best.baseAddress! + n * F
+                                    if G == 1 {
+                                        switch reduction {
+                                        case .max: poolMax(pooledActivation, sn, hn, bn, K: K, M: M)
+                                        case .mean, .sum:
+                                            poolSum(
+                                                pooledActivation, sn, hn, K: K, M: M,
+                                                scale: reduction == .mean ? 1 / Float(K) : 1)
+                                        }
+                                    } else {
+                                        poolRegions(pooledActivation, reduction, regions, sn, hn, bn, K: K, M: M)
                                     }
-                                } else {
-                                    poolRegions(pooledActivation, reduction, regions, sn, hn, bn, K: K, M: M)
                                 }
                             }
                         }
@@ -299,6 +316,10 @@ extension PatchCNN {
             }
         }
         // First layer.
+        if let router = config.router {
+            backwardRouted(x, router, count: N, workspace: ws, into: &grads)
+            return
+        }
         ws.scores.withUnsafeBufferPointer { s in
             ws.dPooled.withUnsafeBufferPointer { dh in
                 ws.dFilterBias.withUnsafeMutableBufferPointer { db in
@@ -388,6 +409,61 @@ extension PatchCNN {
         case 1: grads.biases[0] = ws.dFilterBias.reduce(0, +)
         default: for j in 0..<M { grads.biases[j] = ws.dFilterBias[j] }
         }
+    }
+
+    /// With a router, fills `ws.selected` [N × E × l]: for each example and expert e the l patches
+    /// with the largest router score ⟨r_e, x_i⟩ (ties to the lowest index), in increasing position
+    /// order. The scores of the whole batch are one product, [N·K × E] = X · Rᵀ.
+    package func route(_ x: PatchRows, count N: Int, workspace ws: PatchCNNWorkspace) {
+        guard let router = config.router else { return }
+        let K = ws.K
+        let E = router.experts
+        let l = router.topPatches
+        precondition(l <= K, "route: top-\(l) of \(K) patches")
+        precondition(routers.count == E * D, "route: \(routers.count) router entries, expected E·D = \(E)·\(D)")
+        if ws.routersT.count != E * D { ws.routersT = Array(repeating: 0, count: E * D) }
+        if ws.routerScores.count < ws.capacity * K * E {
+            ws.routerScores = Array(repeating: 0, count: ws.capacity * K * E)
+            ws.selected = Array(repeating: 0, count: ws.capacity * E * l)
+        }
+        routers.withUnsafeBufferPointer { r in
+            ws.routersT.withUnsafeMutableBufferPointer {
+                MatMul.transpose(r.baseAddress!, into: $0.baseAddress!, rows: E, cols: D)
+            }
+        }
+        ws.routersT.withUnsafeBufferPointer { rt in
+            ws.routerScores.withUnsafeMutableBufferPointer { v in
+                x.product(rt.baseAddress!, v.baseAddress!, rows: N * K, cols: E, depth: D)
+                ws.selected.withUnsafeMutableBufferPointer { sel in
+                    for n in 0..<N {
+                        for e in 0..<E {
+                            selectTop(
+                                l, of: UnsafePointer(v.baseAddress! + n * K * E + e), stride: E, count: K,
+                                into: sel.baseAddress! + (n * E + e) * l)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The patches each expert sees, [N × E × l] (`route`), for the N examples of `x` [N × K × D];
+    /// empty without a router.
+    package func routedPatches(_ x: [Float], count N: Int, patches K: Int) -> [Int32] {
+        guard let router = config.router else { return [] }
+        precondition(x.count >= N * K * D, "routedPatches: \(x.count) values for \(N) examples of K·D = \(K)·\(D)")
+        let chunk = 256
+        let ws = PatchCNNWorkspace(capacity: max(1, min(chunk, N)), patches: K, for: self)
+        let size = router.experts * router.topPatches
+        var result = [Int32](repeating: 0, count: N * size)
+        var start = 0
+        while start < N {
+            let m = min(ws.capacity, N - start)
+            x.withUnsafeBufferPointer { route(.dense($0.baseAddress! + start * K * D), count: m, workspace: ws) }
+            for q in 0..<(m * size) { result[start * size + q] = ws.selected[q] }
+            start += m
+        }
+        return result
     }
 
     /// Gradient-shaped zeros for this network.
@@ -597,6 +673,167 @@ func poolRegions(
         for r in 0..<G {
             let inv = 1 / Float(regions.size(r, K: K))
             for j in 0..<M { h[r * M + j] *= inv }
+        }
+    }
+}
+
+/// The l indices of the largest of `count` values `stride` apart (ties to the lowest index),
+/// written to `out` in increasing index order.
+@inline(__always)
+func selectTop(_ l: Int, of v: UnsafePointer<Float>, stride: Int, count K: Int, into out: UnsafeMutablePointer<Int32>) {
+    for t in 0..<l {
+        var best = -1
+        for i in 0..<K {
+            var taken = false
+            for u in 0..<t where out[u] == Int32(i) {
+                taken = true
+                break
+            }
+            if taken { continue }
+            if best < 0 || v[i * stride] > v[best * stride] { best = i }
+        }
+        out[t] = Int32(best)
+    }
+    // Insertion sort of the l picks into position order.
+    for t in 1..<max(l, 1) {
+        let p = out[t]
+        var u = t
+        while u > 0 && out[u - 1] > p {
+            out[u] = out[u - 1]
+            u -= 1
+        }
+        out[u] = p
+    }
+}
+
+extension PatchCNN {
+    // Routed passes (pMoE). The patches the experts see are gathered into a dense buffer of N·E·l
+    // rows, row (n·E + e)·l + t holding patch picks[t] of expert e on example n (a patch two experts
+    // pick appears twice); the scores of these rows are one product Sᵣ[N·E·l × M] = Xᵣ · Wᵀ, of which
+    // expert e reads its own F columns, and the filters' gradient is dW += dSᵣᵀ · Xᵣ. Only E·l of
+    // the K patches of an example are multiplied.
+
+    /// Gathers the routed patches and pools each expert's filters over them (`ws.pooled`; under
+    /// max pooling `ws.argmax` holds the pick t of the first arg max in position order).
+    func forwardRouted(_ x: PatchRows, _ router: RouterConfig, count N: Int, workspace ws: PatchCNNWorkspace) {
+        guard case .dense(let xp) = x else {
+            preconditionFailure("forward: routing reads dense patches, not image windows")
+        }
+        let K = ws.K
+        let E = router.experts
+        let F = router.filtersPerExpert
+        let l = router.topPatches
+        let R = N * E * l
+        if ws.routedX.count < ws.capacity * E * l * D {
+            ws.routedX = Array(repeating: 0, count: ws.capacity * E * l * D)
+            ws.routedScores = Array(repeating: 0, count: ws.capacity * E * l * M)
+        }
+        let act = config.activation
+        let inverse = 1 / Float(l)
+        let reduction = config.pooling.reduction
+        ws.selected.withUnsafeBufferPointer { sel in
+            ws.routedX.withUnsafeMutableBufferPointer { xr in
+                for r in 0..<R {
+                    let n = r / (E * l)
+                    (xr.baseAddress! + r * D).update(from: xp + (n * K + Int(sel[r])) * D, count: D)
+                }
+                ws.filtersT.withUnsafeBufferPointer { w in
+                    ws.routedScores.withUnsafeMutableBufferPointer { s in
+                        MatMul.ab(
+                            UnsafePointer(xr.baseAddress!), w.baseAddress!, s.baseAddress!, rows: R, cols: M,
+                            depth: D)
+                        ws.pooled.withUnsafeMutableBufferPointer { h in
+                            ws.argmax.withUnsafeMutableBufferPointer { best in
+                                for n in 0..<N {
+                                    for e in 0..<E {
+                                        let rows = s.baseAddress! + (n * E + e) * l * M
+                                        for j in (e * F)..<((e + 1) * F) {
+                                            let b = bias(of: j)
+                                            switch reduction {
+                                            case .max:
+                                                var at = 0
+                                                var top = act.value(score: rows[j], bias: b)
+                                                for t in 1..<l {
+                                                    let v = act.value(score: rows[t * M + j], bias: b)
+                                                    if v > top {
+                                                        top = v
+                                                        at = t
+                                                    }
+                                                }
+                                                h[n * M + j] = top
+                                                best[n * M + j] = Int32(at)
+                                            case .mean, .sum:
+                                                var total: Float = 0
+                                                for t in 0..<l { total += act.value(score: rows[t * M + j], bias: b) }
+                                                h[n * M + j] = reduction == .mean ? total * inverse : total
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The filters' and biases' gradients of a routed network from `ws.dPooled`: dSᵣ over the
+    /// gathered rows (zero outside each row's expert, and under max pooling outside the arg max),
+    /// then dW = dSᵣᵀ · Xᵣ. The routers get none (hard selection).
+    func backwardRouted(
+        _ x: PatchRows, _ router: RouterConfig, count N: Int, workspace ws: PatchCNNWorkspace,
+        into grads: inout PatchCNNParameters<Float>
+    ) {
+        let E = router.experts
+        let F = router.filtersPerExpert
+        let l = router.topPatches
+        let R = N * E * l
+        let act = config.activation
+        let reduction = config.pooling.reduction
+        let scale: Float = reduction == .mean ? 1 / Float(l) : 1
+        if ws.routedDScores.count < ws.capacity * E * l * M {
+            ws.routedDScores = Array(repeating: 0, count: ws.capacity * E * l * M)
+        }
+        ws.routedScores.withUnsafeBufferPointer { s in
+            ws.dPooled.withUnsafeBufferPointer { dh in
+                ws.argmax.withUnsafeBufferPointer { best in
+                    ws.routedDScores.withUnsafeMutableBufferPointer { dsBuf in
+                        ws.dFilterBias.withUnsafeMutableBufferPointer { db in
+                            let ds = dsBuf.baseAddress!
+                            ds.update(repeating: 0, count: R * M)
+                            for n in 0..<N {
+                                for e in 0..<E {
+                                    let base = (n * E + e) * l
+                                    for j in (e * F)..<((e + 1) * F) {
+                                        let u = dh[n * M + j] * scale
+                                        if u == 0 { continue }
+                                        let b = bias(of: j)
+                                        for t in 0..<l {
+                                            if reduction == .max && Int(best[n * M + j]) != t { continue }
+                                            let q = (base + t) * M + j
+                                            let d = act.derivatives(score: s[q], bias: b)
+                                            ds[q] = u * d.score
+                                            db[j] += u * d.bias
+                                        }
+                                    }
+                                }
+                            }
+                            ws.routedX.withUnsafeBufferPointer { xr in
+                                grads.filters.withUnsafeMutableBufferPointer { dw in
+                                    MatMul.atbAccumulate(
+                                        UnsafePointer(ds), xr.baseAddress!, dw.baseAddress!, rows: R, cols: M, depth: D)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        switch grads.biases.count {
+        case 0: break
+        case 1: grads.biases[0] = ws.dFilterBias.reduce(0, +)
+        default: for j in 0..<M { grads.biases[j] = ws.dFilterBias[j] }
         }
     }
 }

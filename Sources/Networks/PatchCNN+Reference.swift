@@ -21,6 +21,9 @@ package enum PatchCNNReference {
     /// global pooling); the pooled features are ordered (region, filter) and the read-out is
     /// [C × G·M]. Gradients are of the mean loss over the batch. The read-out and bias gradients are
     /// computed even for a fixed read-out or a frozen bias (the optimiser decides what to update).
+    /// With a router, filter j of expert e pools over the l patches with the largest ⟨r_e, x_i⟩
+    /// (ties to the lowest index) only, the mean dividing by l; the routers' gradient is zero (hard
+    /// selection is piecewise constant in them).
     package static func pass<T: BinaryFloatingPoint & Sendable>(
         _ p: PatchCNNParameters<T>, config: NetworkConfig, loss: Loss, regions: PoolingRegions = .global,
         x: [T], labels: [Int32], targets: [T] = [], count N: Int, patches K: Int, dimension D: Int, outputs C: Int
@@ -43,7 +46,34 @@ package enum PatchCNNReference {
         func bias(_ j: Int) -> T { p.biases.isEmpty ? 0 : (p.biases.count == 1 ? p.biases[0] : p.biases[j]) }
         let members: [[Int]] = (0..<G).map { r in (0..<K).filter { regions.region($0) == r } }
 
+        let router = config.router
+        if let router {
+            precondition(G == 1, "reference pass: a router pools globally, not over \(G) regions")
+            precondition(p.routers.count == router.experts * D, "reference pass: \(p.routers.count) router entries")
+        }
+
         for n in 0..<N {
+            // With a router, the patches of each expert: the top l by ⟨r_e, x_i⟩, in position order.
+            var routed: [[Int]] = []
+            if let router {
+                for e in 0..<router.experts {
+                    var score = [T](repeating: 0, count: K)
+                    for i in 0..<K {
+                        for k in 0..<D { score[i] += p.routers[e * D + k] * x[(n * K + i) * D + k] }
+                    }
+                    var picks: [Int] = []
+                    for _ in 0..<router.topPatches {
+                        var best = -1
+                        for i in 0..<K where !picks.contains(i) && (best < 0 || score[i] > score[best]) { best = i }
+                        picks.append(best)
+                    }
+                    routed.append(picks.sorted())
+                }
+            }
+            // The positions filter j pools over in region r.
+            func pool(_ r: Int, _ j: Int) -> [Int] {
+                router.map { routed[$0.expert(ofFilter: j)] } ?? members[r]
+            }
             // Scores s[i][j] = ⟨w_j, x_i⟩, activations φ[i][j] (with the bias where the activation
             // puts it) and pooled h[r·M + j].
             var s = [[T]](repeating: [T](repeating: 0, count: M), count: K)
@@ -60,16 +90,17 @@ package enum PatchCNNReference {
             var best = [Int](repeating: 0, count: F)
             for r in 0..<G {
                 for j in 0..<M {
+                    let positions = pool(r, j)
                     switch reduction {
                     case .max:
-                        var b = members[r][0]
-                        for i in members[r].dropFirst() where phi[i][j] > phi[b][j] { b = i }
+                        var b = positions[0]
+                        for i in positions.dropFirst() where phi[i][j] > phi[b][j] { b = i }
                         best[r * M + j] = b
                         h[r * M + j] = phi[b][j]
                     case .mean, .sum:
                         var total: T = 0
-                        for i in members[r] { total += phi[i][j] }
-                        h[r * M + j] = reduction == .mean ? total / T(members[r].count) : total
+                        for i in positions { total += phi[i][j] }
+                        h[r * M + j] = reduction == .mean ? total / T(positions.count) : total
                     }
                 }
             }
@@ -105,8 +136,9 @@ package enum PatchCNNReference {
                 for j in 0..<M {
                     var dh: T = 0
                     for c in 0..<C { dh += g[c] * p.readout[c * F + r * M + j] }
-                    let positions: [Int] = reduction == .max ? [best[r * M + j]] : members[r]
-                    let scale: T = reduction == .mean ? 1 / T(members[r].count) : 1
+                    let pooled = pool(r, j)
+                    let positions: [Int] = reduction == .max ? [best[r * M + j]] : pooled
+                    let scale: T = reduction == .mean ? 1 / T(pooled.count) : 1
                     for i in positions {
                         let d = act.derivatives(score: s[i][j], bias: bias(j))
                         let ds = dh * scale * d.score

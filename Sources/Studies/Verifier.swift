@@ -190,6 +190,8 @@ public enum Verifier {
                 var lines: [(series: String, points: [(x: Double, runs: [Double])])] = []
                 for (point, runs) in summaries {
                     let values = runs.map(figure.value)
+                    // A series without the figure (G1's CNN has no routing accuracy) draws nothing.
+                    guard values.contains(where: { !$0.isNaN }) else { continue }
                     if let j = lines.firstIndex(where: { $0.series == point.series }) {
                         lines[j].points.append((point.x, values))
                     } else {

@@ -16,7 +16,8 @@ import _TestSupport
         #expect(
             Preset.all.map(\.name) == [
                 "kp-bench", "kp-clean-max", "kp-clean-avg", "kp-leaky-logistic", "kp-small", "xord", "psi",
-                "bg-cnn-vs-fc", "kou-relu", "cao-poly", "karp-lsa", "karp-lsa-frozen", "tc-quadratic",
+                "bg-cnn-vs-fc", "kou-relu", "cao-poly", "karp-lsa", "karp-lsa-frozen", "tc-quadratic", "pmoe",
+                "pmoe-cnn",
                 "fmnist-practical",
             ])
         for preset in Preset.all {

@@ -173,7 +173,9 @@ import _TestSupport
     @Test func claimsAreDeclared() {
         let ids = Claim.all.map(\.id)
         #expect(ids.firstIndex(of: "F1")! == ids.firstIndex(of: "E1")! + 1)
-        #expect(ids.firstIndex(of: "F2")! == ids.firstIndex(of: "H1")! - 1)
+        // …E1, F1, F2, G1, H1: G1 (pMoE) comes between F2 and H1.
+        #expect(ids.firstIndex(of: "F2")! == ids.firstIndex(of: "F1")! + 1)
+        #expect(ids.firstIndex(of: "F2")! < ids.firstIndex(of: "H1")!)
         let base = Preset.tcQuadratic.config
         let f1 = Claim.f1.variants.map { $0.config(from: base) }
         #expect(f1[0] == base)

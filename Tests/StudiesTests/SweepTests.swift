@@ -121,7 +121,7 @@ import _TestSupport
             "psiSpearmanPositive,psiSpearmanNegative,signalLearning,noiseMemorization,signalNoiseRatio,",
             "signalProjection,offSignalNorm,thresholdBias,thresholdRatio,activeNoiseFraction,",
             "invariantDriftMax,invariantDriftRelativeMax,normChange,testLossRatio,firstDropStep,initialInvariantMax,",
-            "readoutSignChanges,success",
+            "readoutSignChanges,routingAccuracy,success",
         ]
         #expect(csv[0] == columns.joined())
         #expect(csv.count == 9)
@@ -211,7 +211,7 @@ import _TestSupport
             ])
         #expect((0..<12).map { cell($0, "success") } == ["1", "0", "0", "", "", "", "1", "1", "1", "0", "0", "0"])
         #expect((0..<12).map { cell($0, "stepsTo100") } == ["20", "", "", "", "", "", "0", "10", "30", "", "", ""])
-        #expect(csv[4] == ["3", "runs/000003", "0", "2", "0.1", "missing"] + Array(repeating: "", count: 34))
+        #expect(csv[4] == ["3", "runs/000003", "0", "2", "0.1", "missing"] + Array(repeating: "", count: 35))
         #expect(csv[3][0..<7] == ["2", "runs/000002", "2", "2", "0", "diverged", "7"])
 
         // Cells by σ (rows, 0 first) then M: (2, 0) 1 of 3, (4, 0) 3 of 3, (2, 0.1) none finished,

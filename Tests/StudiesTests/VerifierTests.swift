@@ -152,6 +152,37 @@ import _TestSupport
         #expect(try String(contentsOfFile: "\(root)/report.html", encoding: .utf8).contains("plots/T2-curve.svg"))
     }
 
+    /// A claim's `defaultSeeds` applies without `--seeds` (and `--seeds` overrides it), and a curve
+    /// series whose runs lack the figure (NaN, as G1's CNN lacks routing accuracy) is left out.
+    @Test func claimsRunTheirDefaultSeedsAndCurvesSkipSeriesWithoutTheFigure() throws {
+        var preset = Preset.kpSmall.config
+        preset.training.steps = 30
+        preset.data.nTest = 100
+        // The figure is NaN for the "short" series (20 steps) and defined for "long" (30 steps).
+        let onlyLong = RunCondition.Figure("only long") { $0.steps == 30 ? $0.testAccuracy : .nan }
+        let claim = Claim(
+            id: "T3", title: "seeds", preset: Preset(name: "kp-test", summary: "", config: preset), finalOnly: true,
+            statements: [
+                ClaimStatement.proportion("T3a", "anything", [.stepsTo100(atMost: 30)], Threshold(.atLeast, 0))
+                    .on("long")
+            ],
+            variants: [
+                ClaimVariant("long", "30 steps", point: ("long", 1)) { _ in },
+                ClaimVariant("short", "20 steps", point: ("short", 2)) { $0.training.steps = 20 },
+            ],
+            curve: ClaimCurve(xLabel: "x", figure: onlyLong), defaultSeeds: 3)
+        let root = temporaryDirectory("verifier-seeds")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let v = try Verifier.run([claim], seeds: nil, root: root, workers: 2)
+        #expect(v.seeds == 3 && v.rows[0].detail.hasSuffix("/3 runs"))
+        #expect(FileManager.default.fileExists(atPath: "\(root)/T3/short/seed-2/summary.json"))
+        let svg = try String(contentsOfFile: "\(root)/plots/T3-curve.svg", encoding: .utf8)
+        #expect(svg.contains("long, median") && !svg.contains("short, median"))
+        let two = try Verifier.run([claim], seeds: 2, root: root + "-2", workers: 2)
+        defer { try? FileManager.default.removeItem(atPath: root + "-2") }
+        #expect(two.seeds == 2 && two.rows[0].detail.hasSuffix("/2 runs"))
+    }
+
     @Test func verifierRunsJudgesAndWritesWhatItJudged() throws {
         // Three 60-step kp-bench runs; a claim that needs T₁₀₀ ≤ 10 in every run must fail, one that
         // needs test accuracy 1 by step 60 in ≥ 0 of them must pass.

@@ -102,6 +102,10 @@ public struct ClaimStatement: Sendable {
         /// The mean of a figure over these runs minus its mean over the runs of variant `against`
         /// (not paired), with the Welch 95% interval of the difference (NaN values left out).
         case meanDifference(RunCondition.Figure, against: String)
+        /// The median of a figure over these runs minus its median over the runs of variant
+        /// `against` (not paired), with the interval from the two medians' order-statistics 95%
+        /// intervals (lower minus upper, upper minus lower: coverage ≥ 90%).
+        case medianDifference(RunCondition.Figure, against: String)
     }
 
     /// What PASS compares with the threshold.
@@ -184,10 +188,20 @@ public struct ClaimStatement: Sendable {
         ClaimStatement(id, statement, .meanDifference(figure, against: against), target, rule)
     }
 
+    /// A difference-of-medians statement: median of `figure` over this statement's runs minus its
+    /// median over variant `against`'s runs, against `target`.
+    public static func medianDifference(
+        _ id: String, _ statement: String, _ figure: RunCondition.Figure, against: String, _ target: Threshold,
+        rule: PassRule = .pointEstimate
+    ) -> ClaimStatement {
+        ClaimStatement(id, statement, .medianDifference(figure, against: against), target, rule)
+    }
+
     /// The variant a paired or difference statement compares with (nil for the other measures).
     public var pairedVariant: String? {
         switch measure {
-        case .paired(_, let against, _), .meanDifference(_, let against): return against
+        case .paired(_, let against, _), .meanDifference(_, let against), .medianDifference(_, let against):
+            return against
         default: return nil
         }
     }
@@ -261,6 +275,15 @@ public struct ClaimStatement: Sendable {
             interval = d.interval
             method = "Welch 95%"
             detail = "\(a.count) vs \(b.count) runs"
+        case .medianDifference(let figure, _):
+            let a = runs.map(figure.value)
+            let b = pairedRuns.map(figure.value)
+            let ia = medianInterval(a)
+            let ib = medianInterval(b)
+            value = quantile(a, 0.5) - quantile(b, 0.5)
+            interval = (ia.lowerBound - ib.upperBound)...(ia.upperBound - ib.lowerBound)
+            method = "order statistics, ≥ 90%"
+            detail = "medians of \(a.filter { !$0.isNaN }.count) vs \(b.filter { !$0.isNaN }.count) runs"
         }
         let judgedValue: Double
         switch rule {
@@ -457,7 +480,8 @@ public struct Claim: Sendable {
     /// The curve the verify report draws over the variants, if any.
     public var curve: ClaimCurve? = nil
     /// The seeds `convdyn verify` runs when no --seeds is given; nil for `Claim.standardSeeds`.
-    /// Set for claims whose runs are long (F1's η/10 variant), so that the default check stays short.
+    /// Set for claims whose runs are long (F1's η/10 variant, G1's ten variants), so that the default
+    /// check stays short.
     public var defaultSeeds: Int? = nil
 
     /// The seed count of a verification without --seeds, for claims that set none.

@@ -3,7 +3,7 @@
 
 extension Claim {
     /// Every claim, in the order `convdyn verify` runs them.
-    public static let all: [Claim] = [a1, a2, a3, a4, a5, b1, b2, c1, c2, d1, d2, e1, f1, f2, h1]
+    public static let all: [Claim] = [a1, a2, a3, a4, a5, b1, b2, c1, c2, d1, d2, e1, f1, f2, g1, h1]
 
     /// A1's per-run conditions (kp-bench): learned keys, dominant norms, 100% by step 500.
     public enum A1 {

@@ -101,6 +101,7 @@ public enum MeasurementFamilies {
     public static let all: [any MeasurementFamily.Type] = [
         KeyPatternMeasures.self, ImageMeasures.self, FilterNormMeasures.self, XORDMeasures.self,
         PatternStatistics.self, SignalNoiseMeasures.self, LocalSignalMeasures.self, QuadraticMeasures.self,
+        RoutingMeasures.self,
     ]
 
     /// The families that runs of `config` record.

@@ -27,6 +27,9 @@ struct KeyPatternTask: ExperimentTask {
     var keysPerExample: Int { config.data.keysPerExample }
     var snapshots: [(step: Int, snapshot: FilterSnapshot)] = []
     var lastKeys: KeyMeasures? = nil
+    /// The last routing accuracy and the routers it was measured with (frozen while the experts
+    /// train, so it is computed once).
+    var lastRouting: (routers: [Float], accuracy: Double)? = nil
 
     static func handles(_ config: ExperimentConfig) -> Bool {
         config.images == nil && config.data.labelModel == .key
@@ -43,12 +46,15 @@ struct KeyPatternTask: ExperimentTask {
         var sampler = KeyPatternSampler(config: c.data, basis: basis)
         roles = PatternRoles(basis: basis, config: c.data)
         let fc = c.network.architecture == .fc
-        network = PatchCNN(
+        var network = PatchCNN(
             config: c.network, inputDimension: fc ? c.data.K * c.data.D : c.data.D, using: &streams.initialization)
+        network.drawRouters(using: &streams.router)
         let test = sampler.sample(c.data.nTest, using: &streams.test)
         testSet = fc ? test.flattened() : test
         if c.data.nTrain > 0 {
             let train = sampler.sample(c.data.nTrain, using: &streams.train)
+            // pMoE: the routers are pre-trained on the training set before the experts train.
+            RouterPretraining.pretrain(&network, on: train)
             patternCounts = fc ? nil : PatternStatistics.PatternCounts(train, patterns: basis.P)
             trainingData = .fixed(fc ? train.flattened() : train, shuffle: streams.shuffle)
         } else {
@@ -59,6 +65,7 @@ struct KeyPatternTask: ExperimentTask {
                     : sampler,
                 train: streams.train)
         }
+        self.network = network
     }
 
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
@@ -77,6 +84,14 @@ struct KeyPatternTask: ExperimentTask {
         if let patternCounts {
             let psi = PatternStatistics.line(snapshot, counts: patternCounts, common: roles.common)
             fields.merge(MeasurementFamilies.fields(of: psi)) { a, _ in a }
+        }
+        if config.network.router != nil, let test = testSet as? PatchBatch {
+            if lastRouting?.routers != network.routers {
+                lastRouting = (network.routers, RoutingMeasures.routingAccuracy(network: network, test: test))
+            }
+            fields.merge(MeasurementFamilies.fields(of: RoutingMeasures.Line(routingAccuracy: lastRouting!.accuracy))) {
+                a, _ in a
+            }
         }
         return (fields, config.evaluation.filterDynamics ? FiltersLine(step: step, snapshot) : nil)
     }
@@ -121,6 +136,11 @@ struct KeyPatternTask: ExperimentTask {
         if let patternCounts {
             let psi = PatternStatistics.Summary(final, counts: patternCounts, common: roles.common)
             fields.merge(MeasurementFamilies.fields(of: psi)) { a, _ in a }
+        }
+        if let routing = lastRouting {
+            fields.merge(MeasurementFamilies.fields(of: RoutingMeasures.Line(routingAccuracy: routing.accuracy))) {
+                a, _ in a
+            }
         }
         return fields
     }
