@@ -40,39 +40,27 @@ extension PatchCNN {
         // The activation is dispatched once, outside the loops; fewer than 8 filters of at most 16
         // coordinates go through `denseNarrow`, the filters in the lanes of one vector.
         if M < 8 && D <= 16 {
+            func run(
+                _ phi: (SIMD8<Float>) -> SIMD8<Float>, _ dphi: (SIMD8<Float>) -> SIMD8<Float>
+            ) -> (lossSum: Double, correct: Int) {
+                denseNarrow(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, phi: phi, dphi: dphi)
+            }
             switch act {
             case .relu:
-                return denseNarrow(
-                    x, m, labels, targets, n, loss, ws, &gradients, trainReadout,
-                    { $0.replacing(with: 0, where: .!($0 .> 0)) },
-                    { SIMD8(repeating: 0).replacing(with: 1, where: $0 .> 0) })
-            case .square:
-                return denseNarrow(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, { $0 * $0 }) { 2 * $0 }
-            case .linear:
-                return denseNarrow(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, { $0 }) { _ in
-                    SIMD8(repeating: 1)
-                }
+                return run({ $0.replacing(with: 0, where: .!($0 .> 0)) }, { .zero.replacing(with: 1, where: $0 .> 0) })
+            case .square: return run({ $0 * $0 }, { 2 * $0 })
+            case .linear: return run({ $0 }, { _ in SIMD8(repeating: 1) })
             default: break
             }
         }
+        func run(_ relu: Bool, _ phi: (Float) -> Float, _ dphi: (Float) -> Float) -> (lossSum: Double, correct: Int) {
+            dense(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, relu: relu, phi: phi, dphi: dphi)
+        }
         switch act {
-        case .relu:
-            result = dense(
-                x, m, labels, targets, n, loss, ws, &gradients, trainReadout, relu: true, { $0 > 0 ? $0 : 0 }
-            ) {
-                act.derivative($0)
-            }
-        case .square:
-            result = dense(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, relu: false, { $0 * $0 }) {
-                2 * $0
-            }
-        case .linear:
-            result = dense(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, relu: false, { $0 }) { _ in 1
-            }
-        default:
-            result = dense(x, m, labels, targets, n, loss, ws, &gradients, trainReadout, relu: false, act.value) {
-                act.derivative($0)
-            }
+        case .relu: result = run(true, { $0 > 0 ? $0 : 0 }, { act.derivative($0) })
+        case .square: result = run(false, { $0 * $0 }, { 2 * $0 })
+        case .linear: result = run(false, { $0 }, { _ in 1 })
+        default: result = run(false, { act.value($0) }, { act.derivative($0) })
         }
         return result
     }
@@ -81,7 +69,7 @@ extension PatchCNN {
     private func dense(
         _ x: UnsafePointer<Float>, _ m: Int, _ labels: UnsafePointer<Int32>, _ targets: UnsafePointer<Float>?,
         _ n: Int, _ loss: Loss, _ ws: PatchCNNWorkspace, _ gradients: inout PatchCNNParameters<Float>,
-        _ trainReadout: Bool, relu: Bool, _ phi: (Float) -> Float, _ dphi: (Float) -> Float
+        _ trainReadout: Bool, relu: Bool, phi: (Float) -> Float, dphi: (Float) -> Float
     ) -> (lossSum: Double, correct: Int) {
         var total = 0.0
         var correct = 0
@@ -193,7 +181,7 @@ extension PatchCNN {
     private func denseNarrow(
         _ x: UnsafePointer<Float>, _ m: Int, _ labels: UnsafePointer<Int32>, _ targets: UnsafePointer<Float>?,
         _ n: Int, _ loss: Loss, _ ws: PatchCNNWorkspace, _ gradients: inout PatchCNNParameters<Float>,
-        _ trainReadout: Bool, _ phi: (SIMD8<Float>) -> SIMD8<Float>, _ dphi: (SIMD8<Float>) -> SIMD8<Float>
+        _ trainReadout: Bool, phi: (SIMD8<Float>) -> SIMD8<Float>, dphi: (SIMD8<Float>) -> SIMD8<Float>
     ) -> (lossSum: Double, correct: Int) {
         var total = 0.0
         var correct = 0

@@ -167,7 +167,8 @@
                     let ai = a.row(r + i)
                     var p = SIMD8<Float>()
                     for k in 0..<D {
-                        p += SIMD8<Float>(repeating: ai[a.column(k)])
+                        p +=
+                            SIMD8<Float>(repeating: ai[a.column(k)])
                             * UnsafeRawPointer(b + k * M + m).loadUnaligned(as: SIMD8<Float>.self)
                     }
                     UnsafeMutableRawPointer(c0 + i * M + m).storeBytes(of: p, as: SIMD8<Float>.self)
@@ -179,7 +180,8 @@
                     let ai = a.row(r + i)
                     var p = SIMD4<Float>()
                     for k in 0..<D {
-                        p += SIMD4<Float>(repeating: ai[a.column(k)])
+                        p +=
+                            SIMD4<Float>(repeating: ai[a.column(k)])
                             * UnsafeRawPointer(b + k * M + m).loadUnaligned(as: SIMD4<Float>.self)
                     }
                     UnsafeMutableRawPointer(c0 + i * M + m).storeBytes(of: p, as: SIMD4<Float>.self)

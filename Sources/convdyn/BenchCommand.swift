@@ -19,7 +19,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory with the Fashion-MNIST files for W3 (default: the standard locations).")
     var dataDir: String?
 
-    @Flag(help: "Shorter runs (W1 5,000 steps, W2 1,000 steps, W4 32 seeds, W5 2 runs, W6 2 seeds, W7 5,000 steps), for a quick look.")
+    @Flag(
+        help:
+            "Shorter runs (W1 5,000 steps, W2 1,000 steps, W4 32 seeds, W5 2 runs, W6 2 seeds, W7 5,000 steps), for a quick look."
+    )
     var quick = false
 
     @Flag(help: "Print one JSON object per result (for Benchmarks/peers/compare.py).")
