@@ -71,13 +71,18 @@ public struct GaussianTeacherSampler: ExampleSampler {
         precondition(batch.K == 1 && batch.D == D, "GaussianTeacherSampler: the batch must hold one patch of \(D)")
         batch.reserveTargets()
         rng.fillGaussians(&batch.x, from: start * D, count: count * D, scale: 1, add: false)
-        for n in start..<(start + count) {
-            batch.targets[n] = Float(target(of: batch.x, at: n * D))
-            batch.labels[n] = 1
-            batch.observedLabels[n] = 1
-            batch.patternIDs[n] = -1
-            for i in 0..<batch.keysPerExample { batch.keyPositions[n * batch.keysPerExample + i] = 0 }
-        }
+        let range = start..<(start + count)
+        batch.labels.setAll(to: 1, in: range)
+        batch.observedLabels.setAll(to: 1, in: range)
+        batch.patternIDs.setAll(to: -1, in: range)
+        batch.keyPositions.setAll(to: 0, in: (start * batch.keysPerExample)..<((start + count) * batch.keysPerExample))
+        // The targets filled in a local array (moved out of the batch and back), so that the loop
+        // checks its uniqueness once rather than at every element.
+        var targets = batch.targets
+        batch.targets = []
+        let x = batch.x
+        for n in range { targets[n] = Float(target(of: x, at: n * D)) }
+        batch.targets = targets
     }
 
     /// A new batch of `count` examples, with its targets.

@@ -34,7 +34,10 @@ public struct Verification: Sendable {
     /// threshold: the point estimate, or the 95% interval's bound on the unfavourable side.
     public var table: String {
         func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-        func f3(_ x: Double) -> String { String(format: "%.3f", x) }
+        // Three decimals, or three significant digits for figures below 0.001 (loss ratios).
+        func f3(_ x: Double) -> String {
+            x != 0 && abs(x) < 1e-3 ? String(format: "%.2e", x) : String(format: "%.3f", x)
+        }
         let statementWidth = max(20, rows.map(\.statement.count).max() ?? 20)
         var lines = [
             pad("claim", 5) + " " + pad("statement", statementWidth) + "  "
