@@ -211,7 +211,8 @@ import _TestSupport
             BadInput(["verify", "A1", "Z1"], 64, "The value 'Z1' is invalid for '<claims>'"),
             BadInput(
                 ["bench", "W9"], 64, "The value 'W9' is invalid for '<workloads>'",
-                "Please provide one of the following:\n  - W1\n  - W2\n  - W3\n  - W4\n  - W5\n  - W6\n  - W7\n  - kernels"),
+                "Please provide one of the following:\n  - W1\n  - W2\n  - W3\n  - W4\n  - W5\n  - W6\n  - W7\n  - kernels"
+            ),
             BadInput(["bench", "w1"], 64, "The value 'w1' is invalid for '<workloads>'"),
             BadInput(["train", "--preset", "kp-bench", "--bogus"], 64, "Unknown option '--bogus'"),
             BadInput(["frobnicate"], 64, "Unexpected argument 'frobnicate'"),
