@@ -170,8 +170,9 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     }
 
     /// Decodes every field; those added after the first release (`spuriousBias`, `spuriousSet`,
-    /// `signal`, `orthoNoise`, `diverseOnly`, `teacherRank`, `teacherWeights`) may be absent, as in older run directories, and then
-    /// take their defaults.
+    /// `signal`, `orthoNoise`, `diverseOnly`, `teacherRank`, `teacherWeights`) may be absent, as in
+    /// older run directories, and then take their defaults; null is an error for every field (none has
+    /// a documented null).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         labelModel = try c.decode(LabelModel.self, forKey: .labelModel)
@@ -187,14 +188,14 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         background = try c.decode(Background.self, forKey: .background)
         sigmaB = try c.decode(Double.self, forKey: .sigmaB)
         sigma = try c.decode(Double.self, forKey: .sigma)
-        spuriousBias = try c.decodeIfPresent(Double.self, forKey: .spuriousBias) ?? 0
-        spuriousSet = try c.decodeIfPresent(SpuriousSet.self, forKey: .spuriousSet) ?? .firstHalf
+        spuriousBias = try c.decode(Double.self, forKey: .spuriousBias, ifAbsent: 0)
+        spuriousSet = try c.decode(SpuriousSet.self, forKey: .spuriousSet, ifAbsent: .firstHalf)
         flip = try c.decode(Double.self, forKey: .flip)
-        signal = try c.decodeIfPresent(SignalDirection.self, forKey: .signal) ?? .e0
-        orthoNoise = try c.decodeIfPresent(Bool.self, forKey: .orthoNoise) ?? false
-        diverseOnly = try c.decodeIfPresent(Bool.self, forKey: .diverseOnly) ?? false
-        teacherRank = try c.decodeIfPresent(Int.self, forKey: .teacherRank) ?? 2
-        teacherWeights = try c.decodeIfPresent([Double].self, forKey: .teacherWeights) ?? []
+        signal = try c.decode(SignalDirection.self, forKey: .signal, ifAbsent: .e0)
+        orthoNoise = try c.decode(Bool.self, forKey: .orthoNoise, ifAbsent: false)
+        diverseOnly = try c.decode(Bool.self, forKey: .diverseOnly, ifAbsent: false)
+        teacherRank = try c.decode(Int.self, forKey: .teacherRank, ifAbsent: 2)
+        teacherWeights = try c.decode([Double].self, forKey: .teacherWeights, ifAbsent: [])
         nTrain = try c.decode(Int.self, forKey: .nTrain)
         nTest = try c.decode(Int.self, forKey: .nTest)
     }
@@ -345,13 +346,18 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
                 "teacherRank", teacherRank,
                 "must be between 1 and D = \(D): the teacher has that many orthonormal directions in R^D")
         }
+        // teacherRank, P and the number of teacherWeights change together: say so in one message.
+        let weightsFit = teacherWeights.isEmpty || teacherWeights.count == teacherRank
         guard P == teacherRank else {
             throw fail(
                 "P", P,
                 "gaussianTeacher's patterns are its \(teacherRank) teacher directions (filters are projected on "
-                    + "them); use P = teacherRank = \(teacherRank)")
+                    + "them); use P = teacherRank = \(teacherRank)"
+                    + (weightsFit
+                        ? ""
+                        : ", and teacherWeights \(teacherRank) numbers (one v_r per direction) or [] for all 1"))
         }
-        if !teacherWeights.isEmpty && teacherWeights.count != teacherRank {
+        if !weightsFit {
             throw fail(
                 "teacherWeights", teacherWeights,
                 "needs one weight v_r per teacher direction: \(teacherRank) (teacherRank) numbers, "
@@ -359,6 +365,12 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         }
         if let bad = teacherWeights.first(where: { !$0.isFinite }) {
             throw fail("teacherWeights", teacherWeights, "every weight must be a finite number (found \(bad))")
+        }
+        if let big = teacherWeights.first(where: { abs($0) > Self.maxTeacherWeight }) {
+            throw fail(
+                "teacherWeights", teacherWeights,
+                "every |v_r| must be ≤ 10⁶ (found \(big)): the targets are float32 and a larger teacher overflows "
+                    + "them or the first gradient; a teacher c·v is the problem of v with targets scaled by c")
         }
         guard flip == 0 else { throw fail("flip", flip, "gaussianTeacher has real targets, not labels; use 0") }
         guard sigma == 0 else {
@@ -373,6 +385,13 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
             }
         }
     }
+
+    /// The largest |v_r| of a gaussianTeacher: 10⁶. The targets t = Σ_r v_r (u_rᵀx)² are stored as
+    /// float32 and (f − t) scales the first gradient: with |v_r| ≤ 10⁶, |t| ≤ 10⁶·‖x‖² (the u_r are
+    /// orthonormal), about 10⁶·D, far inside float32's range (3.4·10³⁸) for any D, while 10³⁰⁸ gives
+    /// an infinite target at once. Larger scales add nothing: a teacher c·v is the problem of v with
+    /// every target scaled by c.
+    public static let maxTeacherWeight = 1e6
 
     /// The largest number of floats a data set may hold: 2³¹ (8 GiB of float32). A fixed set is
     /// one array [n × K × D], trained on as one full batch; beyond this it would not fit the

@@ -1,4 +1,6 @@
 import Foundation
+import Networks
+import Tensors
 import Yams
 
 /// A config that cannot be read or does not fit the schema, with what to do about it.
@@ -10,13 +12,31 @@ public struct ConfigLoadError: Error, CustomStringConvertible, Equatable {
     /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 
-    init(decoding error: DecodingError) {
+    /// The message for a config that does not fit the schema, naming the field and, from `config`
+    /// (the JSON decoded), the value it holds.
+    init(decoding error: DecodingError, in config: JSONValue) {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }
+        func got(_ context: DecodingError.Context) -> String {
+            var value: JSONValue? = config
+            for key in context.codingPath {
+                if let i = key.intValue, let items = value?.arrayValue {
+                    value = items.indices.contains(i) ? items[i] : nil
+                } else {
+                    value = value?.objectValue?[key.stringValue]
+                }
+            }
+            switch value {
+            case nil: return ""
+            case .string(let s): return ", got \(s)"
+            case .double(let d): return ", got \(d)"
+            case let v?: return ", got \(v.text)"
+            }
+        }
         switch error {
         case .typeMismatch(let type, let context):
-            message = "config field \(path(context)) has the wrong type: expected \(Self.typeName(type))"
+            message = "config field \(path(context)) has the wrong type: expected \(Self.typeName(type))\(got(context))"
         case .valueNotFound(let type, let context):
             message = "config field \(path(context)) is missing a value: expected \(Self.typeName(type))"
         case .keyNotFound(let key, let context):
@@ -35,8 +55,17 @@ public struct ConfigLoadError: Error, CustomStringConvertible, Equatable {
         case is Double.Type: return "a number"
         case is Bool.Type: return "true or false"
         case is String.Type: return "a string"
+        case is [Double].Type: return "a list of numbers, e.g. [1, 0.5]"
+        case is [Int].Type: return "a list of integers, e.g. [0, 1]"
+        case is [String: JSONValue].Type: return "a mapping of its fields"
+        case let choice as any NamedChoice.Type: return "one of \(names(choice))"
+        case let forms as any CallSyntaxCodable.Type: return "one of \(forms.allowedForms)"
         default: return "\(type)"
         }
+    }
+
+    private static func names<T: NamedChoice>(_: T.Type) -> String {
+        T.allCases.map(\.rawValue).joined(separator: ", ")
     }
 }
 
@@ -138,6 +167,10 @@ public enum ConfigResolver {
                 )
             }
             if case .object = existing {
+                if value == .null && nullableFields.contains(here.split(separator: ".").map(String.init)) {
+                    b[key] = .null
+                    continue
+                }
                 guard case .object = value else {
                     throw ConfigLoadError("config field '\(here)' must be a mapping of its fields")
                 }
@@ -157,8 +190,50 @@ public enum ConfigResolver {
         let field = String(override[..<eq]).trimmingCharacters(in: .whitespaces)
         let text = String(override[override.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
         let path = try resolvePath(field, in: config)
-        let value = (try? JSONValue.parse(text)) ?? .string(text)
+        let existing = value(at: path, in: config)
+        var value = (try? JSONValue.parse(text)) ?? nonFiniteNumbers(text, for: existing) ?? .string(text)
+        // A whole section that may be null (`router={…}` over an existing router): merged field by
+        // field, like a config file, so that unknown fields are reported.
+        if let existing, case .object = existing, case .object = value {
+            value = try merge(value, into: existing, path: path.joined(separator: "."))
+        }
         return (path, set(config, path: path, to: value))
+    }
+
+    /// The fields that may be null, with a meaning (Docs/Configuration.md): those null in the
+    /// canonical config, e.g. `network.router` (no router: the plain CNN) and `network.k`. When
+    /// such a field holds a mapping (a router), `--set router=null` and `router: null` in a file
+    /// set it back to null.
+    static let nullableFields: Set<[String]> = {
+        func nulls(_ value: JSONValue, _ prefix: [String]) -> [[String]] {
+            guard case .object(let fields) = value else { return value == .null ? [prefix] : [] }
+            return fields.flatMap { nulls($0.value, prefix + [$0.key]) }
+        }
+        return Set(nulls(ExperimentConfig(preset: "").json, []))
+    }()
+
+    /// The value at `path`, or nil where there is none.
+    static func value(at path: [String], in config: JSONValue) -> JSONValue? {
+        path.reduce(config as JSONValue?) { $0?.objectValue?[$1] }
+    }
+
+    /// `nan`, `inf`, `-inf` (and lists holding them, `[nan, 1]`), which are not JSON, as numbers, so
+    /// that the field's own check says which finite values it needs; nil for anything else and for a
+    /// text field (`existing` a string), which keeps the text.
+    static func nonFiniteNumbers(_ text: String, for existing: JSONValue?) -> JSONValue? {
+        if case .string = existing { return nil }
+        func number(_ item: String) -> JSONValue? {
+            if let parsed = try? JSONValue.parse(item) { return parsed }
+            guard let d = Double(item.trimmingCharacters(in: .whitespaces)), !d.isFinite else { return nil }
+            return .double(d)
+        }
+        if text.hasPrefix("["), text.hasSuffix("]") {
+            let items = text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+            let numbers = items.map { number(String($0)) }
+            guard !numbers.contains(where: { $0 == nil }) else { return nil }
+            return .array(numbers.map { $0! })
+        }
+        return number(text)
     }
 
     /// Every leaf field of `config` as a dotted path.
@@ -168,7 +243,11 @@ public enum ConfigResolver {
     }
 
     static func resolvePath(_ field: String, in config: JSONValue) throws -> [String] {
-        let leaves = leafPaths(of: config)
+        // A nullable section that is set (`network.router`) can be given whole, or null.
+        let sections = nullableFields.filter { path in
+            if case .object = value(at: path, in: config) { return true } else { return false }
+        }
+        let leaves = (leafPaths(of: config) + sections).sorted { $0.lexicographicallyPrecedes($1) }
         let parts = field.split(separator: ".").map(String.init)
         if leaves.contains(parts) { return parts }
         let matches = leaves.filter { $0.last == field }

@@ -50,6 +50,8 @@ protocol ExperimentTask {
     var keysPerExample: Int { get }
     /// Whether the run writes `filters.jsonl` when `evaluation.filterDynamics` is on.
     var recordsFilters: Bool { get }
+    /// Seconds spent pre-training (pMoE's routers) while the task was made; nil when nothing is.
+    var pretrainingSeconds: Double? { get }
     /// The families' fields at one evaluation (merged into the metrics.jsonl line) and its
     /// filters.jsonl line.
     mutating func measure(step: Int, network: PatchCNN, directory: RunDirectory?) throws -> (
@@ -63,6 +65,8 @@ protocol ExperimentTask {
 extension ExperimentTask {
     /// True: a model writes filter dynamics unless it says otherwise.
     var recordsFilters: Bool { true }
+    /// Nil: a model pre-trains nothing unless it says otherwise.
+    var pretrainingSeconds: Double? { nil }
 }
 
 /// A run's random streams (SPEC §4), one per purpose, derived from its seed: the same config and
@@ -112,14 +116,22 @@ public final class PreparedExperiment {
     var task: any ExperimentTask
     /// Seconds spent in SGD steps (data for the step included, evaluations excluded) by the last run.
     public private(set) var lastTrainingSeconds = 0.0
+    /// When preparation began: the first run's provenance starts here, so that its times include
+    /// building the data and pre-training.
+    private var preparedAt: Date?
 
     /// Builds the data and network of `config` (validated by `Experiment`); image sets already
     /// loaded for the same `images` section can be passed in and are shared, not copied.
     public init(_ config: ExperimentConfig, images: (train: ImageSet, test: ImageSet)? = nil) throws {
+        preparedAt = Date()
         try config.validate()
         self.config = config
         task = try DataModels.task(for: config, images: images)
     }
+
+    /// Seconds spent pre-training while preparing (pMoE's routers, before the experts train; not
+    /// part of `lastTrainingSeconds`); nil when the model pre-trains nothing.
+    public var pretrainingSeconds: Double? { task.pretrainingSeconds }
 
     /// Trains and measures on up to `threads` threads (large batches and evaluations are split
     /// into fixed chunks, so the results are the same for any number of threads). With a
@@ -138,6 +150,11 @@ public final class PreparedExperiment {
         let fullTrain = c.evaluation.fullTrainSet ? task.trainingData.fixedSet : nil
 
         var provenance = Provenance.current()
+        if let preparedAt {
+            provenance.startTime = preparedAt
+            self.preparedAt = nil
+        }
+        provenance.pretrainingSeconds = task.pretrainingSeconds
         var metricsFile: LineWriter? = nil
         var filtersFile: LineWriter? = nil
         if let directory {

@@ -191,11 +191,13 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
             }
             if data.labelModel.isRegression {
                 try validateRegression()
-            } else if !data.teacherWeights.isEmpty || data.teacherRank != 2 {
+            } else if !data.teacherWeights.isEmpty || data.teacherRank != PatchDataConfig().teacherRank {
+                let rank = data.teacherWeights.isEmpty
                 throw ConfigurationError(
-                    field: data.teacherWeights.isEmpty ? "data.teacherRank" : "data.teacherWeights",
-                    value: data.teacherWeights.isEmpty ? "\(data.teacherRank)" : "\(data.teacherWeights)",
-                    allowed: "is for labelModel gaussianTeacher only (the quadratic teacher); leave the default")
+                    field: rank ? "data.teacherRank" : "data.teacherWeights",
+                    value: rank ? "\(data.teacherRank)" : "\(data.teacherWeights)",
+                    allowed: "is for labelModel gaussianTeacher only (the quadratic teacher); leave the default, "
+                        + (rank ? "teacherRank = \(PatchDataConfig().teacherRank)" : "teacherWeights = []"))
             }
             if !training.loss.isBinary {
                 throw ConfigurationError(
@@ -318,12 +320,15 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         return try! JSONValue.parse(String(decoding: data, as: UTF8.self))
     }
 
-    /// Decodes a JSON value, turning decoding failures into messages that name the field.
+    /// Decodes a JSON value, turning decoding failures into messages that name the field and its
+    /// value. Decoded directly from the value (not from its text through `JSONDecoder`, which names no
+    /// field for a number such as 2.5 given to an integer field); non-finite numbers decode, so that
+    /// `validate` says what range the field needs.
     public static func decode(_ value: JSONValue) throws -> ExperimentConfig {
         do {
-            return try JSONDecoder().decode(ExperimentConfig.self, from: Data(value.text.utf8))
+            return try ExperimentConfig(from: JSONValueDecoder(value: value, codingPath: []))
         } catch let error as DecodingError {
-            throw ConfigLoadError(decoding: error)
+            throw ConfigLoadError(decoding: error, in: value)
         }
     }
 }

@@ -350,7 +350,8 @@ extension Preset {
         c.data.D = 10
         c.data.P = 2
         c.data.teacherRank = 2
-        c.data.teacherWeights = [1, 1]
+        // v = (1, 1): the default [] (every v_r = 1), so that `--set teacherRank=3` needs only P = 3.
+        c.data.teacherWeights = []
         c.data.keyPos = [0]
         c.data.keyNeg = [1]
         c.data.background = .gaussian

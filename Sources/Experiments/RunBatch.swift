@@ -2,12 +2,12 @@ import Datasets
 import Foundation
 import Tensors
 
-/// Runs many experiments on all cores: each config into its own directory, `workers` runs at a
-/// time, the cores left over serving each run's batches. Image data are loaded once per distinct
+/// Runs many experiments on up to `workers` cores: each config into its own directory, `workers`
+/// runs at a time, the cores left over (when there are fewer runs) serving each run's batches. Image data are loaded once per distinct
 /// `images` section and shared. Results come back in input order and do not depend on `workers`.
 public enum RunBatch {
-    /// `threadsPerRun` (default: the cores left to each worker) is for benchmarks that pin a run
-    /// to one core.
+    /// `threadsPerRun` (default: the cores of min(workers, cores) left to each run in flight) is for
+    /// benchmarks that pin a run to one core.
     public static func run(
         _ configs: [ExperimentConfig], into directories: [String?], workers: Int, threadsPerRun: Int? = nil,
         finished: (@Sendable (Int, RunSummary) -> Void)? = nil
@@ -26,7 +26,7 @@ public enum RunBatch {
             try path.map { try RunDirectory.create(at: $0, overwrite: false) }
         }
         let shared = loaded
-        let threads = threadsPerRun ?? max(1, availableCores / max(1, min(workers, configs.count)))
+        let threads = threadsPerRun ?? Tensors.threadsPerRun(workers: workers, runs: configs.count)
         return try parallelMap(configs.count, workers: workers) { i in
             let images = configs[i].images.flatMap { wanted in shared.first { $0.config == wanted }?.sets }
             let summary = try PreparedExperiment(configs[i], images: images).run(

@@ -238,6 +238,21 @@ public struct RouterConfig: Codable, Equatable, Sendable {
     /// Two experts of four filters, top-2, 100 pre-training steps at 0.2 from gaussian(0.1) (the pmoe preset).
     public init() {}
 
+    /// The most pre-training steps, 10⁷. The pre-training loss is linear, so every step adds the
+    /// same vector η_r·s_e·g to r_e: after n steps r_e = r_e(0) + n·η_r·s_e·g, whose direction (all
+    /// that top-l selection depends on) keeps a share of the initial draw falling as 1/n, about
+    /// float32's relative precision (10⁻⁷) at n = 10⁷; further steps change only the rounding, and
+    /// they cost steps·E·D additions (10⁷ steps take about a second for pmoe's E = 2, D = 64).
+    public static let maxPretrainSteps = 10_000_000
+
+    /// The additions pre-training makes on patches of dimension `D`, steps·E·D (about a
+    /// nanosecond each), saturating at `Int.max`: how long it will take.
+    public func pretrainingAdditions(dimension D: Int) -> Int {
+        let (perStep, o1) = experts.multipliedReportingOverflow(by: D)
+        let (total, o2) = perStep.multipliedReportingOverflow(by: pretrainSteps)
+        return o1 || o2 ? .max : total
+    }
+
     /// The expert that owns filter j.
     public func expert(ofFilter j: Int) -> Int { j / filtersPerExpert }
 }
@@ -274,10 +289,10 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
     }
 
     /// Decodes every field; `architecture` may be absent (configs written before it existed) and
-    /// then is `cnn`; `k` and `router` may be absent or null.
+    /// then is `cnn` (null is an error); `k` and `router` may be absent or null.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .cnn
+        architecture = try c.decode(Architecture.self, forKey: .architecture, ifAbsent: .cnn)
         M = try c.decode(Int.self, forKey: .M)
         k = try c.decodeIfPresent(Int.self, forKey: .k)
         activation = try c.decode(Activation.self, forKey: .activation)
@@ -373,7 +388,12 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
                     + "must equal network.M = \(M)")
         }
         guard r.topPatches >= 1 else { throw fail("topPatches", r.topPatches, "must be ≥ 1 (and ≤ data.K)") }
-        guard r.pretrainSteps >= 0 else { throw fail("pretrainSteps", r.pretrainSteps, "must be ≥ 0") }
+        guard r.pretrainSteps >= 0, r.pretrainSteps <= RouterConfig.maxPretrainSteps else {
+            throw fail(
+                "pretrainSteps", r.pretrainSteps,
+                "must be ≥ 0 and ≤ 10⁷: each step adds the same vector to the routers (the loss is linear), so "
+                    + "more steps change only rounding")
+        }
         guard r.pretrainLearningRate.isFinite, r.pretrainLearningRate > 0 else {
             throw fail("pretrainLearningRate", r.pretrainLearningRate, "must be a finite number > 0")
         }

@@ -142,7 +142,7 @@ public struct SweepDirectory: Sendable {
             if !$0.contains($1) { $0.append($1) }
         }
         let shared = distinct.count == 1 ? try ImageLoader.load(distinct[0]) : nil
-        let threads = max(1, availableCores / max(1, min(workers, pending.count)))
+        let threads = threadsPerRun(workers: workers, runs: pending.count)
         let done = Counter()
         let total = pending.count
         _ = try parallelMap(pending.count, workers: workers) { k in

@@ -19,3 +19,12 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
         "invalid configuration: \(field) = \(value): \(allowed)"
     }
 }
+
+extension KeyedDecodingContainer {
+    /// The value of a config field added after the first release: `absent` when the key is missing
+    /// (a config written before the field existed), else the decoded value, so that an explicit
+    /// null is an error ("missing a value") as for every other field without a documented null.
+    package func decode<T: Decodable>(_ type: T.Type, forKey key: Key, ifAbsent absent: T) throws -> T {
+        contains(key) ? try decode(type, forKey: key) : absent
+    }
+}

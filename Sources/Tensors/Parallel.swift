@@ -82,6 +82,14 @@ package var availableCores: Int {
     #endif
 }
 
+/// The threads each of `runs` runs gets when `workers` of them run at a time: the cores of the
+/// budget, min(workers, cores), shared among the runs in flight, at least 1. So `workers` bounds
+/// the cores used (`--jobs 1` is one core), and with fewer runs than workers the spare cores split
+/// each run's batches; results do not depend on it.
+package func threadsPerRun(workers: Int, runs: Int) -> Int {
+    max(1, min(max(workers, 1), availableCores) / max(1, min(workers, runs)))
+}
+
 /// Runs `body(k, w)` for every chunk k in 0..<count on up to `threads` workers (worker w takes
 /// chunks w, w + workers, …) and returns when all are done. `body` must write only to storage
 /// owned by its chunk or its worker.

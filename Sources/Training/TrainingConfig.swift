@@ -29,7 +29,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case loss, batchSize, fullBatch, learningRate, steps, epochs, stopAtMarginOne
     }
 
-    /// Decodes every field; `fullBatch`, `epochs` and `stopAtMarginOne` may be absent (older configs).
+    /// Decodes every field; `fullBatch`, `epochs` and `stopAtMarginOne` may be absent (older configs);
+    /// `fullBatch` and `epochs` may be null, `stopAtMarginOne` not.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         loss = try c.decode(Loss.self, forKey: .loss)
@@ -38,7 +39,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         learningRate = try c.decode(Double.self, forKey: .learningRate)
         steps = try c.decode(Int.self, forKey: .steps)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
-        stopAtMarginOne = try c.decodeIfPresent(Bool.self, forKey: .stopAtMarginOne) ?? false
+        stopAtMarginOne = try c.decode(Bool.self, forKey: .stopAtMarginOne, ifAbsent: false)
     }
 
     /// Encodes every field, `fullBatch` and `epochs` as null when unset (so `--set epochs=…` finds them).

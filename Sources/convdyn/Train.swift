@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Foundation
 import Tensors
 
 struct Train: ParsableCommand {
@@ -64,11 +65,24 @@ struct Train: ParsableCommand {
         let path = out ?? freePath("runs/\(resolved.preset)/seed-\(resolved.seed)")
         if !overwrite { try RunDirectory.checkFree(path) }
         // Load the data before creating the run directory, so bad data leaves nothing behind.
+        // Router pre-training happens here, before the first step: say so when it takes a while.
+        let label = "\(resolved.preset) seed \(resolved.seed)"
+        let pretraining = resolved.images == nil ? resolved.network.router : nil
+        let additions = pretraining?.pretrainingAdditions(dimension: resolved.data.D) ?? 0
+        let longPretraining = !quiet && additions >= 1_000_000_000  // about a second
+        if longPretraining, let router = pretraining {
+            FileHandle.standardError.write(
+                Data("\(label): pre-training the routers, \(router.pretrainSteps) steps…\n".utf8))
+        }
         let prepared = try experiment.prepare()
+        if longPretraining, let seconds = prepared.pretrainingSeconds {
+            FileHandle.standardError.write(
+                Data(String(format: "\(label): routers pre-trained in %.1fs\n", seconds).utf8))
+        }
         let directory = try RunDirectory.create(at: path, overwrite: overwrite)
         print("config (\(directory.path)/config.json):")
         print(resolved.json.prettyText, terminator: "")
-        let bar = quiet ? nil : ProgressBar(label: "\(resolved.preset) seed \(resolved.seed)")
+        let bar = quiet ? nil : ProgressBar(label: label)
         let summary = try prepared.run(in: directory, threads: availableCores) { step, total in
             bar?.update(step, of: total)
         }

@@ -308,4 +308,48 @@ import _TestSupport
         // The directory that was not empty is left as it was.
         #expect(try FileManager.default.contentsOfDirectory(atPath: full) == ["notes.txt"])
     }
+
+    /// The new models' fields (issue 13): bad values are usage errors (64) naming the field, the
+    /// value and what is needed, in a file they fail with 1; `router=null` removes the router.
+    @Test func newModelFieldsNameTheirBadValues() throws {
+        let tc = ["train", "--preset", "tc-quadratic"]
+        let pmoe = ["train", "--preset", "pmoe"]
+        check([
+            BadInput(
+                pmoe + ["--set", "topPatches=2.5"], 64,
+                "config field network.router.topPatches has the wrong type: expected an integer, got 2.5"),
+            BadInput(tc + ["--set", "teacherRank=2.5"], 64, "data.teacherRank", "expected an integer, got 2.5"),
+            BadInput(
+                pmoe + ["--set", "pretrainSteps=1e12"], 64, "network.router.pretrainSteps = 1000000000000", "10⁷"),
+            BadInput(tc + ["--set", "teacherWeights=[nan, 1]"], 64, "data.teacherWeights = [nan, 1.0]", "finite"),
+            BadInput(tc + ["--set", "teacherWeights=[1e308, 1e308]"], 64, "data.teacherWeights", "≤ 10⁶"),
+            BadInput(
+                pmoe + ["--set", "learningRate=nan"], 64, "training.learningRate = nan: must be a finite number > 0"),
+            BadInput(
+                pmoe + ["--set", "pretrainLearningRate=1e309"], 64,
+                "network.router.pretrainLearningRate = inf: must be a finite number > 0"),
+            BadInput(tc + ["--set", "teacherRank=null"], 64, "data.teacherRank is missing a value"),
+            BadInput(tc + ["--set", "teacherWeights=null"], 64, "data.teacherWeights is missing a value"),
+            BadInput(tc + ["--set", "teacherRank=3"], 64, "use P = teacherRank = 3"),
+            BadInput(
+                ["train", "--preset", "kp-bench", "--set", "teacherRank=3"], 64, "leave the default, teacherRank = 2"),
+        ])
+        let dir = temporaryDirectory("cli-router")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let weights = "\(dir)/weights.yaml"
+        try "data: {teacherWeights: 1}\n".write(toFile: weights, atomically: true, encoding: .utf8)
+        check([BadInput(tc + ["--config", weights], 1, "expected a list of numbers, e.g. [1, 0.5], got 1")])
+        // The advice "set network.router=null" works, from --set and from a file.
+        let off = "\(dir)/off.yaml"
+        try "network: {router: null}\n".write(toFile: off, atomically: true, encoding: .utf8)
+        for (k, extra) in [["--set", "router=null"], ["--set", "network.router=null"], ["--config", off]].enumerated() {
+            let out = "\(dir)/run-\(k)"
+            let result = run(pmoe + extra + ["--set", "architecture=fc", "--set", "steps=2", "--out", out, "--quiet"])
+            #expect(result.code == 0, "\(extra): \(result.message)")
+            let config = try ExperimentConfig.decode(
+                JSONValue.parse(String(contentsOfFile: "\(out)/config.json", encoding: .utf8)))
+            #expect(config.network.router == nil && config.network.architecture == .fc, "\(extra)")
+        }
+    }
 }

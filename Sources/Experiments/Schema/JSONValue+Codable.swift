@@ -265,7 +265,14 @@ struct JSONValueDecoder: Decoder {
         case is JSONValue.Type:
             return value as! T
         default:
-            return try T(from: JSONValueDecoder(value: value, codingPath: path))
+            do {
+                return try T(from: JSONValueDecoder(value: value, codingPath: path))
+            } catch DecodingError.typeMismatch(let found, let context)
+                where found == [JSONValue].self && context.codingPath.count == path.count
+            {
+                // Not an array where a list is needed: name the list type ([Double]: "a list of numbers").
+                throw DecodingError.typeMismatch(type, context)
+            }
         }
     }
 }

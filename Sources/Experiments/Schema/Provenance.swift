@@ -12,7 +12,8 @@ struct Provenance: Codable, Sendable {
     var host: String
     /// The process's arguments, the executable first.
     var commandLine: [String]
-    /// When the run started.
+    /// When the run started: when its data and network began to be built (router pre-training
+    /// included).
     var startTime: Date
     /// When the run finished; nil until then.
     var endTime: Date? = nil
@@ -20,6 +21,9 @@ struct Provenance: Codable, Sendable {
     var trainingSeconds: Double? = nil
     /// Steps taken / `trainingSeconds`; nil until the run finishes.
     var stepsPerSecond: Double? = nil
+    /// Seconds of pre-training before the SGD steps (pMoE's routers; not in `trainingSeconds`); nil
+    /// for a model that pre-trains nothing.
+    var pretrainingSeconds: Double? = nil
 
     /// Provenance for a run starting now; the git revision is that of the source checkout the
     /// tool was built from, when it is still there, read once per process (asking git costs tens
@@ -34,7 +38,7 @@ struct Provenance: Codable, Sendable {
     /// The JSON field names.
     enum CodingKeys: String, CodingKey {
         case gitRevision, gitDirty, swiftVersion, host, commandLine, startTime, endTime, trainingSeconds
-        case stepsPerSecond
+        case stepsPerSecond, pretrainingSeconds
     }
 
     /// Writes provenance.json's fields: dates in ISO 8601, `gitDirty` null when unknown, the
@@ -51,6 +55,7 @@ struct Provenance: Codable, Sendable {
         try c.encodeIfPresent(endTime.map(iso.string), forKey: .endTime)
         try c.encodeIfPresent(trainingSeconds, forKey: .trainingSeconds)
         try c.encodeIfPresent(stepsPerSecond, forKey: .stepsPerSecond)
+        try c.encodeIfPresent(pretrainingSeconds, forKey: .pretrainingSeconds)
     }
 
     /// The JSON of provenance.json.
@@ -121,5 +126,6 @@ extension Provenance {
         endTime = try date(.endTime)
         trainingSeconds = try c.decodeIfPresent(Double.self, forKey: .trainingSeconds)
         stepsPerSecond = try c.decodeIfPresent(Double.self, forKey: .stepsPerSecond)
+        pretrainingSeconds = try c.decodeIfPresent(Double.self, forKey: .pretrainingSeconds)
     }
 }

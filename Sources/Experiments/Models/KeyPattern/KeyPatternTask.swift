@@ -30,6 +30,8 @@ struct KeyPatternTask: ExperimentTask {
     /// The last routing accuracy and the routers it was measured with (frozen while the experts
     /// train, so it is computed once).
     var lastRouting: (routers: [Float], accuracy: Double)? = nil
+    /// Seconds of router pre-training (pMoE with a fixed training set); nil without a router.
+    let pretrainingSeconds: Double?
 
     static func handles(_ config: ExperimentConfig) -> Bool {
         config.images == nil && config.data.labelModel == .key
@@ -54,11 +56,15 @@ struct KeyPatternTask: ExperimentTask {
         if c.data.nTrain > 0 {
             let train = sampler.sample(c.data.nTrain, using: &streams.train)
             // pMoE: the routers are pre-trained on the training set before the experts train.
-            RouterPretraining.pretrain(&network, on: train)
+            let time = ContinuousClock().measure { RouterPretraining.pretrain(&network, on: train) }
+            pretrainingSeconds =
+                c.network.router == nil
+                ? nil : Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
             patternCounts = fc ? nil : PatternStatistics.PatternCounts(train, patterns: basis.P)
             trainingData = .fixed(fc ? train.flattened() : train, shuffle: streams.shuffle)
         } else {
             patternCounts = nil
+            pretrainingSeconds = nil
             trainingData = .online(
                 fc
                     ? FlattenedSampler(sampler, K: c.data.K, D: c.data.D, keysPerExample: c.data.keysPerExample)
