@@ -30,7 +30,7 @@ struct KeyPatternTask: ExperimentTask {
     /// The last routing accuracy and the routers it was measured with (frozen while the experts
     /// train, so it is computed once).
     var lastRouting: (routers: [Float], accuracy: Double)? = nil
-    /// Seconds of router pre-training (pMoE with a fixed training set); nil without a router.
+    /// Seconds of router pre-training (pMoE); nil without a router or a fixed training set.
     let pretrainingSeconds: Double?
 
     static func handles(_ config: ExperimentConfig) -> Bool {
