@@ -159,6 +159,7 @@ public enum Verifier {
     /// for its runs or each variant's, the plots that hold information for the model
     /// (`ClaimPlots`); each claim's directory also gets its own full report.
     static func writeReport(_ v: Verification, claims: [Claim], root: String) throws {
+        let nowrap: Attributes = ["style": "white-space:nowrap"]
         let rows = v.rows.map { r -> Node in
             let interval =
                 "[\(formatValue(r.interval.lowerBound)), \(formatValue(r.interval.upperBound))] (\(r.method))"
@@ -170,9 +171,10 @@ public enum Verifier {
                         "td", ["style": "color:\(r.judged ? (r.passed ? "#2ca02c" : "#d62728") : "#555555")"],
                         [.element("b", [:], [.text(r.verdict)])]),
                     .element("td", ["style": "text-align:left; min-width:12em"], [.text(r.statement)]),
-                    .element("td", [:], [.text(formatValue(r.value))]), .element("td", [:], [.text(interval)]),
-                    .element("td", [:], [.text(r.detail)]), .element("td", [:], [.text(r.threshold)]),
-                    .element("td", [:], [.text(r.judged ? r.rule : "not judged")]),
+                    // Figures stay on one line; the statement wraps.
+                    .element("td", nowrap, [.text(formatValue(r.value))]), .element("td", nowrap, [.text(interval)]),
+                    .element("td", nowrap, [.text(r.detail)]), .element("td", nowrap, [.text(r.threshold)]),
+                    .element("td", nowrap, [.text(r.judged ? r.rule : "not judged")]),
                 ])
         }
         let headers = [
@@ -191,7 +193,19 @@ public enum Verifier {
                     // stays in view next to the row id.
                     .block(
                         "div", ["style": "overflow-x: auto; max-width: 100%"],
-                        [.block("table", [:], [Report.tableRow(headers, cell: "th")] + rows)]),
+                        [
+                            .block(
+                                "table", [:],
+                                [
+                                    .element(
+                                        "tr", [:],
+                                        headers.map { h in
+                                            .element(
+                                                "th", h == "statement" ? ["style": "text-align:left"] : nowrap,
+                                                [.text(h)])
+                                        })
+                                ] + rows)
+                        ]),
                     .text("\n"),
                     .element(
                         "p", ["class": "note"],

@@ -274,7 +274,10 @@ import _TestSupport
         #expect(v.rows.map(\.threshold) == ["–"])
         let html = try String(contentsOfFile: "\(root)/report.html", encoding: .utf8)
         #expect(html.contains("<div style=\"overflow-x: auto; max-width: 100%\">\n<table>"))
-        #expect(html.contains("<tr><th>row</th><th>verdict</th><th>statement</th>"))
+        #expect(
+            html.contains(
+                "<tr><th style=\"white-space:nowrap\">row</th><th style=\"white-space:nowrap\">verdict</th>"
+                    + "<th style=\"text-align:left\">statement</th>"))
         #expect(html.contains("<tr><td>T4a</td><td style=\"color:#555555\"><b>info</b></td>"))
         #expect(!html.contains("95% interval</th>"))
         // One heading per claim, the variants below it.
