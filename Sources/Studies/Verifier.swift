@@ -30,28 +30,42 @@ public struct Verification: Sendable {
         ])
     }
 
-    /// The table printed by `convdyn verify`. "pass on" says what PASS compares with the
-    /// threshold: the point estimate, or the 95% interval's bound on the unfavourable side.
+    /// The table printed by `convdyn verify`. "interval" names each row's interval and its
+    /// coverage (95%, or at least 90% for a difference of medians); "pass on" says what PASS
+    /// compares with the threshold: the point estimate, or the interval's bound on the unfavourable
+    /// side; "–" stands for the threshold of a row shown without one.
     public var table: String {
         func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-        // Three decimals, or three significant digits for figures below 0.001 (loss ratios).
-        func f3(_ x: Double) -> String {
-            x != 0 && abs(x) < 1e-3 ? String(format: "%.2e", x) : String(format: "%.3f", x)
-        }
         let statementWidth = max(20, rows.map(\.statement.count).max() ?? 20)
+        let measured = rows.map { "\(Verification.measured($0)) \($0.detail)" }
+        let measuredWidth = max(24, measured.map(\.count).max() ?? 24)
+        let methodWidth = max(8, rows.map(\.method.count).max() ?? 8)
         var lines = [
-            pad("claim", 5) + " " + pad("statement", statementWidth) + "  "
-                + pad("measured (95% interval)", 46) + " " + pad("threshold", 10) + " " + pad("pass on", 15)
+            pad("claim", 5) + " " + pad("statement", statementWidth) + "  " + pad("measured [interval]", measuredWidth)
+                + "  " + pad("interval", methodWidth) + "  " + pad("threshold", 10) + " " + pad("pass on", 15)
                 + " verdict"
         ]
-        for r in rows {
-            let measured = "\(f3(r.value)) [\(f3(r.interval.lowerBound)), \(f3(r.interval.upperBound))] \(r.detail)"
+        for (r, m) in zip(rows, measured) {
             lines.append(
-                pad(r.id, 5) + " " + pad(r.statement, statementWidth) + "  " + pad(measured, 46) + " "
-                    + pad(r.threshold, 10) + " " + pad(r.judged ? r.rule : "not judged", 15) + " " + r.verdict)
+                pad(r.id, 5) + " " + pad(r.statement, statementWidth) + "  " + pad(m, measuredWidth) + "  "
+                    + pad(r.method, methodWidth) + "  " + pad(r.threshold, 10) + " "
+                    + pad(r.judged ? r.rule : "not judged", 15) + " " + r.verdict)
         }
         for (id, why) in skipped.sorted(by: { $0.key < $1.key }) { lines.append("\(id)    skipped: \(why)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "0.120 [-0.122, 0.336]": the value and its interval, with three decimals, three
+    /// significant digits below 0.001 (loss ratios), and as integers when all three are whole
+    /// numbers and one exceeds 1 (steps).
+    static func measured(_ r: ClaimRow) -> String {
+        let values = [r.value, r.interval.lowerBound, r.interval.upperBound]
+        let whole = values.allSatisfy { $0 == $0.rounded() } && values.contains { abs($0) > 1 }
+        func f(_ x: Double) -> String {
+            if whole { return x.isFinite ? String(format: "%.0f", x) : (x > 0 ? "∞" : "−∞") }
+            return x != 0 && abs(x) < 1e-3 ? String(format: "%.2e", x) : String(format: "%.3f", x)
+        }
+        return "\(f(r.value)) [\(f(r.interval.lowerBound)), \(f(r.interval.upperBound))]"
     }
 }
 
@@ -141,25 +155,32 @@ public enum Verifier {
         try writeFileAtomically(text, to: path)
     }
 
-    /// report.html: the verdict table, then per claim the P(T₁₀₀ ≤ T) curve and the distributions
-    /// across seeds; each claim's directory also gets its own full report.
+    /// report.html: the verdict table, then per claim its curve over the variants (if any) and,
+    /// for its runs or each variant's, the plots that hold information for the model
+    /// (`ClaimPlots`); each claim's directory also gets its own full report.
     static func writeReport(_ v: Verification, claims: [Claim], root: String) throws {
+        let nowrap: Attributes = ["style": "white-space:nowrap"]
         let rows = v.rows.map { r -> Node in
-            let interval = "\(formatValue(r.interval.lowerBound))–\(formatValue(r.interval.upperBound)) (\(r.method))"
+            let interval =
+                "[\(formatValue(r.interval.lowerBound)), \(formatValue(r.interval.upperBound))] (\(r.method))"
             return .element(
                 "tr", [:],
                 [
                     .element("td", [:], [.text(r.id)]),
-                    .element("td", ["style": "text-align:left"], [.text(r.statement)]),
-                    .element("td", [:], [.text(formatValue(r.value))]), .element("td", [:], [.text(interval)]),
-                    .element("td", [:], [.text(r.detail)]), .element("td", [:], [.text(r.threshold)]),
-                    .element("td", [:], [.text(r.judged ? r.rule : "not judged")]),
                     .element(
                         "td", ["style": "color:\(r.judged ? (r.passed ? "#2ca02c" : "#d62728") : "#555555")"],
                         [.element("b", [:], [.text(r.verdict)])]),
+                    .element("td", ["style": "text-align:left; min-width:12em"], [.text(r.statement)]),
+                    // Figures stay on one line; the statement wraps.
+                    .element("td", nowrap, [.text(formatValue(r.value))]), .element("td", nowrap, [.text(interval)]),
+                    .element("td", nowrap, [.text(r.detail)]), .element("td", nowrap, [.text(r.threshold)]),
+                    .element("td", nowrap, [.text(r.judged ? r.rule : "not judged")]),
                 ])
         }
-        let headers = ["row", "statement", "measured", "95% interval", "runs", "threshold", "pass on", "verdict"]
+        let headers = [
+            "row", "verdict", "statement", "measured", "interval (method, coverage)", "runs", "threshold",
+            "pass on",
+        ]
         let verdict = v.passed ? "Every judged row passed." : "At least one judged row failed."
         var body = [
             Report.header(
@@ -168,84 +189,102 @@ public enum Verifier {
             Report.section(
                 "verdicts", "Verdicts",
                 .fragment([
-                    .block("table", [:], [Report.tableRow(headers, cell: "th")] + rows), .text("\n"),
+                    // The table scrolls sideways inside its own box on a narrow screen; the verdict
+                    // stays in view next to the row id.
+                    .block(
+                        "div", ["style": "overflow-x: auto; max-width: 100%"],
+                        [
+                            .block(
+                                "table", [:],
+                                [
+                                    .element(
+                                        "tr", [:],
+                                        headers.map { h in
+                                            .element(
+                                                "th", h == "statement" ? ["style": "text-align:left"] : nowrap,
+                                                [.text(h)])
+                                        })
+                                ] + rows)
+                        ]),
+                    .text("\n"),
                     .element(
-                        "p", ["class": "note"], [.text("\(verdict) Definitions of the thresholds: Docs/Claims.md.")]),
+                        "p", ["class": "note"],
+                        [
+                            .text(
+                                "\(verdict) Info rows are shown, not judged; – marks a row without a threshold. "
+                                    + "Definitions of the thresholds and intervals: Docs/Claims.md.")
+                        ]),
                 ])),
         ]
         try FileManager.default.createDirectory(atPath: "\(root)/plots", withIntermediateDirectories: true)
-        // Claims with a curve over their variants: the curve first.
-        for claim in claims where v.skipped[claim.id] == nil {
-            guard let curve = claim.curve, let dir = v.directories[claim.id] else { continue }
-            var summaries: [(point: (series: String, x: Double), runs: [RunSummary])] = []
-            for variant in claim.variants {
-                guard let point = variant.point else { continue }
-                let runs = try runDirectories(in: "\(dir)/\(variant.name)").compactMap {
-                    try RunData.load($0, includeFilters: false).summary
-                }
-                summaries.append((point, runs))
-            }
-            // A log x axis when the variants' x values are positive and span 8× or more (B2's k, C2's n).
-            let xs = Set(summaries.map(\.point.x)).sorted()
-            let logX = (xs.first ?? 0) > 0 && xs.last! >= 8 * xs.first!
-            var figures: [Node] = []
-            for (i, figure) in curve.figures.enumerated() {
-                var lines: [(series: String, points: [(x: Double, runs: [Double])])] = []
-                for (point, runs) in summaries {
-                    let values = runs.map(figure.value)
-                    // A series without the figure (G1's CNN has no routing accuracy) draws nothing.
-                    guard values.contains(where: { !$0.isNaN }) else { continue }
-                    if let j = lines.firstIndex(where: { $0.series == point.series }) {
-                        lines[j].points.append((point.x, values))
-                    } else {
-                        lines.append((point.series, [(point.x, values)]))
-                    }
-                }
-                let plot = GroupPlots.curve(
-                    title: "\(claim.id): \(figure.label) against \(curve.xLabel)", xLabel: curve.xLabel,
-                    yLabel: figure.label, values: lines, file: "\(claim.id)-curve\(i == 0 ? "" : "-\(i + 1)").svg",
-                    logX: logX, xTicks: logX ? xs : nil, mean: curve.mean)
-                try write(plot.svg, to: "\(root)/plots/\(plot.name)")
-                figures.append(Report.figure(plot))
-            }
-            body.append(Report.section("\(claim.id)-curve", "\(claim.id): \(claim.title)", .fragment(figures)))
-        }
-        // A claim's runs, or each variant's: (plot prefix, title, directory).
-        var groups: [(prefix: String, title: String, dir: String)] = []
         for claim in claims where v.skipped[claim.id] == nil && claim.sharesRunsWith == nil {
             guard let dir = v.directories[claim.id] else { continue }
+            var content = try curveFigures(claim, dir: dir, root: root)
             if claim.variants.isEmpty {
-                groups.append((claim.id, "\(claim.id): \(claim.title)", dir))
+                content += try groupContent(prefix: claim.id, dir: dir, root: root)
             } else {
                 for variant in claim.variants {
-                    groups.append(
-                        (
-                            "\(claim.id)-\(variant.name)", "\(claim.id), \(variant.label): \(claim.title)",
-                            "\(dir)/\(variant.name)"
-                        ))
+                    content.append(.element("h3", ["id": "\(claim.id)-\(variant.name)"], [.text(variant.label)]))
+                    content += try groupContent(
+                        prefix: "\(claim.id)-\(variant.name)", dir: "\(dir)/\(variant.name)", root: root)
                 }
             }
-        }
-        for (prefix, title, dir) in groups {
-            let runs = try runDirectories(in: dir).map { try RunData.load($0, includeFilters: false) }
-            let plots = GroupPlots.all(runs).filter {
-                [
-                    "seeds-t100-curve.svg", "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
-                    "seeds-accuracy.svg", "seeds-test-loss.svg",
-                    "seeds-top8-share.svg", "seeds-ablation.svg",
-                ].contains($0.name)
-            }.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }
-            for plot in plots { try write(plot.svg, to: "\(root)/plots/\(plot.name)") }
-            let allRuns: Node = .element(
-                "p", ["class": "note"],
-                [
-                    .text("All runs: "), .element("code", [:], [.text("convdyn report \(dir)")]),
-                    .text(" (written to \(dir)/report.html)."),
-                ])
-            body.append(
-                Report.section(prefix, title, .fragment(plots.map(Report.figure) + [allRuns])))
-            try Report.build(dir).write(to: dir)
+            body.append(Report.section(claim.id, "\(claim.id): \(claim.title)", .lines(content)))
         }
         try write(Report.page("ConvDynamics: verify", .fragment(body)), to: "\(root)/report.html")
+    }
+
+    /// The claim's curves over its variants (none when it draws no curve), written to root/plots.
+    static func curveFigures(_ claim: Claim, dir: String, root: String) throws -> [Node] {
+        guard let curve = claim.curve else { return [] }
+        var summaries: [(point: (series: String, x: Double), runs: [RunSummary])] = []
+        for variant in claim.variants {
+            guard let point = variant.point else { continue }
+            let runs = try runDirectories(in: "\(dir)/\(variant.name)").compactMap {
+                try RunData.load($0, includeFilters: false).summary
+            }
+            summaries.append((point, runs))
+        }
+        // A log x axis when the variants' x values are positive and span 8× or more (B2's k, C2's n).
+        let xs = Set(summaries.map(\.point.x)).sorted()
+        let logX = (xs.first ?? 0) > 0 && xs.last! >= 8 * xs.first!
+        var figures: [Node] = []
+        for (i, figure) in curve.figures.enumerated() {
+            var lines: [(series: String, points: [(x: Double, runs: [Double])])] = []
+            for (point, runs) in summaries {
+                let values = runs.map(figure.value)
+                // A series without the figure (G1's CNN has no routing accuracy) draws nothing.
+                guard values.contains(where: { !$0.isNaN }) else { continue }
+                if let j = lines.firstIndex(where: { $0.series == point.series }) {
+                    lines[j].points.append((point.x, values))
+                } else {
+                    lines.append((point.series, [(point.x, values)]))
+                }
+            }
+            let plot = GroupPlots.curve(
+                title: "\(claim.id): \(figure.label) against \(curve.xLabel)", xLabel: curve.xLabel,
+                yLabel: figure.label, values: lines, file: "\(claim.id)-curve\(i == 0 ? "" : "-\(i + 1)").svg",
+                logX: logX, xTicks: logX ? xs : nil, mean: curve.mean)
+            try write(plot.svg, to: "\(root)/plots/\(plot.name)")
+            figures.append(Report.figure(plot))
+        }
+        return figures
+    }
+
+    /// The plots of the runs in `dir` (written to root/plots as PREFIX-…), the notes on plots left
+    /// out, and the command for the full report, which is written to dir/report.html.
+    static func groupContent(prefix: String, dir: String, root: String) throws -> [Node] {
+        let runs = try runDirectories(in: dir).map { try RunData.load($0, includeFilters: false) }
+        let (found, notes) = ClaimPlots.group(runs)
+        let plots = found.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }
+        for plot in plots { try write(plot.svg, to: "\(root)/plots/\(plot.name)") }
+        let allRuns: Node = .element(
+            "p", ["class": "note"],
+            [
+                .text("All runs: "), .element("code", [:], [.text("convdyn report \(dir)")]),
+                .text(" (written to \(dir)/report.html)."),
+            ])
+        try Report.build(dir).write(to: dir)
+        return plots.map(Report.figure) + notes.map { .element("p", ["class": "note"], [.text($0)]) } + [allRuns]
     }
 }

@@ -211,4 +211,110 @@ import _TestSupport
         #expect(rows == v.rows)
         #expect(written["passed"] == .bool(false))
     }
+
+    /// The terminal table: steps as integers, loss ratios in scientific notation, "–" for an info row
+    /// without a threshold, and each row's interval named with its coverage (a difference of
+    /// medians is ≥ 90%, not 95%).
+    @Test func tableFormatsStepsRatiosAndIntervalsTruthfully() throws {
+        func row(_ id: String, _ value: Double, _ interval: ClosedRange<Double>, method: String, threshold: String)
+            -> ClaimRow
+        {
+            ClaimRow(
+                id: id, statement: "s", value: value, interval: interval, method: method, threshold: threshold,
+                rule: "point estimate", judged: false, passed: true, detail: "median of 5 runs")
+        }
+        let steps = row("S", 925, 925...1544, method: "order statistics 95%", threshold: "–")
+        let ratio = row("R", 2.5e-5, 1e-5...4e-5, method: "order statistics 95%", threshold: "≤ 0.01")
+        let share = row("P", 1, 0.566...1, method: "Wilson 95%", threshold: "≥ 0.9")
+        let difference = row("D", 0.12, -0.122...0.336, method: "order statistics, ≥ 90%", threshold: "≥ 0.05")
+        let table = Verification(
+            rows: [steps, ratio, share, difference], skipped: [:], directories: [:], seeds: 5, seconds: 0
+        ).table
+        let lines = table.split(separator: "\n").map(String.init)
+        #expect(lines[0].contains("measured [interval]") && !lines[0].contains("95% interval"))
+        #expect(lines[1].contains("925 [925, 1544]") && !lines[1].contains("925.000"))
+        #expect(lines[1].contains(" – "))
+        #expect(lines[2].contains("2.50e-05 [1.00e-05, 4.00e-05]"))
+        #expect(lines[3].contains("1.000 [0.566, 1.000]") && lines[3].contains("Wilson 95%"))
+        #expect(lines[4].contains("0.120 [-0.122, 0.336]") && lines[4].contains("order statistics, ≥ 90%"))
+        // The declared info rows without a meaningful threshold show none; judged rows keep theirs.
+        let g1Rows = Claim.g1.statements.filter { ["G1a", "G1g"].contains($0.id) }
+        #expect(g1Rows.map(\.showsThreshold) == [true, false])
+        #expect(try Claim.g1.statements[0].judge([run(t100: nil)]).threshold == "≥ 0.05")
+        #expect(try g1Rows[1].judge([run(t100: nil)]).threshold == "–")
+    }
+
+    /// report.html on a phone: the verdict sits next to the row id, the table scrolls inside its own
+    /// box, each claim is one section whose variants are sub-headings (no repeated titles), and
+    /// pMoE variants show test and routing accuracy, not the key-pattern or T₁₀₀ plots that are
+    /// empty for them.
+    @Test func reportShowsVerdictsFirstAndOnlyInformativePlots() throws {
+        var preset = Preset.pmoe.config
+        preset.training.steps = 20
+        preset.data.nTest = 100
+        let claim = Claim(
+            id: "T4", title: "pmoe test", preset: Preset(name: "pmoe-test", summary: "", config: preset),
+            finalOnly: true,
+            statements: [
+                ClaimStatement.median("T4a", "routing", Claim.G1.routing, Threshold(.atLeast, 0)).on("n8-pmoe")
+                    .measuredOnly(threshold: false)
+            ],
+            variants: [
+                ClaimVariant("n8-pmoe", "N = 8, pMoE") { $0.data.nTrain = 8 },
+                ClaimVariant("n8-cnn", "N = 8, CNN") {
+                    $0 = Preset.pmoeCNN.config
+                    $0.training.steps = 20
+                    $0.data.nTest = 100
+                    $0.data.nTrain = 8
+                },
+            ])
+        let root = temporaryDirectory("verifier-report")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let v = try Verifier.run([claim], seeds: 2, root: root, workers: 2)
+        #expect(v.rows.map(\.threshold) == ["–"])
+        let html = try String(contentsOfFile: "\(root)/report.html", encoding: .utf8)
+        #expect(html.contains("<div style=\"overflow-x: auto; max-width: 100%\">\n<table>"))
+        #expect(
+            html.contains(
+                "<tr><th style=\"white-space:nowrap\">row</th><th style=\"white-space:nowrap\">verdict</th>"
+                    + "<th style=\"text-align:left\">statement</th>"))
+        #expect(html.contains("<tr><td>T4a</td><td style=\"color:#555555\"><b>info</b></td>"))
+        #expect(!html.contains("95% interval</th>"))
+        // One heading per claim, the variants below it.
+        #expect(html.components(separatedBy: "T4: pmoe test").count == 2)
+        #expect(html.contains("<h3 id=\"T4-n8-pmoe\">N = 8, pMoE</h3>") && !html.contains("N = 8, pMoE: pmoe test"))
+        let plots = try FileManager.default.contentsOfDirectory(atPath: "\(root)/plots").sorted()
+        #expect(plots.contains("T4-n8-pmoe-seeds-routing-accuracy-hist.svg"))
+        #expect(
+            plots.contains("T4-n8-pmoe-seeds-accuracy-hist.svg") && plots.contains("T4-n8-cnn-seeds-accuracy-hist.svg"))
+        // The CNN has no router; final-only runs get no T₁₀₀ curve; no run has key filters here
+        // (20 steps), so no key-pattern plots, and a note says why.
+        #expect(!plots.contains("T4-n8-cnn-seeds-routing-accuracy-hist.svg"))
+        #expect(!plots.contains { $0.contains("t100") || $0.contains("key-share") || $0.contains("best-key") })
+        #expect(html.contains("No run has a key filter at the end"))
+    }
+
+    /// Runs evaluated along the way get curves over training; the T₁₀₀ curve only when some run
+    /// reached accuracy 1 (60 kp-bench steps), else a note (3 steps).
+    @Test func runsOverTrainingGetCurvesAndTheT100CurveOnlyWhenReached() throws {
+        func claim(_ id: String, steps: Int) -> Claim {
+            var preset = Preset.kpBench.config
+            preset.training.steps = steps
+            preset.data.nTest = 200
+            preset.evaluation.schedule = .every(steps < 25 ? 1 : 25)
+            return Claim(
+                id: id, title: "kp", preset: Preset(name: "kp-test", summary: "", config: preset),
+                statements: [.proportion("\(id)a", "reached", [.stepsTo100(atMost: steps)], Threshold(.atLeast, 0))])
+        }
+        let root = temporaryDirectory("verifier-t100")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let v = try Verifier.run([claim("T5", steps: 60), claim("T6", steps: 3)], seeds: 2, root: root, workers: 2)
+        #expect(v.rows[0].value > 0 && v.rows[1].value == 0)
+        let plots = try FileManager.default.contentsOfDirectory(atPath: "\(root)/plots")
+        #expect(plots.contains("T5-seeds-accuracy.svg") && plots.contains("T6-seeds-accuracy.svg"))
+        #expect(plots.contains("T5-seeds-t100-curve.svg") && !plots.contains("T6-seeds-t100-curve.svg"))
+        let html = try String(contentsOfFile: "\(root)/report.html", encoding: .utf8)
+        #expect(html.contains("No run reached test accuracy 1 within its 3 steps"))
+        #expect(html.components(separatedBy: "No run reached test accuracy 1").count == 2)
+    }
 }

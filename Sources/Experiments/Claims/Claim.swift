@@ -133,6 +133,9 @@ public struct ClaimStatement: Sendable {
     public var variant: String?
     /// False for a measured contrast reported beside the claim but not judged.
     public var judged: Bool
+    /// False for a row shown without a threshold (a measured figure with no value to compare it
+    /// with); its threshold reads "–".
+    public var showsThreshold = true
 
     /// A judged statement on the claim's own runs.
     init(_ id: String, _ statement: String, _ measure: Measure, _ target: Threshold, _ rule: PassRule) {
@@ -214,10 +217,11 @@ public struct ClaimStatement: Sendable {
     }
 
     /// The same statement shown with its measured value but not judged (a row that shows a trend
-    /// beside the judged ones).
-    public func measuredOnly() -> ClaimStatement {
+    /// beside the judged ones); without `threshold`, its threshold is not shown either.
+    public func measuredOnly(threshold: Bool = true) -> ClaimStatement {
         var s = self
         s.judged = false
+        s.showsThreshold = threshold
         return s
     }
 
@@ -292,7 +296,7 @@ public struct ClaimStatement: Sendable {
         }
         return ClaimRow(
             id: id, statement: statement, value: value, interval: interval, method: method,
-            threshold: target.text, rule: rule.rawValue, judged: judged,
+            threshold: showsThreshold ? target.text : "–", rule: rule.rawValue, judged: judged,
             passed: !runs.isEmpty && target.holds(judgedValue), detail: detail)
     }
 }

@@ -96,7 +96,7 @@ extension Claim {
             ClaimStatement.median(
                 "F1f", "η = 1e-3: median SPEC-form drift max_j |ΔI_j|/(|I_j(0)|+ε) (ill-posed when I_j(0) ≈ 0)",
                 Quadratic.relativeDrift, Threshold(.atLeast, 0)
-            ).on("eta").measuredOnly(),
+            ).on("eta").measuredOnly(threshold: false),
         ],
         variants: [
             ClaimVariant("eta", "η = 1e-3, 20,000 steps (tc-quadratic)") { _ in },
@@ -160,7 +160,7 @@ extension Claim {
             ClaimStatement.median("F2d", "median final / initial test loss", Quadratic.lossRatio, F2.learned)
                 .on("standard").measuredOnly(),
             ClaimStatement.median("F2e", "median first drop (step)", Quadratic.firstDrop, Threshold(.atLeast, 0))
-                .on("standard").measuredOnly(),
+                .on("standard").measuredOnly(threshold: false),
             ClaimStatement.median(
                 "F2f", "forbidden init: median final / initial test loss", Quadratic.lossRatio, F2.stuck
             ).on("forbidden").measuredOnly(),
