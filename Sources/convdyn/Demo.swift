@@ -23,7 +23,7 @@ struct Demo: ParsableCommand {
     @Option(help: "First seed.")
     var firstSeed = 0
 
-    @Option(help: "Parallel workers (default: every core).")
+    @Option(help: "Parallel runs, and the most cores they use together (default: every core).")
     var jobs: Int?
 
     @Option(help: "Directory for the runs (default: runs/demo, numbered if taken).")

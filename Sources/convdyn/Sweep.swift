@@ -31,7 +31,7 @@ struct Sweep: ParsableCommand {
         @Option(help: "The sweep directory (default: sweeps/<spec name>).")
         var out: String?
 
-        @Option(help: "Parallel runs (default: every core).")
+        @Option(help: "Parallel runs, and the most cores they use together (default: every core).")
         var jobs: Int?
 
         @Flag(help: "Only create the directory and its manifest (e.g. before `convdyn sweep slurm`).")

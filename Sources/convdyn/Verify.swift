@@ -6,7 +6,7 @@ import Tensors
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the claims of the papers over many seeds, with 95% intervals and PASS/FAIL verdicts.",
+        abstract: "Check the claims of the papers over many seeds, with confidence intervals and PASS/FAIL verdicts.",
         discussion: """
             Checks the claims of SPEC §7, each over --seeds runs of its preset (a claim on image data is \
             skipped without its data files). Writes verify.json and report.html into the output \
@@ -26,7 +26,7 @@ struct Verify: ParsableCommand {
     @Option(help: "First seed.")
     var firstSeed = 0
 
-    @Option(help: "Parallel runs (default: every core).")
+    @Option(help: "Parallel runs, and the most cores they use together (default: every core).")
     var jobs: Int?
 
     @Option(help: "Output directory (default: runs/verify, numbered if taken).")
