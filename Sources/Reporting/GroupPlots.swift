@@ -14,7 +14,7 @@ public enum GroupPlots {
             var loss = band(
                 regression, key: CommonFigures.testLoss.field, title: "Test loss across the regression runs",
                 yLabel: "test loss ½(f − t)² (log scale)", file: "seeds-test-loss.svg", yScale: .logWithZero)
-            loss.caption += " Log–log axes; the \(regression.count) regression runs only (no accuracy)."
+            loss.caption += " Log–log axes; regression runs only (\(regression.count) of \(runs.count); no accuracy)."
             return all(runs.filter { !$0.isRegression }) + [loss]
         }
         if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {

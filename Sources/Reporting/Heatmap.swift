@@ -33,9 +33,11 @@ struct Heatmap {
         let gridW = Double(cols) * cellSize
         let gridH = Double(rows) * cellSize
         // Colour bar from −1 (bottom) to +1 (top), at least `minBarHeight` tall.
-        let barX = left + gridW + 24
+        // The bar clear of the column label centred under the grid (≈ 6.5 px a character).
+        let labelHalf = Double(columnLabel.count) * 3.25
+        let barX = left + max(gridW + 24, gridW / 2 + labelHalf + 12)
         let barH = max(gridH, minBarHeight)
-        let width = left + gridW + 110
+        let width = barX + 86
         // Below the grid: the column numbers and label (to top + gridH + 38); beside it the bar and
         // its "−1" (to top + barH + 8).
         let height = top + max(gridH + 38, barH + 8) + 8
@@ -55,7 +57,7 @@ struct Heatmap {
         for c in stride(from: 0, to: cols, by: columnStride) {
             svg.text(String(c), x: left + (Double(c) + 0.5) * cellSize, y: top + gridH + 13, anchor: "middle", size: 9)
         }
-        for r in stride(from: 0, to: rows, by: Heatmap.labelStride(count: rows, cellSize: cellSize, spacing: 10)) {
+        for r in stride(from: 0, to: rows, by: Heatmap.labelStride(count: rows, cellSize: cellSize, spacing: 9)) {
             svg.text(String(r), x: left - 9, y: top + (Double(r) + 0.5) * cellSize + 3, anchor: "end", size: 9)
         }
         svg.text(columnLabel, x: left + gridW / 2, y: top + gridH + 32, anchor: "middle")

@@ -87,6 +87,11 @@ public struct Report: Sendable {
         }
     }
 
+    /// The runs whose family sections show `family` (`shownFamilies`).
+    static func members(_ family: any MeasurementFamily.Type, _ runs: [RunData]) -> [RunData] {
+        runs.filter { run in shownFamilies(run.config).contains { $0 == family } }
+    }
+
     /// True when every run's series of `field` holds the same finite value at every evaluation (pMoE's
     /// routing accuracy: the routers are frozen); its value then, else nil.
     static func constantValue(_ field: String, runs: [RunData]) -> Double? {
@@ -136,6 +141,7 @@ public struct Report: Sendable {
     ) -> Node {
         .fragment(
             genericFamilies(runs).filter(include).map { family in
+                let runs = members(family, runs)
                 let metrics = family.figures.filter { $0.source == .metrics }
                 let series = metrics.compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
                 // A series that never changes is said in words, not drawn as a flat line.
@@ -195,6 +201,7 @@ public struct Report: Sendable {
     /// interquartile band across runs; then their other plots (`extraPlotNames`).
     static func familyPlots(_ runs: [RunData]) -> [PlotFile] {
         genericFamilies(runs).flatMap { family in
+            let runs = members(family, runs)
             let extras = extraPlotNames(family, runs: runs).isEmpty ? [] : PatternStatisticsPlots.all(runs[0])
             return seriesPlots(family, runs) + extras
         }
@@ -443,15 +450,16 @@ public struct Report: Sendable {
             routed.isEmpty
             ? []
             : [
-                "Routing accuracy (pMoE, \(routed.count) run\(routed.count == 1 ? "" : "s")): median "
-                    + "\(formatValue(quantile(routed, 0.5))), from \(formatValue(routed.min()!)) to "
-                    + "\(formatValue(routed.max()!))."
+                routed.count == 1
+                    ? "Routing accuracy (the pMoE run): \(formatValue(routed[0]))."
+                    : "Routing accuracy (\(routed.count) pMoE runs): median \(formatValue(quantile(routed, 0.5))), from "
+                        + "\(formatValue(routed.min()!)) to \(formatValue(routed.max()!)).",
             ]
         if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
             let q = runs.compactMap { $0.summary?.section(QuadraticMeasures.self) }
             let ratios = q.map(\.testLossRatio).sorted()
             return list([
-                "Regression runs (\(n); ½(f − t)² against real targets): no accuracy or T₁₀₀.",
+                "Regression runs (\(n) of them; ½(f − t)² against real targets): no accuracy or T₁₀₀.",
                 "Final / initial test loss: median \(formatValue(ratios.isEmpty ? .nan : ratios[(ratios.count - 1) / 2])) "
                     + "over \(q.count) finished runs; plateau just before the first drop in "
                     + "\(q.filter(\.plateauBeforeDrop).count)/\(q.count).",
@@ -687,6 +695,7 @@ public struct Report: Sendable {
         margin-top: 32px; }
         figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
         figure svg { max-width: 100%; height: auto; }
+        figure { overflow-x: auto; } figure svg[width="660.00"] { min-width: 500px; }
         figcaption { font-size: 13px; color: #444; max-width: 640px; }
         .file { color: #888; } .note { color: #555; font-size: 13px; }
         .warning { background: #fff3cd; border: 1px solid #e0c36c; padding: 8px 12px; }

@@ -70,7 +70,8 @@ enum RunPlots {
     }
 
     static func stepScale(_ run: RunData) -> AxisScale {
-        stepScale(run.series(CommonFigures.testAccuracy.field).map(\.x))
+        // Every evaluated step (a regression run has no accuracy to take them from).
+        stepScale(run.metrics.compactMap { $0[CommonFigures.step.field]?.intValue }.map(Double.init))
     }
 
     static func stepLabel(_ run: RunData) -> String { stepLabel(stepScale(run)) }
@@ -244,8 +245,9 @@ enum RunPlots {
         let last = run.filters.last!
         let what =
             teacher
-            ? "Filter × teacher-direction cosines C[j, r] = cos(w_j, u_r), for the R = \(run.config.data.teacherRank) "
-                + "orthonormal teacher directions u_r of the target (columns numbered from 0)"
+            ? "Filter × teacher-direction cosines C[j, r] = cos(w_j, u_{r+1}), for the R = "
+                + "\(run.config.data.teacherRank) orthonormal teacher directions u_1 … u_R of the target (column r = 0 "
+                + "is u_1)"
             : "Filter × pattern cosines C[j, p]"
         let bar = marks.isEmpty ? "" : " (left bar: final key filters by class)"
         var plots = [
@@ -278,7 +280,7 @@ enum RunPlots {
             let caption =
                 teacher
                 ? "The filter × teacher-direction cosines at intermediate steps: filters that align with the "
-                    + "teacher's span light up in the columns of u_r."
+                    + "teacher's span light up in the columns of u_1 … u_R."
                 : "The cosine matrix at intermediate steps: key columns (patterns "
                     + "\(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align."
             plots.append(PlotFile(name: "cosines-steps.svg", caption: caption, svg: svg))
