@@ -113,6 +113,13 @@ public struct Report: Sendable {
         name.prefix(1).uppercased() + name.dropFirst()
     }
 
+    /// A label at the start of a sentence: capitalised when its first word is a plain word
+    /// ("routing accuracy" → "Routing accuracy"), as it is otherwise ("max_j |ΔI_j| …", "keyShare").
+    static func sentence(_ label: String) -> String {
+        let word = label.prefix { $0 != " " }
+        return word.allSatisfy({ $0.isLowercase && $0.isLetter }) ? sectionTitle(label) : label
+    }
+
     /// What a family's section says before its figures: pMoE's experts, top-l and routers for the
     /// routing section (Docs/Configuration.md "pMoE", Docs/Metrics.md "Routing accuracy").
     static func familyIntro(_ family: any MeasurementFamily.Type, runs: [RunData]) -> Node {
@@ -153,7 +160,7 @@ public struct Report: Sendable {
                         "p", [:],
                         [
                             .text(
-                                "\(c.figure.label): \(formatValue(c.value)) at every evaluation"
+                                "\(sentence(c.figure.label)): \(formatValue(c.value)) at every evaluation"
                                     + (runs.count > 1 ? " of every run" : "")
                                     + (family == RoutingMeasures.self
                                         ? " (the routers are frozen while the experts train)." : "."))
@@ -453,7 +460,7 @@ public struct Report: Sendable {
                 routed.count == 1
                     ? "Routing accuracy (the pMoE run): \(formatValue(routed[0]))."
                     : "Routing accuracy (\(routed.count) pMoE runs): median \(formatValue(quantile(routed, 0.5))), from "
-                        + "\(formatValue(routed.min()!)) to \(formatValue(routed.max()!)).",
+                        + "\(formatValue(routed.min()!)) to \(formatValue(routed.max()!))."
             ]
         if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
             let q = runs.compactMap { $0.summary?.section(QuadraticMeasures.self) }
