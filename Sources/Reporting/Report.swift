@@ -146,8 +146,11 @@ public struct Report: Sendable {
     static func familySections(
         _ runs: [RunData], plots: [PlotFile], only include: (any MeasurementFamily.Type) -> Bool = { _ in true }
     ) -> Node {
-        .fragment(
+        // A report on several runs names the runs in tables, also where one run records the family.
+        let group = runs.count > 1
+        return .fragment(
             genericFamilies(runs).filter(include).map { family in
+                let all = runs
                 let runs = members(family, runs)
                 let metrics = family.figures.filter { $0.source == .metrics }
                 let series = metrics.compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
@@ -161,22 +164,24 @@ public struct Report: Sendable {
                         [
                             .text(
                                 "\(sentence(c.figure.label)): \(formatValue(c.value)) at every evaluation"
-                                    + (runs.count > 1 ? " of every run" : "")
+                                    + (runs.count > 1 ? " of every run" : group ? " of \(runs[0].name)" : "")
                                     + (family == RoutingMeasures.self
                                         ? " (the routers are frozen while the experts train)." : "."))
                         ])
                 }
-                let extras = extraPlotNames(family, runs: runs).compactMap { n in plots.first { $0.name == n } }
+                let extras = extraPlotNames(family, runs: group ? all : runs).compactMap { n in
+                    plots.first { $0.name == n }
+                }
                 let ends = family.figures.filter { f in
-                    f.source != .metrics && !(runs.count == 1 && constants.contains { $0.figure.field == f.field })
+                    f.source != .metrics && !(!group && constants.contains { $0.figure.field == f.field })
                 }
                 var endTable: Node = .empty
-                if runs.count == 1, let summary = runs[0].summary, !ends.isEmpty {
+                if !group, let summary = runs[0].summary, !ends.isEmpty {
                     endTable = .lines([
                         .element("p", [:], [.text("At the end of the run:")]),
                         list(ends.map { "\($0.label): \(formatValue($0.value(in: summary)))" }),
                     ])
-                } else if runs.count > 1 {
+                } else if group {
                     let rows = runs.compactMap { run -> Node? in
                         guard let summary = run.summary else { return nil }
                         return tableRow([run.name] + ends.map { formatValue($0.value(in: summary)) })
@@ -208,9 +213,8 @@ public struct Report: Sendable {
     /// interquartile band across runs; then their other plots (`extraPlotNames`).
     static func familyPlots(_ runs: [RunData]) -> [PlotFile] {
         genericFamilies(runs).flatMap { family in
-            let runs = members(family, runs)
             let extras = extraPlotNames(family, runs: runs).isEmpty ? [] : PatternStatisticsPlots.all(runs[0])
-            return seriesPlots(family, runs) + extras
+            return seriesPlots(family, members(family, runs)) + extras
         }
     }
 

@@ -35,9 +35,12 @@ import _TestSupport
         #expect(report.html.contains("of 2 classification runs (95% Wilson interval"))
         #expect(!report.html.contains("/3 (95% Wilson"))
         // The regression run has its own table (losses), not a row of n/a accuracies.
-        let rows = report.html.components(separatedBy: "<tr>").filter { $0.contains("<td>tc-quadratic</td>") }
-        #expect(!rows.isEmpty)
-        for row in rows { #expect(!row.contains("never") && !row.contains("n/a/n/a"), "\(row)") }
+        let tables = report.html.components(separatedBy: "<table>").dropFirst()
+        let classification = tables.filter { $0.contains("<th>T₁₀₀</th>") }
+        let regression = tables.filter { $0.contains("<th>final / initial</th>") }
+        #expect(classification.count == 1 && regression.count == 1)
+        #expect(classification.allSatisfy { !$0.contains("<td>tc-quadratic</td>") && $0.contains("<td>pmoe</td>") })
+        #expect(regression.allSatisfy { $0.contains("<td>tc-quadratic</td>") && !$0.contains("<td>pmoe</td>") })
         #expect(report.html.contains("<th>routing accuracy</th>"))
         // Pattern statistics are shown for the plain CNN only, not for pMoE.
         let psi = report.html.components(separatedBy: "<section id=\"family-pattern-statistics\">")
