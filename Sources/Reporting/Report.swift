@@ -92,9 +92,10 @@ public struct Report: Sendable {
         runs.filter { run in shownFamilies(run.config).contains { $0 == family } }
     }
 
-    /// True when every run's series of `field` holds the same finite value at every evaluation (pMoE's
-    /// routing accuracy: the routers are frozen); its value then, else nil.
-    static func constantValue(_ field: String, runs: [RunData]) -> Double? {
+    /// For pMoE's routing accuracy (the routers are frozen): when every run's series of `field`
+    /// holds the same finite value at every evaluation, that value; else, and for other families, nil.
+    static func constantValue(_ family: any MeasurementFamily.Type, _ field: String, runs: [RunData]) -> Double? {
+        guard family == RoutingMeasures.self else { return nil }
         let values = runs.flatMap { $0.series(field).map(\.y) }
         guard let first = values.first, first.isFinite, runs.allSatisfy({ $0.series(field).count >= 2 }) else {
             return nil
@@ -154,9 +155,10 @@ public struct Report: Sendable {
                 let runs = members(family, runs)
                 let metrics = family.figures.filter { $0.source == .metrics }
                 let series = metrics.compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
-                // A series that never changes is said in words, not drawn as a flat line.
+                // The routing accuracy, constant by design (frozen routers), is said in words, not drawn
+                // as a flat line.
                 let constants = metrics.compactMap { f in
-                    constantValue(f.field, runs: runs).map { (figure: f, value: $0) }
+                    constantValue(family, f.field, runs: runs).map { (figure: f, value: $0) }
                 }
                 let constantText = constants.map { c -> Node in
                     .element(
@@ -223,7 +225,7 @@ public struct Report: Sendable {
         // No plot of a series without data, nor of one constant throughout (said in words instead).
         family.figures.filter { f in
             f.source == .metrics && runs.contains { hasData($0.series(f.field)) }
-                && constantValue(f.field, runs: runs) == nil
+                && constantValue(family, f.field, runs: runs) == nil
         }.map { f -> PlotFile in
             let name = familyPlotName(f, runs: runs)
             let scale =
