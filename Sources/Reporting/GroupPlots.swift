@@ -7,6 +7,16 @@ public enum GroupPlots {
     /// The plots across runs of one config (medians with bands, P(T₁₀₀ ≤ T), histograms).
     public static func all(_ runs: [RunData]) -> [PlotFile] {
         if runs.contains(where: \.isImageRun) { return images(runs) }
+        let regression = runs.filter(\.isRegression)
+        if !regression.isEmpty && regression.count < runs.count {
+            // Regression and classification runs together: the classifiers' plots, and the
+            // regression runs' test loss on its own.
+            var loss = band(
+                regression, key: CommonFigures.testLoss.field, title: "Test loss across the regression runs",
+                yLabel: "test loss ½(f − t)² (log scale)", file: "seeds-test-loss.svg", yScale: .logWithZero)
+            loss.caption += " Log–log axes; regression runs only (\(regression.count) of \(runs.count); no accuracy)."
+            return all(runs.filter { !$0.isRegression }) + [loss]
+        }
         if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
             // Regression runs: no accuracy or T₁₀₀; the learning curve on log–log axes.
             var loss = band(
@@ -57,6 +67,10 @@ public enum GroupPlots {
             projectionBands(runs),
             successCurve(runs),
         ]
+        // No plot of normRatio when no run ever had a key filter (it is undefined throughout).
+        if !runs.contains(where: { Report.hasData($0.series(KeyPatternMeasures.normRatio.field)) }) {
+            plots.removeAll { $0.name == "seeds-norm-ratio.svg" }
+        }
         let theta = runs.first?.config.evaluation.theta ?? 0.9
         plots.append(
             PlotFile(

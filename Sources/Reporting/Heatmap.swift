@@ -10,8 +10,19 @@ struct Heatmap {
     /// Row indices to mark on the left edge (e.g. key filters), with their colour.
     var rowMarks: [Int: String] = [:]
     var cellSize = 9.0
+    /// What a column is, in each cell's tooltip ("filter 3, pattern 1: 0.8").
+    var columnName = "pattern"
+    /// The smallest width of the drawing (room for a long title); 0 for tiles with a short one.
+    var minWidth = 360.0
+    /// The smallest height of the colour bar.
+    var minBarHeight = 120.0
 
     func render() -> String { drawing().text }
+
+    /// Every `stride`-th index labelled, so that labels `spacing` apart in pixels do not overlap.
+    static func labelStride(count: Int, cellSize: Double, spacing: Double) -> Int {
+        max(1, count / 8, Int((spacing / cellSize).rounded(.up)))
+    }
 
     /// The heatmap as a drawing (to be placed inside another SVG, or written on its own).
     func drawing() -> SVG {
@@ -21,31 +32,36 @@ struct Heatmap {
         let top = 40.0
         let gridW = Double(cols) * cellSize
         let gridH = Double(rows) * cellSize
-        let width = left + gridW + 110
-        let height = top + gridH + 48
-        var svg = SVG(width: max(width, 360), height: height)
+        // Colour bar from −1 (bottom) to +1 (top), at least `minBarHeight` tall.
+        // The bar clear of the column label centred under the grid (≈ 6.5 px a character).
+        let labelHalf = Double(columnLabel.count) * 3.25
+        let barX = left + max(gridW + 24, gridW / 2 + labelHalf + 12)
+        let barH = max(gridH, minBarHeight)
+        let width = barX + 86
+        // Below the grid: the column numbers and label (to top + gridH + 38); beside it the bar and
+        // its "−1" (to top + barH + 8).
+        let height = top + max(gridH + 38, barH + 8) + 8
+        var svg = SVG(width: max(width, minWidth), height: height)
         svg.text(title, x: 8, y: 22, size: 14, weight: "bold")
         for r in 0..<rows {
             for c in 0..<cols {
                 let v = values[r][c]
                 svg.rect(
                     left + Double(c) * cellSize, top + Double(r) * cellSize, cellSize, cellSize,
-                    fill: Heatmap.color(v), title: "filter \(r), pattern \(c): \(formatValue(v))")
+                    fill: Heatmap.color(v), title: "filter \(r), \(columnName) \(c): \(formatValue(v))")
             }
             if let mark = rowMarks[r] { svg.rect(left - 6, top + Double(r) * cellSize, 4, cellSize, fill: mark) }
         }
         svg.rect(left, top, gridW, gridH, fill: "none", stroke: "#888888")
-        for c in stride(from: 0, to: cols, by: max(1, cols / 8)) {
+        let columnStride = Heatmap.labelStride(count: cols, cellSize: cellSize, spacing: 6 * Double(String(cols).count))
+        for c in stride(from: 0, to: cols, by: columnStride) {
             svg.text(String(c), x: left + (Double(c) + 0.5) * cellSize, y: top + gridH + 13, anchor: "middle", size: 9)
         }
-        for r in stride(from: 0, to: rows, by: max(1, rows / 8)) {
-            svg.text(String(r), x: left - 9, y: top + (Double(r) + 0.8) * cellSize, anchor: "end", size: 9)
+        for r in stride(from: 0, to: rows, by: Heatmap.labelStride(count: rows, cellSize: cellSize, spacing: 9)) {
+            svg.text(String(r), x: left - 9, y: top + (Double(r) + 0.5) * cellSize + 3, anchor: "end", size: 9)
         }
         svg.text(columnLabel, x: left + gridW / 2, y: top + gridH + 32, anchor: "middle")
         svg.text(rowLabel, x: 14, y: top + gridH / 2, anchor: "middle", rotate: true)
-        // Colour bar from −1 (bottom) to +1 (top).
-        let barX = left + gridW + 24
-        let barH = max(gridH, 120)
         let steps = 40
         for i in 0..<steps {
             let v = 1 - 2 * (Double(i) + 0.5) / Double(steps)

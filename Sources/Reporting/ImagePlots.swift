@@ -121,7 +121,7 @@ enum ImagePlots {
         guard !rows.isEmpty else { return nil }
         let heat = Heatmap(
             title: "Class selectivity", rowLabel: "filter, by norm rank",
-            columnLabel: "class", values: rows, cellSize: 14)
+            columnLabel: "class", values: rows, cellSize: 14, columnName: "class")
         return PlotFile(
             name: "selectivity.svg",
             caption:

@@ -220,23 +220,39 @@ struct Axis {
         case .logWithZero:
             let positive = finite.filter { $0 > 0 }
             let minPositive = positive.min() ?? 1
-            let maxValue = max(positive.max() ?? 10, minPositive * 10)
+            let maxPositive = positive.max() ?? 10
             let hasZero = finite.contains(0)
-            let logLo = log10(minPositive) - (hasZero ? 0.6 : 0.05)
-            let logHi = log10(maxValue) + 0.05
-            var t: [(Double, String)] = hasZero ? [(0, "0")] : []
-            var decade = floor(log10(minPositive))
-            while decade <= ceil(log10(maxValue)) {
-                let v = pow(10, decade)
-                if log10(v) >= logLo + 0.3 || !hasZero, log10(v) >= logLo - 1e-9, log10(v) <= logHi + 1e-9 {
-                    t.append((v, v >= 1 ? String(Int(v)) : formatValue(v)))
+            // The axis spans the data, padded by a little of its span (at least 0.05 decade).
+            let pad = max(0.05, log10(maxPositive / minPositive) * 0.04)
+            let logLo = log10(minPositive) - (hasZero ? 0.6 : pad)
+            let logHi = log10(maxPositive) + pad
+            // A tick inside the axis, clear of the "0" tick.
+            func fits(_ v: Double) -> Bool {
+                (log10(v) >= logLo + 0.3 || !hasZero) && log10(v) >= logLo - 1e-9 && log10(v) <= logHi + 1e-9
+            }
+            func label(_ v: Double) -> String { v >= 1 && v == v.rounded() ? String(Int(v)) : formatValue(v) }
+            let decades = Array(Int(floor(logLo))...Int(ceil(logHi)))
+            var values = decades.map { pow(10, Double($0)) }.filter(fits)
+            // Fewer than three decades in view: 2 and 5 times each decade too; fewer than three ticks
+            // still (data within a decade): evenly spaced round values, as on a linear axis.
+            if values.count < 3 {
+                values = decades.flatMap { d in [1.0, 2, 5].map { $0 * pow(10, Double(d)) } }.filter(fits)
+            }
+            if values.count < 3 {
+                let from = pow(10, max(logLo, hasZero ? logLo + 0.3 : logLo))
+                let to = pow(10, logHi)
+                let step = Axis.niceStep((to - from) / 4)
+                values = []
+                var k = (from / step).rounded(.up)
+                while k * step <= to * (1 + 1e-12) {
+                    if k > 0 && fits(k * step) { values.append(k * step) }
+                    k += 1
                 }
-                decade += 1
             }
             lo = logLo
             hi = logHi
             zeroPosition = hasZero ? log10(minPositive) - 0.5 : nil
-            ticks = t
+            ticks = (hasZero ? [(0, "0")] : []) + values.map { ($0, label($0)) }
         }
     }
 

@@ -108,6 +108,11 @@ enum QuadraticPlots {
             }
             return Series(name: "filter \(j)", points: points, color: colors[j % colors.count], width: 1.6)
         }
+        // A log axis for positive values spanning decades.
+        if range == nil {
+            p.yScale = Report.valueScale(p.series.flatMap { $0.points.map(\.y) })
+            if p.yScale != .linear { p.yLabel += " (log scale)" }
+        }
         p.markers = RunPlots.markers(run)
         return PlotFile(name: name, caption: caption, svg: p.render())
     }
@@ -122,6 +127,8 @@ enum QuadraticPlots {
                 name: "filter \(j)", points: run.filters.map { (Double($0.step), $0.norms[j]) },
                 color: colors[j % colors.count], width: 1.6)
         }
+        p.yScale = Report.valueScale(p.series.flatMap { $0.points.map(\.y) })
+        if p.yScale != .linear { p.yLabel += " (log scale)" }
         p.markers = RunPlots.markers(run)
         return PlotFile(
             name: "quadratic-norms.svg",

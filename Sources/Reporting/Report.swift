@@ -53,44 +53,150 @@ public struct Report: Sendable {
 
     static func single(_ run: RunData) throws -> Report {
         let plots = RunPlots.all(run) + familyPlots([run])
-        let notes = stateNotes(run) + run.warnings
+        let notes = distinct(stateNotes(run) + run.warnings)
         let body: Node = .fragment([
             header("Run \(run.path)", notes: notes),
             section("summary", "Summary", .fragment([summaryTable([run]), runFigures(run)])),
-            runSections(run, plots: plots, prefix: ""),
-            familySections([run], plots: plots),
+            // pMoE's routing right after accuracy and loss, the other families after the run's figures.
+            runSections(
+                run, plots: plots, prefix: "",
+                afterDynamics: familySections([run], plots: plots, only: { $0 == RoutingMeasures.self })),
+            familySections([run], plots: plots, only: { $0 != RoutingMeasures.self }),
             section("config", "Configuration", .element("pre", [:], [.text(run.config.json.prettyText)])),
         ])
         return Report(title: run.path, html: page("ConvDynamics: \(run.path)", body), plots: plots, notes: notes)
     }
 
-    /// The families recorded by `runs` that have no sections of their own (see
-    /// `MeasurementFamily.hasOwnReportSections`), in registry order.
+    /// The families whose figures `show` and the report give for runs of `config`: those it records,
+    /// pMoE's routing first (the figure that sets pMoE apart). The pattern statistics (Brutzkus &
+    /// Globerson's PSI) are left out of pMoE runs: they relate the filters to how often each pattern
+    /// occurs in the training points, a reading of the plain CNN whose filters see every patch,
+    /// while a pMoE expert sees only the patches its router sends it.
+    public static func shownFamilies(_ config: ExperimentConfig) -> [any MeasurementFamily.Type] {
+        let routed = RoutingMeasures.records(config)
+        let recorded = MeasurementFamilies.recorded(by: config).filter { !(routed && $0 == PatternStatistics.self) }
+        return recorded.filter { $0 == RoutingMeasures.self } + recorded.filter { $0 != RoutingMeasures.self }
+    }
+
+    /// The families shown for `runs` (`shownFamilies`) that have no sections of their own (see
+    /// `MeasurementFamily.hasOwnReportSections`): routing first, then registry order.
     static func genericFamilies(_ runs: [RunData]) -> [any MeasurementFamily.Type] {
-        MeasurementFamilies.all.filter { f in
-            !f.hasOwnReportSections && runs.contains { f.records($0.config) }
+        let order = [RoutingMeasures.self] + MeasurementFamilies.all.filter { $0 != RoutingMeasures.self }
+        return order.filter { f in
+            !f.hasOwnReportSections && runs.contains { run in shownFamilies(run.config).contains { $0 == f } }
         }
+    }
+
+    /// The runs whose family sections show `family` (`shownFamilies`).
+    static func members(_ family: any MeasurementFamily.Type, _ runs: [RunData]) -> [RunData] {
+        runs.filter { run in shownFamilies(run.config).contains { $0 == family } }
+    }
+
+    /// For pMoE's routing accuracy (the routers are frozen): when every run's series of `field`
+    /// holds the same finite value at every evaluation, that value; else, and for other families, nil.
+    static func constantValue(_ family: any MeasurementFamily.Type, _ field: String, runs: [RunData]) -> Double? {
+        guard family == RoutingMeasures.self else { return nil }
+        let values = runs.flatMap { $0.series(field).map(\.y) }
+        guard let first = values.first, first.isFinite, runs.allSatisfy({ $0.series(field).count >= 2 }) else {
+            return nil
+        }
+        return values.allSatisfy { $0 == first } ? first : nil
+    }
+
+    /// True when some point of `series` is finite (a plot of it would show something).
+    static func hasData(_ series: [(x: Double, y: Double)]) -> Bool {
+        series.contains { $0.x.isFinite && $0.y.isFinite }
+    }
+
+    /// A section title from a family name: its first letter capitalised ("quadratic network" →
+    /// "Quadratic network").
+    static func sectionTitle(_ name: String) -> String {
+        name.prefix(1).uppercased() + name.dropFirst()
+    }
+
+    /// A label at the start of a sentence: capitalised when its first word is a plain word
+    /// ("routing accuracy" → "Routing accuracy"), as it is otherwise ("max_j |ΔI_j| …", "keyShare").
+    static func sentence(_ label: String) -> String {
+        let word = label.prefix { $0 != " " }
+        return word.allSatisfy({ $0.isLowercase && $0.isLetter }) ? sectionTitle(label) : label
+    }
+
+    /// What a family's section says before its figures: pMoE's experts, top-l and routers for the
+    /// routing section (Docs/Configuration.md "pMoE", Docs/Metrics.md "Routing accuracy").
+    static func familyIntro(_ family: any MeasurementFamily.Type, runs: [RunData]) -> Node {
+        guard family == RoutingMeasures.self, let run = runs.first(where: \.isRouted),
+            let router = run.config.network.router
+        else { return .empty }
+        let d = run.config.data
+        let text =
+            "pMoE (patch-level mixture of experts, Chowdhury et al. 2023): the M = \(run.config.network.M) filters "
+            + "form E = \(router.experts) experts of \(router.filtersPerExpert) filters each, and the filters of "
+            + "an expert share one read-out sign (expert 0 votes for class +1, expert \(router.experts - 1) for "
+            + "class −1). Each expert has a router, a vector r_e scoring every patch by ⟨r_e, x_i⟩; of an "
+            + "example's K = \(d.K) patches the expert's filters see, and pool over, only the top l = "
+            + "\(router.topPatches). The routers are pre-trained for \(router.pretrainSteps) steps on the training "
+            + "set (nTrain = \(d.nTrain)) and then frozen while the experts train. Routing accuracy: the share of "
+            + "test examples whose key patch is among the patches routed to an expert of its class's sign (1: "
+            + "every key reaches the right expert). Docs/Configuration.md \"pMoE\", Docs/Metrics.md \"Routing "
+            + "accuracy\"."
+        return .element("p", [:], [.text(text)])
     }
 
     /// A section per generic family: its series plots (files made by `familyPlots`) and a table of
     /// its end figures over the runs.
-    static func familySections(_ runs: [RunData], plots: [PlotFile]) -> Node {
-        .fragment(
-            genericFamilies(runs).map { family in
-                let series = family.figures.filter { $0.source == .metrics }
-                    .compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
-                let extras = extraPlotNames(family, runs: runs).compactMap { n in plots.first { $0.name == n } }
-                let ends = family.figures.filter { $0.source != .metrics }
-                let rows = runs.compactMap { run -> Node? in
-                    guard let summary = run.summary else { return nil }
-                    return tableRow([run.name] + ends.map { formatValue($0.value(in: summary)) })
+    static func familySections(
+        _ runs: [RunData], plots: [PlotFile], only include: (any MeasurementFamily.Type) -> Bool = { _ in true }
+    ) -> Node {
+        // A report on several runs names the runs in tables, also where one run records the family.
+        let group = runs.count > 1
+        return .fragment(
+            genericFamilies(runs).filter(include).map { family in
+                let all = runs
+                let runs = members(family, runs)
+                let metrics = family.figures.filter { $0.source == .metrics }
+                let series = metrics.compactMap { f in plots.first { $0.name == familyPlotName(f, runs: runs) } }
+                // The routing accuracy, constant by design (frozen routers), is said in words, not drawn
+                // as a flat line.
+                let constants = metrics.compactMap { f in
+                    constantValue(family, f.field, runs: runs).map { (figure: f, value: $0) }
                 }
-                let endTable: Node =
-                    ends.isEmpty || rows.isEmpty
-                    ? .empty : table(["run"] + ends.map(\.label), rows, note: "Figures at the end of each run.")
+                let constantText = constants.map { c -> Node in
+                    .element(
+                        "p", [:],
+                        [
+                            .text(
+                                "\(sentence(c.figure.label)): \(formatValue(c.value)) at every evaluation"
+                                    + (runs.count > 1 ? " of every run" : group ? " of \(runs[0].name)" : "")
+                                    + (family == RoutingMeasures.self
+                                        ? " (the routers are frozen while the experts train)." : "."))
+                        ])
+                }
+                let extras = extraPlotNames(family, runs: group ? all : runs).compactMap { n in
+                    plots.first { $0.name == n }
+                }
+                let ends = family.figures.filter { f in
+                    f.source != .metrics && !(!group && constants.contains { $0.figure.field == f.field })
+                }
+                var endTable: Node = .empty
+                if !group, let summary = runs[0].summary, !ends.isEmpty {
+                    endTable = .lines([
+                        .element("p", [:], [.text("At the end of the run:")]),
+                        list(ends.map { "\($0.label): \(formatValue($0.value(in: summary)))" }),
+                    ])
+                } else if group {
+                    let rows = runs.compactMap { run -> Node? in
+                        guard let summary = run.summary else { return nil }
+                        return tableRow([run.name] + ends.map { formatValue($0.value(in: summary)) })
+                    }
+                    if !ends.isEmpty && !rows.isEmpty {
+                        endTable = table(["run"] + ends.map(\.label), rows, note: "Figures at the end of each run.")
+                    }
+                }
                 return section(
-                    "family-\(family.name.replacingOccurrences(of: " ", with: "-"))", family.name,
-                    .fragment(series.map(figure) + extras.map(figure) + [endTable]))
+                    "family-\(family.name.replacingOccurrences(of: " ", with: "-"))", sectionTitle(family.name),
+                    .fragment(
+                        [familyIntro(family, runs: runs)] + constantText + series.map(figure) + extras.map(figure)
+                            + [endTable]))
             })
     }
 
@@ -110,29 +216,53 @@ public struct Report: Sendable {
     static func familyPlots(_ runs: [RunData]) -> [PlotFile] {
         genericFamilies(runs).flatMap { family in
             let extras = extraPlotNames(family, runs: runs).isEmpty ? [] : PatternStatisticsPlots.all(runs[0])
-            return seriesPlots(family, runs) + extras
+            return seriesPlots(family, members(family, runs)) + extras
         }
     }
 
     /// The series plots of a generic family.
     static func seriesPlots(_ family: any MeasurementFamily.Type, _ runs: [RunData]) -> [PlotFile] {
-        family.figures.filter { $0.source == .metrics }.map { f -> PlotFile in
+        // No plot of a series without data, nor of one constant throughout (said in words instead).
+        family.figures.filter { f in
+            f.source == .metrics && runs.contains { hasData($0.series(f.field)) }
+                && constantValue(family, f.field, runs: runs) == nil
+        }.map { f -> PlotFile in
             let name = familyPlotName(f, runs: runs)
+            let scale =
+                f.range == nil ? valueScale(runs.flatMap { $0.series(f.field).map(\.y) }) : AxisScale.linear
+            let yLabel = f.label + (scale == .linear ? "" : " (log scale)")
             if runs.count > 1 {
                 let band = GroupPlots.band(
-                    runs, key: f.field, title: "\(f.label) across seeds", yLabel: f.label, file: name,
-                    range: f.range)
+                    runs, key: f.field, title: "\(f.label) across seeds", yLabel: yLabel, file: name,
+                    range: f.range, yScale: scale)
                 return band
             }
             let run = runs[0]
             var p = LinePlot(
-                title: f.label, xLabel: RunPlots.stepLabel(run), yLabel: f.label, xScale: RunPlots.stepScale(run))
+                title: f.label, xLabel: RunPlots.stepLabel(run), yLabel: yLabel, xScale: RunPlots.stepScale(run),
+                yScale: scale)
             p.yRange = f.range
             p.series = [Series(name: f.label, points: run.series(f.field), color: "#1f77b4", width: 2)]
+            p.markers = RunPlots.markers(run)
             return PlotFile(
                 name: name, caption: "\(f.label) at each evaluation (\(family.name), Docs/Metrics.md).",
                 svg: p.render())
         }
+    }
+
+    /// A log value axis for values that are all ≥ 0 and whose positive ones span two decades or more
+    /// (a loss falling to 1e-7 next to its start), linear otherwise.
+    static func valueScale(_ values: [Double]) -> AxisScale {
+        let finite = values.filter(\.isFinite)
+        let positive = finite.filter { $0 > 0 }
+        guard finite.allSatisfy({ $0 >= 0 }), let lo = positive.min(), let hi = positive.max() else { return .linear }
+        return hi / lo >= 100 ? .logWithZero : .linear
+    }
+
+    /// `notes` without repeats, in order.
+    static func distinct(_ notes: [String]) -> [String] {
+        var seen = Set<String>()
+        return notes.filter { seen.insert($0).inserted }
     }
 
     static func stateNotes(_ run: RunData) -> [String] {
@@ -152,7 +282,8 @@ public struct Report: Sendable {
         }
     }
 
-    static func runSections(_ run: RunData, plots: [PlotFile], prefix: String) -> Node {
+    /// The sections of one run's own figures; `afterDynamics` goes right after its accuracy and loss.
+    static func runSections(_ run: RunData, plots: [PlotFile], prefix: String, afterDynamics: Node = .empty) -> Node {
         func figures(_ names: [String]) -> Node {
             .fragment(names.compactMap { name in plots.first { $0.name == prefix + name } }.map(figure))
         }
@@ -182,6 +313,7 @@ public struct Report: Sendable {
             return .fragment(body)
         }
         body.append(section("\(prefix)dynamics", "Accuracy and loss", figures(["accuracy.svg", "loss.svg"])))
+        body.append(afterDynamics)
         let keys = KeyPatternMeasures.records(run.config)
         if run.filters.isEmpty {
             body.append(
@@ -205,10 +337,21 @@ public struct Report: Sendable {
                     figures(["cosines-init.svg", "cosines-final.svg", "cosines-steps.svg"])))
         }
         if keys {
+            let never: Node =
+                hasData(run.series(KeyPatternMeasures.normRatio.field))
+                ? .empty
+                : .element(
+                    "p", ["class": "note"],
+                    [
+                        .text(
+                            "No key filters at any evaluation (no filter's cosine with its class's key exceeded θ = "
+                                + "\(formatValue(run.config.evaluation.theta))): keyShare stays 0, and normRatio is "
+                                + "undefined throughout, so it has no plot.")
+                    ])
             body.append(
                 section(
                     "\(prefix)dominance", "Norm dominance of key filters",
-                    figures(["key-share.svg", "norm-ratio.svg"])))
+                    .fragment([figures(["key-share.svg", "norm-ratio.svg"]), never])))
         }
         if plots.contains(where: { $0.name == prefix + "growth.svg" }) {
             body.append(section("\(prefix)growth", "Growth shape", figures(["growth.svg"])))
@@ -238,7 +381,7 @@ public struct Report: Sendable {
     // MARK: - Several runs
 
     static func group(_ path: String, _ runs: [RunData]) throws -> Report {
-        var notes = runs.flatMap { stateNotes($0) + $0.warnings }
+        var notes = distinct(runs.flatMap { stateNotes($0) + $0.warnings })
         var configs: [String] = []
         for run in runs {
             var c = run.config
@@ -297,13 +440,39 @@ public struct Report: Sendable {
         return Report(title: path, html: page("ConvDynamics: \(path)", .fragment(body)), plots: plots, notes: notes)
     }
 
+    /// The headline figures across `runs`; with regression runs among classifiers, each kind on its
+    /// own (the regression runs count in no accuracy or T₁₀₀ tally).
     static func groupFigures(_ runs: [RunData]) -> Node {
+        let regression = runs.filter(\.isRegression)
+        if !regression.isEmpty && regression.count < runs.count {
+            return .fragment([
+                groupFigures(runs.filter { !$0.isRegression }, kind: " classification runs"),
+                groupFigures(regression),
+            ])
+        }
+        return groupFigures(runs, kind: "")
+    }
+
+    /// The headline figures across runs of one kind; `kind` follows the run count in the tallies
+    /// (" classification runs": "3 of 5 classification runs").
+    static func groupFigures(_ runs: [RunData], kind: String) -> Node {
         let n = runs.count
+        func tally(_ k: Int) -> String { kind.isEmpty ? "\(k)/\(n)" : "\(k) of \(n)\(kind)" }
+        let routed = runs.filter(\.isRouted).map { GroupPlots.final($0, RoutingMeasures.figures[0].field) }
+        let routing =
+            routed.isEmpty
+            ? []
+            : [
+                routed.count == 1
+                    ? "Routing accuracy (the pMoE run): \(formatValue(routed[0]))."
+                    : "Routing accuracy (\(routed.count) pMoE runs): median \(formatValue(quantile(routed, 0.5))), from "
+                        + "\(formatValue(routed.min()!)) to \(formatValue(routed.max()!))."
+            ]
         if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
             let q = runs.compactMap { $0.summary?.section(QuadraticMeasures.self) }
             let ratios = q.map(\.testLossRatio).sorted()
             return list([
-                "Regression runs (½(f − t)² against real targets): no accuracy or T₁₀₀.",
+                "Regression runs (\(n) of them; ½(f − t)² against real targets): no accuracy or T₁₀₀.",
                 "Final / initial test loss: median \(formatValue(ratios.isEmpty ? .nan : ratios[(ratios.count - 1) / 2])) "
                     + "over \(q.count) finished runs; plateau just before the first drop in "
                     + "\(q.filter(\.plateauBeforeDrop).count)/\(q.count).",
@@ -332,15 +501,16 @@ public struct Report: Sendable {
         if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) {
             let ci = wilsonInterval(successes: reached.count, trials: n)
             let median = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))
-            return list([
-                "Reached 100% test accuracy: \(reached.count)/\(n) (95% Wilson interval "
-                    + "\(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound))); median T₁₀₀ \(median) steps."
-            ])
+            return list(
+                [
+                    "Reached 100% test accuracy: \(tally(reached.count)) (95% Wilson interval "
+                        + "\(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound))); median T₁₀₀ \(median) steps."
+                ] + routing)
         }
         let theta = runs[0].config.evaluation.theta
         func rate(_ k: Int) -> String {
             let ci = wilsonInterval(successes: k, trials: n)
-            return "\(k)/\(n) (95% Wilson interval \(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound)))"
+            return "\(tally(k)) (95% Wilson interval \(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound)))"
         }
         let best = runs.map { GroupPlots.final($0, KeyPatternMeasures.bestKeyCosine.field) }
         let share = runs.map { GroupPlots.final($0, KeyPatternMeasures.keyShare.field) }
@@ -348,43 +518,60 @@ public struct Report: Sendable {
         let shareMin = Claim.A1.keyShare
         let ratioMin = Claim.A1.normRatio
         let medianT100 = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))
-        return list([
-            "Reached 100% test accuracy: \(rate(reached.count)); median T₁₀₀ \(medianT100) steps.",
-            "Best-key cosine > θ = \(formatValue(theta)): \(rate(best.filter { $0 > theta }.count)); "
-                + "median \(formatValue(quantile(best, 0.5))).",
-            "\(shareMin.text): \(rate(share.filter(shareMin.threshold.holds).count)); "
-                + "median \(formatValue(quantile(share, 0.5))).",
-            "\(ratioMin.text): \(rate(ratio.filter(ratioMin.threshold.holds).count)); "
-                + "median \(formatValue(quantile(ratio, 0.5))).",
-        ])
+        return list(
+            [
+                "Reached 100% test accuracy: \(rate(reached.count)); median T₁₀₀ \(medianT100) steps."
+            ] + routing + [
+
+                "Best-key cosine > θ = \(formatValue(theta)): \(rate(best.filter { $0 > theta }.count)); "
+                    + "median \(formatValue(quantile(best, 0.5))).",
+                "\(shareMin.text): \(rate(share.filter(shareMin.threshold.holds).count)); "
+                    + "median \(formatValue(quantile(share, 0.5))).",
+                "\(ratioMin.text): \(rate(ratio.filter(ratioMin.threshold.holds).count)); "
+                    + "median \(formatValue(quantile(ratio, 0.5))).",
+            ])
     }
 
     // MARK: - HTML
 
     static func summaryTable(_ runs: [RunData]) -> Node {
         if runs.contains(where: \.isImageRun) { return imageTable(runs) }
-        if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) { return regressionTable(runs) }
+        let regression = runs.filter(\.isRegression)
+        if !regression.isEmpty && regression.count < runs.count {
+            // Classification and regression runs: a table for each.
+            return .fragment([summaryTable(runs.filter { !$0.isRegression }), regressionTable(regression)])
+        }
+        if !regression.isEmpty { return regressionTable(runs) }
         if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) { return commonTable(runs) }
+        // pMoE runs: their routing accuracy beside the test accuracy.
+        let routed = runs.contains(where: \.isRouted)
         let rows = runs.map { run in
             let last = run.metrics.last
             func v(_ key: String) -> String { formatValue(last?[key]?.doubleValue ?? .nan) }
             func count(_ key: String) -> String { (last?[key]?.arrayValue?.count).map(String.init) ?? "n/a" }
-            return tableRow([
-                run.name, String(run.config.seed), status(run), run.stepsTo100.map(String.init) ?? "never",
-                v(CommonFigures.testAccuracy.field), v(KeyPatternMeasures.bestKeyCosine.field),
-                v(KeyPatternMeasures.keyShare.field), v(KeyPatternMeasures.normRatio.field),
-                "\(count(KeyPatternMeasures.positiveKeyFiltersField))/"
-                    + "\(count(KeyPatternMeasures.negativeKeyFiltersField))",
-            ])
+            return tableRow(
+                [
+                    run.name, String(run.config.seed), status(run), run.stepsTo100.map(String.init) ?? "never",
+                    v(CommonFigures.testAccuracy.field),
+                ]
+                    + (routed
+                        ? [run.isRouted ? v(RoutingMeasures.Line.CodingKeys.routingAccuracy.stringValue) : "n/a"] : [])
+                    + [
+                        v(KeyPatternMeasures.bestKeyCosine.field),
+                        v(KeyPatternMeasures.keyShare.field), v(KeyPatternMeasures.normRatio.field),
+                        "\(count(KeyPatternMeasures.positiveKeyFiltersField))/"
+                            + "\(count(KeyPatternMeasures.negativeKeyFiltersField))",
+                    ])
         }
         return table(
-            [
-                "run", "seed", "status", "T₁₀₀", "test accuracy", "best-key cosine", "keyShare", "normRatio",
-                "key filters +/−",
-            ],
+            ["run", "seed", "status", "T₁₀₀", "test accuracy"] + (routed ? ["routing accuracy"] : [])
+                + ["best-key cosine", "keyShare", "normRatio", "key filters +/−"],
             rows,
-            note: "Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1. "
-                + "Definitions: Docs/Metrics.md.")
+            note: "Figures at the last evaluation. T₁₀₀: first evaluated step with test accuracy exactly 1."
+                + (routed
+                    ? " Routing accuracy (pMoE): the share of test examples whose key patch is routed to an expert of "
+                        + "its class's sign." : "")
+                + " Definitions: Docs/Metrics.md.")
     }
 
     /// The summary table of runs without key-pattern measures (xord, the fc baseline): the common
@@ -452,7 +639,7 @@ public struct Report: Sendable {
     /// A table with a header row, then a note under it.
     static func table(_ headers: [String], _ rows: [Node], note: String) -> Node {
         .lines([
-            .block("table", [:], [tableRow(headers, cell: "th")] + rows),
+            .block("div", ["class": "table-wrap"], [.block("table", [:], [tableRow(headers, cell: "th")] + rows)]),
             .element("p", ["class": "note"], [.text(note)]),
         ])
     }
@@ -521,11 +708,14 @@ public struct Report: Sendable {
         margin-top: 32px; }
         figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
         figure svg { max-width: 100%; height: auto; }
+        figure { overflow-x: auto; } figure svg[width="660.00"] { min-width: 500px; }
         figcaption { font-size: 13px; color: #444; max-width: 640px; }
         .file { color: #888; } .note { color: #555; font-size: 13px; }
         .warning { background: #fff3cd; border: 1px solid #e0c36c; padding: 8px 12px; }
         table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 3px 8px; \
         text-align: right; }
         pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow-x: auto; }
+        .table-wrap { overflow-x: auto; max-width: 100%; }
+        h1, figcaption, li, p { overflow-wrap: anywhere; }
         """
 }

@@ -136,6 +136,12 @@ public struct RunData: Sendable {
     /// True for runs on image data.
     public var isImageRun: Bool { config.images != nil }
 
+    /// True for a regression run (`gaussianTeacher`, `QuadraticMeasures`): no accuracy, no T₁₀₀.
+    public var isRegression: Bool { QuadraticMeasures.records(config) }
+
+    /// True for a pMoE run (a key-pattern network with a router, `RoutingMeasures`).
+    public var isRouted: Bool { RoutingMeasures.records(config) }
+
     /// A name for tables: the directory's last component.
     public var name: String { URL(fileURLWithPath: path).lastPathComponent }
 

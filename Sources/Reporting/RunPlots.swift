@@ -37,7 +37,11 @@ enum RunPlots {
         }
         let keys = KeyPatternMeasures.records(run.config)
         var plots = [accuracy(run), loss(run)]
-        if keys { plots += [dominance(run), normRatio(run)] }
+        if keys {
+            plots.append(dominance(run))
+            // normRatio is undefined while no filter is a key filter: no plot when it never is one.
+            if Report.hasData(run.series(KeyPatternMeasures.normRatio.field)) { plots.append(normRatio(run)) }
+        }
         if !run.filters.isEmpty {
             plots.append(filterNorms(run))
             if keys { plots.append(keyCosines(run)) }
@@ -66,7 +70,8 @@ enum RunPlots {
     }
 
     static func stepScale(_ run: RunData) -> AxisScale {
-        stepScale(run.series(CommonFigures.testAccuracy.field).map(\.x))
+        // Every evaluated step (a regression run has no accuracy to take them from).
+        stepScale(run.metrics.compactMap { $0[CommonFigures.step.field]?.intValue }.map(Double.init))
     }
 
     static func stepLabel(_ run: RunData) -> String { stepLabel(stepScale(run)) }
@@ -226,45 +231,59 @@ enum RunPlots {
         let classes = finalClasses(run)
         var marks: [Int: String] = [:]
         for (j, c) in classes.enumerated() where c != 0 { marks[j] = c > 0 ? Palette.positive : Palette.negative }
-        func heatmap(_ r: FilterRecord, _ title: String, cell: Double) -> Heatmap {
+        // A regression run projects its filters on the teacher directions u_r, not on key patterns.
+        let teacher = run.isRegression
+        let columnLabel = teacher ? "teacher direction r" : "pattern p"
+        let symbol = teacher ? "C[j, r]" : "C[j, p]"
+        func heatmap(_ r: FilterRecord, _ title: String, cell: Double, tile: Bool = false) -> Heatmap {
             Heatmap(
-                title: title, rowLabel: "filter j", columnLabel: "pattern p", values: r.cosines, rowMarks: marks,
-                cellSize: cell)
+                title: title, rowLabel: "filter j", columnLabel: columnLabel, values: r.cosines, rowMarks: marks,
+                cellSize: cell, columnName: teacher ? "teacher direction" : "pattern", minWidth: tile ? 0 : 360,
+                minBarHeight: tile ? 64 : 120)
         }
         let first = run.filters.first!
         let last = run.filters.last!
+        let what =
+            teacher
+            ? "Filter × teacher-direction cosines C[j, r] = cos(w_j, u_{r+1}), for the R = "
+                + "\(run.config.data.teacherRank) orthonormal teacher directions u_1 … u_R of the target (column r = 0 "
+                + "is u_1)"
+            : "Filter × pattern cosines C[j, p]"
+        let bar = marks.isEmpty ? "" : " (left bar: final key filters by class)"
         var plots = [
             PlotFile(
                 name: "cosines-init.svg",
-                caption:
-                    "Filter × pattern cosines C[j, p] at step \(first.step) (left bar: final key filters by class).",
-                svg: heatmap(first, "Cosines C[j, p] at step \(first.step)", cell: 9).render()),
+                caption: "\(what) at step \(first.step)\(bar).",
+                svg: heatmap(first, "Cosines \(symbol) at step \(first.step)", cell: 9).render()),
             PlotFile(
                 name: "cosines-final.svg",
-                caption: "Filter × pattern cosines at the last evaluated step, \(last.step).",
-                svg: heatmap(last, "Cosines C[j, p] at step \(last.step)", cell: 9).render()),
+                caption: "\(what) at the last evaluated step, \(last.step).",
+                svg: heatmap(last, "Cosines \(symbol) at step \(last.step)", cell: 9).render()),
         ]
-        // Small multiples at four intermediate evaluations, evenly spaced in log(step).
+        // Small multiples at four intermediate evaluations, evenly spaced in log(step); cells of up
+        // to 9 px, smaller for large matrices.
         let inner = run.filters.dropFirst().dropLast()
         if !inner.isEmpty {
             let picks = pickLogSpaced(Array(inner), count: 4)
+            let largest = max(first.cosines.count, first.cosines.first?.count ?? 0, 1)
+            let cell = max(4, min(9, (160 / Double(largest)).rounded(.down)))
             var tiles: [Node] = []
             var x = 0.0
             var height = 0.0
             for r in picks {
-                let tile = heatmap(r, "step \(r.step)", cell: 4).drawing()
+                let tile = heatmap(r, "step \(r.step)", cell: cell, tile: true).drawing()
                 tiles.append(tile.nested(x: x, y: 0))
                 x += tile.width + 6
                 height = max(height, tile.height)
             }
             let svg = SVG.root(width: x, height: height, tiles).xmlDocument
-            plots.append(
-                PlotFile(
-                    name: "cosines-steps.svg",
-                    caption:
-                        "The cosine matrix at intermediate steps: key columns (patterns "
-                        + "\(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align.",
-                    svg: svg))
+            let caption =
+                teacher
+                ? "The filter × teacher-direction cosines at intermediate steps: filters that align with the "
+                    + "teacher's span light up in the columns of u_1 … u_R."
+                : "The cosine matrix at intermediate steps: key columns (patterns "
+                    + "\(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align."
+            plots.append(PlotFile(name: "cosines-steps.svg", caption: caption, svg: svg))
         }
         return plots
     }

@@ -24,39 +24,54 @@ public enum TerminalSummary {
         // The first two figures with a short label of the models in the directory.
         var columns: [Figure] = []
         for run in runs {
-            for f in MeasurementFamilies.figures(for: run.config)
+            for f in shownFigures(run.config)
             where f.source == .metrics && f.shortLabel != nil && !columns.contains(f) {
                 columns.append(f)
             }
         }
         columns = Array(columns.prefix(2))
-        // Regression runs (no accuracy): the test loss's sparkline instead, and no T₁₀₀ tally.
-        let regression = runs.allSatisfy { QuadraticMeasures.records($0.config) }
-        let curve = regression ? CommonFigures.testLoss : CommonFigures.testAccuracy
+        // pMoE runs: their routing accuracy too.
+        if runs.contains(where: \.isRouted), let routing = RoutingMeasures.figures.first, !columns.contains(routing) {
+            columns.append(routing)
+        }
+        // Regression runs (no accuracy): the test loss's sparkline instead, "n/a" for T₁₀₀, and
+        // left out of the T₁₀₀ tally.
+        let regressionCount = runs.filter(\.isRegression).count
+        let curveLabel =
+            regressionCount == runs.count
+            ? CommonFigures.testLoss.label
+            : CommonFigures.testAccuracy.label + (regressionCount > 0 ? " (regression: test loss)" : "")
         lines.append(
             "run".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  status      T100 "
                 + columns.map { "  " + $0.shortLabel!.leftPad(8) }.joined()
-                + "  \(curve.label) (log-spaced steps)")
+                + "  \(curveLabel) (log-spaced steps)")
         for run in runs {
             let last = run.metrics.last ?? .null
+            let curve = run.isRegression ? CommonFigures.testLoss : CommonFigures.testAccuracy
+            let t100 = run.isRegression ? "n/a" : run.stepsTo100.map(String.init) ?? "never"
             lines.append(
                 run.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
                     + status(run).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
-                    + (run.stepsTo100.map(String.init) ?? "never").leftPad(5)
+                    + t100.leftPad(5)
                     + columns.map { "  " + fixed($0.value(in: last), $0.format).leftPad(8) }.joined()
-                    + "  " + sparkline(run.series(curve.field), width: 20, range: regression ? nil : 0...1))
+                    + "  " + sparkline(run.series(curve.field), width: 20, range: run.isRegression ? nil : 0...1))
         }
-        let reached = runs.filter { $0.stepsTo100 != nil }.count
-        if !regression {
+        let classifiers = runs.filter { !$0.isRegression }
+        if !classifiers.isEmpty {
+            let reached = classifiers.filter { $0.stepsTo100 != nil }.count
             lines.append("")
-            lines.append("reached 100% test accuracy: \(reached)/\(runs.count)")
+            lines.append(
+                "reached 100% test accuracy: \(reached) of \(classifiers.count)"
+                    + (regressionCount > 0
+                        ? " classification runs (\(regressionCount) regression run\(regressionCount == 1 ? "" : "s") "
+                            + "left out: no accuracy)" : " runs"))
         }
         return lines.joined(separator: "\n")
     }
 
     static func single(_ run: RunData, width: Int) -> String {
         let last = run.metrics.last ?? .null
-        let figures = MeasurementFamilies.figures(for: run.config).filter { $0.source == .metrics }
+        let figures = shownFigures(run.config).filter { $0.source == .metrics }
         // A regression run has no accuracy or T₁₀₀: its headline figure is the test loss.
         let regression = run.summary?.regression ?? QuadraticMeasures.records(run.config)
         let accuracy = regression ? CommonFigures.testLoss : CommonFigures.testAccuracy
@@ -72,16 +87,24 @@ public enum TerminalSummary {
             "",
         ]
         for f in [accuracy] + figures where f.sparkline || f == accuracy {
+            // A long label is shortened before the sparkline and written out after it.
+            let short = f.label.count > 14 ? f.shortLabel : nil
             lines.append(
-                "  "
-                    + (f.label.count > 14 ? f.shortLabel ?? f.label : f.label).padding(
-                        toLength: 15, withPad: " ", startingAt: 0)
-                    + sparkline(run.series(f.field), width: width, range: f.range) + "  (\(rangeText(f.range)))")
+                "  " + (short ?? f.label).padding(toLength: 15, withPad: " ", startingAt: 0)
+                    + sparkline(run.series(f.field), width: width, range: f.range) + "  (\(rangeText(f.range)))"
+                    + (short == nil ? "" : "  \(short!) = \(f.label)"))
         }
         if !run.filters.isEmpty {
             let finalNorms = run.filters.last!.norms
-            let top = finalNorms.indices.sorted { finalNorms[$0] > finalNorms[$1] }.prefix(3)
+            // Every filter of a small network, else the three largest at the end.
+            let shown = finalNorms.count <= 4 ? finalNorms.count : 3
+            let top = finalNorms.indices.sorted { finalNorms[$0] > finalNorms[$1] }.prefix(shown)
             let maxNorm = finalNorms.max() ?? 1
+            lines.append(
+                "  filter norms ‖w_j‖: "
+                    + (shown == finalNorms.count
+                        ? "all \(shown) filters"
+                        : "the \(shown) of \(finalNorms.count) filters with the largest final norm"))
             for j in top {
                 let label = "  ‖w_\(j)‖".padding(toLength: 17, withPad: " ", startingAt: 0)
                 lines.append(
@@ -98,8 +121,15 @@ public enum TerminalSummary {
             )
         }
         lines.append("  (sparklines: step 0, then log-spaced steps up to \(run.lastStep))")
-        for note in Report.stateNotes(run) + run.warnings { lines.append("note: " + note) }
+        for note in Report.distinct(Report.stateNotes(run) + run.warnings) { lines.append("note: " + note) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The figures `show` and the report give for runs of `config`: those of the families it records,
+    /// pMoE's routing accuracy first, and without the pattern statistics for a pMoE run
+    /// (`Report.shownFamilies`).
+    static func shownFigures(_ config: ExperimentConfig) -> [Figure] {
+        Report.shownFamilies(config).flatMap { $0.figures }
     }
 
     static func status(_ run: RunData) -> String {

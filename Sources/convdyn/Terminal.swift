@@ -65,6 +65,11 @@ enum SummaryText {
                 ? "  test loss \(e(s.testLoss)), train loss \(e(s.trainLoss)) (regression: no accuracy)"
                 : "  test accuracy \(f(s.testAccuracy)), train accuracy \(f(s.trainAccuracy)), "
                     + "T100 \(s.stepsTo100.map(String.init) ?? "never")")
+        if let r = s.section(RoutingMeasures.self) {
+            text +=
+                "\n  routing accuracy \(f(r.routingAccuracy)) (pMoE: test examples whose key patch is routed to an "
+                + "expert of its class)"
+        }
         if let k = s.keys {
             text +=
                 "\n  best-key cosine \(f(k.bestKeyCosine)), "

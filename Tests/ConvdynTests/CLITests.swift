@@ -353,3 +353,33 @@ import _TestSupport
         }
     }
 }
+
+@Suite struct TrainEndLineTests {
+    /// The line `convdyn train` prints at the end gives a pMoE run's routing accuracy, and a
+    /// regression run's losses without accuracy or T₁₀₀.
+    @Test func endLineGivesRoutingAccuracyAndRegressionLosses() throws {
+        let root = temporaryDirectory("end-line")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (preset, overrides) in [
+            ("pmoe", ["steps=20", "nTest=100", "schedule=every(10)"]), ("pmoe-cnn", ["steps=20", "nTest=100"]),
+            ("tc-quadratic", ["steps=50"]),
+        ] {
+            let config = try ConfigResolver.resolve(preset: preset, overrides: overrides)
+            try Experiment(config).run(in: RunDirectory.create(at: "\(root)/\(preset)", overwrite: false))
+        }
+        func text(_ preset: String) throws -> String {
+            let json = try JSONValue.parse(String(contentsOfFile: "\(root)/\(preset)/summary.json", encoding: .utf8))
+            return SummaryText.describe(try RunSummary(json: json), directory: preset)
+        }
+        let pmoe = try text("pmoe")
+        let routing = try #require(
+            try RunSummary(
+                json: JSONValue.parse(
+                    String(contentsOfFile: "\(root)/pmoe/summary.json", encoding: .utf8))
+            ).section(RoutingMeasures.self))
+        #expect(pmoe.contains("routing accuracy \(String(format: "%.3f", routing.routingAccuracy))"), "\(pmoe)")
+        #expect(try !text("pmoe-cnn").contains("routing"))
+        let tc = try text("tc-quadratic")
+        #expect(tc.contains("test loss") && !tc.contains("T100") && !tc.contains("routing"), "\(tc)")
+    }
+}
