@@ -107,6 +107,7 @@ struct Histogram {
         }
         var plot = LinePlot(title: title, xLabel: xLabel, yLabel: "runs")
         plot.yRange = 0...Double(max(counts.max() ?? 1, 1))
+        plot.countTicks = true
         plot.series = [Series(name: "runs per bin (\(finite.count) runs)", points: [], color: "#4c78a8")]
         plot.markers = threshold.map { [$0] } ?? []
         // Bars are drawn as a step outline so the plot stays one polyline per series.

@@ -49,6 +49,8 @@ struct LinePlot {
     var bands: [Band] = []
     var markers: [Marker] = []
     var yRange: ClosedRange<Double>? = nil
+    /// Whether the y values are counts: linear y ticks at whole numbers only.
+    var countTicks = false
     /// The x ticks, labelled with `formatValue`, instead of the automatic ones.
     var xTicks: [Double]? = nil
     var note: String? = nil
@@ -67,7 +69,7 @@ struct LinePlot {
         let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x) + markers.map(\.x)
         let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper }
         let xAxis = Axis(values: xs, scale: xScale, range: nil)
-        let yAxis = Axis(values: ys, scale: yScale, range: yRange)
+        let yAxis = Axis(values: ys, scale: yScale, range: yRange, wholeSteps: countTicks)
         func px(_ x: Double) -> Double? { xAxis.position(x).map { m.l + $0 * plotW } }
         func py(_ y: Double) -> Double? { yAxis.position(y).map { m.t + plotH - $0 * plotH } }
 
@@ -190,7 +192,8 @@ struct Axis {
     let zeroPosition: Double?
     let ticks: [(value: Double, label: String)]
 
-    init(values: [Double], scale: AxisScale, range: ClosedRange<Double>?) {
+    /// `wholeSteps`: linear ticks at least 1 apart (for counts).
+    init(values: [Double], scale: AxisScale, range: ClosedRange<Double>?, wholeSteps: Bool = false) {
         self.scale = scale
         let finite = values.filter(\.isFinite)
         switch scale {
@@ -206,7 +209,7 @@ struct Axis {
                 lo -= pad
                 hi += pad
             }
-            let step = Axis.niceStep((hi - lo) / 6)
+            let step = wholeSteps ? max(1, Axis.niceStep((hi - lo) / 6)) : Axis.niceStep((hi - lo) / 6)
             var t: [(Double, String)] = []
             var v = (lo / step).rounded(.up) * step
             while v <= hi + step * 1e-9 {
