@@ -514,7 +514,8 @@ extension BiasMode: CallSyntaxCodable {
 
 extension Readout: CallSyntaxCodable {
     /// The text forms accepted, for error messages.
-    public static let allowedForms = "fixedSign(A) with A a number or 1/M, trainable(σ_a), trainableFrom(a₀)"
+    public static let allowedForms =
+        "fixedSign(A) with A a finite number or 1/M, trainable(σ_a), trainableFrom(a₀), with finite σ_a and a₀"
     /// The text form, e.g. `fixedSign(1/M)`.
     public var text: String {
         switch self {

@@ -372,9 +372,13 @@ public struct Report: Sendable {
                 + "\(s.negativeKeyFilterCount) of class −1 "
                 + "(cosine with their class's key > θ = \(formatValue(run.config.evaluation.theta))).",
             "Keys: \(learned). Filters of the matching sign with a positive cosine at initialisation: \(explored).",
-            "Second half of training, key filters: key projection grew by \(formatValue(s.keyProjectionGrowth)), "
-                + "largest common projection by \(formatValue(s.commonProjectionGrowth)); non-key filters grew at most "
-                + "\(formatValue(s.nonKeyNormGrowth))× in norm.",
+            s.keyProjectionGrowth.isNaN
+                ? "Second half of training: no key filters at the end, so no key-projection growth to show; "
+                    + "non-key filters grew at most \(formatValue(s.nonKeyNormGrowth))× in norm."
+                : "Second half of training, key filters: key projection grew by "
+                    + "\(formatValue(s.keyProjectionGrowth)), largest common projection by "
+                    + "\(formatValue(s.commonProjectionGrowth)); non-key filters grew at most "
+                    + "\(formatValue(s.nonKeyNormGrowth))× in norm.",
         ])
     }
 
