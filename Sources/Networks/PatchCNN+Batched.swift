@@ -127,6 +127,23 @@ package enum PatchRows {
 }
 
 extension PatchCNN {
+    /// Writes Wᵀ [D × M] into `ws.filtersT`, unless the workspace says the filters did not change
+    /// since it last did (a step without an update), and clears that mark for the next pass.
+    func transposeFilters(into ws: PatchCNNWorkspace) {
+        if ws.filtersT.count != M * D {
+            ws.filtersT = Array(repeating: 0, count: M * D)
+            ws.filtersUnchanged = false
+        }
+        if !ws.filtersUnchanged {
+            filters.withUnsafeBufferPointer { w in
+                ws.filtersT.withUnsafeMutableBufferPointer {
+                    MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D)
+                }
+            }
+        }
+        ws.filtersUnchanged = false
+    }
+
     /// Fills `ws.outputs[0..<N·C]` with f for the N examples at `x` [N × K × D].
     package func forward(_ x: UnsafePointer<Float>, count N: Int, workspace ws: PatchCNNWorkspace) {
         forward(.dense(x), count: N, workspace: ws)
@@ -145,18 +162,7 @@ extension PatchCNN {
             "forward: \(regions.of.count) region entries for K = \(K) positions")
         let act = config.activation
         let reduction = config.pooling.reduction
-        if ws.filtersT.count != M * D {
-            ws.filtersT = Array(repeating: 0, count: M * D)
-            ws.filtersUnchanged = false
-        }
-        if !ws.filtersUnchanged {
-            filters.withUnsafeBufferPointer { w in
-                ws.filtersT.withUnsafeMutableBufferPointer {
-                    MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D)
-                }
-            }
-        }
-        ws.filtersUnchanged = false
+        transposeFilters(into: ws)
         // Under symThreshold the bias stays out of the scores: each example's φ_b(S) goes into
         // `thresholded` and is pooled as it stands (the linear activation).
         let thresholds = !act.addsBiasToScore

@@ -21,21 +21,9 @@ extension PatchCNN {
     ) -> (lossSum: Double, correct: Int) {
         precondition(ws.K == 1 && m <= ws.capacity && ws.M == M && ws.C == 1, "trainDenseChunk: workspace shape")
         let act = config.activation
-        if ws.filtersT.count != M * D {
-            ws.filtersT = Array(repeating: 0, count: M * D)
-            ws.filtersUnchanged = false
-        }
-        if !ws.filtersUnchanged {
-            filters.withUnsafeBufferPointer { w in
-                ws.filtersT.withUnsafeMutableBufferPointer {
-                    MatMul.transpose(w.baseAddress!, into: $0.baseAddress!, rows: M, cols: D)
-                }
-            }
-        }
-        ws.filtersUnchanged = false
+        transposeFilters(into: ws)
         precondition(m <= 256, "trainDenseChunk: \(m) examples, at most 256 per chunk")
         let trainReadout = config.readout.isTrainable
-        if ws.dScores.count < ws.capacity * M { ws.dScores = Array(repeating: 0, count: ws.capacity * M) }
         var result = (lossSum: 0.0, correct: 0)
         // The activation is dispatched once, outside the loops; fewer than 8 filters of at most 16
         // coordinates go through `denseNarrow`, the filters in the lanes of one vector.
@@ -195,11 +183,13 @@ extension PatchCNN {
             let sv = wt + D
             let hv = sv + m
             let dsv = hv + m
-            // wᵀ row k: the k-th coordinate of every filter.
-            for k in 0..<D {
-                var row = SIMD8<Float>()
-                for j in 0..<M { row[j] = filters[j * D + k] }
-                wt[k] = row
+            // wᵀ row k (from the workspace's transposed filters): the k-th coordinate of every filter.
+            ws.filtersT.withUnsafeBufferPointer { t in
+                for k in 0..<D {
+                    var row = SIMD8<Float>()
+                    for j in 0..<M { row[j] = t[k * M + j] }
+                    wt[k] = row
+                }
             }
             ws.dOutputs.withUnsafeMutableBufferPointer { g in
                 for e in 0..<m {
