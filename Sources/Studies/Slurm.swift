@@ -10,7 +10,11 @@ public enum SlurmScripts {
         for sweep: SweepDirectory, executable: String, maxParallel: Int?, partition: String?, time: String?,
         cpusPerTask: Int = 1
     ) throws -> String {
+        for (option, value) in [("--partition", partition), ("--time", time)] {
+            if let value, let problem = problem(option: option, value: value) { throw OutputError(problem) }
+        }
         let dir = URL(fileURLWithPath: sweep.path).standardizedFileURL.path
+        if let problem = problem(directory: dir) { throw OutputError(problem) }
         let slurm = "\(dir)/slurm"
         try FileManager.default.createDirectory(atPath: slurm, withIntermediateDirectories: true)
         let name = "convdyn-\(sweep.spec.hash.prefix(8))"
@@ -68,6 +72,33 @@ public enum SlurmScripts {
             }
         }
         return "\(slurm)/submit.sh"
+    }
+
+    /// Why `value` cannot go into an `#SBATCH` line as `option` (nil when it can): partitions are
+    /// letters, digits and `_ . - ,` (a list); times are digits, letters (UNLIMITED) and `: -`.
+    /// Anything else (a newline, a space, `$`, a quote) could end the line or start shell code.
+    public static func problem(option: String, value: String) -> String? {
+        let extra: Set<Character> = option == "--time" ? [":", "-"] : ["_", ".", "-", ","]
+        let bad = value.first { !(($0.isASCII && ($0.isLetter || $0.isNumber)) || extra.contains($0)) }
+        if value.isEmpty || bad != nil {
+            let shown = bad.map { "character \(String(reflecting: String($0)))" } ?? "an empty value"
+            let allowed = option == "--time" ? "digits, letters, ':' and '-'" : "letters, digits, '_', '.', '-', ','"
+            return "\(option) \(String(reflecting: value)) has \(shown); it may hold only \(allowed)"
+        }
+        return nil
+    }
+
+    /// Why the sweep directory `path` cannot go into the scripts (nil when it can): `#SBATCH --output`
+    /// takes it unquoted, so control characters, spaces, quotes and `%` (a Slurm pattern) are refused.
+    public static func problem(directory path: String) -> String? {
+        let unsafe: Set<Character> = [" ", "%", "'", "\"", "\\", "$", "`"]
+        guard
+            let bad = path.first(where: {
+                $0.unicodeScalars.contains { $0.properties.generalCategory == .control } || unsafe.contains($0)
+            })
+        else { return nil }
+        return "the sweep directory \(String(reflecting: path)) has the character \(String(reflecting: String(bad))), "
+            + "which cannot go into an #SBATCH line; move the sweep to a path without it"
     }
 
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }

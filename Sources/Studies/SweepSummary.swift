@@ -29,8 +29,8 @@ extension SweepDirectory {
         for index in 0..<spec.runCount {
             let params = spec.parameters(of: index).map(\.value)
             var row = [String(index), relativeRunPath(index), String(spec.seed(of: index))] + params.map(Self.csvValue)
-            let summary = FileManager.default.contents(atPath: "\(runPath(index))/summary.json")
-                .flatMap { try? JSONValue.parse(String(decoding: $0, as: UTF8.self)) }
+            // Done means complete: a summary.json that does not parse is not a result.
+            let summary = self.summary(of: index)
             if let summary {
                 let config = try? spec.config(of: index)
                 let theta = config?.evaluation.theta ?? 0.9

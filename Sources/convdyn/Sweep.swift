@@ -55,12 +55,17 @@ struct Sweep: ParsableCommand {
             }
             let start = Date()
             let log = LineLog()
-            let (ran, skipped) = try sweep.runAll(workers: jobs ?? availableCores) { log.line($0) }
+            let counts = try sweep.runPending(workers: jobs ?? availableCores) { log.line($0) }
             let missing = try sweep.summarize()
             print(
                 String(
-                    format: "ran %d, already done %d, in %.1f s; not done: %d", ran, skipped,
+                    format: "ran %d, already done %d, in %.1f s; not done: %d", counts.ran, counts.skipped,
                     Date().timeIntervalSince(start), missing))
+            if counts.elsewhere > 0 {
+                print(
+                    "left \(counts.elsewhere) runs to other processes that hold them; "
+                        + "`convdyn sweep status \(sweep.path)` shows when they are done")
+            }
             print(
                 "summary: \(sweep.path)/sweep_summary.csv, phase diagram: \(sweep.path)/phase.svg, "
                     + "report: \(sweep.path)/report.html"
@@ -90,11 +95,12 @@ struct Sweep: ParsableCommand {
 
         func run() throws {
             let sweep = try SweepDirectory.open(directory)
-            let ran = try sweep.run(index: index, threads: threads)
-            print(
-                ran
-                    ? "run \(index) done: \(sweep.runPath(index))"
-                    : "run \(index) was already done: \(sweep.runPath(index))")
+            switch try sweep.run(index: index, threads: threads) {
+            case .ran: print("run \(index) done: \(sweep.runPath(index))")
+            case .alreadyDone: print("run \(index) was already done: \(sweep.runPath(index))")
+            case .heldElsewhere:
+                print("run \(index) is running in another process (\(sweep.lockPath(index))): left to it")
+            }
         }
     }
 
@@ -126,6 +132,13 @@ struct Sweep: ParsableCommand {
             if let maxParallel, maxParallel < 1 {
                 throw ValidationError("--max-parallel must be ≥ 1, got \(maxParallel)")
             }
+            for (option, value) in [("--partition", partition), ("--time", time)] {
+                if let value, let problem = SlurmScripts.problem(option: option, value: value) {
+                    throw ValidationError(problem)
+                }
+            }
+            let path = URL(fileURLWithPath: directory).standardizedFileURL.path
+            if let problem = SlurmScripts.problem(directory: path) { throw ValidationError(problem) }
         }
 
         func run() throws {

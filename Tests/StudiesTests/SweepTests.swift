@@ -88,8 +88,12 @@ import _TestSupport
         try resumed.run(index: 6, threads: 1)
         try FileManager.default.createDirectory(atPath: resumed.runPath(3), withIntermediateDirectories: true)
         try "{\"step\":0".write(toFile: "\(resumed.runPath(3))/metrics.jsonl", atomically: true, encoding: .utf8)
-        try "\(ProcessInfo.processInfo.hostName) 999999".write(
-            toFile: "\(resumed.runPath(3))/.running", atomically: true, encoding: .utf8)
+        let killed = Process()
+        killed.executableURL = URL(fileURLWithPath: "/bin/true")
+        try killed.run()
+        killed.waitUntilExit()
+        try "\(ProcessInfo.processInfo.hostName) \(killed.processIdentifier) 1 abc\n".write(
+            toFile: resumed.lockPath(3), atomically: true, encoding: .utf8)
         #expect(resumed.status(of: 3) == .missing)
         #expect(resumed.counts()[.done] == 2)
         let finishedBefore = try Data(contentsOf: URL(fileURLWithPath: "\(resumed.runPath(0))/summary.json"))
@@ -181,12 +185,12 @@ import _TestSupport
         try finish(sweep, 0, run("completed", 30, t100: 20))
         try finish(sweep, 1, run("completed", 30, t100: nil))  // never at 100%
         try finish(sweep, 2, run("diverged", 7, t100: nil))
-        // 3: never started; 4: failed; 5: running (this process).
+        // 3: never started; 4: failed; 5: running (locked by this process).
         try FileManager.default.createDirectory(atPath: sweep.runPath(4), withIntermediateDirectories: true)
         try "boom\n".write(toFile: "\(sweep.runPath(4))/.failed", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: sweep.runPath(5), withIntermediateDirectories: true)
-        try "\(ProcessInfo.processInfo.hostName) \(getpid())".write(
-            toFile: "\(sweep.runPath(5))/.running", atomically: true, encoding: .utf8)
+        let lock = try #require(try RunLock.claim(sweep.lockPath(5)))
+        defer { lock.release() }
         try finish(sweep, 6, run("completed", 30, t100: 0))
         try finish(sweep, 7, run("diverged", 25, t100: 10))  // reached 100% at step 10, then diverged
         try finish(sweep, 8, run("completed", 30, t100: 30))
