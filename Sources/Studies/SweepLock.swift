@@ -31,12 +31,12 @@ public final class RunLock: Sendable {
     /// 20 missed heartbeats, long enough for a file system that shares modification times late.
     public static let staleAge: TimeInterval = 600
 
-    private init(path: String, text: String) {
+    private init(path: String, text: String, heartbeatInterval: TimeInterval) {
         self.path = path
         self.text = text
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(
-            deadline: .now() + Self.heartbeatInterval, repeating: Self.heartbeatInterval, leeway: .seconds(1))
+            deadline: .now() + heartbeatInterval, repeating: heartbeatInterval, leeway: .milliseconds(100))
         timer.setEventHandler { _ = utimensat(AT_FDCWD, path, nil, 0) }
         timer.resume()
         heartbeat = Mutex(timer)
@@ -58,8 +58,8 @@ public final class RunLock: Sendable {
     }
 
     /// Claims `path`: the lock when this process now holds it, nil when another live process does.
-    /// A stale lock is broken and claimed again.
-    public static func claim(_ path: String) throws -> RunLock? {
+    /// A stale lock is broken and claimed again. `heartbeat`: the interval of the heartbeat.
+    public static func claim(_ path: String, heartbeat: TimeInterval = heartbeatInterval) throws -> RunLock? {
         // Each pass either claims, finds a live owner, or breaks one stale lock; a few passes
         // are enough unless other processes keep breaking and claiming it, and then they hold it.
         for _ in 0..<8 {
@@ -77,7 +77,7 @@ public final class RunLock: Sendable {
                     unlink(path)
                     throw OutputError("cannot write the lock \(path); check free space and permissions")
                 }
-                return RunLock(path: path, text: text)
+                return RunLock(path: path, text: text, heartbeatInterval: heartbeat)
             }
             guard errno == EEXIST else {
                 throw OutputError(

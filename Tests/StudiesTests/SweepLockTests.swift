@@ -108,6 +108,27 @@ import _TestSupport
         #expect(!RunLock.isHeld(path))
     }
 
+    @Test func aHeldLockIsKeptFreshAndItsHeartbeatStopsAtRelease() throws {
+        let path = "\(dir)/beat.lock"
+        let lock = try #require(try RunLock.claim(path, heartbeat: 0.05))
+        func age() throws -> TimeInterval { Date().timeIntervalSince(try #require(RunLock.read(path)).modified) }
+        // As if the last heartbeat were an hour old: the next one makes the lock fresh again.
+        let old = Date().addingTimeInterval(-3600).timeIntervalSince1970
+        var times = [timespec](repeating: timespec(tv_sec: Int(old), tv_nsec: 0), count: 2)
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        #expect(try age() > 3000)
+        var waited = 0
+        while try age() > 60, waited < 200 {
+            usleep(25_000)
+            waited += 1
+        }
+        #expect(try age() < 60, "no heartbeat within 5 s")
+        lock.release()
+        #expect(!FileManager.default.fileExists(atPath: path))
+        usleep(200_000)
+        #expect(!FileManager.default.fileExists(atPath: path), "a heartbeat after release recreated the lock")
+    }
+
     @Test func aLockedRunIsNeverClearedAndCountsAsRunning() throws {
         let sweep = try SweepDirectory.create(at: "\(dir)/held", spec: try spec(Self.tiny, name: "tiny.yaml"))
         // Another process holds run 1 (this process's lock stands in for it) and has written a line.
