@@ -67,6 +67,23 @@ import _TestSupport
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    /// The interleaving the race above rarely hits: breaker B judged the lock stale, breaker A broke
+    /// it and claimed the run, then B's rename catches A's fresh lock: B must put it back and lose.
+    @Test func aBreakerThatCatchesAFreshClaimPutsItBack() throws {
+        let path = "\(dir)/late.lock"
+        try "\(ProcessInfo.processInfo.hostName) \(try deadPid()) 1 abc\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let judged = try #require(RunLock.read(path))
+        #expect(!judged.isLive())
+        let a = try #require(try RunLock.claim(path))  // A breaks and claims
+        let claimed = try read(path)
+        #expect(!RunLock.breakStale(path, seen: judged))  // B, late
+        #expect(try read(path) == claimed && RunLock.isHeld(path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".stale-") }.isEmpty)
+        a.release()
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func staleAndLiveLocks() throws {
         let host = ProcessInfo.processInfo.hostName
         let me = LockOwner.current
