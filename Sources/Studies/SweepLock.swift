@@ -31,10 +31,14 @@ public final class RunLock: Sendable {
     /// 20 missed heartbeats, long enough for a file system that shares modification times late.
     public static let staleAge: TimeInterval = 600
 
+    /// A queue of its own: a serial queue gets a thread even while the sweep's workers occupy
+    /// every thread of the global pool (as `parallelMap` does), so heartbeats are never starved.
+    private static let heartbeatQueue = DispatchQueue(label: "convdyn.sweep.heartbeat")
+
     private init(path: String, text: String, heartbeatInterval: TimeInterval) {
         self.path = path
         self.text = text
-        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let timer = DispatchSource.makeTimerSource(queue: Self.heartbeatQueue)
         timer.schedule(
             deadline: .now() + heartbeatInterval, repeating: heartbeatInterval, leeway: .milliseconds(100))
         timer.setEventHandler { _ = utimensat(AT_FDCWD, path, nil, 0) }
