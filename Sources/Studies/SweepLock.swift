@@ -10,8 +10,10 @@ import Synchronization
 /// clearing a run never removes its lock), created with `O_CREAT | O_EXCL`, so of any number of
 /// processes on any number of hosts sharing the directory exactly one holds it.
 ///
-/// The file holds `HOST PID START CLAIM`: the owner's host name, process id, start time (clock
-/// ticks after boot, from `/proc/PID/stat`; a reused pid has another) and a random claim id. While
+/// The file holds `HOST PID START CLAIM`: the owner's host (`NAME/BOOT/PIDNS`: host name, kernel
+/// boot id and pid namespace, so containers sharing a host name are told apart), process id, start
+/// time (clock ticks after boot, from `/proc/PID/stat`; a reused pid has another) and a random
+/// claim id. While
 /// the lock is held a timer touches its modification time every `heartbeatInterval` (30 s).
 ///
 /// A lock is stale when its owner is gone: on the same host, no process PID exists or the one that
@@ -145,7 +147,7 @@ public final class RunLock: Sendable {
     }
 }
 
-/// Who holds a lock: host, process id and the process's start time.
+/// Who holds a lock: host (`NAME/BOOT/PIDNS`), process id and the process's start time.
 struct LockOwner: Equatable {
     var host: String
     var pid: Int32
@@ -153,7 +155,17 @@ struct LockOwner: Equatable {
 
     /// This process.
     static let current = LockOwner(
-        host: ProcessInfo.processInfo.hostName, pid: getpid(), start: startTime(of: getpid()) ?? "0")
+        host: currentHost, pid: getpid(), start: startTime(of: getpid()) ?? "0")
+
+    /// This host as a lock names it: `NAME/BOOT/PIDNS`, where the processes of a lock with the
+    /// same host can be looked up by pid (the same machine, boot and pid namespace).
+    static var currentHost: String {
+        let boot = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id")
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid"))
+            .map { String($0.filter(\.isNumber)) }
+        return [ProcessInfo.processInfo.hostName, boot ?? "-", namespace ?? "-"].joined(separator: "/")
+    }
 
     /// The lock text of a claim by this owner: `HOST PID START CLAIM`.
     func text(claim: UInt64) -> String { "\(host) \(pid) \(start) \(String(claim, radix: 16))\n" }

@@ -55,7 +55,7 @@ import _TestSupport
     }
 
     @Test func ofManyBreakersOfAStaleLockExactlyOneWins() throws {
-        let host = ProcessInfo.processInfo.hostName
+        let host = LockOwner.current.host
         let dead = try deadPid()
         for round in 0..<20 {
             let path = "\(dir)/stale-\(round).lock"
@@ -71,7 +71,7 @@ import _TestSupport
     /// it and claimed the run, then B's rename catches A's fresh lock: B must put it back and lose.
     @Test func aBreakerThatCatchesAFreshClaimPutsItBack() throws {
         let path = "\(dir)/late.lock"
-        try "\(ProcessInfo.processInfo.hostName) \(try deadPid()) 1 abc\n".write(
+        try "\(LockOwner.current.host) \(try deadPid()) 1 abc\n".write(
             toFile: path, atomically: true, encoding: .utf8)
         let judged = try #require(RunLock.read(path))
         #expect(!judged.isLive())
@@ -85,7 +85,7 @@ import _TestSupport
     }
 
     @Test func staleAndLiveLocks() throws {
-        let host = ProcessInfo.processInfo.hostName
+        let host = LockOwner.current.host
         let me = LockOwner.current
         let path = "\(dir)/x.lock"
         func lock(_ text: String, age: TimeInterval = 0) throws {
@@ -109,6 +109,11 @@ import _TestSupport
         try #require(try RunLock.claim(path)).release()
         // This host, this process with its start time: live, even with an old heartbeat.
         try lock("\(host) \(getpid()) \(me.start) abc\n", age: 3600)
+        #expect(try RunLock.isHeld(path) && RunLock.claim(path) == nil)
+        // This host name in another pid namespace (a container): its pids cannot be looked up, so the
+        // heartbeat rule holds.
+        let container = me.host.split(separator: "/").dropLast().joined(separator: "/") + "/1"
+        try lock("\(container) \(try deadPid()) 1 abc\n", age: 60)
         #expect(try RunLock.isHeld(path) && RunLock.claim(path) == nil)
         // Another host with a fresh heartbeat: live, whatever its pid.
         try lock("node-elsewhere-17 1 1 abc\n", age: 60)

@@ -92,7 +92,7 @@ import _TestSupport
         killed.executableURL = URL(fileURLWithPath: "/bin/true")
         try killed.run()
         killed.waitUntilExit()
-        try "\(ProcessInfo.processInfo.hostName) \(killed.processIdentifier) 1 abc\n".write(
+        try "\(LockOwner.current.host) \(killed.processIdentifier) 1 abc\n".write(
             toFile: resumed.lockPath(3), atomically: true, encoding: .utf8)
         #expect(resumed.status(of: 3) == .missing)
         #expect(resumed.counts()[.done] == 2)
