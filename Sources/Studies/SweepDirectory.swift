@@ -226,8 +226,17 @@ public struct SweepDirectory: Sendable {
         return c
     }
 
+    /// Writes through a temporary file of this process's own and a rename: two drivers that
+    /// summarize at once each replace the file whole, neither renames the other's temporary file.
     static func writeAtomically(_ text: String, to path: String) throws {
-        try writeFileAtomically(text, to: path)
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        ).path
+        do { try writeFileAtomically(text, to: path, temporary: temporary) } catch {
+            unlink(temporary)
+            throw error
+        }
     }
 }
 

@@ -191,6 +191,15 @@ import _TestSupport
         }
         #expect(try sweep.run(index: 0, threads: 1) == .ran)
         #expect(try read("\(sweep.runPath(0))/summary.json") == whole)
+        // Drivers that summarize at once (each ends with a summary) all succeed and leave no temporary file.
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            do { try sweep.summarize() } catch { failures.withLock { $0 += 1 } }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        let names = try FileManager.default.subpathsOfDirectory(atPath: sweep.path)
+        #expect(names.filter { $0.hasSuffix(".tmp") }.isEmpty, "\(names)")
+        #expect(try read("\(sweep.path)/sweep_summary.csv").split(separator: "\n").count == 5)
     }
 
     @Test func sizesAndDuplicateFieldsAreRefusedBeforeAnythingIsExpanded() throws {
