@@ -137,6 +137,10 @@ import _TestSupport
         let zero = "\(dir)/zero"
         try FileManager.default.createSymbolicLink(atPath: zero, withDestinationPath: "/dev/zero")
         #expect(message { _ = try IDX.readImages(zero) }.contains("has magic number 0x00000000"))
+        // A FIFO with no writer reads as empty instead of waiting for one.
+        let fifo = "\(dir)/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(message { _ = try IDX.readImages(fifo) }.contains("is too short (0 bytes) to be an IDX file"))
         #expect(
             message { _ = try CIFAR10.readBatch(zero) }.contains(
                 "holds more than 10000 records (30730000 bytes), the most a CIFAR-10 batch holds"))

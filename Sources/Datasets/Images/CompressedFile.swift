@@ -51,6 +51,8 @@ final class DataFile {
     /// Up to `count` bytes, fewer only when the file ends first.
     func read(upTo count: Int) throws -> [UInt8] {
         var bytes: [UInt8] = []
+        // A raw file's size bounds what can arrive; a compressed file's content grows as it arrives.
+        bytes.reserveCapacity(min(count, rawSize ?? 1 << 20))
         do { try stream.read(count, appendingTo: &bytes) } catch { throw DataFile.describe(error, path: path) }
         return bytes
     }

@@ -48,12 +48,15 @@ package final class DataFileStream {
 
     /// Opens `path` and reads its first bytes to tell raw from gzip.
     package init(path: String) throws(DataStreamFailure) {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK so that opening a FIFO without a writer does not wait for one; reads then block
+        // as usual (and such a FIFO reads as empty).
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             input.deallocate()
             throw .cannotOpen(String(cString: strerror(errno)))
         }
         self.fd = fd
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var info = stat()
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
             regularFileSize = Int(info.st_size)
