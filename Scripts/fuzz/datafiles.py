@@ -188,6 +188,11 @@ def cases(work, convdyn):
     idx_case('idx-test-images-smaller', {timg: images(TEST, side=10)},
              'holds images of 10×10 pixels, but the training images in')
     idx_case('idx-test-images-larger', {timg: images(TEST, side=14)}, 'are 12×12; the training and test images must')
+    idx_case('idx-test-images-header-only', {timg: idx([TEST, 14, 14])},
+             'holds images of 14×14 pixels, but the training images')
+    # gzip content under a raw name: recognised by its first bytes.
+    idx_case('idx-windows-over-bound', {img: gz(idx([1, 12000, 12000]))},
+             'images.patchSize = 5: the 143904016 windows of one 12000×12000 image must hold at most 2³¹ floats')
     idx_case('idx-test-images-other-shape', {timg: idx([TEST, 6, 24], bytes(TEST * 144))},
              'holds images of 6×24 pixels, but the training images')
     idx_case('idx-patch-larger-than-images', {img: idx([TRAIN, 4, 4], bytes(TRAIN * 16)),
@@ -323,7 +328,7 @@ def run_case(case, convdyn, limit=20.0):
     if rss_mb > case.get('rss_mb', 300):
         problems.append('peak RSS %.0f MB' % rss_mb)
     last = text.strip().split('\n')[-1] if text.strip() else ''
-    return not problems, '%.2f s, %.0f MB: %s' % (seconds, rss_mb, '; '.join(problems) or last)
+    return not problems, '%.2f s, %.0f MB: %s' % (seconds, rss_mb, '; '.join(problems + [last]))
 
 
 def main():

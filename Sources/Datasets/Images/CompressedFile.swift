@@ -21,12 +21,12 @@ public enum DataFileLimits {
     /// Memory per pixel while images load: the byte read, the byte copied by the class filter, and
     /// the 4-byte float the model reads.
     public static let bytesPerPixelLoaded = 6
-    /// The most pixels (bytes) one IDX file may declare: min(2³¹, physical memory / 6). 2³¹ floats
-    /// (8 GiB) is the bound on any data set (as for `data`, `PatchDataConfig`); a file whose images
-    /// need more than the machine's memory could never load.
-    public static var maxPixelsPerFile: Int {
-        min(1 << 31, Int(clamping: ProcessInfo.processInfo.physicalMemory) / bytesPerPixelLoaded)
-    }
+    /// The memory loaded images may take: min(8 GiB, physical memory). 8 GiB is the bound on any
+    /// data set (2³¹ float32 values, as for `data`, `PatchDataConfig`).
+    public static var memoryBound: Int { min(8 << 30, Int(clamping: ProcessInfo.processInfo.physicalMemory)) }
+    /// The most pixels (bytes) one IDX file may declare: `memoryBound` / 6, so that its images fit
+    /// that memory while they load.
+    public static var maxPixelsPerFile: Int { memoryBound / bytesPerPixelLoaded }
     /// Bytes counted after a declared payload before a message says "more than".
     static let trailingCountLimit = 1 << 20
 }

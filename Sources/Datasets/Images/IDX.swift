@@ -1,9 +1,14 @@
 /// The MNIST IDX format (MNIST, Fashion-MNIST, KMNIST, EMNIST): a 4-byte magic number 0x0000TTNN
 /// (TT = 0x08 for unsigned bytes, NN dimensions), NN big-endian 32-bit sizes, then the data.
 public enum IDX {
-    /// Unsigned-byte images [N × rows × cols] from an IDX3 file (raw or gzip).
-    public static func readImages(_ path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
-        let (dims, data) = try read(path, expectedDimensions: 3, kind: "images (IDX3)", items: "images")
+    /// Unsigned-byte images [N × rows × cols] from an IDX3 file (raw or gzip); `checkSize(rows, cols)`
+    /// may refuse the image size from the header, before the pixels are read.
+    public static func readImages(
+        _ path: String, checkSize: (_ rows: Int, _ cols: Int) throws -> Void = { _, _ in }
+    ) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
+        let (dims, data) = try read(path, expectedDimensions: 3, kind: "images (IDX3)", items: "images") { dims in
+            try checkSize(dims[1], dims[2])
+        }
         return (dims[0], dims[1], dims[2], data)
     }
 
@@ -15,9 +20,10 @@ public enum IDX {
     /// The dimensions and data of the IDX file at `path`. The header is read and checked first
     /// (magic, rank, every dimension, their product against `DataFileLimits.maxPixelsPerFile`);
     /// then exactly the declared bytes are read, and nothing may follow them.
-    static func read(_ path: String, expectedDimensions: Int, kind: String, items: String) throws -> (
-        dims: [Int], data: [UInt8]
-    ) {
+    static func read(
+        _ path: String, expectedDimensions: Int, kind: String, items: String,
+        checkHeader: ([Int]) throws -> Void = { _ in }
+    ) throws -> (dims: [Int], data: [UInt8]) {
         func fail(_ problem: String) -> DataFileError { DataFileError(file: path, problem: problem) }
         let file = try DataFile(path)
         let head = try file.read(upTo: 4)
@@ -58,9 +64,10 @@ public enum IDX {
         guard payload <= DataFileLimits.maxPixelsPerFile else {
             throw fail(
                 "declares \(shape) = \(payload) bytes of data, more than the \(DataFileLimits.maxPixelsPerFile) "
-                    + "a data file may hold (min(2³¹, physical memory / \(DataFileLimits.bytesPerPixelLoaded)): "
+                    + "a data file may hold (min(8 GiB, physical memory) / \(DataFileLimits.bytesPerPixelLoaded): "
                     + "images take \(DataFileLimits.bytesPerPixelLoaded) bytes a pixel while they load)")
         }
+        try checkHeader(dims)
         func truncated(_ held: Int) -> DataFileError {
             fail("is truncated: the header promises \(shape) = \(payload) bytes of data, the file holds \(held)")
         }

@@ -161,23 +161,27 @@ public enum ImageLoader {
     /// the training set).
     public static func load(_ config: ImageDataConfig) throws -> (train: ImageSet, test: ImageSet) {
         let dir = try locate(config)
-        var (train, channels, h, w) = try readSplit(config.dataset, dir: dir, train: true)
-        var (test, testChannels, testH, testW) = try readSplit(config.dataset, dir: dir, train: false)
-        guard testChannels == channels, testH == h, testW == w else {
-            func size(_ c: Int, _ h: Int, _ w: Int) -> String { c == 1 ? "\(h)×\(w)" : "\(c)×\(h)×\(w)" }
-            throw DataFileError(
-                file: imagesPath(config.dataset, dir: dir, train: false),
-                problem:
-                    "holds images of \(size(testChannels, testH, testW)) pixels, but the training images in "
-                    + "\(imagesPath(config.dataset, dir: dir, train: true)) are \(size(channels, h, w)); "
-                    + "the training and test images must have the same size")
+        // Image sizes are checked from the headers, before any pixels are read: the training images
+        // against the windows, the test images against the training images.
+        var (train, channels, h, w) = try readSplit(config.dataset, dir: dir, train: true) { c, h, w in
+            guard config.patchSize <= h, config.patchSize <= w else {
+                throw ConfigurationError(
+                    field: "images.patchSize", value: "\(config.patchSize)",
+                    allowed: "must be at most the image size \(h)×\(w)")
+            }
+            try checkWindows(channels: c, height: h, width: w, config: config)
         }
-        guard config.patchSize <= h, config.patchSize <= w else {
-            throw ConfigurationError(
-                field: "images.patchSize", value: "\(config.patchSize)",
-                allowed: "must be at most the image size \(h)×\(w)")
-        }
-        try checkWindows(channels: channels, height: h, width: w, config: config)
+        var test = try readSplit(config.dataset, dir: dir, train: false) { testChannels, testH, testW in
+            guard testChannels == channels, testH == h, testW == w else {
+                func size(_ c: Int, _ h: Int, _ w: Int) -> String { c == 1 ? "\(h)×\(w)" : "\(c)×\(h)×\(w)" }
+                throw DataFileError(
+                    file: imagesPath(config.dataset, dir: dir, train: false),
+                    problem:
+                        "holds images of \(size(testChannels, testH, testW)) pixels, but the training images in "
+                        + "\(imagesPath(config.dataset, dir: dir, train: true)) are \(size(channels, h, w)); "
+                        + "the training and test images must have the same size")
+            }
+        }.0
         train = filter(train, config: config, limit: config.trainSize, pixelsPerImage: channels * h * w)
         test = filter(test, config: config, limit: config.testSize, pixelsPerImage: channels * h * w)
         guard !train.labels.isEmpty, !test.labels.isEmpty else {
@@ -262,12 +266,16 @@ public enum ImageLoader {
         path(of: dataset.files(train: train)[0], in: dir)
     }
 
-    static func readSplit(_ dataset: ImageDatasetName, dir: String, train: Bool) throws -> (Raw, Int, Int, Int) {
+    /// The labels and pixels of one split, with the images' channels, height and width;
+    /// `checkSize(channels, height, width)` may refuse the size before the pixels are read.
+    static func readSplit(
+        _ dataset: ImageDatasetName, dir: String, train: Bool, checkSize: (Int, Int, Int) throws -> Void
+    ) throws -> (Raw, Int, Int, Int) {
         func path(_ f: String) -> String { Self.path(of: f, in: dir) }
         let files = dataset.files(train: train)
         switch dataset {
         case .fashionMNIST, .mnist:
-            let images = try IDX.readImages(path(files[0]))
+            let images = try IDX.readImages(path(files[0])) { try checkSize(1, $0, $1) }
             let labels = try IDX.readLabels(path(files[1]))
             guard labels.count == images.count else {
                 throw DataFileError(
@@ -283,6 +291,7 @@ public enum ImageLoader {
             }
             return ((labels, images.pixels), 1, images.rows, images.cols)
         case .cifar10:
+            try checkSize(3, 32, 32)
             var labels: [UInt8] = []
             var pixels: [UInt8] = []
             for f in files {
