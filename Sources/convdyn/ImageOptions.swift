@@ -29,13 +29,39 @@ struct ImageOptions: ParsableArguments {
     var trainSize: Int?
 
     func validate() throws {
-        if let classes,
-            classes.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)) == nil })
-        {
-            throw ValidationError(
-                "--classes takes class numbers separated by commas, e.g. --classes 0,9; got '\(classes)'")
-        }
+        if let classes { _ = try Self.parseClasses(classes) }
         if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be ≥ 1, got \(trainSize)") }
+        if let dataDir, dataDir.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError(
+                "--data-dir must name a directory, got '\(dataDir)' (leave it out for the standard locations)")
+        }
+    }
+
+    /// The class numbers of a `--classes` value: two or more distinct numbers 0…9 separated by commas.
+    static func parseClasses(_ text: String) throws -> [Int] {
+        let usage =
+            "--classes takes class numbers separated by commas (images.classes: two or more distinct classes 0…9, "
+            + "e.g. --classes 0,9)"
+        var list: [Int] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { throw ValidationError("\(usage); got '\(text)', which has an empty item") }
+            guard let n = Int(trimmed) else {
+                throw ValidationError("\(usage); got '\(text)', where '\(trimmed)' is not a number")
+            }
+            guard (0...9).contains(n) else {
+                throw ValidationError(
+                    "\(usage); got '\(text)', where class \(n) is outside 0…9 (the datasets have ten)")
+            }
+            guard !list.contains(n) else {
+                throw ValidationError("\(usage); got '\(text)', where class \(n) appears twice")
+            }
+            list.append(n)
+        }
+        guard list.count >= 2 else {
+            throw ValidationError("\(usage); got '\(text)', a single class (leave --classes out for all ten)")
+        }
+        return list
     }
 
     /// The `--set` equivalents, applied before the user's own `--set`s.
@@ -44,8 +70,8 @@ struct ImageOptions: ParsableArguments {
         if let dataset { o.append("images.dataset=\(dataset.rawValue)") }
         if let dataDir { o.append("images.dataDir=" + JSONValue.string(dataDir).text) }
         if let classes {
-            // validate() has checked that every entry is an integer.
-            let list = classes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            // validate() has checked the list.
+            let list = (try? Self.parseClasses(classes)) ?? []
             o.append("images.classes=" + JSONValue.array(list.map(JSONValue.int)).text)
             if list.count == 2 { o += ["readout=fixedSign(1)", "loss=hinge"] }
         }

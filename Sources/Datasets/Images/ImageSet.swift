@@ -161,13 +161,27 @@ public enum ImageLoader {
     /// the training set).
     public static func load(_ config: ImageDataConfig) throws -> (train: ImageSet, test: ImageSet) {
         let dir = try locate(config)
-        var (train, channels, h, w) = try readSplit(config.dataset, dir: dir, train: true)
-        var test = try readSplit(config.dataset, dir: dir, train: false).0
-        guard config.patchSize <= h, config.patchSize <= w else {
-            throw ConfigurationError(
-                field: "images.patchSize", value: "\(config.patchSize)",
-                allowed: "must be at most the image size \(h)×\(w)")
+        // Image sizes are checked from the headers, before any pixels are read: the training images
+        // against the windows, the test images against the training images.
+        var (train, channels, h, w) = try readSplit(config.dataset, dir: dir, train: true) { c, h, w in
+            guard config.patchSize <= h, config.patchSize <= w else {
+                throw ConfigurationError(
+                    field: "images.patchSize", value: "\(config.patchSize)",
+                    allowed: "must be at most the image size \(h)×\(w)")
+            }
+            try checkWindows(channels: c, height: h, width: w, config: config)
         }
+        var test = try readSplit(config.dataset, dir: dir, train: false) { testChannels, testH, testW in
+            guard testChannels == channels, testH == h, testW == w else {
+                func size(_ c: Int, _ h: Int, _ w: Int) -> String { c == 1 ? "\(h)×\(w)" : "\(c)×\(h)×\(w)" }
+                throw DataFileError(
+                    file: imagesPath(config.dataset, dir: dir, train: false),
+                    problem:
+                        "holds images of \(size(testChannels, testH, testW)) pixels, but the training images in "
+                        + "\(imagesPath(config.dataset, dir: dir, train: true)) are \(size(channels, h, w)); "
+                        + "the training and test images must have the same size")
+            }
+        }.0
         train = filter(train, config: config, limit: config.trainSize, pixelsPerImage: channels * h * w)
         test = filter(test, config: config, limit: config.testSize, pixelsPerImage: channels * h * w)
         guard !train.labels.isEmpty, !test.labels.isEmpty else {
@@ -224,16 +238,44 @@ public enum ImageLoader {
         )
     }
 
+    /// Throws unless the windows of one image of this size fit a data set's bound of 2³¹ floats (as for
+    /// `data`); `config.patchSize` must be at most the image's sides.
+    static func checkWindows(channels: Int, height h: Int, width w: Int, config: ImageDataConfig) throws {
+        let windows = ((h - config.patchSize) / config.stride + 1) * ((w - config.patchSize) / config.stride + 1)
+        let (d1, o1) = channels.multipliedReportingOverflow(by: config.patchSize)
+        let (d2, o2) = d1.multipliedReportingOverflow(by: config.patchSize)
+        let (floats, o3) = windows.multipliedReportingOverflow(by: d2)
+        guard !o1, !o2, !o3, floats <= 1 << 31 else {
+            throw ConfigurationError(
+                field: "images.patchSize", value: "\(config.patchSize)",
+                allowed:
+                    "the \(windows) windows of one \(h)×\(w) image must hold at most 2³¹ floats; "
+                    + "use a larger stride or smaller windows")
+        }
+    }
+
     typealias Raw = (labels: [UInt8], pixels: [UInt8])
 
-    static func readSplit(_ dataset: ImageDatasetName, dir: String, train: Bool) throws -> (Raw, Int, Int, Int) {
-        func path(_ f: String) -> String {
-            FileManager.default.fileExists(atPath: "\(dir)/\(f)") ? "\(dir)/\(f)" : "\(dir)/\(f).gz"
-        }
+    /// The path of `file` in `dir`: raw when that exists, else with `.gz`.
+    static func path(of file: String, in dir: String) -> String {
+        FileManager.default.fileExists(atPath: "\(dir)/\(file)") ? "\(dir)/\(file)" : "\(dir)/\(file).gz"
+    }
+
+    /// The path of the first images file of a split, as named in messages.
+    static func imagesPath(_ dataset: ImageDatasetName, dir: String, train: Bool) -> String {
+        path(of: dataset.files(train: train)[0], in: dir)
+    }
+
+    /// The labels and pixels of one split, with the images' channels, height and width;
+    /// `checkSize(channels, height, width)` may refuse the size before the pixels are read.
+    static func readSplit(
+        _ dataset: ImageDatasetName, dir: String, train: Bool, checkSize: (Int, Int, Int) throws -> Void
+    ) throws -> (Raw, Int, Int, Int) {
+        func path(_ f: String) -> String { Self.path(of: f, in: dir) }
         let files = dataset.files(train: train)
         switch dataset {
         case .fashionMNIST, .mnist:
-            let images = try IDX.readImages(path(files[0]))
+            let images = try IDX.readImages(path(files[0])) { try checkSize(1, $0, $1) }
             let labels = try IDX.readLabels(path(files[1]))
             guard labels.count == images.count else {
                 throw DataFileError(
@@ -249,6 +291,7 @@ public enum ImageLoader {
             }
             return ((labels, images.pixels), 1, images.rows, images.cols)
         case .cifar10:
+            try checkSize(3, 32, 32)
             var labels: [UInt8] = []
             var pixels: [UInt8] = []
             for f in files {
