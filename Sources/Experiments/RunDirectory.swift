@@ -178,9 +178,17 @@ final class LineWriter {
     let path: String
     /// Bytes of whole lines written.
     private var length: off_t = 0
+    /// `write(2)`, or a stand-in that tests use to cut writes short.
+    private let writeBytes: @Sendable (Int32, UnsafeRawPointer?, Int) -> Int
 
-    init(path: String) throws {
+    init(
+        path: String,
+        write: @escaping @Sendable (Int32, UnsafeRawPointer?, Int) -> Int = { Foundation.write($0, $1, $2) }
+    )
+        throws
+    {
         self.path = path
+        writeBytes = write
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw OutputError("cannot create \(path): \(systemReason(errno)); check free space and permissions")
@@ -193,7 +201,7 @@ final class LineWriter {
         let bytes = Array((newline ? line + "\n" : line).utf8)
         var n = -1
         repeat {
-            n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            n = bytes.withUnsafeBytes { writeBytes(fd, $0.baseAddress, $0.count) }
         } while n < 0 && errno == EINTR
         guard n != bytes.count else {
             length += off_t(n)

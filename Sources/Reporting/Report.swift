@@ -270,8 +270,9 @@ public struct Report: Sendable {
         case .completed: return []
         case .diverged:
             return [
-                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last "
-                    + "evaluation, step \(run.lastStep), and mark the divergence."
+                "\(run.name) diverged at step \(run.lastStepTaken) (a non-finite loss, weight, norm or measurement); "
+                    + "its figures are not results: the plots end at its last finite evaluation, step "
+                    + "\(run.lastStep), and mark the divergence."
             ]
         case .partial:
             return [

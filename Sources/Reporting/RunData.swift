@@ -149,12 +149,26 @@ public struct RunData: Sendable {
     /// as float32 text is ≈ 12 MB); longer lines are malformed.
     static let maxLineBytes = 64 << 20
 
-    /// The file's text, nil when it does not exist; throws when it is not UTF-8.
+    /// The file's text (without a leading byte-order mark), nil when it does not exist; throws when
+    /// it is not a regular file (a directory, or a device such as /dev/zero, which would never end),
+    /// cannot be read, or is not UTF-8.
     static func read(_ path: String) throws -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let text = String(data: data, encoding: .utf8) else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw ReportError("\(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ReportError(
+                "\(path) is not a regular file (a directory, device or pipe); a run directory holds it as a plain file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReportError("\(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
             throw ReportError("\(path) is not UTF-8 text; the file is corrupt (rerun the experiment)")
         }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return text
     }
 

@@ -79,6 +79,24 @@ import _TestSupport
         }
     }
 
+    @Test func aFileThatIsNotARegularFileIsNamed() throws {
+        let dir = try corrupted("metrics.jsonl", "not-regular") { $0 }
+        try FileManager.default.removeItem(atPath: "\(dir)/metrics.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/metrics.jsonl", withDestinationPath: "/dev/zero")
+        let m = message(dir)
+        #expect(m.contains("metrics.jsonl is not a regular file"), "\(m)")
+        try FileManager.default.removeItem(atPath: "\(dir)/metrics.jsonl")
+        try FileManager.default.createDirectory(atPath: "\(dir)/metrics.jsonl", withIntermediateDirectories: false)
+        #expect(message(dir).contains("metrics.jsonl is not a regular file"))
+    }
+
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let dir = try corrupted("metrics.jsonl", "bom") { "\u{FEFF}" + $0 }
+        let plain = try RunData.load(fixture("tiny-run"))
+        let run = try RunData.load(dir)
+        #expect(run.metrics == plain.metrics && run.warnings.isEmpty)
+    }
+
     @Test func crlfLinesReadLikeLF() throws {
         let dir = try corrupted("metrics.jsonl", "crlf") { $0.replacingOccurrences(of: "\n", with: "\r\n") }
         let crlf = try RunData.load(dir)
