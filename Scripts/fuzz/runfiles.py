@@ -105,9 +105,10 @@ def cases(work: str, convdyn: str) -> list[dict]:
               lambda d, p: d.replace(b'"testAccuracy":', b'"testAccuracy":2.5,"x":', 1), contains="outside 0")
     corrupted("metrics-infinity-norm", "metrics.jsonl",
               lambda d, p: d.replace(b'"maxFilterNorm":', b'"maxFilterNorm":"Infinity","x":', 1),
-              contains="maxFilterNorm")
+              contains="field maxFilterNorm is Infinity")
     corrupted("metrics-huge-number", "metrics.jsonl",
-              lambda d, p: d.replace(b'"testLoss":', b'"testLoss":1e999999,"x":', 1), contains="metrics.jsonl")
+              lambda d, p: d.replace(b'"testLoss":', b'"testLoss":1e999999,"x":', 1),
+              contains="field testLoss is Infinity")
     corrupted("metrics-array-line", "metrics.jsonl", lambda d, p: b"[1,2,3]\n" + d, contains="line 1")
     corrupted("metrics-missing-field", "metrics.jsonl", lambda d, p: d.replace(b'"testLoss":', b'"x":', 1),
               contains="testLoss")
@@ -123,6 +124,8 @@ def cases(work: str, convdyn: str) -> list[dict]:
               exit_code=0, contains="")
     corrupted("filters-wrong-m", "filters.jsonl", lambda d, p: d.replace(b'"norms":[', b'"norms":[1,', 1),
               commands=("report",), contains="not M")
+    corrupted("filters-infinite-norm", "filters.jsonl", lambda d, p: d.replace(b'"norms":[', b'"norms":["Infinity",', 1),
+              commands=("report",), contains="norms[0] is Infinity")
     corrupted("filters-dev-zero", "filters.jsonl",
               lambda d, p: replace_file(p, lambda q: os.symlink("/dev/zero", q)), commands=("report",),
               contains="not a regular file")
@@ -149,7 +152,7 @@ def cases(work: str, convdyn: str) -> list[dict]:
     # not a run directory at all
     empty = os.path.join(work, "not-a-run")
     os.makedirs(empty, exist_ok=True)
-    out.append({"name": "not-a-run-report", "args": ["report", empty], "exit": 1, "contains": "not a run directory"})
+    out.append({"name": "not-a-run-report", "args": ["report", empty], "exit": 1, "contains": "neither a run directory"})
 
     # Divergence: a non-finite weight ends the run as diverged (exit 0); its files hold no infinity
     # and `report` / `show` of it work and say so.

@@ -223,9 +223,9 @@ public final class PreparedExperiment {
             lastGood = net
             try metricsFile?.write(JSONValue.object(line).text)
             if let filtersLine { try filtersFile?.write(filtersLine.text) }
-            // Every line of this evaluation is on disk before training goes on.
-            try metricsFile?.synchronize()
-            try filtersFile?.synchronize()
+            // Flushed to the disk at most once a second, and always before summary.json.
+            try metricsFile?.synchronize(every: 1)
+            try filtersFile?.synchronize(every: 1)
             return true
         }
 
@@ -239,10 +239,12 @@ public final class PreparedExperiment {
         while step < c.training.steps {
             let start = DispatchTime.now().uptimeNanoseconds
             let s = trainer.takeStep()
+            // Diverged: a non-finite loss before this step's update, or a non-finite parameter after
+            // it (the check is part of the step's time).
+            let finite = s.lossSum.isFinite && trainer.parametersAreFinite
             trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             step += 1
-            // Diverged: a non-finite loss before this step's update, or a non-finite parameter after it.
-            guard s.lossSum.isFinite, trainer.parametersAreFinite else {
+            guard finite else {
                 status = .diverged
                 break
             }
@@ -278,6 +280,9 @@ public final class PreparedExperiment {
             stepsTo100: records.first { $0.test.cleanAccuracy == 1 }?.step, evaluations: records.count,
             measures: measures, regression: regression)
         if let directory {
+            // Every line the summary refers to is on the disk before the summary is written.
+            try metricsFile?.synchronize()
+            try filtersFile?.synchronize()
             provenance.endTime = Date()
             provenance.trainingSeconds = trainingSeconds
             provenance.stepsPerSecond = trainingSeconds > 0 ? Double(step) / trainingSeconds : nil
