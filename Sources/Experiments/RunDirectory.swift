@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A problem with the output location, with what to do about it.
 public struct OutputError: Error, CustomStringConvertible, Equatable {
@@ -178,17 +179,17 @@ final class LineWriter {
     let path: String
     /// Bytes of whole lines written.
     private var length: off_t = 0
-    /// `write(2)`, or a stand-in that tests use to cut writes short.
-    private let writeBytes: @Sendable (Int32, UnsafeRawPointer?, Int) -> Int
+    /// `writeBytes` (one `write(2)`), or a stand-in that tests use to cut writes short.
+    private let writeLine: @Sendable (Int32, ArraySlice<UInt8>) -> Int
 
     init(
         path: String,
-        write: @escaping @Sendable (Int32, UnsafeRawPointer?, Int) -> Int = { Foundation.write($0, $1, $2) }
+        write: @escaping @Sendable (Int32, ArraySlice<UInt8>) -> Int = { writeBytes($0, $1) }
     )
         throws
     {
         self.path = path
-        writeBytes = write
+        writeLine = write
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw OutputError("cannot create \(path): \(systemReason(errno)); check free space and permissions")
@@ -199,10 +200,7 @@ final class LineWriter {
     /// write, truncates the file back to its last whole line and throws.
     func write(_ line: String, newline: Bool = true) throws {
         let bytes = Array((newline ? line + "\n" : line).utf8)
-        var n = -1
-        repeat {
-            n = bytes.withUnsafeBytes { writeBytes(fd, $0.baseAddress, $0.count) }
-        } while n < 0 && errno == EINTR
+        let n = writeLine(fd, bytes[...])
         guard n != bytes.count else {
             length += off_t(n)
             return
@@ -256,10 +254,10 @@ public func writeFileAtomically(_ text: String, to path: String, temporary: Stri
     var done = 0
     var failure: Int32 = 0
     while done < bytes.count && failure == 0 {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+        let n = writeBytes(fd, bytes[done...])
         if n > 0 {
             done += n
-        } else if n == 0 || errno != EINTR {
+        } else {
             failure = n == 0 ? ENOSPC : errno
         }
     }
