@@ -191,26 +191,36 @@ def cases(work: str, convdyn: str) -> list[dict]:
     return out
 
 
-def _run_case(case: dict, convdyn: str, limit: float = 20.0) -> tuple[bool, str]:
+def _run_case(case: dict, convdyn: str, limit: float = 20.0, rss_mb: float = 300.0) -> tuple[bool, str]:
+    """Runs one case: exact exit code, no signal, the substring, within `limit` seconds and the case's
+    peak-RSS bound (`rss_mb`, default 300 MB)."""
     start = time.monotonic()
-    proc = subprocess.Popen([convdyn, *case["args"]], cwd=case.get("cwd"), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    try:
-        output, _ = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return False, f"no exit within {limit:.0f} s"
-    status = proc.returncode
-    text = output.decode("utf-8", "replace")
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen([convdyn, *case["args"]], cwd=case.get("cwd"), stdout=output, stderr=subprocess.STDOUT)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > limit:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                return False, f"no exit within {limit:.0f} s"
+            time.sleep(0.01)
+        output.seek(0)
+        text = output.read().decode("utf-8", "replace")
     seconds = time.monotonic() - start
-    if status < 0:
-        return False, f"signal {-status}: {text[-300:]}"
-    if status != case["exit"]:
-        return False, f"exit {status}, expected {case['exit']}: {text[-300:]}"
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    bound = case.get("rss_mb", rss_mb)
+    if os.WIFSIGNALED(status):
+        return False, f"signal {os.WTERMSIG(status)}: {text[-300:]}"
+    code = os.WEXITSTATUS(status)
+    if code != case["exit"]:
+        return False, f"exit {code}, expected {case['exit']}: {text[-300:]}"
     if case["contains"] not in text:
         return False, f"output lacks {case['contains']!r}: {text[-300:]}"
-    return True, f"exit {status} in {seconds:.1f} s"
+    if peak > bound:
+        return False, f"peak RSS {peak:.0f} MB over {bound:.0f} MB"
+    return True, f"exit {code} in {seconds:.1f} s, peak RSS {peak:.0f} MB"
 
 
 def main() -> int:
