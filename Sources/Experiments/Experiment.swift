@@ -178,7 +178,13 @@ public final class PreparedExperiment {
         let epochSteps =
             task.trainingData.fixedSet.map { ($0.count + c.training.batchSize - 1) / c.training.batchSize } ?? 1
 
-        func evaluate(at step: Int) throws {
+        // The network at the last evaluation written: a diverged run's closing measures are taken
+        // from it, so that no non-finite value is written as a figure.
+        var lastGood = trainer.network
+
+        /// Measures the network at `step` and writes its lines; returns false, writing nothing, when
+        /// a loss, a norm or a measurement is not finite (the run diverged at `step`).
+        func evaluate(at step: Int) throws -> Bool {
             let net = trainer.network
             let test = evaluator.evaluate(net, on: testSet, loss: c.training.loss)
             var train: SetEvaluation
@@ -192,7 +198,11 @@ public final class PreparedExperiment {
                     cleanLoss: .nan, cleanAccuracy: .nan, minMargin: .nan, maxMargin: .nan)
                 sinceLast = (0, 0, 0)
             }
-            records.append((step, train, test))
+            // The stream's train loss is NaN by design when no example was seen since the last
+            // evaluation; the test losses and a fixed set's train loss are always figures.
+            guard test.cleanLoss.isFinite, test.loss.isFinite, !train.loss.isInfinite,
+                fullTrain == nil || train.loss.isFinite
+            else { return false }
             let (fields, filters) = try task.measure(
                 step: step, network: net, directory: c.evaluation.filterDynamics ? directory : nil)
             let record = EvaluationRecord(
@@ -200,18 +210,41 @@ public final class PreparedExperiment {
                 test: (test.cleanLoss, test.cleanAccuracy, test.loss, test.accuracy), regression: regression)
             var line = MeasurementFamilies.fields(of: record)
             line.merge(fields) { a, _ in a }
+            let filtersLine = try filters.map { try JSONValue(encoding: $0) }
+            // NaN marks a figure that is undefined (no key filter yet, say); an infinity, or a NaN
+            // norm, only comes from a diverged network.
+            guard !JSONValue.object(line).holdsInfinity, filtersLine?.holdsInfinity != true,
+                filters?.norms.allSatisfy(\.isFinite) != false,
+                [CommonFigures.maxFilterNorm, CommonFigures.meanFilterNorm].allSatisfy({
+                    line[$0.field]?.doubleValue?.isNaN != true
+                })
+            else { return false }
+            records.append((step, train, test))
+            lastGood = net
             try metricsFile?.write(JSONValue.object(line).text)
-            if let filters { try filtersFile?.write(JSONValue(encoding: filters).text) }
+            if let filtersLine { try filtersFile?.write(filtersLine.text) }
+            // Flushed to the disk at most once a second, and always before summary.json.
+            try metricsFile?.synchronize(every: 1)
+            try filtersFile?.synchronize(every: 1)
+            return true
         }
 
-        try evaluate(at: 0)
+        guard try evaluate(at: 0) else {
+            throw OutputError(
+                "the initial network of this config is not finite: a loss, weight or filter norm at step 0 is "
+                    + "±∞ or NaN; lower network.initScale (or the data's scale) so that every value fits in float32"
+            )
+        }
         var step = 0
         while step < c.training.steps {
             let start = DispatchTime.now().uptimeNanoseconds
             let s = trainer.takeStep()
+            // Diverged: a non-finite loss before this step's update, or a non-finite parameter after
+            // it (the check is part of the step's time).
+            let finite = s.lossSum.isFinite && trainer.parametersAreFinite
             trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             step += 1
-            guard s.lossSum.isFinite else {
+            guard finite else {
                 status = .diverged
                 break
             }
@@ -225,7 +258,10 @@ public final class PreparedExperiment {
                 stopEarly = evaluator.evaluate(trainer.network, on: set, loss: c.training.loss).minMargin >= 1
             }
             if nextEvaluation < schedule.count && schedule[nextEvaluation] == step || stopEarly {
-                try evaluate(at: step)
+                guard try evaluate(at: step) else {
+                    status = .diverged
+                    break
+                }
                 nextEvaluation += 1
             }
             if let progress, step % progressEvery == 0 || step == c.training.steps { progress(step, c.training.steps) }
@@ -233,7 +269,9 @@ public final class PreparedExperiment {
         }
 
         lastTrainingSeconds = trainingSeconds
-        let measures = try task.finish(network: trainer.network, evaluator: evaluator, directory: directory)
+        // A diverged run's closing measures are those of its last evaluation written.
+        let measures = try task.finish(
+            network: status == .diverged ? lastGood : trainer.network, evaluator: evaluator, directory: directory)
         let last = records.last!
         let summary = RunSummary(
             status: status, preset: c.preset, seed: c.seed, steps: step,
@@ -242,6 +280,9 @@ public final class PreparedExperiment {
             stepsTo100: records.first { $0.test.cleanAccuracy == 1 }?.step, evaluations: records.count,
             measures: measures, regression: regression)
         if let directory {
+            // Every line the summary refers to is on the disk before the summary is written.
+            try metricsFile?.synchronize()
+            try filtersFile?.synchronize()
             provenance.endTime = Date()
             provenance.trainingSeconds = trainingSeconds
             provenance.stepsPerSecond = trainingSeconds > 0 ? Double(step) / trainingSeconds : nil
@@ -249,5 +290,18 @@ public final class PreparedExperiment {
             try directory.writeAtomically("summary.json", summary.json.prettyText)
         }
         return summary
+    }
+}
+
+extension JSONValue {
+    /// Whether any number in the value is ±∞ (written as a string that no reader takes as a figure).
+    fileprivate var holdsInfinity: Bool {
+        switch self {
+        case .double(let d): d.isInfinite
+        case .float(let f): f.isInfinite
+        case .array(let a): a.contains { $0.holdsInfinity }
+        case .object(let o): o.values.contains { $0.holdsInfinity }
+        case .null, .bool, .int, .string: false
+        }
     }
 }

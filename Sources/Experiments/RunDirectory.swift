@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A problem with the output location, with what to do about it.
 public struct OutputError: Error, CustomStringConvertible, Equatable {
@@ -34,9 +35,7 @@ public struct RunDirectory: Sendable {
                             + "or pass --overwrite to replace its run files"
                     )
                 }
-                for name in RunDirectory.fileNames + [".summary.json.tmp"] where contents.contains(name) {
-                    try? fm.removeItem(atPath: "\(path)/\(name)")
-                }
+                try removeRunFiles(path, contents: contents)
             }
         } else {
             try Self.makeDirectories(path)
@@ -67,6 +66,77 @@ public struct RunDirectory: Sendable {
         "config.json", "provenance.json", "metrics.jsonl", "filters.jsonl", "summary.json",
         "selectivity.json", "top-patches.json", "top-patches.png",
     ]
+
+    /// Everything else convdyn writes into a run directory: the report, a sweep's markers.
+    static let otherFileNames = ["report.html", ".running", ".failed"]
+
+    /// The folders convdyn writes into a run directory, with the files each may hold: the image
+    /// runs' filter pictures and the report's plots.
+    static let folders: [(name: String, holds: @Sendable (String) -> Bool)] = [
+        ("filters", { $0.hasPrefix("step-") && ($0.hasSuffix(".png") || $0.hasSuffix(".png.tmp")) }),
+        ("plots", { $0.hasSuffix(".svg") || $0.hasSuffix(".svg.tmp") }),
+    ]
+
+    /// Whether `name`, directly in a run directory, is a file convdyn writes there (or its
+    /// temporary, `.NAME.tmp` or `NAME.tmp`).
+    static func isRunFile(_ name: String) -> Bool {
+        let known = fileNames + otherFileNames
+        if known.contains(name) { return true }
+        return known.contains { name == ".\($0).tmp" || name == "\($0).tmp" }
+    }
+
+    /// The entries of the run directory `path` (holding `contents`) that convdyn did not write:
+    /// paths relative to it, at most `limit`.
+    static func foreignEntries(_ path: String, contents: [String], limit: Int = 3) -> [String] {
+        let fm = FileManager.default
+        var foreign: [String] = []
+        for name in contents.sorted() where foreign.count < limit {
+            var isDirectory: ObjCBool = false
+            _ = fm.fileExists(atPath: "\(path)/\(name)", isDirectory: &isDirectory)
+            if let folder = folders.first(where: { $0.name == name }), isDirectory.boolValue {
+                let inside = (try? fm.contentsOfDirectory(atPath: "\(path)/\(name)")) ?? []
+                foreign += inside.sorted().filter { !folder.holds($0) }.prefix(limit - foreign.count)
+                    .map { "\(name)/\($0)" }
+            } else if !isRunFile(name) || isDirectory.boolValue {
+                foreign.append(name)
+            }
+        }
+        return foreign
+    }
+
+    /// Removes every file a previous run (and its report) wrote into `path`, after checking that it
+    /// holds nothing else: a directory with other files is refused, not wiped.
+    static func removeRunFiles(_ path: String, contents: [String]) throws {
+        let foreign = foreignEntries(path, contents: contents)
+        guard foreign.isEmpty else {
+            throw OutputError(
+                "output directory \(path) holds files convdyn did not write (\(foreign.joined(separator: ", "))); "
+                    + "--overwrite only replaces a run directory's own files: move them, or choose another --out")
+        }
+        let fm = FileManager.default
+        for name in contents {
+            do { try fm.removeItem(atPath: "\(path)/\(name)") } catch {
+                throw OutputError("cannot remove \(path)/\(name) for --overwrite: \(reason(error))")
+            }
+        }
+    }
+
+    /// Throws, removing nothing, when `path` is a non-empty directory that `create(at:overwrite:
+    /// true)` would refuse to empty (it holds files convdyn did not write).
+    public static func checkOverwritable(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw OutputError("output path \(path) exists and is not a directory; choose another --out")
+        }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let foreign = foreignEntries(path, contents: contents)
+        guard foreign.isEmpty else {
+            throw OutputError(
+                "output directory \(path) holds files convdyn did not write (\(foreign.joined(separator: ", "))); "
+                    + "--overwrite only replaces a run directory's own files: move them, or choose another --out")
+        }
+    }
 
     /// The path of the file `name` inside the directory.
     func file(_ name: String) -> String { "\(path)/\(name)" }
@@ -100,41 +170,107 @@ public struct RunDirectory: Sendable {
     }
 }
 
-/// Appends newline-terminated lines to a file, each written through at once, so an interrupted
-/// run still leaves every line written so far.
+/// Appends newline-terminated lines to a file, each with one `write` of the whole line: a write
+/// cut short (a full disk) is rolled back to the last whole line, so the file only ever holds whole
+/// lines, and an interrupted run still leaves every line written so far.
 final class LineWriter {
-    private let handle: FileHandle
+    private let fd: Int32
     /// The file written.
     let path: String
+    /// Bytes of whole lines written.
+    private var length: off_t = 0
+    /// `writeBytes` (one `write(2)`), or a stand-in that tests use to cut writes short.
+    private let writeLine: @Sendable (Int32, ArraySlice<UInt8>) -> Int
 
-    init(path: String) throws {
+    init(
+        path: String,
+        write: @escaping @Sendable (Int32, ArraySlice<UInt8>) -> Int = { writeBytes($0, $1) }
+    )
+        throws
+    {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else {
-            throw OutputError("cannot create \(path); check free space and permissions")
-        }
-        self.handle = handle
-    }
-
-    /// Appends `line` and a newline.
-    func write(_ line: String) throws {
-        do { try handle.write(contentsOf: Data((line + "\n").utf8)) } catch {
-            throw OutputError("cannot write to \(path): \(RunDirectory.reason(error))")
+        writeLine = write
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw OutputError("cannot create \(path): \(systemReason(errno)); check free space and permissions")
         }
     }
 
-    deinit { try? handle.close() }
+    /// Appends `line` and (unless `newline` is false) a newline in one write; on a short or failed
+    /// write, truncates the file back to its last whole line and throws.
+    func write(_ line: String, newline: Bool = true) throws {
+        let bytes = Array((newline ? line + "\n" : line).utf8)
+        let n = writeLine(fd, bytes[...])
+        guard n != bytes.count else {
+            length += off_t(n)
+            return
+        }
+        // A short write (or one of 0 bytes) means the disk filled up; it is rolled back rather than
+        // completed, since another write could stop halfway too.
+        let failure = n < 0 ? errno : ENOSPC
+        _ = ftruncate(fd, length)
+        _ = lseek(fd, length, SEEK_SET)
+        throw OutputError(
+            "cannot write to \(path): \(systemReason(failure)); it keeps only its whole lines (\(length) bytes); "
+                + "free some space and rerun")
+    }
+
+    /// When the last `synchronize` flushed the file (uptime nanoseconds).
+    private var lastFlush: UInt64 = 0
+
+    /// Flushes the lines written so far to the disk (`fsync`) when the last flush is at least
+    /// `interval` seconds old (always with 0). An fsync per evaluation would cost ≈ 1 ms each, half
+    /// again a kp-bench run's time; once a second bounds what a power cut can lose.
+    func synchronize(every interval: Double = 0) throws {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard interval <= 0 || Double(now &- lastFlush) * 1e-9 >= interval else { return }
+        lastFlush = now
+        guard fsync(fd) == 0 else {
+            let reason = errno
+            // Some file systems (pipes, special files) cannot sync; only a real failure stops the run.
+            if reason == EINVAL || reason == EROFS { return }
+            throw OutputError("cannot flush \(path) to disk: \(systemReason(reason)); free some space and rerun")
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+/// The system's text for `code`, with a plain "disk full" for ENOSPC and EDQUOT.
+func systemReason(_ code: Int32) -> String {
+    let text = String(cString: strerror(code))
+    return code == ENOSPC || code == EDQUOT ? "disk full (\(text))" : text
 }
 
 /// Writes `text` to `path` through `temporary` (default: `path.tmp`) and a rename, so a reader
 /// sees either the old file or the whole new one.
 public func writeFileAtomically(_ text: String, to path: String, temporary: String? = nil) throws {
     let temporary = temporary ?? path + ".tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-        throw OutputError("cannot write \(temporary); check free space and permissions")
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+        throw OutputError("cannot write \(path): \(systemReason(errno)) (creating \(temporary))")
+    }
+    let bytes = Array(text.utf8)
+    var done = 0
+    var failure: Int32 = 0
+    while done < bytes.count && failure == 0 {
+        let n = writeBytes(fd, bytes[done...])
+        if n > 0 {
+            done += n
+        } else {
+            failure = n == 0 ? ENOSPC : errno
+        }
+    }
+    // The contents are on the disk before the rename makes them the file's.
+    if failure == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS { failure = errno }
+    close(fd)
+    guard failure == 0 else {
+        unlink(temporary)
+        throw OutputError("cannot write \(path): \(systemReason(failure)); free some space and rerun")
     }
     guard rename(temporary, path) == 0 else {
-        throw OutputError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        let reason = errno
+        unlink(temporary)
+        throw OutputError("cannot rename \(temporary) to \(path): \(String(cString: strerror(reason)))")
     }
 }

@@ -270,8 +270,9 @@ public struct Report: Sendable {
         case .completed: return []
         case .diverged:
             return [
-                "\(run.name) diverged at step \(run.lastStepTaken) (non-finite loss); the plots end at its last "
-                    + "evaluation, step \(run.lastStep), and mark the divergence."
+                "\(run.name) diverged at step \(run.lastStepTaken) (a non-finite loss, weight, norm or measurement); "
+                    + "its figures are not results: the plots end at its last finite evaluation, step "
+                    + "\(run.lastStep), and mark the divergence."
             ]
         case .partial:
             return [
@@ -459,10 +460,17 @@ public struct Report: Sendable {
 
     /// The headline figures across runs of one kind; `kind` follows the run count in the tallies
     /// (" classification runs": "3 of 5 classification runs").
+    ///
+    /// A diverged run counts among the runs but its figures are not results: it reaches nothing and
+    /// its figures are NaN (left out of the medians).
     static func groupFigures(_ runs: [RunData], kind: String) -> Node {
         let n = runs.count
         func tally(_ k: Int) -> String { kind.isEmpty ? "\(k)/\(n)" : "\(k) of \(n)\(kind)" }
-        let routed = runs.filter(\.isRouted).map { GroupPlots.final($0, RoutingMeasures.figures[0].field) }
+        let results = runs.filter { $0.status != .diverged }
+        func final(_ run: RunData, _ key: String) -> Double {
+            run.status == .diverged ? .nan : GroupPlots.final(run, key)
+        }
+        let routed = results.filter(\.isRouted).map { GroupPlots.final($0, RoutingMeasures.figures[0].field) }
         let routing =
             routed.isEmpty
             ? []
@@ -473,7 +481,7 @@ public struct Report: Sendable {
                         + "\(formatValue(routed.min()!)) to \(formatValue(routed.max()!))."
             ]
         if runs.allSatisfy({ QuadraticMeasures.records($0.config) }) {
-            let q = runs.compactMap { $0.summary?.section(QuadraticMeasures.self) }
+            let q = results.compactMap { $0.summary?.section(QuadraticMeasures.self) }
             let ratios = q.map(\.testLossRatio).sorted()
             return list([
                 "Regression runs (\(n) of them; ½(f − t)² against real targets): no accuracy or T₁₀₀.",
@@ -483,7 +491,7 @@ public struct Report: Sendable {
             ])
         }
         if runs.contains(where: \.isImageRun) {
-            let s = runs.compactMap { $0.summary?.images }
+            let s = results.compactMap { $0.summary?.images }
             let M = runs[0].config.network.M
             let k = Claim.H1.k
             let shares = s.compactMap { $0.topShare[k] }
@@ -501,7 +509,7 @@ public struct Report: Sendable {
                     + "\(formatValue(quantile(gains, 0.5))).",
             ])
         }
-        let reached = runs.compactMap(\.stepsTo100)
+        let reached = results.compactMap(\.stepsTo100)
         if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) {
             let ci = wilsonInterval(successes: reached.count, trials: n)
             let median = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))
@@ -516,9 +524,9 @@ public struct Report: Sendable {
             let ci = wilsonInterval(successes: k, trials: n)
             return "\(tally(k)) (95% Wilson interval \(formatValue(ci.lowerBound))–\(formatValue(ci.upperBound)))"
         }
-        let best = runs.map { GroupPlots.final($0, KeyPatternMeasures.bestKeyCosine.field) }
-        let share = runs.map { GroupPlots.final($0, KeyPatternMeasures.keyShare.field) }
-        let ratio = runs.map { GroupPlots.final($0, KeyPatternMeasures.normRatio.field) }
+        let best = runs.map { final($0, KeyPatternMeasures.bestKeyCosine.field) }
+        let share = runs.map { final($0, KeyPatternMeasures.keyShare.field) }
+        let ratio = runs.map { final($0, KeyPatternMeasures.normRatio.field) }
         let shareMin = Claim.A1.keyShare
         let ratioMin = Claim.A1.normRatio
         let medianT100 = reached.isEmpty ? "n/a" : formatValue(quantile(reached.map(Double.init), 0.5))

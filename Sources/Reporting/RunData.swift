@@ -80,16 +80,23 @@ public struct RunData: Sendable {
             throw ReportError("\(metricsFile) is missing; the run recorded no evaluation yet")
         }
         let metrics = try parseLines(metricsText, file: metricsFile, warnings: &warnings) { line, _ in
+            try refuseInfinity(line)
             try MeasurementFamilies.validate(line: line, config: config)
             return line
         }
-        guard !metrics.isEmpty else { throw ReportError("\(metricsFile) holds no evaluation yet") }
+        guard !metrics.isEmpty else {
+            throw ReportError(
+                warnings.isEmpty
+                    ? "\(metricsFile) holds no evaluation yet"
+                    : "\(metricsFile) holds no evaluation yet: its only line is incomplete (cut off while written)")
+        }
         var filters: [FilterRecord] = []
         let filtersFile = "\(path)/filters.jsonl"
         if includeFilters, let text = try read(filtersFile) {
             let isImage = config.images != nil
             filters = try parseLines(text, file: filtersFile, warnings: &warnings) { line, _ in
-                FilterRecord(
+                try refuseInfinity(line)
+                return FilterRecord(
                     try FiltersLine(
                         validating: line, filters: config.network.M, patterns: isImage ? nil : config.data.P,
                         weights: isImage))
@@ -145,16 +152,54 @@ public struct RunData: Sendable {
     /// A name for tables: the directory's last component.
     public var name: String { URL(fileURLWithPath: path).lastPathComponent }
 
+    /// Throws naming the first field of a run-file line that holds ±∞ ("Infinity", or a literal
+    /// too large for a Double): a run stops as diverged before it writes one, so such a line comes
+    /// from a damaged file or from a diverged run that an older convdyn marked completed.
+    static func refuseInfinity(_ value: JSONValue, field: String = "") throws {
+        switch value {
+        case .double(let d) where d.isInfinite: throw infinite(field, d > 0 ? "Infinity" : "-Infinity")
+        case .float(let f) where f.isInfinite: throw infinite(field, f > 0 ? "Infinity" : "-Infinity")
+        case .string(let s) where s == "Infinity" || s == "-Infinity": throw infinite(field, s)
+        case .array(let a): for (i, v) in a.enumerated() { try refuseInfinity(v, field: "\(field)[\(i)]") }
+        case .object(let o):
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+                try refuseInfinity(v, field: field.isEmpty ? k : "\(field).\(k)")
+            }
+        default: break
+        }
+    }
+
+    private static func infinite(_ field: String, _ text: String) -> SchemaError {
+        SchemaError(
+            field: field,
+            "is \(text); run files hold only finite figures (a run that reaches ±∞ stops as diverged), so this "
+                + "run's figures are not results (rerun it with this convdyn)")
+    }
+
     /// The longest line read from a run file (a filters.jsonl line of 1024 filters × 1024 inputs
     /// as float32 text is ≈ 12 MB); longer lines are malformed.
     static let maxLineBytes = 64 << 20
 
-    /// The file's text, nil when it does not exist; throws when it is not UTF-8.
+    /// The file's text (without a leading byte-order mark), nil when it does not exist; throws when
+    /// it is not a regular file (a directory, or a device such as /dev/zero, which would never end),
+    /// cannot be read, or is not UTF-8.
     static func read(_ path: String) throws -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let text = String(data: data, encoding: .utf8) else {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw ReportError("\(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ReportError(
+                "\(path) is not a regular file (a directory, device or pipe); a run directory holds it as a plain file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReportError("\(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
             throw ReportError("\(path) is not UTF-8 text; the file is corrupt (rerun the experiment)")
         }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return text
     }
 

@@ -119,8 +119,9 @@ import _TestSupport
         try "keep".write(toFile: "\(path)/notes.txt", atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: OutputError.self) { _ = try RunDirectory.create(at: path, overwrite: false) }
-        _ = try RunDirectory.create(at: path, overwrite: true)
-        #expect(read("\(path)/notes.txt") == "keep")  // --overwrite replaces run files only
+        // --overwrite replaces run files only: a directory holding other files is refused, not wiped.
+        #expect(throws: OutputError.self) { _ = try RunDirectory.create(at: path, overwrite: true) }
+        #expect(read("\(path)/notes.txt") == "keep")
         #expect(throws: OutputError.self) {
             _ = try RunDirectory.create(at: "/proc/convdyn-cannot-write", overwrite: false)
         }

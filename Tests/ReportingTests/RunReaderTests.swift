@@ -79,6 +79,68 @@ import _TestSupport
         }
     }
 
+    @Test func aFileThatIsNotARegularFileIsNamed() throws {
+        let dir = try corrupted("metrics.jsonl", "not-regular") { $0 }
+        try FileManager.default.removeItem(atPath: "\(dir)/metrics.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/metrics.jsonl", withDestinationPath: "/dev/zero")
+        let m = message(dir)
+        #expect(m.contains("metrics.jsonl is not a regular file"), "\(m)")
+        try FileManager.default.removeItem(atPath: "\(dir)/metrics.jsonl")
+        try FileManager.default.createDirectory(atPath: "\(dir)/metrics.jsonl", withIntermediateDirectories: false)
+        #expect(message(dir).contains("metrics.jsonl is not a regular file"))
+    }
+
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let dir = try corrupted("metrics.jsonl", "bom") { "\u{FEFF}" + $0 }
+        let plain = try RunData.load(fixture("tiny-run"))
+        let run = try RunData.load(dir)
+        #expect(run.metrics == plain.metrics && run.warnings.isEmpty)
+    }
+
+    @Test func infinityInARunFileIsNamed() throws {
+        let dir = try corrupted("metrics.jsonl", "infinity") {
+            $0.replacingOccurrences(of: "\"maxFilterNorm\":", with: "\"maxFilterNorm\":\"Infinity\",\"was\":")
+        }
+        let m = message(dir)
+        #expect(m.contains("metrics.jsonl line 1") && m.contains("field maxFilterNorm is Infinity"), "\(m)")
+        let huge = try corrupted("filters.jsonl", "huge") {
+            $0.replacingOccurrences(of: "\"norms\":[", with: "\"norms\":[1e999,")
+        }
+        #expect(message(huge).contains("filters.jsonl line 1: field norms[0] is Infinity"), "\(message(huge))")
+    }
+
+    /// `convdyn train --preset kp-small --set steps=200 --set loss=square --set learningRate=1000`:
+    /// its weights overflow with a finite loss; `report` and `show` read the run and say it diverged.
+    @Test func aRunWhoseWeightsDivergedReportsAndSaysSo() throws {
+        let config = try ConfigResolver.resolve(
+            preset: "kp-small", overrides: ["steps=200", "loss=square", "learningRate=1000"], seed: 0)
+        let dir = temporaryDirectory("weights-diverged")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let summary = try Experiment(config).run(in: RunDirectory.create(at: dir, overwrite: false))
+        let run = try RunData.load(dir)
+        #expect(run.status == .diverged && run.lastStepTaken == summary.steps && run.warnings.isEmpty)
+        let report = try Report.build(dir)
+        #expect(report.notes.contains { $0.contains("diverged at step \(summary.steps)") })
+        #expect(try TerminalSummary.render(dir).contains("diverged@\(summary.steps)"))
+    }
+
+    /// Across runs, a diverged run counts as a run that reached nothing: its T₁₀₀ and final figures,
+    /// recorded before it diverged, are not results.
+    @Test func divergedRunsAreNotResultsAcrossSeeds() throws {
+        let root = temporaryDirectory("group-diverged")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for name in ["seed-1", "seed-2", "seed-3"] {
+            try FileManager.default.copyItem(atPath: fixture("tiny-run"), toPath: "\(root)/\(name)")
+        }
+        let text = try String(contentsOfFile: "\(root)/seed-3/summary.json", encoding: .utf8)
+        try text.replacingOccurrences(of: "\"completed\"", with: "\"diverged\"")
+            .write(toFile: "\(root)/seed-3/summary.json", atomically: true, encoding: .utf8)
+        let html = try Report.build(root).html
+        #expect(html.contains("Reached 100% test accuracy: 2/3"), "\(html)")
+        #expect(html.contains("seed-3 diverged at step"))
+    }
+
     @Test func crlfLinesReadLikeLF() throws {
         let dir = try corrupted("metrics.jsonl", "crlf") { $0.replacingOccurrences(of: "\n", with: "\r\n") }
         let crlf = try RunData.load(dir)

@@ -294,3 +294,21 @@ import _TestSupport
         #expect(trained[0] == trained[1])
     }
 }
+
+/// The per-step divergence check: any ±∞ or NaN, in the sixteen-lane part or the rest.
+@Suite struct FiniteParameterTests {
+    @Test func allFiniteFindsEveryNonFiniteValue() {
+        for count in [0, 1, 15, 16, 17, 40] {
+            let values = (0..<count).map { Float($0) * (($0 % 2 == 0) ? 7e36 : -1) }
+            #expect(allFinite(values), "\(count)")
+            for i in 0..<count {
+                for bad in [Float.infinity, -Float.infinity, Float.nan] {
+                    var v = values
+                    v[i] = bad
+                    #expect(!allFinite(v), "\(count) \(i) \(bad)")
+                }
+            }
+        }
+        #expect(allFinite([Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude]))
+    }
+}

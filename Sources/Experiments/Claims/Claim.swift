@@ -57,14 +57,15 @@ public struct RunCondition: Sendable {
     public var label: String
     /// What the run's value must satisfy.
     public var threshold: Threshold
-    /// The run's value of the figure (NaN or ±∞ when undefined).
+    /// The run's value of the figure (NaN or ±∞ when undefined; NaN for a diverged run, whose
+    /// figures are not results).
     public let value: @Sendable (RunSummary) -> Double
 
     /// A condition on `label`'s value.
     public init(_ label: String, _ threshold: Threshold, value: @escaping @Sendable (RunSummary) -> Double) {
         self.label = label
         self.threshold = threshold
-        self.value = value
+        self.value = { $0.status == .diverged ? .nan : value($0) }
     }
 
     /// A condition on a summary figure of a measurement family.
@@ -77,8 +78,8 @@ public struct RunCondition: Sendable {
         RunCondition("T₁₀₀", Threshold(.atMost, Double(steps))) { $0.stepsTo100.map(Double.init) ?? .infinity }
     }
 
-    /// Whether `run` meets the condition.
-    public func holds(_ run: RunSummary) -> Bool { threshold.holds(value(run)) }
+    /// Whether `run` meets the condition; a diverged run meets none.
+    public func holds(_ run: RunSummary) -> Bool { run.status != .diverged && threshold.holds(value(run)) }
 
     /// "keyShare ≥ 0.85".
     public var text: String { "\(label) \(threshold.text)" }
@@ -306,13 +307,14 @@ extension RunCondition {
     public struct Figure: Sendable {
         /// The figure's name in the verify table ("keyShare").
         public var label: String
-        /// The run's value of the figure; NaN when the run lacks it (the median leaves NaN out).
+        /// The run's value of the figure; NaN when the run lacks it or diverged (the median leaves
+        /// NaN out).
         public let value: @Sendable (RunSummary) -> Double
 
         /// The figure called `label`.
         public init(_ label: String, value: @escaping @Sendable (RunSummary) -> Double) {
             self.label = label
-            self.value = value
+            self.value = { $0.status == .diverged ? .nan : value($0) }
         }
 
         /// A summary figure of a measurement family.

@@ -9,7 +9,8 @@ import Analysis
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
     /// Trained to its step budget or stop rule.
     case completed
-    /// Stopped at a non-finite loss; its figures are not results.
+    /// Stopped at the first step with a non-finite loss, weight, filter norm or measurement; its
+    /// figures (those of its last finite evaluation) are not results.
     case diverged
     /// No summary.json yet: still running, or interrupted. Never written into a summary.
     case partial
