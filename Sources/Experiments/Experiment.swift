@@ -232,7 +232,8 @@ public final class PreparedExperiment {
         guard try evaluate(at: 0) else {
             throw OutputError(
                 "the initial network of this config is not finite: a loss, weight or filter norm at step 0 is "
-                    + "±∞ or NaN; lower network.initScale (or the data's scale) so that every value fits in float32"
+                    + "±∞ or NaN; lower the scale of network.init (e.g. gaussian(0.01)) or of the data so that every "
+                    + "value fits in float32"
             )
         }
         var step = 0

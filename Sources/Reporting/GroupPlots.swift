@@ -137,7 +137,10 @@ public enum GroupPlots {
         return plots
     }
 
-    static func final(_ run: RunData, _ key: String) -> Double { run.metrics.last?[key]?.doubleValue ?? .nan }
+    /// A run's last recorded value of `key`; NaN for a diverged run, whose figures are not results.
+    static func final(_ run: RunData, _ key: String) -> Double {
+        run.summary?.status == .diverged ? .nan : run.metrics.last?[key]?.doubleValue ?? .nan
+    }
 
     /// Every evaluated step of any run, ascending, with the values of the runs that reached it.
     static func aligned(_ runs: [RunData], key: String) -> [(step: Double, values: [Double])] {

@@ -242,8 +242,10 @@ public struct SuccessCriterion: Equatable, Sendable {
         }
     }
 
-    /// Whether a run succeeded, from its summary JSON (`theta` for keysLearned).
+    /// Whether a run succeeded, from its summary JSON (`theta` for keysLearned). A diverged run
+    /// never succeeds: its figures are not results (as in claims).
     public func holds(_ summary: JSONValue, theta: Double) -> Bool {
+        if summary["status"]?.stringValue == "diverged" { return false }
         guard let field else { return summary["stepsTo100"]?.intValue != nil }
         guard let v = summary[field]?.doubleValue else { return false }
         return text == "keysLearned" ? v > theta : v >= threshold

@@ -34,7 +34,9 @@ extension SweepDirectory {
             if let summary {
                 let config = try? spec.config(of: index)
                 let theta = config?.evaluation.theta ?? 0.9
-                if let record = try? RunSummary(json: summary) {
+                // A diverged run counts as a failure in the success grid; its figures are not results,
+                // so the median plots leave it out (the CSV keeps its status and last figures).
+                if let record = try? RunSummary(json: summary), record.status != .diverged {
                     done.append(SweepCurves.Run(params: params, summary: record, config: config))
                 }
                 let success = spec.success.holds(summary, theta: theta)

@@ -57,7 +57,8 @@ struct ImageTask: ExperimentTask {
         var fields = MeasurementFamilies.fields(of: ImageMeasures.Line(norms: norms))
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: norms))) { a, _ in a }
         guard config.evaluation.filterDynamics else { return (fields, nil) }
-        if let directory {
+        // A diverged network (a non-finite norm) gets no picture: the run ends at this step.
+        if let directory, norms.allSatisfy(\.isFinite) {
             let order = norms.indices.sorted { norms[$0] > norms[$1] }
             try FileManager.default.createDirectory(
                 atPath: directory.file("filters"), withIntermediateDirectories: true)
