@@ -22,7 +22,7 @@ enum ConfigText {
     static func read(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConfigLoadError("cannot read config file \(path): it does not exist")
+            throw ConfigLoadError("cannot read config file \(path): it does not exist or is not readable")
         }
         if isDirectory.boolValue {
             throw ConfigLoadError("config file \(path) is a directory; give a YAML or JSON file")

@@ -29,7 +29,7 @@ extension EvaluationSchedule {
     public func count(upTo steps: Int) -> Int {
         switch self {
         case .every(let n): return min(steps / n, Int.max - 2) + 2
-        case .log(let n): return min(n, Int.max - 1) + 1
+        case .log(let n): return min(n, steps) + 2
         }
     }
 }
@@ -126,14 +126,19 @@ extension ExperimentConfig {
     /// Throws a `ConfigurationError` for a schedule with more than `RunLimits.maxEvaluations`
     /// evaluations, or a run that needs more than `bound` bytes, naming the largest term's fields.
     public func checkLimits(memoryBound bound: Double = RunLimits.memoryBound) throws {
+        // Listing log(N)'s points takes N steps of work, whatever the budget.
+        if case .log(let n) = evaluation.schedule, n > RunLimits.maxEvaluations {
+            throw ConfigurationError(
+                field: "evaluation.schedule", value: evaluation.schedule.text,
+                allowed: "log(N) takes N from 2 to \(RunLimits.maxEvaluations) evaluation points")
+        }
         let evaluations = evaluation.schedule.count(upTo: max(training.steps, 1))
         if evaluations > RunLimits.maxEvaluations {
             throw ConfigurationError(
                 field: "evaluation.schedule", value: evaluation.schedule.text,
                 allowed:
                     "gives \(evaluations) evaluations over \(training.steps) steps, more than the "
-                    + "\(RunLimits.maxEvaluations) allowed; use every(N) with a larger N, or log(N) with N ≤ "
-                    + "\(RunLimits.maxEvaluations - 1)")
+                    + "\(RunLimits.maxEvaluations) allowed; use every(N) with N ≥ \(training.steps / (RunLimits.maxEvaluations - 2) + 1), or log(N)")
         }
         let needed = memoryNeeded
         guard needed > bound else { return }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Experiments
 import Reporting
 
@@ -22,11 +23,44 @@ struct ReportCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
+        let destination = out ?? path
         let report = try Report.build(path)
-        let written = try report.write(to: out ?? path)
+        try Self.checkWritable(destination, option: out == nil ? "PATH" : "--out")
+        let written = try report.write(to: destination)
         for note in report.notes { print("note: \(note)") }
         print("report: \(written) (\(report.plots.count) plots)")
     }
+}
+
+extension ReportCommand {
+    /// Throws unless `directory` is a writable directory or can be created: the nearest part of the
+    /// path that exists must be a directory this process may write to.
+    static func checkWritable(_ directory: String, option: String) throws {
+        let fm = FileManager.default
+        var existing = directory
+        var isDirectory: ObjCBool = false
+        while !fm.fileExists(atPath: existing, isDirectory: &isDirectory) {
+            let parent = (existing as NSString).deletingLastPathComponent
+            guard parent != existing else { break }
+            existing = parent.isEmpty ? "." : parent
+        }
+        if !isDirectory.boolValue {
+            let what = existing == directory ? "is a file" : "cannot be created: \(existing) is a file"
+            throw ReportOutputError(
+                "\(option) \(directory) \(what); the report needs a directory for report.html and plots/: "
+                    + "choose another --out")
+        }
+        guard fm.isWritableFile(atPath: existing) else {
+            throw ReportOutputError(
+                "\(option) \(directory) is not writable (\(existing) does not allow writing); choose a writable --out")
+        }
+    }
+}
+
+/// An output path of `report` that cannot be used, said in one line.
+struct ReportOutputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 struct Show: ParsableCommand {
