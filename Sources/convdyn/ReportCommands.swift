@@ -33,8 +33,9 @@ struct ReportCommand: ParsableCommand {
 }
 
 extension ReportCommand {
-    /// Throws unless `directory` is a writable directory or can be created: the nearest part of the
-    /// path that exists must be a directory this process may write to.
+    /// Creates `directory` for the report unless it exists; throws one line naming the path, why it
+    /// cannot be used and the fix: the nearest part of the path that exists must be a directory this
+    /// process may write to.
     static func checkWritable(_ directory: String, option: String) throws {
         let fm = FileManager.default
         var existing = directory
@@ -44,15 +45,22 @@ extension ReportCommand {
             guard parent != existing else { break }
             existing = parent.isEmpty ? "." : parent
         }
+        let fix = "the report needs a directory for report.html and plots/: choose another --out"
         if !isDirectory.boolValue {
-            let what = existing == directory ? "is a file" : "cannot be created: \(existing) is a file"
-            throw ReportOutputError(
-                "\(option) \(directory) \(what); the report needs a directory for report.html and plots/: "
-                    + "choose another --out")
+            let what = existing == directory ? "is not a directory" : "cannot be created: \(existing) is not a directory"
+            throw ReportOutputError("\(option) \(directory) \(what); \(fix)")
         }
         guard fm.isWritableFile(atPath: existing) else {
-            throw ReportOutputError(
-                "\(option) \(directory) is not writable (\(existing) does not allow writing); choose a writable --out")
+            throw ReportOutputError("\(option) \(directory) is not writable (\(existing) does not allow writing); \(fix)")
+        }
+        // Created here, part by part, so that the reason a part cannot be made is the system's own.
+        var made = directory.hasPrefix("/") ? "" : "."
+        for part in directory.split(separator: "/") {
+            made += "/\(part)"
+            if mkdir(made, 0o777) != 0 && errno != EEXIST {
+                let reason = String(cString: strerror(errno))
+                throw ReportOutputError("\(option) \(directory) cannot be created (\(made): \(reason)); \(fix)")
+            }
         }
     }
 }

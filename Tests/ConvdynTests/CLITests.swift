@@ -338,8 +338,9 @@ import _TestSupport
             BadInput(
                 ["train", "--preset", "kp-bench", "--set", "schedule=log(1000000000)", "--out", out], 64,
                 "evaluation.schedule = log(1000000000)"),
-            BadInput(["report", tinyRun, "--out", notADirectory], 1, "--out \(notADirectory) is a file"),
-            BadInput(["report", tinyRun, "--out", "\(notADirectory)/sub"], 1, "\(notADirectory) is a file"),
+            BadInput(["report", tinyRun, "--out", notADirectory], 1, "--out \(notADirectory) is not a directory"),
+            BadInput(["report", tinyRun, "--out", "\(notADirectory)/sub"], 1, "\(notADirectory) is not a directory"),
+            BadInput(["report", tinyRun, "--out", "/proc/convdyn-report"], 1, "--out /proc/convdyn-report cannot be"),
         ])
         #expect(!FileManager.default.fileExists(atPath: out), "a refused config makes no run directory")
     }
