@@ -85,7 +85,12 @@ public enum ConfigResolver {
         -> ExperimentConfig
     {
         var fileValue: JSONValue? = nil
-        if let file { fileValue = try load(file) }
+        if let file {
+            fileValue = try load(file)
+            guard case .object = fileValue else {
+                throw ConfigLoadError("config file \(file) must hold a mapping of fields, e.g. `data: {sigma: 0}`")
+            }
+        }
         if let preset, let named = fileValue?["preset"], named != .string(preset) {
             throw ConfigLoadError(
                 "config file \(file!) names preset: \(named.stringValue ?? named.text) but --preset \(preset) was "
@@ -103,9 +108,6 @@ public enum ConfigResolver {
         }
         var value = base.config.json
         if let fileValue {
-            guard case .object = fileValue else {
-                throw ConfigLoadError("config file \(file!) must hold a mapping of fields, e.g. `data: {sigma: 0}`")
-            }
             value = try merge(fileValue, into: value, path: "")
             value = set(value, path: ["preset"], to: .string(name))
         }
