@@ -73,11 +73,11 @@ def cases(work, convdyn):
            'a0: &a0 [1]\n' + ''.join('a%d: &a%d [*a%d]\n' % (i, i, i - 1) for i in range(1, 3000)), 1,
            'nested deeper than 64')
     # Aliases: expanded size is bounded, not the text.
-    config('yaml-billion-laughs', 'bomb.yaml', _alias_bomb(), 1, 'once its aliases (*name) are expanded')
+    config('yaml-billion-laughs', 'bomb.yaml', _alias_bomb(), 1, 'each use of an alias *name counted in full')
     config('yaml-alias-wide', 'wide.yaml', 'a: &a [1]\nb: [' + ', '.join(['*a'] * 200000) + ']\n', 1,
-           'once its aliases (*name) are expanded')
+           'each use of an alias *name counted in full')
     config('yaml-alias-wide-small', 'wide2.yaml', 'a: &a [1, 2, 3, 4, 5, 6, 7, 8]\nb: [' +
-           ', '.join(['*a'] * 60000) + ']\n', 1, 'once its aliases (*name) are expanded')
+           ', '.join(['*a'] * 60000) + ']\n', 1, 'each use of an alias *name counted in full')
     config('yaml-undefined-alias', 'undef.yaml', 'preset: *nope\n', 1, 'is not valid YAML')
     # Size: refused before reading more than the limit.
     config('config-2mb', 'big.yaml', '# ' + 'x' * (2 << 20) + '\n', 1, 'larger than 1048576 bytes')
@@ -85,6 +85,20 @@ def cases(work, convdyn):
     if not os.path.lexists(dev_zero):
         os.symlink('/dev/zero', dev_zero)
     add('config-dev-zero', ['train', '--config', dev_zero], 1, 'larger than 1048576 bytes')
+    fifo = os.path.join(work, 'fifo.yaml')
+    if not os.path.lexists(fifo):
+        os.mkfifo(fifo)
+    add('config-fifo', ['train', '--config', fifo], 1, 'is a named pipe or socket')
+    config('config-many-keys', 'keys.yaml', ''.join('k%d: 1\n' % i for i in range(100001)), 1,
+           'holds more than 100000 values')
+    config('config-flat-list', 'flat.yaml', 'a: [' + ','.join(['1'] * 500000) + ']\n', 1,
+           'holds more than 100000 values')
+    config('yaml-plain-continuation-quote', 'cont.yaml', 'k: [x\n"q, [x\n' + 'q, [x\n' * 20000, 1,
+           'nested deeper than 64')
+    config('yaml-block-then-quote', 'cont2.yaml', 'a: x\n  "q\nb: ' + '[' * 5000 + '\n', 1, 'nested deeper than 64')
+    config('yaml-quoted-closers', 'closers.yaml', 'a: ' + '[ "]]", ' * 5000 + '\n', 1, 'nested deeper than 64')
+    config('yaml-block-scalar-closers', 'bsc.yaml', 'a: |\n  ]]]]]]]]\nb: ' + '[' * 5000 + '\n', 1,
+           'nested deeper than 64')
     add('config-directory', ['train', '--config', work], 1, 'is a directory')
     add('config-missing', ['train', '--config', os.path.join(work, 'missing.yaml')], 1, 'does not exist')
     config('config-not-utf8', 'latin1.yaml', b'preset: kp-bench\n# \xff\xfe\n', 1, 'is not UTF-8', mode='wb')

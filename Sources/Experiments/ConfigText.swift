@@ -27,6 +27,11 @@ enum ConfigText {
         if isDirectory.boolValue {
             throw ConfigLoadError("config file \(path) is a directory; give a YAML or JSON file")
         }
+        // A named pipe would block until something writes to it; a socket cannot be opened.
+        var info = stat()
+        if stat(path, &info) == 0, [S_IFIFO, S_IFSOCK].contains(info.st_mode & S_IFMT) {
+            throw ConfigLoadError("config file \(path) is a named pipe or socket; give a YAML or JSON file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConfigLoadError("cannot read config file \(path): it is not readable")
         }
@@ -112,8 +117,8 @@ enum ConfigText {
             guard values <= ConfigTextLimits.maxValues else {
                 throw fail(
                     node,
-                    "holds more than \(ConfigTextLimits.maxValues) values once its aliases (*name) are expanded; "
-                        + "a config holds a few hundred")
+                    "holds more than \(ConfigTextLimits.maxValues) values (each use of an alias *name counted in "
+                        + "full); a config holds a few hundred")
             }
             guard depth <= ConfigTextLimits.maxDepth else {
                 throw fail(node, "nested deeper than \(ConfigTextLimits.maxDepth) levels (a config nests four)")
@@ -160,15 +165,18 @@ enum ConfigText {
 
     /// An upper estimate of the nesting depth of YAML text and the line where it is reached: each
     /// column at which a block collection may be open counts two levels (a mapping, and a list at its
-    /// keys' column), each open `[` or `{` one. Quoted scalars, comments and block scalars (`|`, `>`)
-    /// are skipped. Stops at the first line whose estimate is over `limit`.
+    /// keys' column), each open `[` or `{` one. Comments and block scalars (`|`, `>`) are skipped; in
+    /// a quoted scalar a bracket still opens a level (a quote the estimate mistakes cannot hide
+    /// one) and a closing bracket only closes one opened in the same scalar (a bracket that is text
+    /// cannot hide one either). Stops at the first line whose estimate is over `limit`.
     static func nestingEstimate(_ bytes: [UInt8], stopAbove limit: Int = .max) -> (depth: Int, line: Int) {
         let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n"), hash = UInt8(ascii: "#")
         var worst = (depth: 0, line: 1)
         var columns: [Int] = []
         var flow = 0
         var quote: UInt8? = nil
-        var blockScalarIndent: Int? = nil
+        var opensInQuote = 0
+        var blockScalar: (parent: Int, content: Int?)? = nil
         var line = 0
         var start = 0
         while start <= bytes.count {
@@ -179,11 +187,16 @@ enum ConfigText {
             var i = start
             while i < end, bytes[i] == space { i += 1 }
             let indent = i - start
-            if i == end || (quote == nil && bytes[i] == hash) { continue }
-            if let block = blockScalarIndent {
-                if indent > block { continue }
-                blockScalarIndent = nil
+            if i == end { continue }
+            if let block = blockScalar {
+                if let content = block.content, indent >= content { continue }
+                if block.content == nil, indent > block.parent {
+                    blockScalar = (block.parent, indent)
+                    continue
+                }
+                blockScalar = nil
             }
+            if quote == nil && bytes[i] == hash { continue }
             if quote == nil {
                 while let last = columns.last, last > indent { columns.removeLast() }
                 if columns.last != indent { columns.append(indent) }
@@ -209,39 +222,45 @@ enum ConfigText {
                         quote = nil
                     } else if q == UInt8(ascii: "\""), b == UInt8(ascii: "\\") {
                         i += 1
+                    } else if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") {
+                        flow += 1
+                        opensInQuote += 1
+                    } else if (b == UInt8(ascii: "]") || b == UInt8(ascii: "}")) && opensInQuote > 0 {
+                        flow -= 1
+                        opensInQuote -= 1
                     }
-                    i += 1
-                    continue
-                }
-                switch b {
-                case space, UInt8(ascii: "\t"):
-                    if i + 1 < end, bytes[i + 1] == hash { i = end }
-                    if !plain { tokenStart = true }
-                case UInt8(ascii: "\""), UInt8(ascii: "'") where tokenStart && !plain:
-                    quote = b
-                case UInt8(ascii: "["), UInt8(ascii: "{"):
-                    flow += 1
-                    plain = false
-                    tokenStart = true
-                case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                    flow = max(0, flow - 1)
-                    plain = false
-                    tokenStart = true
-                case UInt8(ascii: ","):
-                    if flow > 0 {
+                } else {
+                    switch b {
+                    case space, UInt8(ascii: "\t"):
+                        if i + 1 < end, bytes[i + 1] == hash { i = end }
+                        if !plain { tokenStart = true }
+                    case UInt8(ascii: "\""), UInt8(ascii: "'") where tokenStart && !plain:
+                        quote = b
+                        opensInQuote = 0
+                    case UInt8(ascii: "["), UInt8(ascii: "{"):
+                        flow += 1
                         plain = false
                         tokenStart = true
+                    case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                        flow = max(0, flow - 1)
+                        plain = false
+                        tokenStart = true
+                    case UInt8(ascii: ","):
+                        if flow > 0 {
+                            plain = false
+                            tokenStart = true
+                        }
+                    case UInt8(ascii: ":") where i + 1 == end || bytes[i + 1] == space || flow > 0:
+                        plain = false
+                        tokenStart = true
+                    default:
+                        if tokenStart && !plain && b != UInt8(ascii: "&") && b != UInt8(ascii: "!")
+                            && b != UInt8(ascii: "|") && b != UInt8(ascii: ">")
+                        {
+                            plain = true
+                        }
+                        tokenStart = false
                     }
-                case UInt8(ascii: ":") where i + 1 == end || bytes[i + 1] == space || flow > 0:
-                    plain = false
-                    tokenStart = true
-                default:
-                    if tokenStart && !plain && b != UInt8(ascii: "&") && b != UInt8(ascii: "!")
-                        && b != UInt8(ascii: "|") && b != UInt8(ascii: ">")
-                    {
-                        plain = true
-                    }
-                    tokenStart = false
                 }
                 let depth = 2 * columns.count + flow + 1
                 if depth > worst.depth { worst = (depth, line) }
@@ -252,7 +271,7 @@ enum ConfigText {
             if depth > worst.depth { worst = (depth, line) }
             if depth > limit { return worst }
             // A block scalar's lines (more indented than the line that opens it) are text.
-            if quote == nil, !plain, opensBlockScalar(bytes[start..<end]) { blockScalarIndent = indent }
+            if quote == nil, flow == 0, !plain, opensBlockScalar(bytes[start..<end]) { blockScalar = (indent, nil) }
         }
         return worst
     }

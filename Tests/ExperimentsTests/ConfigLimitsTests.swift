@@ -46,6 +46,12 @@ import _TestSupport
             #expect(message.contains("nested deeper than 64 levels"), "\(name): \(message)")
             #expect(message.contains("\(name) line "), "\(name) names the line: \(message)")
         }
+        // A quote the estimate takes for the start of a string (a plain scalar's next line) hides no
+        // bracket; brackets inside strings close no level.
+        let continued = "k: [x\n\"q, [x\n" + String(repeating: "q, [x\n", count: 5_000)
+        #expect(try loadError("continued.yaml", continued).contains("nested deeper than 64 levels"))
+        let closers = "a: " + String(repeating: "[ \"]]\", ", count: 5_000) + "\n"
+        #expect(try loadError("closers.yaml", closers).contains("nested deeper than 64 levels"))
         // Aliases that nest each other (each adds a level once expanded) are stopped in the conversion.
         let chain = "a0: &a0 [1]\n" + (1..<200).map { "a\($0): &a\($0) [*a\($0 - 1)]\n" }.joined()
         #expect(try loadError("chain.yaml", chain).contains("nested deeper than 64 levels"))
@@ -78,7 +84,7 @@ import _TestSupport
         }
         let start = Date()
         let message = try loadError("bomb.yaml", text)
-        #expect(message.contains("holds more than 100000 values once its aliases"), "\(message)")
+        #expect(message.contains("holds more than 100000 values (each use of an alias"), "\(message)")
         #expect(Date().timeIntervalSince(start) < 10)
         // A few aliases are fine.
         #expect(try loadError("alias.yaml", "a: &x [1, 2]\nb: *x\n") == "accepted")
