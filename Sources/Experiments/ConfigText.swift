@@ -170,7 +170,9 @@ enum ConfigText {
     /// one) and a closing bracket only closes one opened in the same scalar (a bracket that is text
     /// cannot hide one either). Stops at the first line whose estimate is over `limit`.
     static func nestingEstimate(_ bytes: [UInt8], stopAbove limit: Int = .max) -> (depth: Int, line: Int) {
-        let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n"), hash = UInt8(ascii: "#")
+        let space = UInt8(ascii: " ")
+        let newline = UInt8(ascii: "\n")
+        let hash = UInt8(ascii: "#")
         var worst = (depth: 0, line: 1)
         var columns: [Int] = []
         var flow = 0
@@ -234,7 +236,8 @@ enum ConfigText {
                     case space, UInt8(ascii: "\t"):
                         if i + 1 < end, bytes[i + 1] == hash { i = end }
                         if !plain { tokenStart = true }
-                    case UInt8(ascii: "\""), UInt8(ascii: "'") where tokenStart && !plain:
+                    case UInt8(ascii: "\""),
+                        UInt8(ascii: "'") where tokenStart && !plain:
                         quote = b
                         opensInQuote = 0
                     case UInt8(ascii: "["), UInt8(ascii: "{"):

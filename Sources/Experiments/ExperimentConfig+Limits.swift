@@ -41,15 +41,22 @@ extension ExperimentConfig {
     /// and pooled features, and the snapshot kept per evaluation.
     public var memoryTerms: [MemoryTerm] {
         let f = 4.0  // bytes of a float32
-        let M = Double(network.M), C = Double(outputs), B = Double(training.batchSize)
+        let M = Double(network.M)
+        let C = Double(outputs)
+        let B = Double(training.batchSize)
         let evaluations = Double(evaluation.schedule.count(upTo: max(training.steps, 1)))
         var terms: [MemoryTerm] = []
-        let K: Double, D: Double, nTrain: Double, nTest: Double, P: Double
+        let K: Double
+        let D: Double
+        let nTrain: Double
+        let nTest: Double
+        let P: Double
         var setFields: (train: [String], test: [String], patch: [String])
         if let images {
             let (side, channels, fullTrain, fullTest): (Double, Double, Double, Double) =
                 images.dataset == .cifar10 ? (32, 3, 50_000, 10_000) : (28, 1, 60_000, 10_000)
-            let r = Double(images.patchSize), s = Double(images.stride)
+            let r = Double(images.patchSize)
+            let s = Double(images.stride)
             let positions = max(0, ((side - r) / s).rounded(.down) + 1)
             K = positions * positions
             D = r * r * channels
@@ -86,7 +93,8 @@ extension ExperimentConfig {
                     bytes: nTest * (kd * f + 16)))
             terms.append(
                 MemoryTerm(
-                    what: "patterns (P × D floats, and their Gram matrix)", fields: ["data.P = \(data.P)", "data.D = \(data.D)"],
+                    what: "patterns (P × D floats, and their Gram matrix)",
+                    fields: ["data.P = \(data.P)", "data.D = \(data.D)"],
                     bytes: (P * Double(data.D) + P * P) * 8))
         }
         let mField = "network.M = \(network.M)"
@@ -103,12 +111,15 @@ extension ExperimentConfig {
                 bytes: B * K * (D + 2 * M * C) * f))
         terms.append(
             MemoryTerm(
-                what: "evaluated sets' pooled features (examples × M)", fields: [mField] + setFields.train + setFields.test,
+                what: "evaluated sets' pooled features (examples × M)",
+                fields: [mField] + setFields.train + setFields.test,
                 bytes: (nTrain + nTest) * M * C * 8))
         terms.append(
             MemoryTerm(
                 what: "snapshots kept per evaluation (M × (P + 4) numbers each)",
-                fields: ["evaluation.schedule = \(evaluation.schedule.text)", "training.steps = \(training.steps)", mField],
+                fields: [
+                    "evaluation.schedule = \(evaluation.schedule.text)", "training.steps = \(training.steps)", mField,
+                ],
                 bytes: evaluations * (M * C * (P + 4) * 8 + 1024)))
         if let router = network.router {
             terms.append(
@@ -138,7 +149,8 @@ extension ExperimentConfig {
                 field: "evaluation.schedule", value: evaluation.schedule.text,
                 allowed:
                     "gives \(evaluations) evaluations over \(training.steps) steps, more than the "
-                    + "\(RunLimits.maxEvaluations) allowed; use every(N) with N ≥ \(training.steps / (RunLimits.maxEvaluations - 2) + 1), or log(N)")
+                    + "\(RunLimits.maxEvaluations) allowed; use every(N) with N ≥ \(training.steps / (RunLimits.maxEvaluations - 2) + 1), or log(N)"
+            )
         }
         let needed = memoryNeeded
         guard needed > bound else { return }

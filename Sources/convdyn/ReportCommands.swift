@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Experiments
+import Foundation
 import Reporting
 
 struct ReportCommand: ParsableCommand {
@@ -47,11 +47,13 @@ extension ReportCommand {
         }
         let fix = "the report needs a directory for report.html and plots/: choose another --out"
         if !isDirectory.boolValue {
-            let what = existing == directory ? "is not a directory" : "cannot be created: \(existing) is not a directory"
+            let what =
+                existing == directory ? "is not a directory" : "cannot be created: \(existing) is not a directory"
             throw ReportOutputError("\(option) \(directory) \(what); \(fix)")
         }
         guard fm.isWritableFile(atPath: existing) else {
-            throw ReportOutputError("\(option) \(directory) is not writable (\(existing) does not allow writing); \(fix)")
+            throw ReportOutputError(
+                "\(option) \(directory) is not writable (\(existing) does not allow writing); \(fix)")
         }
         // Created here, part by part, so that the reason a part cannot be made is the system's own.
         var made = directory.hasPrefix("/") ? "" : "."

@@ -334,7 +334,8 @@ import _TestSupport
             BadInput(["train", "--config", duplicate, "--out", out], 1, "line 3: duplicate key 'training'"),
             BadInput(["train", "--config", named, "--preset", "kp-bench", "--out", out], 1, "--preset kp-bench"),
             BadInput(["train", "--preset", "kp-bench", "--set", "preset=nope", "--out", out], 64, "preset is not a"),
-            BadInput(["train", "--preset", "kp-bench", "--set", "M=1000000000", "--out", out], 64, "network.M = 1000000000"),
+            BadInput(
+                ["train", "--preset", "kp-bench", "--set", "M=1000000000", "--out", out], 64, "network.M = 1000000000"),
             BadInput(
                 ["train", "--preset", "kp-bench", "--set", "schedule=log(1000000000)", "--out", out], 64,
                 "evaluation.schedule = log(1000000000)"),

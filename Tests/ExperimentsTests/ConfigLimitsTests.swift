@@ -93,7 +93,9 @@ import _TestSupport
     @Test func aFileOverTheSizeLimitIsRefusedBeforeParsing() throws {
         let big = try loadError("big.yaml", "# " + String(repeating: "x", count: ConfigTextLimits.maxFileBytes) + "\n")
         #expect(big.contains("is larger than 1048576 bytes"), "\(big)")
-        #expect(try loadError("ok.yaml", "# " + String(repeating: "x", count: 1_000) + "\npreset: kp-bench\n") == "accepted")
+        #expect(
+            try loadError("ok.yaml", "# " + String(repeating: "x", count: 1_000) + "\npreset: kp-bench\n") == "accepted"
+        )
         let dir = temporaryDirectory("config-limits-dir")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         #expect(throws: ConfigLoadError.self) { try ConfigResolver.load(dir) }
