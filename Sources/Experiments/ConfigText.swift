@@ -178,6 +178,8 @@ enum ConfigText {
         var flow = 0
         var quote: UInt8? = nil
         var opensInQuote = 0
+        // Brackets opened inside quoted scalars and not closed there, counted apart from `flow`.
+        var quoted = 0
         var blockScalar: (parent: Int, content: Int?)? = nil
         var line = 0
         var start = 0
@@ -225,10 +227,10 @@ enum ConfigText {
                     } else if q == UInt8(ascii: "\""), b == UInt8(ascii: "\\") {
                         i += 1
                     } else if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") {
-                        flow += 1
+                        quoted += 1
                         opensInQuote += 1
                     } else if (b == UInt8(ascii: "]") || b == UInt8(ascii: "}")) && opensInQuote > 0 {
-                        flow -= 1
+                        quoted -= 1
                         opensInQuote -= 1
                     }
                 } else {
@@ -265,12 +267,12 @@ enum ConfigText {
                         tokenStart = false
                     }
                 }
-                let depth = 2 * columns.count + flow + 1
+                let depth = 2 * columns.count + flow + quoted + 1
                 if depth > worst.depth { worst = (depth, line) }
                 if depth > limit { return worst }
                 i += 1
             }
-            let depth = 2 * columns.count + flow + 1
+            let depth = 2 * columns.count + flow + quoted + 1
             if depth > worst.depth { worst = (depth, line) }
             if depth > limit { return worst }
             // A block scalar's lines (more indented than the line that opens it) are text.
