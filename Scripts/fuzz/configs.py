@@ -156,6 +156,9 @@ def cases(work, convdyn):
     # Messages that name the field.
     add('set-M-fraction', ['train', '--preset', 'kp-bench', '--set', 'M=2.5'], 64, 'network.M')
     add('set-unknown', ['train', '--preset', 'kp-bench', '--set', 'bogus=1'], 64, "unknown config field 'bogus'")
+    add('set-json-duplicate-key', ['train', '--preset', 'pmoe', '--set', 'router={"experts": 2, "experts": 3}'], 64,
+        "duplicate key 'experts'")
+    config('yaml-syntax-error', 'syntax.yaml', 'data: {sigma: [0.1\n', 1, 'line 2 column 1 is not valid YAML: ')
     add('set-no-equals', ['train', '--preset', 'kp-bench', '--set', 'M'], 64, 'expected field=value')
     # Threads and jobs.
     add('bench-threads-0', ['bench', '--threads', '0'], 64, '--threads must be ≥ 1', train=False)

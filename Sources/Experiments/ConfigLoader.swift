@@ -179,7 +179,11 @@ public enum ConfigResolver {
                     + "NAME (see `convdyn presets`)")
         }
         let existing = value(at: path, in: config)
-        var value = (try? JSONValue.parse(text)) ?? nonFiniteNumbers(text, for: existing) ?? .string(text)
+        var value: JSONValue
+        do { value = try JSONValue.parse(text) } catch let error as JSONSyntaxError {
+            if error.reason.hasPrefix("duplicate key") { throw ConfigLoadError("--set \(override): \(error.reason)") }
+            value = nonFiniteNumbers(text, for: existing) ?? .string(text)
+        }
         // A whole section that may be null (`router={…}` over an existing router): merged field by
         // field, like a config file, so that unknown fields are reported.
         if let existing, case .object = existing, case .object = value {

@@ -81,7 +81,7 @@ enum ConfigText {
             } catch let error as ConfigLoadError {
                 outcome = .failure(error)
             } catch {
-                outcome = .failure(ConfigLoadError("config file \(path) is not valid YAML: \(error)"))
+                outcome = .failure(ConfigLoadError(yamlError: error, path: path))
             }
             result.value.withLock { $0 = outcome }
             done.signal()
@@ -291,5 +291,25 @@ enum ConfigText {
             return false
         }
         return j - 1 == line.startIndex || line[j - 2] == UInt8(ascii: " ")
+    }
+}
+
+extension ConfigLoadError {
+    /// One line for a YAML syntax error: the file, line and column, what libyaml found and while
+    /// doing what (without the quoted source line of Yams's own description).
+    init(yamlError error: any Error, path: String) {
+        let what: (problem: String, context: YamlError.Context?, mark: Mark?)
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            what = (problem, context, mark)
+        case .reader(let problem, let offset, _, _):
+            what = (problem + (offset.map { " at byte \($0)" } ?? ""), nil, nil)
+        default:
+            what = ("\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)", nil, nil)
+        }
+        let place = what.mark.map { " line \($0.line) column \($0.column)" } ?? ""
+        let context = what.context.map { " (\($0.text) on line \($0.mark.line))" } ?? ""
+        self.init("config file \(path)\(place) is not valid YAML: \(what.problem)\(context)")
     }
 }

@@ -278,7 +278,7 @@ import _TestSupport
             BadInput(
                 ["train", "--config", "/nonexistent/c.yaml"], 1,
                 "cannot read config file /nonexistent/c.yaml: it does not exist or is not readable"),
-            BadInput(["train", "--config", badYAML], 1, "config file \(badYAML) is not valid YAML"),
+            BadInput(["train", "--config", badYAML], 1, "config file \(badYAML) line 2 column 1 is not valid YAML: "),
             BadInput(["train", "--preset", "kp-bench", "--config", badJSON], 1, "config file \(badJSON) line 1: "),
             BadInput(["train", "--config", unknownPreset], 1, "unknown preset 'kp-nope'; available: kp-bench"),
             BadInput(

@@ -111,6 +111,21 @@ import _TestSupport
         #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#"{"a": 1, "a": 1}"#) }
     }
 
+    @Test func yamlSyntaxErrorsAreOneLineWithTheirPlace() throws {
+        for (name, text, expected) in [
+            ("flow.yaml", "data: {sigma: [0.1\n", "flow.yaml line 2 column 1 is not valid YAML: did not find expected"),
+            ("tabs.yaml", "data:\n\tsigma: 0\n", "tabs.yaml line 2 column 1 is not valid YAML: found character"),
+            ("two.yaml", "a: 1\n---\nb: 2\n", "two.yaml line 2 column 1 is not valid YAML: but found another document"),
+            ("alias.yaml", "a: *nope\n", "alias.yaml line 1 column 4 is not valid YAML: found undefined alias"),
+        ] {
+            let message = try loadError(name, text)
+            #expect(message.contains(expected), "\(name): \(message)")
+            #expect(!message.contains("\n"), "\(name): one line: \(message)")
+        }
+        let duplicate = resolveError(preset: "pmoe", #"router={"experts": 2, "experts": 3}"#)
+        #expect(duplicate.contains("duplicate key 'experts'"), "\(duplicate)")
+    }
+
     @Test func yamlScalarsKeepTheirTypes() throws {
         let path = try file("types.yaml", "a: 1\nb: 1.5\nc: true\nd: null\ne: text\nf: '2'\ng: [1, x]\nh: 1e400\n")
         let value = try ConfigResolver.load(path)
