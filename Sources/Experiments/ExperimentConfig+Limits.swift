@@ -40,10 +40,12 @@ extension ExperimentConfig {
     /// gradient per chunk of 32 examples, the batch's patches and scores, the evaluated sets' scores
     /// and pooled features, and the snapshot kept per evaluation.
     public var memoryTerms: [MemoryTerm] {
+        // Negative sizes (refused by the field checks that follow) count as 0, so they offset nothing.
+        func size(_ n: Int) -> Double { Double(max(n, 0)) }
         let f = 4.0  // bytes of a float32
-        let M = Double(network.M)
-        let C = Double(outputs)
-        let B = Double(training.batchSize)
+        let M = size(network.M)
+        let C = size(outputs)
+        let B = size(training.batchSize)
         let evaluations = Double(evaluation.schedule.count(upTo: max(training.steps, 1)))
         var terms: [MemoryTerm] = []
         let K: Double
@@ -55,13 +57,13 @@ extension ExperimentConfig {
         if let images {
             let (side, channels, fullTrain, fullTest): (Double, Double, Double, Double) =
                 images.dataset == .cifar10 ? (32, 3, 50_000, 10_000) : (28, 1, 60_000, 10_000)
-            let r = Double(images.patchSize)
-            let s = Double(images.stride)
+            let r = size(images.patchSize)
+            let s = size(images.stride)
             let positions = max(0, ((side - r) / s).rounded(.down) + 1)
             K = positions * positions
             D = r * r * channels
-            nTrain = images.trainSize > 0 ? min(Double(images.trainSize), fullTrain) : fullTrain
-            nTest = images.testSize > 0 ? min(Double(images.testSize), fullTest) : fullTest
+            nTrain = images.trainSize > 0 ? min(size(images.trainSize), fullTrain) : fullTrain
+            nTest = images.testSize > 0 ? min(size(images.testSize), fullTest) : fullTest
             P = 0
             setFields = (
                 ["images.trainSize = \(images.trainSize)"], ["images.testSize = \(images.testSize)"],
@@ -73,16 +75,16 @@ extension ExperimentConfig {
                     fields: setFields.train + setFields.test, bytes: (nTrain + nTest) * side * side * channels * f))
         } else {
             let fc = network.architecture == .fc
-            K = fc ? 1 : Double(data.K)
-            D = fc ? Double(data.K) * Double(data.D) : Double(data.D)
-            nTrain = Double(data.nTrain)
-            nTest = Double(data.nTest)
-            P = Double(data.P)
+            K = fc ? 1 : size(data.K)
+            D = fc ? size(data.K) * size(data.D) : size(data.D)
+            nTrain = size(data.nTrain)
+            nTest = size(data.nTest)
+            P = size(data.P)
             setFields = (
                 ["data.nTrain = \(data.nTrain)"], ["data.nTest = \(data.nTest)"],
                 ["data.K = \(data.K)", "data.D = \(data.D)"]
             )
-            let kd = Double(data.K) * Double(data.D)
+            let kd = size(data.K) * size(data.D)
             terms.append(
                 MemoryTerm(
                     what: "training set (nTrain × K × D floats)", fields: setFields.train + setFields.patch,
@@ -95,7 +97,7 @@ extension ExperimentConfig {
                 MemoryTerm(
                     what: "patterns (P × D floats, and their Gram matrix)",
                     fields: ["data.P = \(data.P)", "data.D = \(data.D)"],
-                    bytes: (P * Double(data.D) + P * P) * 8))
+                    bytes: (P * size(data.D) + P * P) * 8))
         }
         let mField = "network.M = \(network.M)"
         let chunks = (B / 32).rounded(.up)
@@ -126,7 +128,7 @@ extension ExperimentConfig {
                 MemoryTerm(
                     what: "routers (experts × D floats) and their scores",
                     fields: ["network.router.experts = \(router.experts)"],
-                    bytes: Double(router.experts) * (D + nTrain * K) * f))
+                    bytes: size(router.experts) * (D + nTrain * K) * f))
         }
         return terms
     }
