@@ -85,7 +85,17 @@ public enum ConfigResolver {
         -> ExperimentConfig
     {
         var fileValue: JSONValue? = nil
-        if let file { fileValue = try load(file) }
+        if let file {
+            fileValue = try load(file)
+            guard case .object = fileValue else {
+                throw ConfigLoadError("config file \(file) must hold a mapping of fields, e.g. `data: {sigma: 0}`")
+            }
+        }
+        if let preset, let named = fileValue?["preset"], named != .string(preset) {
+            throw ConfigLoadError(
+                "config file \(file!) names preset: \(named.stringValue ?? named.text) but --preset \(preset) was "
+                    + "given; remove one, or make them agree")
+        }
         guard let name = preset ?? fileValue?["preset"]?.stringValue else {
             throw ConfigLoadError(
                 "no preset given: pass --preset NAME (see `convdyn presets`) or put `preset: NAME` in the config file")
@@ -98,9 +108,6 @@ public enum ConfigResolver {
         }
         var value = base.config.json
         if let fileValue {
-            guard case .object = fileValue else {
-                throw ConfigLoadError("config file \(file!) must hold a mapping of fields, e.g. `data: {sigma: 0}`")
-            }
             value = try merge(fileValue, into: value, path: "")
             value = set(value, path: ["preset"], to: .string(name))
         }
@@ -123,36 +130,12 @@ public enum ConfigResolver {
         return config
     }
 
-    /// Reads a YAML or JSON file into a JSON value.
+    /// Reads a YAML or JSON file into a JSON value, within `ConfigTextLimits` (size, nesting, values
+    /// after YAML aliases); a key given twice in one mapping is refused, naming it and its line.
     public static func load(_ path: String) throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigLoadError("cannot read config file \(path): it does not exist or is not readable")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigLoadError("config file \(path) is not UTF-8 text")
-        }
-        if path.hasSuffix(".json") {
-            do { return try JSONValue.parse(text) } catch { throw ConfigLoadError("config file \(path): \(error)") }
-        }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
-            throw ConfigLoadError("config file \(path) is not valid YAML: \(error)")
-        }
-        guard let loaded else { throw ConfigLoadError("config file \(path) is empty") }
-        return try jsonValue(fromYAML: loaded, path: path)
-    }
-
-    static func jsonValue(fromYAML value: Any, path: String) throws -> JSONValue {
-        switch value {
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .int(i)
-        case let d as Double: return .double(d)
-        case let s as String: return .string(s)
-        case let a as [Any]: return .array(try a.map { try jsonValue(fromYAML: $0, path: path) })
-        case let o as [String: Any]: return .object(try o.mapValues { try jsonValue(fromYAML: $0, path: path) })
-        case is NSNull: return .null
-        default: throw ConfigLoadError("config file \(path) holds a value of unsupported type: \(value)")
-        }
+        let text = try ConfigText.read(path)
+        if path.hasSuffix(".json") { return try ConfigText.json(text, path: path) }
+        return try ConfigText.yaml(text, path: path)
     }
 
     /// Merges `overlay` into `base`; every key of the overlay must exist in the base.
@@ -190,8 +173,17 @@ public enum ConfigResolver {
         let field = String(override[..<eq]).trimmingCharacters(in: .whitespaces)
         let text = String(override[override.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
         let path = try resolvePath(field, in: config)
+        if path == ["preset"] {
+            throw ConfigLoadError(
+                "--set \(override): preset is not a field to set; it names where the config started: pass --preset "
+                    + "NAME (see `convdyn presets`)")
+        }
         let existing = value(at: path, in: config)
-        var value = (try? JSONValue.parse(text)) ?? nonFiniteNumbers(text, for: existing) ?? .string(text)
+        var value: JSONValue
+        do { value = try JSONValue.parse(text) } catch let error as JSONSyntaxError {
+            if error.reason.hasPrefix("duplicate key") { throw ConfigLoadError("--set \(override): \(error.reason)") }
+            value = nonFiniteNumbers(text, for: existing) ?? .string(text)
+        }
         // A whole section that may be null (`router={…}` over an existing router): merged field by
         // field, like a config file, so that unknown fields are reported.
         if let existing, case .object = existing, case .object = value {

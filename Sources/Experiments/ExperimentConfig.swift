@@ -46,7 +46,8 @@ public enum EvaluationSchedule: Equatable, Sendable, CallSyntaxCodable {
             let top = Foundation.log10(Double(max(steps, 1)))
             for k in 0..<(n - 1) {
                 let t = n > 2 ? Double(k) / Double(n - 2) : 1
-                set.insert(Int((Foundation.pow(10, top * t)).rounded()))
+                let point = Foundation.pow(10, top * t).rounded()
+                set.insert(point >= Double(steps) ? steps : Int(point))
             }
             result = set.filter { $0 <= steps }.sorted()
         }
@@ -144,6 +145,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
 
     /// Throws a `ConfigurationError` naming the first field that is out of range.
     public func validate() throws {
+        // First, so that no later check allocates for sizes that do not fit.
+        try checkLimits()
         guard seed >= 0 else {
             throw ConfigurationError(field: "seed", value: "\(seed)", allowed: "must be an integer ≥ 0")
         }
@@ -269,12 +272,14 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     /// `training.epochs`, steps = epochs · ⌈nTrain / B⌉.
     public mutating func deriveFields() {
         if let k = network.k {
-            network.M = 2 * k
+            network.M = k <= Int.max / 2 ? 2 * k : Int.max
             network.`init` = .gaussian(Self.xordInitScale(k: k, learningRate: training.learningRate))
         }
         if training.fullBatch == true, images == nil, data.nTrain > 0 { training.batchSize = data.nTrain }
         if let epochs = training.epochs, images == nil, data.nTrain > 0, training.batchSize >= 1 {
-            training.steps = epochs * ((data.nTrain + training.batchSize - 1) / training.batchSize)
+            let (steps, overflow) = epochs.multipliedReportingOverflow(
+                by: (data.nTrain - 1) / training.batchSize + 1)
+            training.steps = overflow ? Int.max : steps
         }
     }
 

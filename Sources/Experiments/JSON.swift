@@ -212,7 +212,12 @@ struct JSONParser {
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let keyOffset = i
                 let key = try string()
+                // A second value for a key would silently replace the first.
+                guard fields[key] == nil else {
+                    throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key '\(key)'; a key may appear once")
+                }
                 skipSpace()
                 try expect(":")
                 skipSpace()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Foundation
 import Reporting
 
 struct ReportCommand: ParsableCommand {
@@ -22,11 +23,54 @@ struct ReportCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
+        let destination = out ?? path
         let report = try Report.build(path)
-        let written = try report.write(to: out ?? path)
+        try Self.checkWritable(destination, option: out == nil ? "PATH" : "--out")
+        let written = try report.write(to: destination)
         for note in report.notes { print("note: \(note)") }
         print("report: \(written) (\(report.plots.count) plots)")
     }
+}
+
+extension ReportCommand {
+    /// Creates `directory` for the report unless it exists; throws one line naming the path, why it
+    /// cannot be used and the fix: the nearest part of the path that exists must be a directory this
+    /// process may write to.
+    static func checkWritable(_ directory: String, option: String) throws {
+        let fm = FileManager.default
+        var existing = directory
+        var isDirectory: ObjCBool = false
+        while !fm.fileExists(atPath: existing, isDirectory: &isDirectory) {
+            let parent = (existing as NSString).deletingLastPathComponent
+            guard parent != existing else { break }
+            existing = parent.isEmpty ? "." : parent
+        }
+        let fix = "the report needs a directory for report.html and plots/: choose another --out"
+        if !isDirectory.boolValue {
+            let what =
+                existing == directory ? "is not a directory" : "cannot be created: \(existing) is not a directory"
+            throw ReportOutputError("\(option) \(directory) \(what); \(fix)")
+        }
+        guard fm.isWritableFile(atPath: existing) else {
+            throw ReportOutputError(
+                "\(option) \(directory) is not writable (\(existing) does not allow writing); \(fix)")
+        }
+        // Created here, part by part, so that the reason a part cannot be made is the system's own.
+        var made = directory.hasPrefix("/") ? "" : "."
+        for part in directory.split(separator: "/") {
+            made += "/\(part)"
+            if mkdir(made, 0o777) != 0 && errno != EEXIST {
+                let reason = String(cString: strerror(errno))
+                throw ReportOutputError("\(option) \(directory) cannot be created (\(made): \(reason)); \(fix)")
+            }
+        }
+    }
+}
+
+/// An output path of `report` that cannot be used, said in one line.
+struct ReportOutputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 struct Show: ParsableCommand {

@@ -278,8 +278,8 @@ import _TestSupport
             BadInput(
                 ["train", "--config", "/nonexistent/c.yaml"], 1,
                 "cannot read config file /nonexistent/c.yaml: it does not exist or is not readable"),
-            BadInput(["train", "--config", badYAML], 1, "config file \(badYAML) is not valid YAML"),
-            BadInput(["train", "--preset", "kp-bench", "--config", badJSON], 1, "config file \(badJSON): "),
+            BadInput(["train", "--config", badYAML], 1, "config file \(badYAML) line 2 column 1 is not valid YAML: "),
+            BadInput(["train", "--preset", "kp-bench", "--config", badJSON], 1, "config file \(badJSON) line 1: "),
             BadInput(["train", "--config", unknownPreset], 1, "unknown preset 'kp-nope'; available: kp-bench"),
             BadInput(
                 ["train", "--preset", "kp-bench", "--config", unknownField], 1, "unknown config field 'data.bogus'"),
@@ -307,6 +307,43 @@ import _TestSupport
         ])
         // The directory that was not empty is left as it was.
         #expect(try FileManager.default.contentsOfDirectory(atPath: full) == ["notes.txt"])
+    }
+
+    /// Issue 14: hostile configs and outputs give one line naming the file or field and leave no run
+    /// directory behind.
+    @Test func hostileConfigsAndOutputsGiveOneLineAndNoRun() throws {
+        let dir = temporaryDirectory("cli-hostile")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        func file(_ name: String, _ text: String) throws -> String {
+            try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8)
+            return "\(dir)/\(name)"
+        }
+        let deepYAML = try file("deep.yaml", "preset: kp-bench\ndata: " + String(repeating: "[", count: 5_000) + "\n")
+        let deepJSON = try file(
+            "deep.json", String(repeating: "{\"a\":", count: 100_000) + "1" + String(repeating: "}", count: 100_000))
+        let duplicate = try file("dup.yaml", "preset: kp-bench\ntraining: {steps: 10}\ntraining: {steps: 20}\n")
+        let named = try file("named.yaml", "preset: kp-small\n")
+        let out = "\(dir)/run"
+        let notADirectory = try file("report.html", "x")
+        let tinyRun = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ReportingTests/Fixtures/tiny-run").path
+        check([
+            BadInput(["train", "--config", deepYAML, "--out", out], 1, "nested deeper than 64 levels"),
+            BadInput(["train", "--config", deepJSON, "--out", out], 1, "nested deeper than 64 levels"),
+            BadInput(["train", "--config", duplicate, "--out", out], 1, "line 3: duplicate key 'training'"),
+            BadInput(["train", "--config", named, "--preset", "kp-bench", "--out", out], 1, "--preset kp-bench"),
+            BadInput(["train", "--preset", "kp-bench", "--set", "preset=nope", "--out", out], 64, "preset is not a"),
+            BadInput(
+                ["train", "--preset", "kp-bench", "--set", "M=1000000000", "--out", out], 64, "network.M = 1000000000"),
+            BadInput(
+                ["train", "--preset", "kp-bench", "--set", "schedule=log(1000000000)", "--out", out], 64,
+                "evaluation.schedule = log(1000000000)"),
+            BadInput(["report", tinyRun, "--out", notADirectory], 1, "--out \(notADirectory) is not a directory"),
+            BadInput(["report", tinyRun, "--out", "\(notADirectory)/sub"], 1, "\(notADirectory) is not a directory"),
+            BadInput(["report", tinyRun, "--out", "/proc/convdyn-report"], 1, "--out /proc/convdyn-report cannot be"),
+        ])
+        #expect(!FileManager.default.fileExists(atPath: out), "a refused config makes no run directory")
     }
 
     /// The new models' fields (issue 13): bad values are usage errors (64) naming the field, the
