@@ -6,7 +6,9 @@
 Every other module in this folder is a generator: `cases(work, convdyn)` writes its files under `work` and
 returns one dict per case: name, args (convdyn's arguments, no shell), exit (an exit code, or a list of the
 allowed ones), contains (a substring of stdout+stderr, optional), and optionally cwd, timeout (seconds),
-rss_mb (peak resident memory bound) and env (extra environment variables).
+rss_mb (peak resident memory bound), env (extra environment variables), absent (a path, or a list, that must
+not exist afterwards: a refused input leaves nothing) and kept (paths that must still exist: nothing already
+written is lost).
 
 Each case runs in its own process and is judged on: no signal, no hang (its time limit), peak RSS under its
 bound (measured by wait4 for that process alone), the exact exit code and the message. The last line sums up:
@@ -78,6 +80,13 @@ def run_case(convdyn, case, work):
         return "WRONG", f"message lacks {wanted!r}; output: {text[-400:]!r}", seconds, rss_mb, code
     if code != 0 and "error" not in text.lower():
         return "WRONG", f"exit {code} without an error message: {text[-300:]!r}", seconds, rss_mb, code
+    absent = case.get("absent", [])
+    for path in absent if isinstance(absent, list) else [absent]:
+        if os.path.lexists(path):
+            return "WRONG", f"{path} exists after the case (a refused input must leave nothing)", seconds, rss_mb, code
+    for path in case.get("kept", []):
+        if not os.path.lexists(path):
+            return "WRONG", f"{path} was removed (nothing already written may be lost)", seconds, rss_mb, code
     if code != 0 and "Fatal error" in text:
         return "CRASH", f"Swift runtime error: {text[-300:]!r}", seconds, rss_mb, code
     return "PASS", "", seconds, rss_mb, code

@@ -39,7 +39,24 @@ extension ExperimentConfig {
     /// as float32 patches (image runs: the images, at their datasets' sizes), the filters with one
     /// gradient per chunk of 32 examples, the batch's patches and scores, the evaluated sets' scores
     /// and pooled features, and the snapshot kept per evaluation.
-    public var memoryTerms: [MemoryTerm] {
+    public var memoryTerms: [MemoryTerm] { memoryTerms(loaded: nil) }
+
+    /// The sizes of image sets once loaded: their real image size and counts replace the standard
+    /// dataset's in the estimate (a directory of MNIST-format files may hold any size).
+    public struct LoadedImages: Sendable {
+        /// Pixels per side (rows, columns) and channels of every image.
+        public var height: Int, width: Int, channels: Int
+        /// Images kept in the training and test sets.
+        public var train: Int, test: Int
+
+        /// The sizes of loaded sets.
+        public init(height: Int, width: Int, channels: Int, train: Int, test: Int) {
+            (self.height, self.width, self.channels, self.train, self.test) = (height, width, channels, train, test)
+        }
+    }
+
+    /// `memoryTerms` with the image sets' real sizes when they are loaded.
+    public func memoryTerms(loaded: LoadedImages?) -> [MemoryTerm] {
         // Negative sizes (refused by the field checks that follow) count as 0, so they offset nothing.
         func size(_ n: Int) -> Double { Double(max(n, 0)) }
         let f = 4.0  // bytes of a float32
@@ -55,12 +72,16 @@ extension ExperimentConfig {
         let P: Double
         var setFields: (train: [String], test: [String], patch: [String])
         if let images {
-            let (side, channels, fullTrain, fullTest): (Double, Double, Double, Double) =
-                images.dataset == .cifar10 ? (32, 3, 50_000, 10_000) : (28, 1, 60_000, 10_000)
+            let standard: (Double, Double, Double, Double, Double) =
+                images.dataset == .cifar10 ? (32, 32, 3, 50_000, 10_000) : (28, 28, 1, 60_000, 10_000)
+            let (height, width, channels, fullTrain, fullTest) =
+                loaded.map {
+                    (size($0.height), size($0.width), size($0.channels), size($0.train), size($0.test))
+                } ?? standard
             let r = size(images.patchSize)
             let s = size(images.stride)
-            let positions = max(0, ((side - r) / s).rounded(.down) + 1)
-            K = positions * positions
+            func positions(_ side: Double) -> Double { max(0, ((side - r) / max(s, 1)).rounded(.down) + 1) }
+            K = positions(height) * positions(width)
             D = r * r * channels
             nTrain = images.trainSize > 0 ? min(size(images.trainSize), fullTrain) : fullTrain
             nTest = images.testSize > 0 ? min(size(images.testSize), fullTest) : fullTest
@@ -68,11 +89,17 @@ extension ExperimentConfig {
             setFields = (
                 ["images.trainSize = \(images.trainSize)"], ["images.testSize = \(images.testSize)"],
                 ["images.patchSize = \(images.patchSize)", "images.stride = \(images.stride)"]
+                    // Loaded images of another size than the dataset's: their size is a cause too.
+                    + (loaded.map {
+                        [
+                            "pixels per image of \(images.dataDir.isEmpty ? images.dataset.rawValue : images.dataDir) = \($0.height * $0.width)"
+                        ]
+                    } ?? [])
             )
             terms.append(
                 MemoryTerm(
-                    what: "images (\(Int(side))×\(Int(side))×\(Int(channels)) floats each, train and test)",
-                    fields: setFields.train + setFields.test, bytes: (nTrain + nTest) * side * side * channels * f))
+                    what: "images (\(Int(height))×\(Int(width))×\(Int(channels)) floats each, train and test)",
+                    fields: setFields.train + setFields.test, bytes: (nTrain + nTest) * height * width * channels * f))
         } else {
             let fc = network.architecture == .fc
             K = fc ? 1 : size(data.K)
@@ -138,7 +165,7 @@ extension ExperimentConfig {
 
     /// Throws a `ConfigurationError` for a schedule with more than `RunLimits.maxEvaluations`
     /// evaluations, or a run that needs more than `bound` bytes, naming the largest term's fields.
-    public func checkLimits(memoryBound bound: Double = RunLimits.memoryBound) throws {
+    public func checkLimits(memoryBound bound: Double = RunLimits.memoryBound, loaded: LoadedImages? = nil) throws {
         // Listing log(N)'s points takes N steps of work, whatever the budget.
         if case .log(let n) = evaluation.schedule, n > RunLimits.maxEvaluations {
             throw ConfigurationError(
@@ -154,9 +181,10 @@ extension ExperimentConfig {
                     + "\(RunLimits.maxEvaluations) allowed; use every(N) with N ≥ \(training.steps / (RunLimits.maxEvaluations - 2) + 1), or log(N)"
             )
         }
-        let needed = memoryNeeded
+        let terms = memoryTerms(loaded: loaded)
+        let needed = terms.reduce(0) { $0 + $1.bytes }
         guard needed > bound else { return }
-        let largest = memoryTerms.max { $0.bytes < $1.bytes }!
+        let largest = terms.max { $0.bytes < $1.bytes }!
         func gib(_ bytes: Double) -> String { String(format: "%.3g GiB", bytes / RunLimits.gib) }
         // The field named is the term's largest number.
         let parts = largest.fields.map { $0.components(separatedBy: " = ") }

@@ -12,7 +12,7 @@ struct Demo: ParsableCommand {
                 + "a failed run",
             usage: "an unknown option or choice, a value out of range, image options that do not make a valid config"))
 
-    @Option(help: "Number of seeds (runs), from 1 (default: 8, or 1 with --images).")
+    @Option(help: "Number of seeds (runs), from 1 to 1000 (default: 8, or 1 with --images).")
     var seeds: Int?
 
     @Flag(help: "Run fmnist-practical (one epoch of Fashion-MNIST) instead and show the evidence for claim H1.")
@@ -29,6 +29,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Directory for the runs (default: runs/demo, numbered if taken).")
     var out: String?
 
+    /// The most runs a demo makes: their metrics and filters are all read back for its report.
+    static let maxSeeds = 1_000
+
     func validate() throws {
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be ≥ 1, got \(seeds)") }
         if !images, data.dataset != nil || data.dataDir != nil || data.classes != nil || data.trainSize != nil {
@@ -36,6 +39,14 @@ struct Demo: ParsableCommand {
         }
         guard firstSeed >= 0 else { throw ValidationError("--first-seed must be ≥ 0, got \(firstSeed)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+        // Every run keeps its data in memory for the report and its directory on disk.
+        if let seeds, seeds > Self.maxSeeds {
+            throw ValidationError(
+                "--seeds \(seeds) is more than the demo's \(Self.maxSeeds) runs; use convdyn sweep or verify for more")
+        }
+        guard firstSeed <= Int.max - (seeds ?? 8) else {
+            throw ValidationError("--first-seed \(firstSeed) + --seeds passes the largest seed \(Int.max)")
+        }
         if images { _ = try imageConfig() }
     }
 

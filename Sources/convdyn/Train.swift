@@ -63,7 +63,7 @@ struct Train: ParsableCommand {
         let resolved = try resolved()
         let experiment = try Experiment(resolved)
         let path = out ?? freePath("runs/\(resolved.preset)/seed-\(resolved.seed)")
-        if !overwrite { try RunDirectory.checkFree(path) }
+        if overwrite { try RunDirectory.checkOverwritable(path) } else { try RunDirectory.checkFree(path) }
         // Load the data before creating the run directory, so bad data leaves nothing behind.
         // Router pre-training happens here, before the first step: say so when it takes a while.
         let label = "\(resolved.preset) seed \(resolved.seed)"

@@ -36,6 +36,23 @@ struct Verify: ParsableCommand {
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be ≥ 1, got \(seeds)") }
         guard firstSeed >= 0 else { throw ValidationError("--first-seed must be ≥ 0, got \(firstSeed)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+        // Every run keeps its summary in memory and its directory on disk, as in a sweep: the same bound.
+        let selected = claims.isEmpty ? Claim.all : Claim.all.filter { c in claims.contains { $0.id == c.id } }
+        let runs = selected.reduce(0) { total, claim in
+            let perSeed = max(1, claim.variants.count)
+            let (n, overflow) = claim.seeds(seeds).multipliedReportingOverflow(by: perSeed)
+            return overflow ? Int.max : total.addingReportingOverflow(n).overflow ? Int.max : total + n
+        }
+        guard runs <= SweepSpec.maxRuns else {
+            throw ValidationError(
+                "--seeds \(seeds ?? 0) makes \(runs) runs over the claims asked for; at most \(SweepSpec.maxRuns) "
+                    + "(the sweep bound, Docs/Sweeps.md): check fewer claims or lower --seeds")
+        }
+        let largest = selected.map { $0.seeds(seeds) }.max() ?? 1
+        guard firstSeed <= Int.max - largest else {
+            throw ValidationError(
+                "--first-seed \(firstSeed) + \(largest) seeds passes the largest seed \(Int.max); lower --first-seed")
+        }
     }
 
     func run() throws {

@@ -193,7 +193,8 @@ import _TestSupport
         let lock = try #require(try RunLock.claim(sweep.lockPath(5)))
         defer { lock.release() }
         try finish(sweep, 6, run("completed", 30, t100: 0))
-        try finish(sweep, 7, run("diverged", 25, t100: 10))  // reached 100% at step 10, then diverged
+        // Reached 100% at step 10, then diverged: not a success (a diverged run's figures are not results).
+        try finish(sweep, 7, run("diverged", 25, t100: 10))
         try finish(sweep, 8, run("completed", 30, t100: 30))
         try finish(sweep, 9, ["status": .string("completed"), "steps": .int(30)])  // no stepsTo100 at all
         try finish(sweep, 10, run("completed", 30, t100: nil))
@@ -214,20 +215,21 @@ import _TestSupport
                 "completed", "completed", "diverged", "missing", "failed", "running",
                 "completed", "diverged", "completed", "completed", "completed", "diverged",
             ])
-        #expect((0..<12).map { cell($0, "success") } == ["1", "0", "0", "", "", "", "1", "1", "1", "0", "0", "0"])
+        #expect((0..<12).map { cell($0, "success") } == ["1", "0", "0", "", "", "", "1", "0", "1", "0", "0", "0"])
         #expect((0..<12).map { cell($0, "stepsTo100") } == ["20", "", "", "", "", "", "0", "10", "30", "", "", ""])
         #expect(csv[4] == ["3", "runs/000003", "0", "2", "0.1", "missing"] + Array(repeating: "", count: 35))
         #expect(csv[3][0..<7] == ["2", "runs/000002", "2", "2", "0", "diverged", "7"])
 
-        // Cells by σ (rows, 0 first) then M: (2, 0) 1 of 3, (4, 0) 3 of 3, (2, 0.1) none finished,
-        // (4, 0.1) 0 of 3. Wilson 95% (z² = 3.8415): k = n gives [n/(n + z²), 1] = [3/6.8415, 1];
-        // k = 0 gives [0, z²/(n + z²)] = [0, 0.5615]; 1 of 3: centre (1/3 + z²/6)/(1 + z²/3) =
-        // 0.9736/2.2805 = 0.4269, half-width z·√(2/27 + z²/36)/2.2805 = 1.96·0.4252/2.2805 = 0.3654.
+        // Cells by σ (rows, 0 first) then M: (2, 0) 1 of 3, (4, 0) 2 of 3, (2, 0.1) none finished,
+        // (4, 0.1) 0 of 3. Wilson 95% (z² = 3.8415): k = 0 gives [0, z²/(n + z²)] = [0, 0.5615];
+        // 1 of 3: centre (1/3 + z²/6)/(1 + z²/3) = 0.9736/2.2805 = 0.4269, half-width
+        // z·√(2/27 + z²/36)/2.2805 = 1.96·0.4252/2.2805 = 0.3654; 2 of 3: centre 1.3070/2.2805 = 0.5731,
+        // the same half-width.
         let phase = try String(contentsOfFile: "\(sweep.path)/phase.svg", encoding: .utf8)
         let cells = phase.components(separatedBy: "<rect class=\"cell\" ").dropFirst()
         #expect(cells.count == 4)
         let expected = [
-            ("1", "3", "0.33", "[0.06–0.79]"), ("3", "3", "1.00", "[0.44–1.00]"),
+            ("1", "3", "0.33", "[0.06–0.79]"), ("2", "3", "0.67", "[0.21–0.94]"),
             ("0", "0", "n/a", "[0.00–1.00]"), ("0", "3", "0.00", "[0.00–0.56]"),
         ]
         for (text, (k, n, rate, interval)) in zip(cells, expected) {

@@ -189,6 +189,17 @@ public enum ImageLoader {
                 field: "images.classes", value: "\(config.classes)",
                 allowed: "no example is left after the class filter")
         }
+        // A size the data cannot give would be recorded in config.json yet not trained on.
+        for (field, limit, count, split) in [
+            ("images.trainSize", config.trainSize, train.labels.count, "training"),
+            ("images.testSize", config.testSize, test.labels.count, "test"),
+        ] where limit > count {
+            throw ConfigurationError(
+                field: field, value: "\(limit)",
+                allowed: "must be at most \(count), the \(split) images "
+                    + (config.classes.isEmpty ? "in the dataset" : "of classes \(config.classes)")
+                    + " (0 uses them all)")
+        }
         // Normalise.
         let plane = h * w
         var trainPixels = train.pixels.map { Float($0) / 255 }

@@ -29,6 +29,12 @@ struct ImageTask: ExperimentTask {
         config = c
         images = c.images!
         (train, test) = try loaded ?? ImageLoader.load(images)
+        // The config was checked against the standard dataset's image size; a directory of
+        // MNIST-format files may hold larger images, so check again with the real sizes.
+        try c.checkLimits(
+            loaded: .init(
+                height: train.height, width: train.width, channels: train.channels, train: train.count,
+                test: test.count))
         if c.training.batchSize > train.count {
             throw ConfigurationError(
                 field: "training.batchSize", value: "\(c.training.batchSize)",
