@@ -163,6 +163,11 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
     /// The defaults: the kp-bench data model.
     public init() {}
 
+    /// The largest data scale (σ, σ_b, ‖μ‖): float32 patches hold its square times the dimension in
+    /// their norms and products, which must stay finite.
+    static let maxScale = 1e6
+    static let scaleReason = "larger values overflow float32 in the patches' norms and products"
+
     enum CodingKeys: String, CodingKey {
         case labelModel, basis, K, D, P, keyPos, keyNeg, common, keysPerExample, keyScale, background, sigmaB, sigma
         case spuriousBias, spuriousSet, flip, signal, orthoNoise, diverseOnly, teacherRank, teacherWeights, nTrain
@@ -277,9 +282,15 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard keysPerExample >= 1, keysPerExample <= K else {
             throw fail("keysPerExample", keysPerExample, "must be between 1 and K = \(K)")
         }
-        guard keyScale.isFinite, keyScale > 0 else { throw fail("keyScale", keyScale, "must be a finite number > 0") }
-        guard sigmaB.isFinite, sigmaB >= 0 else { throw fail("sigmaB", sigmaB, "must be a finite number ≥ 0") }
-        guard sigma.isFinite, sigma >= 0 else { throw fail("sigma", sigma, "must be a finite number ≥ 0") }
+        guard keyScale.isFinite, keyScale > 0, keyScale <= Self.maxScale else {
+            throw fail("keyScale", keyScale, "must be a finite number > 0 and ≤ 10⁶ (" + Self.scaleReason + ")")
+        }
+        guard sigmaB.isFinite, sigmaB >= 0, sigmaB <= Self.maxScale else {
+            throw fail("sigmaB", sigmaB, "must be a finite number in 0…10⁶ (" + Self.scaleReason + ")")
+        }
+        guard sigma.isFinite, sigma >= 0, sigma <= Self.maxScale else {
+            throw fail("sigma", sigma, "must be a finite number in 0…10⁶ (" + Self.scaleReason + ")")
+        }
         guard flip >= 0, flip < 0.5 else { throw fail("flip", flip, "must be in [0, 0.5)") }
         guard spuriousBias.isFinite, spuriousBias >= 0, spuriousBias <= 0.5 else {
             throw fail("spuriousBias", spuriousBias, "must be in [0, 0.5] (a probability ½ ± bias)")
@@ -325,7 +336,9 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         if diverseOnly && K < 4 {
             throw fail("K", K, "a diverse positive point holds all four patterns, so diverseOnly needs K ≥ 4")
         }
-        guard sigma.isFinite, sigma >= 0 else { throw fail("sigma", sigma, "must be a finite number ≥ 0") }
+        guard sigma.isFinite, sigma >= 0, sigma <= Self.maxScale else {
+            throw fail("sigma", sigma, "must be a finite number in 0…10⁶ (" + Self.scaleReason + ")")
+        }
         guard flip >= 0, flip < 0.5 else { throw fail("flip", flip, "must be in [0, 0.5)") }
         guard spuriousBias == 0 else { throw fail("spuriousBias", spuriousBias, "xord has no common patterns; use 0") }
         guard nTrain >= 0 else { throw fail("nTrain", nTrain, "must be ≥ 0 (0 means a fresh example every draw)") }
@@ -416,13 +429,20 @@ public struct PatchDataConfig: Codable, Equatable, Sendable {
         guard keysPerExample == 1 else {
             throw fail("keysPerExample", keysPerExample, "signalNoise places the signal in exactly one patch; use 1")
         }
-        guard keyScale.isFinite, keyScale > 0 else {
-            throw fail("keyScale", keyScale, "is ‖μ‖, the signal norm; must be a finite number > 0")
+        guard keyScale.isFinite, keyScale > 0, keyScale <= Self.maxScale else {
+            throw fail(
+                "keyScale", keyScale,
+                "is ‖μ‖, the signal norm; must be a finite number > 0 and ≤ 10⁶ (" + Self.scaleReason + ")")
         }
-        guard sigmaB.isFinite, sigmaB >= 0 else {
-            throw fail("sigmaB", sigmaB, "is σ_b, the noise-patch standard deviation; must be a finite number ≥ 0")
+        guard sigmaB.isFinite, sigmaB >= 0, sigmaB <= Self.maxScale else {
+            throw fail(
+                "sigmaB", sigmaB,
+                "is σ_b, the noise-patch standard deviation; must be a finite number in 0…10⁶ (" + Self.scaleReason
+                    + ")")
         }
-        guard sigma.isFinite, sigma >= 0 else { throw fail("sigma", sigma, "must be a finite number ≥ 0") }
+        guard sigma.isFinite, sigma >= 0, sigma <= Self.maxScale else {
+            throw fail("sigma", sigma, "must be a finite number in 0…10⁶ (" + Self.scaleReason + ")")
+        }
         guard flip.isFinite, flip >= 0, flip < 0.5 else {
             throw fail(
                 "flip", flip,

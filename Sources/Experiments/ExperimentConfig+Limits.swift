@@ -6,8 +6,30 @@ import Tensors
 /// The memory a run needs and the number of its evaluations, checked by `ExperimentConfig.validate`
 /// before anything is allocated (Docs/Configuration.md, "Limits").
 public enum RunLimits {
-    /// The most memory one run may need: the machine's physical memory or 8 GiB, whichever is smaller.
-    public static let memoryBound: Double = min(Double(ProcessInfo.processInfo.physicalMemory), 8 * gib)
+    /// The most memory one run may need: the smallest of the machine's physical memory, 8 GiB, the
+    /// cgroup's memory limit (a container, a Slurm job) and ¾ of the address-space limit (`ulimit
+    /// -v`; the rest holds the program, its libraries and thread stacks).
+    public static let memoryBound: Double = bound.bytes
+    /// `memoryBound` and what sets it, for messages.
+    public static let bound: (bytes: Double, source: String) = {
+        var bound = (bytes: min(Double(ProcessInfo.processInfo.physicalMemory), 8 * gib), source: "")
+        bound.source =
+            bound.bytes < 8 * gib ? "the machine's physical memory" : "the smaller of physical memory and 8 GiB"
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+            Double(limit.rlim_cur) * 0.75 < bound.bytes
+        {
+            bound = (Double(limit.rlim_cur) * 0.75, "¾ of the address-space limit (ulimit -v)")
+        }
+        for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let value = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), value < bound.bytes
+            {
+                bound = (value, "the cgroup's memory limit (\(file))")
+            }
+        }
+        return bound
+    }()
     /// The most evaluations a schedule may give (every evaluation writes a line and keeps a snapshot).
     public static let maxEvaluations = 100_000
     static let gib = Double(1 << 30)
@@ -192,8 +214,9 @@ extension ExperimentConfig {
         throw ConfigurationError(
             field: culprit[0], value: culprit[1],
             allowed:
-                "the run would need about \(gib(needed)) of memory, over the bound of \(gib(bound)) (the smaller "
-                + "of physical memory and 8 GiB); most of it is the \(largest.what) with "
+                "the run would need about \(gib(needed)) of memory, over the bound of \(gib(bound)) ("
+                + (bound == RunLimits.memoryBound ? RunLimits.bound.source : "the bound given")
+                + "); most of it is the \(largest.what) with "
                 + "\(largest.fields.joined(separator: ", ")): make them smaller (Docs/Configuration.md, \"Limits\")")
     }
 }

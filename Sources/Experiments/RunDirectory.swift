@@ -15,39 +15,72 @@ public struct OutputError: Error, CustomStringConvertible, Equatable {
 public struct RunDirectory: Sendable {
     /// The directory's path as given to `create(at:overwrite:)`, relative or absolute.
     public let path: String
+    /// The exclusive lock held on the directory while this process writes it (nil for a
+    /// directory only read).
+    let lock: DirectoryLock?
+
+    init(path: String, lock: DirectoryLock? = nil) {
+        self.path = path
+        self.lock = lock
+    }
+
+    /// The longest `--out` path accepted (Linux's PATH_MAX less room for the file names inside).
+    static let maxPathBytes = 3_900
 
     /// Creates (or, with `overwrite`, empties) the directory at `path`.
     ///
     /// Refuses a directory that already holds a run unless `overwrite` is set, so nothing already
     /// written is lost by accident.
+    /// The directory is locked (`flock`, exclusive) before anything in it is checked or removed,
+    /// and stays locked while the returned value lives: a second process writing the same
+    /// directory — a second `train --out`, with or without `--overwrite` — is refused instead of
+    /// mixing two runs' files.
     public static func create(at path: String, overwrite: Bool) throws -> RunDirectory {
+        try checkPath(path)
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw OutputError("output path \(path) exists and is not a directory; choose another --out")
+        let existed = fm.fileExists(atPath: path, isDirectory: &isDirectory)
+        if existed, !isDirectory.boolValue {
+            throw OutputError("output path \(path) exists and is not a directory; choose another --out")
+        }
+        if !existed { try Self.makeDirectories(path) }
+        let lock = try DirectoryLock(path)
+        let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        if !contents.isEmpty {
+            guard overwrite else {
+                throw OutputError(
+                    "output directory \(path) is not empty; choose another --out, "
+                        + "or pass --overwrite to replace its run files"
+                )
             }
-            let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-            if !contents.isEmpty {
-                guard overwrite else {
-                    throw OutputError(
-                        "output directory \(path) is not empty; choose another --out, "
-                            + "or pass --overwrite to replace its run files"
-                    )
-                }
-                try removeRunFiles(path, contents: contents)
-            }
-        } else {
-            try Self.makeDirectories(path)
+            try removeRunFiles(path, contents: contents)
         }
         guard fm.isWritableFile(atPath: path) else {
             throw OutputError("output directory \(path) is not writable; choose a writable --out")
         }
-        return RunDirectory(path: path)
+        return RunDirectory(path: path, lock: lock)
+    }
+
+    /// Refuses an empty `--out`, or one too long for the file system (before any directory of it
+    /// is made, so nothing is left behind).
+    static func checkPath(_ path: String) throws {
+        guard !path.isEmpty else { throw OutputError("the output path is empty; give --out a directory name") }
+        let bytes = path.utf8.count
+        guard bytes <= maxPathBytes else {
+            throw OutputError(
+                "the output path (\(bytes) bytes, starting \(path.prefix(40))…) is longer than the "
+                    + "\(maxPathBytes) bytes a run directory may have; choose a shorter --out")
+        }
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
+            throw OutputError(
+                "a name in the output path is \(long.utf8.count) bytes long (starting \(long.prefix(40))…), "
+                    + "more than the 255 a file system allows; choose a shorter --out")
+        }
     }
 
     /// Throws when `path` exists and is not an empty directory (checked again by `create`).
     public static func checkFree(_ path: String) throws {
+        try checkPath(path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else {
@@ -124,6 +157,7 @@ public struct RunDirectory: Sendable {
     /// Throws, removing nothing, when `path` is a non-empty directory that `create(at:overwrite:
     /// true)` would refuse to empty (it holds files convdyn did not write).
     public static func checkOverwritable(_ path: String) throws {
+        try checkPath(path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else {
@@ -168,6 +202,32 @@ public struct RunDirectory: Sendable {
     static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
     }
+}
+
+/// An exclusive `flock` on a directory, released when the value is freed (or the process ends,
+/// however it ends: the kernel drops the lock with the descriptor).
+final class DirectoryLock: Sendable {
+    private let fd: Int32
+
+    /// Locks `path` or throws naming the other process's hold.
+    init(_ path: String) throws {
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw OutputError("cannot open output directory \(path): \(systemReason(errno)); choose another --out")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let reason = systemReason(errno)
+            close(fd)
+            throw OutputError(
+                busy
+                    ? "output directory \(path) is being written by another convdyn process; wait for it to "
+                        + "finish, or choose another --out"
+                    : "cannot lock output directory \(path): \(reason); choose another --out")
+        }
+    }
+
+    deinit { close(fd) }
 }
 
 /// Appends newline-terminated lines to a file, each with one `write` of the whole line: a write

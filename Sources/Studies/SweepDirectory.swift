@@ -130,10 +130,17 @@ public struct SweepDirectory: Sendable {
     /// as a summary with a status.
     public func isDone(_ index: Int) -> Bool { summary(of: index) != nil }
 
-    /// The parsed summary.json of run `index`, nil when it is missing or not a summary.
+    /// The parsed summary.json of run `index`, nil when it is missing or not a summary, or when the
+    /// run's config.json is not the config the sweep gives that index (a run written there by
+    /// something else — `train --out runs/000003 --overwrite`, a copied directory — is not this
+    /// sweep's result; it is redone).
     func summary(of index: Int) -> JSONValue? {
-        guard let data = FileManager.default.contents(atPath: "\(runPath(index))/summary.json"),
-            let json = try? JSONValue.parse(String(decoding: data, as: UTF8.self)), json["status"]?.stringValue != nil
+        let dir = runPath(index)
+        guard let data = FileManager.default.contents(atPath: "\(dir)/summary.json"),
+            let json = try? JSONValue.parse(String(decoding: data, as: UTF8.self)), json["status"]?.stringValue != nil,
+            let configData = FileManager.default.contents(atPath: "\(dir)/config.json"),
+            let recorded = try? JSONValue.parse(String(decoding: configData, as: UTF8.self)),
+            let expected = try? spec.config(of: index).json, recorded == expected
         else { return nil }
         return json
     }

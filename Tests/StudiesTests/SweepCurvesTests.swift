@@ -58,6 +58,8 @@ import _TestSupport
     func finish(_ sweep: SweepDirectory, _ index: Int, _ json: JSONValue) throws {
         try FileManager.default.createDirectory(atPath: sweep.runPath(index), withIntermediateDirectories: true)
         try json.text.write(toFile: "\(sweep.runPath(index))/summary.json", atomically: true, encoding: .utf8)
+        try sweep.spec.config(of: index).json.prettyText.write(
+            toFile: "\(sweep.runPath(index))/config.json", atomically: true, encoding: .utf8)
     }
 
     @Test func theXAxisIsTheFirstFieldWithTwoNumbers() throws {

@@ -140,6 +140,8 @@ import _TestSupport
         try FileManager.default.createDirectory(atPath: sweep.runPath(index), withIntermediateDirectories: true)
         try JSONValue.object(fields).text.write(
             toFile: "\(sweep.runPath(index))/summary.json", atomically: true, encoding: .utf8)
+        try sweep.spec.config(of: index).json.prettyText.write(
+            toFile: "\(sweep.runPath(index))/config.json", atomically: true, encoding: .utf8)
     }
 
     @Test func successCriteriaOnHandSummaries() throws {
@@ -171,6 +173,22 @@ import _TestSupport
         #expect(try !holds("status>=0", ["status": .string("completed")]))
         // A diverged run is not a success, whatever it recorded before the divergence.
         #expect(try !holds("testAccuracy>=0.9", ["status": .string("diverged"), "testAccuracy": .double(0.95)]))
+    }
+
+    /// A run directory whose config.json is not the config the sweep gives its index (a `train
+    /// --out runs/000000 --overwrite` of another config, a copied run) is not this sweep's result.
+    @Test func aRunOfAnotherConfigIsNotDone() throws {
+        let s = try spec(Self.small, name: "foreign.yaml")
+        let sweep = try SweepDirectory.create(at: "\(dir)/foreign", spec: s)
+        try finish(sweep, 0, ["status": .string("completed"), "steps": .int(30)])
+        #expect(sweep.status(of: 0) == .done)
+        var other = try s.config(of: 0)
+        other.network.M += 1
+        try other.json.prettyText.write(
+            toFile: "\(sweep.runPath(0))/config.json", atomically: true, encoding: .utf8)
+        #expect(sweep.status(of: 0) == .missing)
+        try FileManager.default.removeItem(atPath: "\(sweep.runPath(0))/config.json")
+        #expect(sweep.status(of: 0) == .missing)
     }
 
     /// Runs done, diverged, never at 100%, missing, failed and running, by hand: the CSV marks each,
