@@ -235,7 +235,9 @@ func records(_ file: [UInt8]) throws -> [[UInt8]] {
                     #expect(tag == "config" && step == 0)
                     #expect(t.varint(1) == 7)
                     #expect(try v.message(9)?.message(1)?.string(1) == "text")
-                    texts += t.all(8).compactMap { if case .bytes(let b) = $0 { String(decoding: b, as: UTF8.self) } else { nil } }
+                    texts += t.all(8).compactMap {
+                        if case .bytes(let b) = $0 { String(decoding: b, as: UTF8.self) } else { nil }
+                    }
                 }
             }
         }
@@ -272,15 +274,18 @@ func records(_ file: [UInt8]) throws -> [[UInt8]] {
               {"directory": "runs/000001", "index": 1, "params": {"M": 4, "sigma": 0.1}, "seed": 0}]}
             """
         try manifest.write(toFile: "\(root)/s/sweep.json", atomically: true, encoding: .utf8)
-        let result = try TensorBoardExport.export("\(root)/s", to: "\(root)/s/tensorboard", overwrite: false,
+        let result = try TensorBoardExport.export(
+            "\(root)/s", to: "\(root)/s/tensorboard", overwrite: false,
             wallTime: 0, host: "h")
-        #expect(result.files.map { $0.replacingOccurrences(of: "\(root)/s/tensorboard/", with: "") } == [
-            "M=4,sigma=0.05,seed=0/events.out.tfevents.0.h", "M=4,sigma=0.1,seed=0/events.out.tfevents.0.h",
-        ])
+        #expect(
+            result.files.map { $0.replacingOccurrences(of: "\(root)/s/tensorboard/", with: "") } == [
+                "M=4,sigma=0.05,seed=0/events.out.tfevents.0.h", "M=4,sigma=0.1,seed=0/events.out.tfevents.0.h",
+            ])
         // The output inside the sweep is not taken for runs; a second export needs --overwrite.
         #expect(try TensorBoardExport.runs(at: "\(root)/s", excluding: "\(root)/s/tensorboard").count == 2)
         #expect(throws: ReportError.self) {
-            try TensorBoardExport.export("\(root)/s", to: "\(root)/s/tensorboard", overwrite: false, wallTime: 1, host: "h")
+            try TensorBoardExport.export(
+                "\(root)/s", to: "\(root)/s/tensorboard", overwrite: false, wallTime: 1, host: "h")
         }
         let again = try TensorBoardExport.export(
             "\(root)/s", to: "\(root)/s/tensorboard", overwrite: true, wallTime: 1, host: "h")
@@ -325,7 +330,8 @@ func records(_ file: [UInt8]) throws -> [[UInt8]] {
         let pictures = try FileManager.default.contentsOfDirectory(atPath: "\(out)/run/filters").filter {
             $0.hasSuffix(".png")
         }
-        let result = try TensorBoardExport.export("\(out)/run", to: "\(out)/tb", overwrite: false, wallTime: 0, host: "h")
+        let result = try TensorBoardExport.export(
+            "\(out)/run", to: "\(out)/tb", overwrite: false, wallTime: 0, host: "h")
         let (_, events) = try self.events(result.files[0])
         var images: [(step: Int, image: Decoded)] = []
         for (step, values) in events {

@@ -194,7 +194,8 @@ public enum TensorBoardExport {
             else {
                 let reason = String(cString: strerror(errno))
                 try? fm.removeItem(atPath: "\(file).tmp")
-                throw ReportError("cannot write \(file) (\(reason)); check free space and permissions, or choose another --out")
+                throw ReportError(
+                    "cannot write \(file) (\(reason)); check free space and permissions, or choose another --out")
             }
             result.files.append(file)
         }
