@@ -204,9 +204,10 @@ public enum TensorBoardExport {
 
     /// Creates `directory` part by part, so that the reason a part cannot be made is the system's own.
     static func makeDirectory(_ directory: String) throws {
-        var made = directory.hasPrefix("/") ? "" : "."
+        var parts: [Substring] = []
         for part in directory.split(separator: "/") {
-            made += "/\(part)"
+            parts.append(part)
+            let made = (directory.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: made, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else {
