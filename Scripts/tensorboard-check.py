@@ -179,7 +179,8 @@ def main():
         manifest = json.load(open(f'{tmp}/sweep/sweep.json', encoding='utf-8'))
         names = {}
         for entry in manifest['runs']:
-            parts = [f'{k}={json.dumps(v)}' for k, v in sorted(entry['params'].items())] + [f'seed={entry["seed"]}']
+            parts = [f'{k}={v if isinstance(v, str) else json.dumps(v)}' for k, v in sorted(entry['params'].items())]
+            parts.append(f'seed={entry["seed"]}')
             names[','.join(parts)] = entry['directory']
         made = sorted(os.listdir(f'{tmp}/tb-sweep'))
         if made != sorted(names) or len(made) != 4:

@@ -86,7 +86,7 @@ public enum TensorBoardExport {
             guard let directory = entry["directory"]?.stringValue,
                 let params = entry["params"]?.objectValue
             else { continue }
-            var parts = params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" }
+            var parts = params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? $0.value.text)" }
             if let seed = entry["seed"]?.intValue { parts.append("seed=\(seed)") }
             names[directory] = parts.joined(separator: ",").replacingOccurrences(of: "/", with: "∕")
         }
