@@ -90,7 +90,7 @@ public enum TensorBoardExport {
             if let seed = entry["seed"]?.intValue { parts.append("seed=\(seed)") }
             names[directory] = parts.joined(separator: ",").replacingOccurrences(of: "/", with: "∕")
         }
-        let renamed = runs.map { run in Run(path: run.path, name: names[run.name].map { $0 } ?? run.name) }
+        let renamed = runs.map { run in Run(path: run.path, name: names[run.name] ?? run.name) }
         return Set(renamed.map(\.name)).count == renamed.count ? renamed : runs
     }
 
