@@ -18,7 +18,7 @@ struct ConvDyn: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Demo.self, Train.self, Verify.self, Sweep.self, ReportCommand.self, Show.self, Presets.self,
-            BenchCommand.self,
+            BenchCommand.self, Export.self,
         ]
     )
 }

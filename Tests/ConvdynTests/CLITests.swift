@@ -39,7 +39,8 @@ import _TestSupport
         ("sweep", Sweep.self), ("sweep-start", Sweep.Start.self), ("sweep-run", Sweep.RunOne.self),
         ("sweep-slurm", Sweep.Slurm.self), ("sweep-status", Sweep.Status.self),
         ("sweep-summarize", Sweep.Summarize.self), ("report", ReportCommand.self), ("show", Show.self),
-        ("presets", Presets.self), ("bench", BenchCommand.self),
+        ("presets", Presets.self), ("bench", BenchCommand.self), ("export", Export.self),
+        ("export-tensorboard", ExportTensorBoard.self),
     ]
 
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
@@ -124,6 +125,23 @@ import _TestSupport
             toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
         let mixed = run(["sweep", "\(dir)/t.yaml", "--out", "\(dir)/out"])
         #expect(mixed.code == 1 && mixed.message.contains("holds a different sweep"))
+    }
+
+    @Test func exportTensorBoardWritesARunAndRefusesBadInputs() throws {
+        let dir = temporaryDirectory("cli-export")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(
+            run(["train", "--preset", "kp-small", "--set", "steps=20", "--out", "\(dir)/run", "--quiet"]).code == 0)
+        #expect(run(["export", "tensorboard", "\(dir)/run"]).code == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/run/tensorboard/run")
+        #expect(files.count == 1 && files[0].hasPrefix("events.out.tfevents."))
+        let again = run(["export", "tensorboard", "\(dir)/run"])
+        #expect(again.code == 1 && again.message.contains("not empty") && !again.message.contains("\n"))
+        #expect(run(["export", "tensorboard", "\(dir)/run", "--overwrite"]).code == 0)
+        let notRuns = run(["export", "tensorboard", "\(dir)/run/tensorboard", "--out", "\(dir)/tb"])
+        #expect(notRuns.code == 1 && notRuns.message.contains("is neither a run directory"))
+        #expect(run(["export", "tensorboard", "\(dir)/run", "--bogus"]).code == 64)
+        #expect(run(["export", "parquet", "\(dir)/run"]).code == 64)
     }
 
     @Test func presetsListsEveryPreset() {
