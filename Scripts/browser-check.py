@@ -244,6 +244,11 @@ MEASURE = r"""
     const h = e.getAttribute('href') || e.getAttribute('xlink:href');
     if (h) out.refs.push({tag: e.tagName, attr: h, url: new URL(h, document.baseURI).href});
   }
+  // File names in the text (plots/x.svg, seed-0/report.html): a reader looks for them beside the page.
+  const named = new Set();
+  for (const m of document.body.innerText.matchAll(/(?:^|[\s(\[`"'])((?:[\w.-]+\/)+[\w.-]+\.(?:svg|html|png))(?=$|[\s)\]`"',;:.])/g))
+    named.add(m[1]);
+  out.named = [...named].map(n => ({attr: n, url: new URL(n, document.baseURI).href}));
   for (const img of document.images)
     if (!img.complete || img.naturalWidth === 0) out.brokenImages.push(img.getAttribute('src'));
 
@@ -436,6 +441,10 @@ def check_page(browser, page, root, width, height, mobile, shot):
                                f"does not exist)")
         elif parsed.scheme in ("http", "https") and ref["tag"] != "a":
             reasons.append(f"{ref['tag']} loads {attr!r} from the network")
+    for ref in m["named"]:
+        path = urllib.parse.unquote(urllib.parse.urlparse(ref["url"]).path)
+        if ref["attr"] not in seen and not os.path.exists(path):
+            reasons.append(f"the text names {ref['attr']!r}, which does not exist")
     for src in m["brokenImages"]:
         reasons.append(f"image {src!r} did not load")
 
@@ -479,6 +488,8 @@ FIXTURES = {
     "broken": ('<a href="missing.svg">m</a> <a href="#nowhere">n</a> <img src="gone.png" alt="g">', {},
                ["broken a 'missing.svg'", "broken link '#nowhere'", "broken img 'gone.png'", "did not load"],
                ["broken a 'missing.svg'"]),
+    "named": ('<p>The plot is plots/none.svg (see plots/here.svg, not Docs/Claims.md).</p>',
+              {"plots/here.svg": SVG_READABLE}, ["names 'plots/none.svg'"], ["names 'plots/none.svg'"]),
     "wide": ('<div style="width:1600px">wide</div>', {}, ["wider than the viewport", "px wide in a"],
              ["wider than the viewport"]),
     "small": ('<p style="font-size:7px">small</p>', {}, ["text smaller than 9 px", "'small'"], ["'small'"]),
@@ -503,6 +514,7 @@ def self_test(browser, directory):
             else:
                 f.write(HEAD + body + "</body></html>")
         for file, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(directory, file)), exist_ok=True)
             with open(os.path.join(directory, file), "w") as f:
                 f.write(text)
         for (width, height, mobile), want in zip(WIDTHS, expected):
