@@ -69,7 +69,7 @@ struct Demo: ParsableCommand {
         print("Yu, Zhang & Zhu (2019) on \(preset.name): \(preset.summary)")
         print("\(seeds) seeds on \(min(workers, seeds)) worker(s), runs in \(root)/seed-N\n")
         let start = Date()
-        fflush(stdout)
+        fflush(nil)
         let log = LineLog()
         let bar = progress ? ProgressDisplay(label: "demo", unit: "runs", total: seeds) : nil
         let results = try DemoRunner.run(

@@ -60,7 +60,7 @@ struct Sweep: ParsableCommand {
             let log = LineLog()
             let pending = spec.runCount - (sweep.counts()[.done] ?? 0)
             let bar = progress ? ProgressDisplay(label: "sweep", unit: "runs", total: pending) : nil
-            fflush(stdout)
+            fflush(nil)
             let counts = try sweep.runPending(workers: jobs ?? availableCores) { line in
                 if let bar {
                     bar.log(line)

@@ -89,7 +89,7 @@ struct Train: ParsableCommand {
         let directory = try RunDirectory.create(at: path, overwrite: overwrite)
         if let text = configText(resolved, directory: directory.path) {
             print(text, terminator: "")
-            fflush(stdout)
+            fflush(nil)
         }
         let bar =
             showProgress ? ProgressDisplay(label: label, unit: "steps", total: resolved.training.steps) : nil
