@@ -58,6 +58,7 @@ final class ProgressDisplay: Sendable {
         self.clock = clock
         self.output = output
         self.start = clock()
+        state.withLock { $0.lastLine = start }
     }
 
     /// `done` of `total` units are finished.
