@@ -42,6 +42,7 @@ WIDTHS = [(1400, 1000, False), (400, 900, True)]
 MIN_TEXT_PX = 9.0
 FASHION = "/usr/share/datasets/fashion-mnist"
 MAX_SHOT_HEIGHT = 16000
+KINDS = ["run", "runs", "images", "sweep", "verify"]
 
 
 class CheckError(Exception):
@@ -538,7 +539,10 @@ def make_reports(convdyn, runs, kinds, log):
     def run(*args):
         log.write("$ " + " ".join(args) + "\n")
         log.flush()
-        done = subprocess.run(list(args), stdout=log, stderr=log, timeout=1800)
+        try:
+            done = subprocess.run(list(args), stdout=log, stderr=log, timeout=1800)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise CheckError(f"`{' '.join(args)}`: {e}")
         # verify exits 1 when a claim fails: the page is still what is checked.
         if done.returncode not in (0, 1) or (done.returncode == 1 and args[1] != "verify"):
             raise CheckError(f"`{' '.join(args)}` exited {done.returncode} (see {log.name})")
@@ -588,12 +592,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("convdyn", help="the convdyn executable")
     parser.add_argument("outdir", help="where the runs, screenshots and log go")
-    parser.add_argument("--kinds", default="run,runs,images,sweep,verify", help="the kinds of report to make")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="the kinds of report to make")
     parser.add_argument("--pages", nargs="+", help="check these HTML files instead of making reports")
     parser.add_argument("--self-test", action="store_true", help="check the check on pages with known faults")
     parser.add_argument("--browser", default=os.environ.get("CHROMIUM", "chromium"), help="the chromium executable")
     args = parser.parse_args()
 
+    kinds = args.kinds.split(",")
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        parser.error(f"unknown kinds {', '.join(unknown)}; the kinds are {','.join(KINDS)}")
     out = os.path.abspath(args.outdir)
     shots = os.path.join(out, "screenshots")
     os.makedirs(shots, exist_ok=True)
@@ -623,7 +631,7 @@ def main():
                 shutil.rmtree(runs)
             os.makedirs(runs)
             with open(os.path.join(out, "make-reports.log"), "w") as log:
-                made = make_reports(os.path.abspath(args.convdyn), runs, args.kinds.split(","), log)
+                made = make_reports(os.path.abspath(args.convdyn), runs, kinds, log)
             pages = [(p, os.path.realpath(d)) for d in made.values() for p in pages_of(d)]
         if not pages:
             print("browser-check: no pages to check", file=sys.stderr)
