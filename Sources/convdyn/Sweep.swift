@@ -59,7 +59,7 @@ struct Sweep: ParsableCommand {
             let start = Date()
             let log = LineLog()
             let pending = spec.runCount - (sweep.counts()[.done] ?? 0)
-            let bar = progress ? ProgressDisplay(label: "sweep", unit: "runs", total: pending) : nil
+            let bar = progress && pending > 0 ? ProgressDisplay(label: "sweep", unit: "runs", total: pending) : nil
             fflush(nil)
             let counts = try sweep.runPending(workers: jobs ?? availableCores) { line in
                 if let bar {

@@ -81,6 +81,7 @@ struct Verify: ParsableCommand {
             // the claims before the one named are done.
             if let k = Self.claimIndex(of: line, in: ids) { bar.update(k) }
         }
+        bar?.update(selected.count)
         bar?.finish()
         print(result.table)
         print(
