@@ -266,8 +266,10 @@ MEASURE = r"""
     const r = e.getBoundingClientRect();
     return r.width > 0 && r.height > 0;
   };
-  // An element sticking out is fine inside a box that scrolls or clips it, if that box fits.
+  // A table (or preformatted text) sticking out is fine inside a box that scrolls or clips it;
+  // a plot or anything else must fit the screen.
   const clipped = (e) => {
+    if (!e.closest('table, pre')) return false;
     for (let a = e.parentElement; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
       const ox = getComputedStyle(a).overflowX;
       if (ox === 'auto' || ox === 'scroll' || ox === 'hidden' || ox === 'clip') return true;
@@ -481,6 +483,9 @@ FIXTURES = {
              + '<a href="https://doi.org/10.0/x">paper</a>', {"readable.svg": SVG_READABLE}, [], []),
     "scroller": ('<div style="overflow-x:auto"><table><tr><td style="min-width:1800px">wide</td></tr></table></div>',
                  {}, [], []),
+    "plot-scroll": ('<div style="overflow-x:auto"><svg width="1800" height="100" viewBox="0 0 1800 100">'
+                    '<text x="5" y="50" font-size="12">wide plot</text></svg></div>', {},
+                    ["wider than the viewport: svg"], ["wider than the viewport: svg"]),
     "console": ("<script>console.error('boom')</script><p>x</p>", {}, ["console error: boom"],
                 ["console error: boom"]),
     "exception": ("<script>null.x</script><p>x</p>", {}, ["exception"], ["exception"]),
