@@ -29,6 +29,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Directory for the runs (default: runs/demo, numbered if taken).")
     var out: String?
 
+    @Flag(help: ProgressOption.help())
+    var progress = false
+
     /// The most runs a demo makes: their metrics and filters are all read back for its report.
     static let maxSeeds = 1_000
 
@@ -66,15 +69,23 @@ struct Demo: ParsableCommand {
         print("Yu, Zhang & Zhu (2019) on \(preset.name): \(preset.summary)")
         print("\(seeds) seeds on \(min(workers, seeds)) worker(s), runs in \(root)/seed-N\n")
         let start = Date()
+        fflush(nil)
         let log = LineLog()
+        let bar = progress ? ProgressDisplay(label: "demo", unit: "runs", total: seeds) : nil
         let results = try DemoRunner.run(
             preset: preset, seeds: Array(firstSeed..<(firstSeed + seeds)), root: root, workers: workers
         ) { summary in
-            log.line(
+            let line =
                 "seed \(summary.seed) done: test accuracy \(String(format: "%.4f", summary.testAccuracy)), "
-                    + "T100 \(summary.stepsTo100.map(String.init) ?? "never")"
-            )
+                + "T100 \(summary.stepsTo100.map(String.init) ?? "never")"
+            if let bar {
+                bar.log(line)
+                bar.advance()
+            } else {
+                log.line(line)
+            }
         }
+        bar?.finish()
         let seconds = Date().timeIntervalSince(start)
         if images {
             print(DemoRunner.imageEvidence(results, config: preset.config))

@@ -37,6 +37,9 @@ struct Sweep: ParsableCommand {
         @Flag(help: "Only create the directory and its manifest (e.g. before `convdyn sweep slurm`).")
         var noRun = false
 
+        @Flag(help: ProgressOption.help())
+        var progress = false
+
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
         }
@@ -55,7 +58,18 @@ struct Sweep: ParsableCommand {
             }
             let start = Date()
             let log = LineLog()
-            let counts = try sweep.runPending(workers: jobs ?? availableCores) { log.line($0) }
+            let pending = spec.runCount - (sweep.counts()[.done] ?? 0)
+            let bar = progress && pending > 0 ? ProgressDisplay(label: "sweep", unit: "runs", total: pending) : nil
+            fflush(nil)
+            let counts = try sweep.runPending(workers: jobs ?? availableCores) { line in
+                if let bar {
+                    bar.log(line)
+                    bar.advance()
+                } else {
+                    log.line(line)
+                }
+            }
+            bar?.finish()
             let missing = try sweep.summarize()
             print(
                 String(

@@ -44,7 +44,13 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace the run files in a non-empty --out directory.")
     var overwrite = false
 
-    @Flag(help: "Print no progress.")
+    @Flag(help: ProgressOption.help())
+    var progress = false
+
+    @Flag(help: "Also print the resolved config (as written to config.json).")
+    var verbose = false
+
+    @Flag(help: "Print only the summary, even with --progress or --verbose.")
     var quiet = false
 
     func validate() throws {
@@ -69,7 +75,8 @@ struct Train: ParsableCommand {
         let label = "\(resolved.preset) seed \(resolved.seed)"
         let pretraining = resolved.images == nil ? resolved.network.router : nil
         let additions = pretraining?.pretrainingAdditions(dimension: resolved.data.D) ?? 0
-        let longPretraining = !quiet && additions >= 1_000_000_000  // about a second
+        let showProgress = progress && !quiet
+        let longPretraining = showProgress && additions >= 1_000_000_000  // about a second
         if longPretraining, let router = pretraining {
             FileHandle.standardError.write(
                 Data("\(label): pre-training the routers, \(router.pretrainSteps) steps…\n".utf8))
@@ -80,13 +87,22 @@ struct Train: ParsableCommand {
                 Data(String(format: "\(label): routers pre-trained in %.1fs\n", seconds).utf8))
         }
         let directory = try RunDirectory.create(at: path, overwrite: overwrite)
-        print("config (\(directory.path)/config.json):")
-        print(resolved.json.prettyText, terminator: "")
-        let bar = quiet ? nil : ProgressBar(label: label)
-        let summary = try prepared.run(in: directory, threads: availableCores) { step, total in
-            bar?.update(step, of: total)
+        if let text = configText(resolved, directory: directory.path) {
+            print(text, terminator: "")
+            fflush(nil)
+        }
+        let bar =
+            showProgress ? ProgressDisplay(label: label, unit: "steps", total: resolved.training.steps) : nil
+        let summary = try prepared.run(in: directory, threads: availableCores) { step, _ in
+            bar?.update(step)
         }
         bar?.finish()
         print(SummaryText.describe(summary, directory: directory.path))
+    }
+
+    /// What `train` prints before it starts: the config with `--verbose` (and not `--quiet`), else nothing.
+    func configText(_ resolved: ExperimentConfig, directory: String) -> String? {
+        guard verbose && !quiet else { return nil }
+        return "config (\(directory)/config.json):\n" + resolved.json.prettyText
     }
 }

@@ -32,6 +32,9 @@ struct Verify: ParsableCommand {
     @Option(help: "Output directory (default: runs/verify, numbered if taken).")
     var out: String?
 
+    @Flag(help: ProgressOption.help(" Counts claims: the runs of a claim finish together."))
+    var progress = false
+
     func validate() throws {
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be ≥ 1, got \(seeds)") }
         guard firstSeed >= 0 else { throw ValidationError("--first-seed must be ≥ 0, got \(firstSeed)") }
@@ -67,14 +70,30 @@ struct Verify: ParsableCommand {
                 + ", runs in \(root)/CLAIM/seed-N\n"
         )
         fflush(nil)
+        let bar = progress ? ProgressDisplay(label: "verify", unit: "claims", total: selected.count) : nil
+        let ids = selected.map(\.id)
         let result = try Verifier.run(
             selected, seeds: seeds, firstSeed: firstSeed, root: root, workers: jobs ?? availableCores
-        ) { log.line($0) }
+        ) { line in
+            guard let bar else { return log.line(line) }
+            bar.log(line)
+            // The Verifier checks the claims in order and each of its lines starts with the claim's id:
+            // the claims before the one named are done.
+            if let k = Self.claimIndex(of: line, in: ids) { bar.update(k) }
+        }
+        bar?.update(selected.count)
+        bar?.finish()
         print(result.table)
         print(
             String(
                 format: "\n%@ in %.1f s. verify.json and report.html in %@",
                 result.passed ? "All claims PASS" : "Some claims FAIL", result.seconds, root))
         if !result.passed { throw ExitCode(1) }
+    }
+
+    /// The index in `ids` of the claim a line of the Verifier's log is about (it starts with
+    /// "ID:" or "ID,").
+    static func claimIndex(of line: String, in ids: [String]) -> Int? {
+        ids.firstIndex { line.hasPrefix($0 + ":") || line.hasPrefix($0 + ",") }
     }
 }
