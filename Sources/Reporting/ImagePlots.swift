@@ -243,7 +243,7 @@ enum ImagePlots {
                 + "bottom (the numbers on the left are the rank of the row's first filter). One signed grey scale "
                 + "for all snapshots: black −\(formatValue(R)), mid-grey 0, white +\(formatValue(R)), the "
                 + "largest |weight| shown. Pictures of every evaluation, in filter index order, are in filters/.",
-            svg: svg.render())
+            svg: svg.text)
     }
 
     /// The class names of a run's outputs, in label order.
@@ -333,7 +333,7 @@ enum ImagePlots {
                 + "filter norm (largest first). The last column is the selectivity index (largest mean − mean of "
                 + "the others) ÷ (largest mean + mean of the others): 0 for a filter that responds to every class "
                 + "alike, 1 for one that responds to a single class.",
-            svg: svg.render())
+            svg: svg.text)
     }
 
     /// Pictures of the run: the top-activating patches (a PNG data URI) with the classes of their
