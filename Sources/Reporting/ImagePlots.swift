@@ -164,14 +164,14 @@ enum ImagePlots {
         }
         let shown = picks.map { records[$0] }
         let R = max(shown.flatMap { rec in order.flatMap { rec.weights[$0] }.map(abs) }.max() ?? 1, 1e-12)
-        let cell = 4.0
+        let cell = 5.0
         let tile = Double(r) * cell
         let gap = 3.0
         let columns = min(8, order.count)
         let gridRows = (order.count + columns - 1) / columns
         let gridW = Double(columns) * (tile + gap) - gap
         let gridH = Double(gridRows) * (tile + gap) - gap
-        let perRow = min(3, shown.count)
+        let perRow = min(2, shown.count)
         let left = 34.0
         let top = 40.0
         let blockW = gridW + 24
@@ -282,7 +282,7 @@ enum ImagePlots {
         let gridW = Double(C) * cell
         let gridH = Double(entries.count) * cell
         let indexX = left + gridW + 10
-        let barX = indexX + cell + 70
+        let barX = indexX + cell + 30
         let nameH = Double(names.map(\.count).max() ?? 0) * 6.5 + 10
         let barH = max(min(gridH, 240), 120)
         var svg = SVG(width: max(barX + 150, 380), height: top + max(gridH + nameH + 10, barH + 30))
@@ -370,7 +370,7 @@ enum ImagePlots {
     }
 
     /// A figure with the PNG embedded as a data URI, drawn 1.5 times its own width (read from its
-    /// IHDR chunk), pixelated; then a line break.
+    /// IHDR chunk), pixelated, narrower on a narrow screen; then a line break.
     static func picture(_ png: Data, alt: String, caption: String) -> Node {
         var width: Int? = nil
         if png.count > 24 {
@@ -380,7 +380,8 @@ enum ImagePlots {
         let image: Node = .element(
             "img",
             [
-                "alt": alt, "width": width, "style": width.map { _ in "image-rendering: pixelated" },
+                "alt": alt, "width": width,
+                "style": width.map { _ in "image-rendering: pixelated; max-width: 100%; height: auto" },
                 "src": "data:image/png;base64,\(png.base64EncodedString())",
             ])
         return .lines([.element("figure", [:], [image, .element("figcaption", [:], [.text(caption)])])])
