@@ -51,7 +51,13 @@ import _TestSupport
         // pixel (5, 5) white, pixel (0, 4) at 24/35 of the way (outside the window).
         #expect(rgb(x0, y0) == [0, 0, 0] && rgb(x0 + 1, y0 + 1) == [0, 0, 0])
         #expect(rgb(x0 + 11, y0 + 11) == [255, 255, 255])
-        let g = UInt8((127.5 + 127.5 * (2 * 24 / 35.0 - 1)).rounded())
+        // A pixel value x of the ramp, stretched from 0…35 to −1…1, as a grey level.
+        func grey(_ x: Float) -> UInt8 {
+            let stretched: Float = 2 * x / 35 - 1
+            let level: Float = 127.5 + 127.5 * stretched
+            return UInt8(level.rounded())
+        }
+        let g = grey(24)
         #expect(rgb(x0, y0 + 8) == [g, g, g])
         // The window (rows 1–3, columns 1–3) outlined one pixel outside it: x, y from 1 to 8.
         let orange: [UInt8] = [255, 127, 0]
@@ -60,7 +66,7 @@ import _TestSupport
             #expect(rgb(x0 + 1, y0 + d) == orange && rgb(x0 + 8, y0 + d) == orange)
         }
         // Inside the window the image itself: pixel (2, 2) = 14.
-        let inside = UInt8((127.5 + 127.5 * (2 * 14 / 35.0 - 1)).rounded())
+        let inside = grey(14)
         #expect(rgb(x0 + 4, y0 + 4) == [inside, inside, inside])
         let patch = try #require(json["filters"]?.arrayValue?.first?["patches"]?.arrayValue?.first)
         #expect(patch["row"]?.intValue == 1 && patch["column"]?.intValue == 1 && patch["image"]?.intValue == 1)
