@@ -49,7 +49,7 @@ import _TestSupport
         let y0 = 4
         // The whole image, two pixels a pixel, stretched to black…white: pixel (0, 0) black,
         // pixel (5, 5) white, pixel (0, 4) at 24/35 of the way (outside the window).
-        #expect(rgb(x0, y0) == [0, 0, 0] && rgb(x0 + 1, y0 + 1) == [0, 0, 0])
+        #expect(rgb(x0, y0) == [0, 0, 0] && rgb(x0 + 1, y0) == [0, 0, 0])
         #expect(rgb(x0 + 11, y0 + 11) == [255, 255, 255])
         // A pixel value x of the ramp, stretched from 0…35 to −1…1, as a grey level.
         func grey(_ x: Float) -> UInt8 {

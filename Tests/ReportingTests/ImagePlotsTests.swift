@@ -65,7 +65,9 @@ import _TestSupport
                 }
             }
         }
-        let fills = Self.matches(#"<rect [^>]*width="5" height="5" fill="(#[0-9a-f]{6})""#, in: plot.svg).map { $0[0] }
+        let fills = Self.matches(#"<rect [^>]*width="5.00" height="5.00" fill="(#[0-9a-f]{6})""#, in: plot.svg).map {
+            $0[0]
+        }
         #expect(fills == expected)
         #expect(fills.contains("#000000") || fills.contains("#ffffff"))
         // The scale bar is labelled with ±R.
