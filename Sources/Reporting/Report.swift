@@ -297,7 +297,10 @@ public struct Report: Sendable {
                     figures(["sorted-norms.svg", "concentration.svg", "final-norms.svg"])))
             body.append(
                 section("\(prefix)ablation", "Keeping only the largest filters", figures(["ablation.svg"])))
-            body.append(section("\(prefix)pictures", "The filters", ImagePlots.pictures(run)))
+            body.append(
+                section(
+                    "\(prefix)pictures", "The filters",
+                    .fragment([figures(["filters.svg"]), ImagePlots.pictures(run)])))
             body.append(section("\(prefix)selectivity", "Class selectivity", figures(["selectivity.svg"])))
             return .fragment(body)
         }

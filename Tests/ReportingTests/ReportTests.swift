@@ -208,7 +208,7 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         let report = try Report.build(out)
         for name in [
             "accuracy.svg", "sorted-norms.svg", "concentration.svg", "final-norms.svg", "ablation.svg",
-            "selectivity.svg",
+            "selectivity.svg", "filters.svg",
         ] {
             let plot = report.plots.first { $0.name == name }
             #expect(plot != nil, "missing \(name)")
@@ -217,8 +217,8 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         for id in ["summary", "dynamics", "norms", "ablation", "pictures", "selectivity", "config"] {
             #expect(report.html.contains("<section id=\"\(id)\">"), "missing section \(id)")
         }
-        // Filters at several evaluations and the top patches are embedded, not linked.
-        #expect(report.html.components(separatedBy: "src=\"data:image/png;base64,").count - 1 == 5)
+        // The top patches are embedded, not linked; the filters are drawn in filters.svg.
+        #expect(report.html.components(separatedBy: "src=\"data:image/png;base64,").count - 1 == 1)
         #expect(!report.html.contains("src=\"http") && !report.html.contains("src=\"file"))
         let ablation = XMLCheck(report.plots.first { $0.name == "ablation.svg" }!.svg)
         #expect(ablation.elements["rect", default: 0] >= 6)

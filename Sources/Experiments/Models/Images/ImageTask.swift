@@ -64,8 +64,9 @@ struct ImageTask: ExperimentTask {
         fields.merge(MeasurementFamilies.fields(of: FilterNormMeasures.Line(norms: norms))) { a, _ in a }
         guard config.evaluation.filterDynamics else { return (fields, nil) }
         // A diverged network (a non-finite norm) gets no picture: the run ends at this step.
+        // The filters in their index order, the same at every step, so that one can be followed.
         if let directory, norms.allSatisfy(\.isFinite) {
-            let order = norms.indices.sorted { norms[$0] > norms[$1] }
+            let order = Array(norms.indices)
             try FileManager.default.createDirectory(
                 atPath: directory.file("filters"), withIntermediateDirectories: true)
             try filterGrid(
@@ -140,7 +141,7 @@ struct ImageTask: ExperimentTask {
     func writeSelectivity(_ pooled: PooledFeatures, order: [Int], into directory: RunDirectory) throws {
         let classes: [Int32] = config.outputs == 1 ? [1, -1] : (0..<Int32(config.outputs)).map { $0 }
         let means = pooled.classMeans(classes: classes)
-        let names = images.classes.isEmpty ? (0..<10).map(String.init) : images.classes.map(String.init)
+        let names = images.classNames
         let filters: [JSONValue] = order.map { j in
             .object([
                 "filter": .int(j), "classMeans": .array(means[j].map(JSONValue.double)),
@@ -157,46 +158,91 @@ struct ImageTask: ExperimentTask {
         try directory.writeAtomically("selectivity.json", json.prettyText)
     }
 
-    /// `top-patches.json` and `top-patches.png`: the nine test patches that excite each of the
-    /// four largest filters most (row: filter as a picture, then its patches).
+    /// `top-patches.json` and `top-patches.png`: the nine test windows that excite each of the
+    /// four largest filters most. A row per filter: the filter as a picture (scaled by its largest
+    /// |weight|, mid-grey 0), then the nine test images, each whole and contrast-stretched, with the
+    /// window outlined in orange.
     func writeTopPatches(
         _ best: [[(value: Float, image: Int, position: Int)]], watched: [Int], into directory: RunDirectory
     ) throws {
+        let (picture, json) = topPatches(best, watched: watched)
+        try picture.write(to: directory.file("top-patches.png"))
+        try directory.writeAtomically("top-patches.json", json.prettyText)
+    }
+
+    /// The picture (RGB) and JSON of `writeTopPatches`. Row w (from 0) shows the w-th watched filter
+    /// at x = 4, then its p-th image (from 0) at x = 10 + (p + 1)(2·width + 4), y = 4 + w(2·height + 4),
+    /// two pixels a pixel, the window's outline one pixel outside it.
+    func topPatches(_ best: [[(value: Float, image: Int, position: Int)]], watched: [Int]) -> (
+        picture: Picture, json: JSONValue
+    ) {
         let r = images.patchSize
-        let ch = train.channels
-        let cell = 6
-        let tile = r * cell
-        let gap = 3
+        let ch = test.channels
+        let cell = 2
+        let tileW = test.width * cell
+        let tileH = test.height * cell
+        let gap = 4
+        let filterCell = max(1, min(tileW, tileH) / r)
         var picture = Picture(
-            width: 10 * (tile + gap) + gap + 6, height: watched.count * (tile + gap) + gap, channels: ch == 3 ? 3 : 1)
+            width: 10 * (tileW + gap) + gap + 6, height: watched.count * (tileH + gap) + gap, channels: 3)
         var rows: [JSONValue] = []
-        var buffer = PatchBatch(count: 1, K: test.K, D: test.D, keysPerExample: 1)
+        let imageSize = ch * test.height * test.width
         for (w, j) in watched.enumerated() {
+            let y0 = gap + w * (tileH + gap)
             let filter = Array(network.filters[(j * test.D)..<((j + 1) * test.D)])
             let scale = max(filter.map(abs).max() ?? 1, 1e-12)
             picture.drawTile(
-                filter.map { $0 / scale }, rows: r, cols: r, valueChannels: ch, at: gap, gap + w * (tile + gap),
-                cell: cell)
+                filter.map { $0 / scale }, rows: r, cols: r, valueChannels: ch, at: gap, y0, cell: filterCell)
             var entries: [JSONValue] = []
             for (p, hit) in best[w].enumerated() {
-                test.fill(&buffer, with: [hit.image][...])
-                let patch = Array(buffer.x[(hit.position * test.D)..<((hit.position + 1) * test.D)])
-                let lo = patch.min() ?? 0
-                let hi = patch.max() ?? 1
-                let shown = patch.map { hi > lo ? 2 * ($0 - lo) / (hi - lo) - 1 : 0 }
+                let pixels = test.pixels[(hit.image * imageSize)..<((hit.image + 1) * imageSize)]
+                let lo = pixels.min() ?? 0
+                let hi = pixels.max() ?? 1
+                let shown = pixels.map { hi > lo ? 2 * ($0 - lo) / (hi - lo) - 1 : 0 }
+                let x0 = gap + 6 + (p + 1) * (tileW + gap)
                 picture.drawTile(
-                    shown, rows: r, cols: r, valueChannels: ch, at: gap + 6 + (p + 1) * (tile + gap),
-                    gap + w * (tile + gap), cell: cell)
+                    shown, rows: test.height, cols: test.width, valueChannels: ch, at: x0, y0, cell: cell)
+                let row = hit.position / test.outputWidth * test.stride
+                let column = hit.position % test.outputWidth * test.stride
+                picture.outline(
+                    x: x0 + column * cell - 1, y: y0 + row * cell - 1, width: r * cell + 2, height: r * cell + 2,
+                    within: (x0, y0, tileW, tileH), color: (255, 127, 0))
+                let label = Int(test.labels[hit.image])
                 entries.append(
                     .object([
-                        "image": .int(hit.image), "row": .int(hit.position / test.outputWidth * test.stride),
-                        "column": .int(hit.position % test.outputWidth * test.stride),
-                        "label": .int(Int(test.labels[hit.image])), "activation": .double(Double(hit.value)),
+                        "image": .int(hit.image), "row": .int(row), "column": .int(column), "label": .int(label),
+                        "className": .string(images.className(label: label)), "activation": .double(Double(hit.value)),
                     ]))
             }
             rows.append(.object(["filter": .int(j), "patches": .array(entries)]))
         }
-        try picture.write(to: directory.file("top-patches.png"))
-        try directory.writeAtomically("top-patches.json", JSONValue.object(["filters": .array(rows)]).prettyText)
+        return (picture, JSONValue.object(["filters": .array(rows)]))
+    }
+}
+
+extension Picture {
+    /// Draws the 1-pixel outline of the rectangle at (`x`, `y`) of `width`×`height` pixels in an
+    /// RGB `color` (grey pictures get its mean), leaving out what lies outside `within`.
+    mutating func outline(
+        x: Int, y: Int, width w: Int, height h: Int, within box: (x: Int, y: Int, width: Int, height: Int),
+        color: (UInt8, UInt8, UInt8)
+    ) {
+        let rgb = [color.0, color.1, color.2]
+        func set(_ px: Int, _ py: Int) {
+            guard px >= box.x, px < box.x + box.width, py >= box.y, py < box.y + box.height, px < width, py < height
+            else { return }
+            for c in 0..<channels {
+                pixels[(py * width + px) * channels + c] =
+                    channels == 3 ? rgb[c] : UInt8((Int(color.0) + Int(color.1) + Int(color.2)) / 3)
+            }
+        }
+        for dx in 0..<w {
+            set(x + dx, y)
+            set(x + dx, y + h - 1)
+        }
+        for dy in 0..<h {
+            set(x, y + dy)
+            set(x + w - 1, y + dy)
+        }
     }
 }
