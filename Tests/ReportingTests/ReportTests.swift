@@ -88,7 +88,9 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         }
         #expect(!report.html.contains("<script"))
         #expect(!report.html.contains("src="))
-        #expect(!report.html.contains("href="))
+        // Links only to the page's own plot files (written beside it), one per plot.
+        let hrefs = report.html.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(hrefs.sorted() == report.plots.map { "plots/\($0.name)" }.sorted())
         #expect(!report.html.contains("url("))
         let withoutNamespace = report.html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         #expect(!withoutNamespace.contains("http"))

@@ -1,9 +1,9 @@
-import Experiments
 import Foundation
 import Reporting
 import Testing
 import _TestSupport
 
+@testable import Experiments
 @testable import Studies
 
 /// Every page convdyn writes (a run, a directory of runs, a sweep, a verify directory) links only
