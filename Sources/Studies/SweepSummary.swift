@@ -223,7 +223,7 @@ enum SweepFigure: CaseIterable {
         case .success: return "Success probability (\(spec.success.text))"
         case .testAccuracy: return "Median test accuracy"
         case .keysLearned: return "All keys learned (share of runs)"
-        case .stepsTo100: return "Median T₁₀₀ of the runs that reached 100% test accuracy"
+        case .stepsTo100: return "Median T₁₀₀ (runs that reached 100%)"
         }
     }
 
@@ -369,7 +369,9 @@ struct PhaseDiagram {
         let left = 110.0
         let top = 56.0
         let barX = left + Double(cols) * cell + 16
-        let width = barX + 200
+        let title = figure.title(spec) + " over \(xAxis.field)" + (yAxis.map { " × " + $0.field } ?? "")
+        // Wide enough for the title (bold 14 px: about 8 px a character).
+        let width = max(barX + 200, 20 + 8 * Double(title.count))
         let barH = max(Double(rows) * cell, 150)
         let height = top + max(Double(rows) * cell + 60, barH + 40)
         func text(_ s: String, x: Double, y: Double, _ style: Attributes = [:]) -> Node {
@@ -378,9 +380,7 @@ struct PhaseDiagram {
         let note: Attributes = ["font-size": "11", "fill": "#444444"]
         var nodes = [
             SVG.background(width: Int(width), height: Int(height)),
-            text(
-                figure.title(spec) + " over \(xAxis.field)" + (yAxis.map { " × " + $0.field } ?? ""),
-                x: 10, y: 22, ["font-size": "14", "font-weight": "bold"]),
+            text(title, x: 10, y: 22, ["font-size": "14", "font-weight": "bold"]),
         ]
         var cells: [[SweepCell]] = []
         for r in 0..<rows {
@@ -483,9 +483,12 @@ struct PhaseDiagram {
         nodes.append(
             .element(
                 "rect", ["x": Int(barX), "y": top, "width": 14, "height": barH, "fill": "none", "stroke": "#666666"]))
+        // Enough decimals that the five ticks differ (a narrow range of accuracies: 0.990…0.998).
+        let span = range.upperBound - range.lowerBound
+        let decimals = max(2, Int((-log10(span / 4)).rounded(.up)) + 1)
         for k in 0...4 {
-            let v = range.lowerBound + (range.upperBound - range.lowerBound) * Double(k) / 4
-            let label = figure == .stepsTo100 ? formatValue(v.rounded()) : String(format: "%.2f", v)
+            let v = range.lowerBound + span * Double(k) / 4
+            let label = figure == .stepsTo100 ? formatValue(v.rounded()) : String(format: "%.\(decimals)f", v)
             nodes.append(text(label, x: barX + 18, y: top + (1 - Double(k) / 4) * barH + 4, ["font-size": "11"]))
         }
         var legend: [String] =
@@ -495,8 +498,9 @@ struct PhaseDiagram {
                 ? ["cell: median T₁₀₀ (steps)", "of the runs that reached", "100%; reached/runs done"]
                 : ["cell: median over", "the runs done", "(diverged runs left out)"]
         legend.append("grey: no value")
-        if !pooled.isEmpty { legend.append("pooled over " + pooled.joined(separator: ", ")) }
-        legend.append("and the seeds")
+        legend +=
+            pooled.isEmpty
+            ? ["pooled over the seeds"] : ["pooled over " + pooled.joined(separator: ", "), "and the seeds"]
         for (i, line) in legend.enumerated() {
             nodes.append(text(line, x: barX + 62, y: top + 14 + Double(i) * 14, note))
         }
