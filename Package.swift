@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Experiments", "Datasets", "_TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Experiments", "_TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Experiments", "Reporting", "_TestSupport"]),
         // Snapshots/ holds the expected --help texts, read from the source tree (see CLITests.swift).
         .testTarget(
             name: "ConvdynTests",

@@ -13,23 +13,25 @@ public struct Report: Sendable {
     /// Things the reader must know (partial or diverged runs, skipped lines).
     public let notes: [String]
 
-    /// Builds the report of `path`, which is one run or a directory whose subdirectories are runs.
-    public static func build(_ path: String) throws -> Report {
+    /// Builds the report of `path`, which is one run or a directory whose subdirectories are runs;
+    /// `destination` is where it will be written (default: `path`), the directory its links start from.
+    public static func build(_ path: String, destination: String? = nil) throws -> Report {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReportError(
-                "\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
+                "\(path) does not exist or is not a directory; pass a run, a directory of runs, a sweep or a verify directory"
+            )
         }
         if RunData.isRunDirectory(path) { return try single(RunData.load(path)) }
         let children = runDirectories(in: path)
         guard !children.isEmpty else {
             throw ReportError(
                 "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs (no "
-                    + "subdirectory holds one)"
+                    + "subdirectory holds one), a sweep (no sweep.json) or a verify directory (no verify.json)"
             )
         }
         let runs = try children.map { try RunData.load($0, includeFilters: false) }
-        return try group(path, runs)
+        return try group(path, runs, destination: destination ?? path)
     }
 
     /// Writes report.html and plots/*.svg into `directory`; returns the path of report.html.
@@ -388,7 +390,7 @@ public struct Report: Sendable {
 
     // MARK: - Several runs
 
-    static func group(_ path: String, _ runs: [RunData]) throws -> Report {
+    static func group(_ path: String, _ runs: [RunData], destination: String) throws -> Report {
         var notes = distinct(runs.flatMap { stateNotes($0) + $0.warnings })
         var configs: [String] = []
         for run in runs {
@@ -406,7 +408,8 @@ public struct Report: Sendable {
         var plots = GroupPlots.all(runs) + familyPlots(runs)
         var body = [
             header("\(runs.count) runs in \(path)", notes: notes),
-            section("summary", "Summary", .fragment([groupFigures(runs), summaryTable(runs)])),
+            section(
+                "summary", "Summary", .fragment([groupFigures(runs), summaryTable(runs), runLinks(runs, destination)])),
         ]
         let seedNames = [
             "seeds-accuracy.svg", "seeds-test-loss.svg", "seeds-t100-curve.svg", "seeds-key-share.svg",
@@ -437,15 +440,39 @@ public struct Report: Sendable {
                         .text(
                             (reached.isEmpty ? "The first run" : "The run with the median T₁₀₀")
                                 + "; every run has its own report: "),
-                        .element("code", [:], [.text("convdyn report \(detailed.path)")]), .text("."),
-                    ]),
+                        .element("code", [:], [.text("convdyn report \(detailed.path)")]),
+                    ]
+                        + (subReportLink(detailed.path, from: destination).map { [.text(", written to "), $0] } ?? [])
+                        + [.text(".")]),
             ]))
         body.append(runSections(detailed, plots: examplePlots, prefix: "example-"))
         body.append(
             section(
-                "config", "Configuration (\(runs[0].name))",
-                .element("pre", [:], [.text(runs[0].config.json.prettyText)])))
+                "config", "Configuration (\(detailed.name), the run in detail)",
+                .element("pre", [:], [.text(detailed.config.json.prettyText)])))
         return Report(title: path, html: page("ConvDynamics: \(path)", .fragment(body)), plots: plots, notes: notes)
+    }
+
+    /// "Each run's own report: …", a link to each run's report.html that exists (none: nothing).
+    static func runLinks(_ runs: [RunData], _ destination: String) -> Node {
+        let links = runs.compactMap { subReportLink($0.path, from: destination) }
+        guard !links.isEmpty else { return .empty }
+        var content: [Node] = [.text("Each run's own report: ")]
+        for (i, link) in links.enumerated() { content += (i == 0 ? [] : [.text(", ")]) + [link] }
+        return .element("p", ["class": "note"], content + [.text(".")])
+    }
+
+    /// A link from a page in `directory` to the report of the run or runs in `target` (a directory
+    /// inside it): `<a href="RELATIVE/report.html">RELATIVE/report.html</a>`; nil when the target is
+    /// not inside `directory` or has no report.html yet (a link must lead to a file).
+    package static func subReportLink(_ target: String, from directory: String) -> Node? {
+        let base = (directory as NSString).standardizingPath
+        let full = (target as NSString).standardizingPath
+        guard full.hasPrefix(base + "/"), FileManager.default.fileExists(atPath: "\(full)/report.html") else {
+            return nil
+        }
+        let relative = String(full.dropFirst(base.count + 1)) + "/report.html"
+        return .element("a", ["href": relative], [.text(relative)])
     }
 
     /// The headline figures across `runs`; with regression runs among classifiers, each kind on its
@@ -687,11 +714,15 @@ public struct Report: Sendable {
         .lines([.block("section", ["id": id], [.element("h2", [:], [.text(title)]), content])])
     }
 
-    /// A plot inline (its SVG document as written to plots/), with its caption and file name.
+    /// A plot inline (its SVG document as written to plots/), with its caption and its file name as
+    /// a link to that file.
     package static func figure(_ plot: PlotFile) -> Node {
         let caption: Node = .element(
             "figcaption", [:],
-            [.text(plot.caption + " "), .element("span", ["class": "file"], [.text("(plots/\(plot.name))")])])
+            [
+                .text(plot.caption + " "),
+                .element("a", ["class": "file", "href": "plots/\(plot.name)"], [.text("(plots/\(plot.name))")]),
+            ])
         return .lines([
             .block("figure", [:], [.raw(plot.svg.trimmingCharacters(in: .whitespacesAndNewlines)), caption])
         ])

@@ -10,13 +10,15 @@ public enum TerminalSummary {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReportError(
-                "\(path) does not exist or is not a directory; pass a run directory or a directory of runs")
+                "\(path) does not exist or is not a directory; pass a run, a directory of runs, a sweep or a verify directory"
+            )
         }
         if RunData.isRunDirectory(path) { return single(try RunData.load(path), width: width) }
         let children = runDirectories(in: path)
         guard !children.isEmpty else {
             throw ReportError(
-                "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs")
+                "\(path) is neither a run directory (no config.json or metrics.jsonl) nor a directory of runs, a sweep "
+                    + "(no sweep.json) or a verify directory (no verify.json)")
         }
         let runs = try children.map { try RunData.load($0, includeFilters: false) }
         var lines = ["\(runs.count) runs in \(path)", ""]

@@ -133,11 +133,12 @@ struct SweepMeanMap {
         return flips.count == 1 ? flips.first : nil
     }
 
-    /// White (0) through yellow to orange-red (0.5 and above); light enough for black text.
+    /// Pale yellow (0, distinct from the page's white) through yellow to orange-red (0.5 and above);
+    /// light enough for black text.
     static func color(_ error: Double) -> String {
         guard error.isFinite else { return "#e1e1e1" }
         let t = max(0, min(1, error / 0.5))
-        let stops: [(Double, Double, Double)] = [(255, 255, 255), (254, 224, 139), (244, 109, 67)]
+        let stops: [(Double, Double, Double)] = [(255, 255, 204), (254, 224, 139), (244, 109, 67)]
         let s = t < 0.5 ? 0 : 1
         let u = t < 0.5 ? t * 2 : (t - 0.5) * 2
         let (a, b) = (stops[s], stops[s + 1])
@@ -223,7 +224,7 @@ struct SweepMeanMap {
         var caption =
             "Mean test error (1 − test accuracy, against the true labels) over the seeds at each point of "
             + "\(xField) × \(yField)\(spec.axes.count > 2 ? " (the other swept fields pooled)" : ""); cells "
-            + "coloured from 0 (white) to 0.5 (chance, orange-red) and above, with the number of runs done."
+            + "coloured from 0 (pale yellow) to 0.5 (chance, orange-red) and above, with the number of runs done."
         var legend: [String] = []
         if let b = boundary {
             let dValues = b.keyScaleOnX ? ys : xs

@@ -55,6 +55,40 @@ public struct Verification: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The verification recorded in `root`/verify.json; the claims' directories are taken as
+    /// `root`/NAME (the last part of each recorded path), so that a moved or copied verify
+    /// directory still finds its runs.
+    public static func load(_ root: String) throws -> Verification {
+        let file = "\(root)/verify.json"
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw OutputError("\(root) is not a verify directory (no verify.json); make one with `convdyn verify`")
+        }
+        do {
+            let json = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+            guard let rows = json["rows"]?.arrayValue, let seeds = json["seeds"]?.intValue else {
+                throw OutputError("\(file) has no rows or seeds")
+            }
+            var directories: [String: String] = [:]
+            for (id, dir) in json["directories"]?.objectValue ?? [:] {
+                guard let dir = dir.stringValue else { continue }
+                directories[id] = "\(root)/\((dir as NSString).lastPathComponent)"
+            }
+            return Verification(
+                rows: try rows.map { try $0.decode(ClaimRow.self) },
+                skipped: (json["skipped"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                directories: directories, seeds: seeds, seconds: json["seconds"]?.doubleValue ?? .nan)
+        } catch let error as OutputError {
+            throw error
+        } catch {
+            throw OutputError("\(file) is malformed: \(error)")
+        }
+    }
+
+    /// The claims of `all` this verification ran or skipped, in that order.
+    public func claims(among all: [Claim] = Claim.all) -> [Claim] {
+        all.filter { directories[$0.id] != nil || skipped[$0.id] != nil }
+    }
+
     /// "0.120 [-0.122, 0.336]": the value and its interval, with three decimals, three
     /// significant digits below 0.001 (loss ratios), and as integers when all three are whole
     /// numbers and one exceeds 1 (steps).
@@ -149,6 +183,15 @@ public enum Verifier {
         try write(verification.json.prettyText, to: "\(root)/verify.json")
         try writeReport(verification, claims: claims, root: root)
         return verification
+    }
+
+    /// Re-makes `root`/report.html, its plots and each claim directory's report from verify.json
+    /// and the run directories (`convdyn report` on a verify directory); returns the verification.
+    @discardableResult
+    public static func rewriteReport(_ root: String, among all: [Claim] = Claim.all) throws -> Verification {
+        let v = try Verification.load(root)
+        try writeReport(v, claims: v.claims(among: all), root: root)
+        return v
     }
 
     static func write(_ text: String, to path: String) throws {
@@ -278,13 +321,14 @@ public enum Verifier {
         let (found, notes) = ClaimPlots.group(runs)
         let plots = found.map { PlotFile(name: "\(prefix)-\($0.name)", caption: $0.caption, svg: $0.svg) }
         for plot in plots { try write(plot.svg, to: "\(root)/plots/\(plot.name)") }
+        try Report.build(dir).write(to: dir)
+        let link =
+            Report.subReportLink(dir, from: root).map { [.text(", written to "), $0] } ?? [
+                .text(" (written to \(dir)/report.html)")
+            ]
         let allRuns: Node = .element(
             "p", ["class": "note"],
-            [
-                .text("All runs: "), .element("code", [:], [.text("convdyn report \(dir)")]),
-                .text(" (written to \(dir)/report.html)."),
-            ])
-        try Report.build(dir).write(to: dir)
+            [.text("All runs: "), .element("code", [:], [.text("convdyn report \(dir)")])] + link + [.text(".")])
         return plots.map(Report.figure) + notes.map { .element("p", ["class": "note"], [.text($0)]) } + [allRuns]
     }
 }

@@ -97,6 +97,8 @@ struct Demo: ParsableCommand {
             String(
                 format: "\n%d runs of %d steps in %.1f s on %d worker(s).", results.count, preset.config.training.steps,
                 seconds, min(workers, seeds)))
+        // Each run's own report first, so that the page of all runs links to them.
+        for directory in runDirectories(in: root) { try Report.build(directory).write(to: directory) }
         let report = try Report.build(root)
         print("Report: \(try report.write(to: root))  (terminal view: convdyn show \(root))")
     }

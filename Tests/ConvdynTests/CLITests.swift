@@ -121,6 +121,13 @@ import _TestSupport
         #expect(run(["sweep", "run", "\(dir)/out", "--index", "3"]).code == 0)
         let outside = run(["sweep", "run", "\(dir)/out", "--index", "4"])
         #expect(outside.code == 1 && outside.message.contains("index 4 is outside this sweep's 0…3"))
+        // report and show take the sweep directory too: report re-makes its page, as summarize does.
+        try FileManager.default.removeItem(atPath: "\(dir)/out/report.html")
+        #expect(run(["report", "\(dir)/out"]).code == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/out/report.html"))
+        #expect(run(["show", "\(dir)/out"]).code == 0)
+        let elsewhere = run(["report", "\(dir)/out", "--out", "\(dir)/other"])
+        #expect(elsewhere.code == 1 && elsewhere.message.contains("is written into its own directory"))
         try "preset: kp-small\nseeds: 3\ngrid: {M: [2, 4]}\n".write(
             toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
         let mixed = run(["sweep", "\(dir)/t.yaml", "--out", "\(dir)/out"])

@@ -131,7 +131,7 @@ private final class XMLValues: NSObject, XMLParserDelegate {
         let section = Report.section("s", "A × B <c>", .text("1 < 2")).rendered(as: .html)
         #expect(section == "<section id=\"s\">\n<h2>A × B &lt;c&gt;</h2>\n1 &lt; 2\n</section>\n")
         let figure = Report.figure(PlotFile(name: "p.svg", caption: "x < y", svg: "<svg/>\n")).rendered(as: .html)
-        let caption = "<figcaption>x &lt; y <span class=\"file\">(plots/p.svg)</span></figcaption>"
+        let caption = "<figcaption>x &lt; y <a class=\"file\" href=\"plots/p.svg\">(plots/p.svg)</a></figcaption>"
         #expect(figure == "<figure>\n<svg/>\n\(caption)\n</figure>\n")
         let page = Report.page("T & U", .text("body"))
         #expect(

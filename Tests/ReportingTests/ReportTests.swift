@@ -88,7 +88,9 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         }
         #expect(!report.html.contains("<script"))
         #expect(!report.html.contains("src="))
-        #expect(!report.html.contains("href="))
+        // Links only to the page's own plot files (written beside it), one per plot.
+        let hrefs = report.html.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(hrefs.sorted() == report.plots.map { "plots/\($0.name)" }.sorted())
         #expect(!report.html.contains("url("))
         let withoutNamespace = report.html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         #expect(!withoutNamespace.contains("http"))
@@ -194,6 +196,33 @@ final class XMLCheck: NSObject, XMLParserDelegate {
 }
 
 @Suite struct ImageReportTests {
+    /// `show` on an image run gives the image figures and sparklines with data, none of the
+    /// key-pattern figures (which an image run does not record).
+    @Test func showOnAnImageRunGivesItsOwnFigures() throws {
+        let data = temporaryDirectory("show-images")
+        let out = temporaryDirectory("show-image-run")
+        defer { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
+        try writeTinyIDXDataset(to: data, train: 60, test: 30)
+        let config = try ConfigResolver.resolve(
+            preset: "fmnist-practical",
+            overrides: [
+                "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
+            ])
+        try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false))
+        let text = try TerminalSummary.render(out)
+        #expect(text.contains("top-8 share") && text.contains("Gini"))
+        for absent in ["best-key cosine", "keyShare", "normRatio", "n/a"] {
+            #expect(!text.contains(absent), "show prints \(absent):\n\(text)")
+        }
+        // Every sparkline has bars (none is blank).
+        let bars = Set("▁▂▃▄▅▆▇█")
+        let sparklines = text.split(separator: "\n").filter { $0.contains { bars.contains($0) } }
+        #expect(sparklines.count >= 3)
+        for line in text.split(separator: "\n") where line.hasPrefix("  ") && line.contains("(0…") {
+            #expect(line.contains { bars.contains($0) }, "a blank sparkline: \(line)")
+        }
+    }
+
     @Test func imageRunReportHasNormsAblationPicturesAndSelectivity() throws {
         let data = temporaryDirectory("report-images")
         let out = temporaryDirectory("report-image-run")

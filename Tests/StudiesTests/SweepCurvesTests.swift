@@ -195,8 +195,10 @@ import _TestSupport
             #expect(try sweep.summarize() == 0)
             let report = try read("\(sweep.path)/report.html")
             #expect(!report.contains("Figures against"))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(sweep.path)/plots") == ["phase.svg"])
-            #expect(plotsNamed(in: report) == ["phase.svg"])
+            // Only the phase diagrams: the success (phase.svg), the median test accuracy and T₁₀₀.
+            let phases = ["phase-stepsTo100.svg", "phase-testAccuracy.svg", "phase.svg"]
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(sweep.path)/plots").sorted() == phases)
+            #expect(plotsNamed(in: report).sorted() == phases)
         }
     }
 }

@@ -152,6 +152,6 @@ import _TestSupport
         // Cell positions: centres at the values, log-linear between them.
         #expect(SweepMeanMap.position(100, in: [100, 1000]) == 0.5)
         #expect(abs(SweepMeanMap.position(sqrt(100_000), in: [100, 1000]) - 1) < 1e-12)
-        #expect(SweepMeanMap.color(0) == "#ffffff" && SweepMeanMap.color(0.5) == "#f46d43")
+        #expect(SweepMeanMap.color(0) == "#ffffcc" && SweepMeanMap.color(0.5) == "#f46d43")
     }
 }
