@@ -89,14 +89,14 @@ public enum GroupPlots {
             finalStrip(
                 runs, key: KeyPatternMeasures.keyShare.field, label: "keyShare", file: "seeds-key-share-hist.svg",
                 limits: 0...1,
-                threshold: (share.threshold.value, "claim A1: keyShare \(share.text)", share.threshold.holds)))
+                threshold: (share.threshold.value, "claim A1: \(share.text)", share.threshold.holds)))
         if plots.contains(where: { $0.name == "seeds-norm-ratio.svg" }) {
             let ratio = Claim.A1.normRatio
             plots.append(
                 finalStrip(
                     runs, key: KeyPatternMeasures.normRatio.field, label: "normRatio",
                     file: "seeds-norm-ratio-final.svg", limits: 0...Double.infinity,
-                    threshold: (ratio.threshold.value, "claim A1: normRatio \(ratio.text)", ratio.threshold.holds)))
+                    threshold: (ratio.threshold.value, "claim A1: \(ratio.text)", ratio.threshold.holds)))
         }
         return plots
     }

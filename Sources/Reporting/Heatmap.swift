@@ -108,7 +108,7 @@ struct Heatmap {
         for (v, label) in [(1.0, "+1"), (0.0, "0"), (-1.0, "−1")] {
             svg.text(label, x: barX + 19, y: top + (1 - v) / 2 * barH + 4, size: font)
         }
-        svg.text("cosine", x: barX - 4, y: top - 8, size: font)
+        svg.text("cosine", x: barX - 4, y: top - 6 - 0.6 * font, size: font)
     }
 
     /// Diverging purple–white–orange colour for v in [−1, 1] (kept apart from the blue and red

@@ -251,12 +251,13 @@ enum RunPlots {
             for p in run.config.data.keyNeg { keys[p] = ("key⁻", Palette.negative) }
         }
         let largest = max(run.filters.first?.cosines.count ?? 0, run.filters.first?.cosines.first?.count ?? 0, 1)
-        // Tiles: two to a row, so a page shrinks them more; larger text keeps them readable.
+        // Tiles: two to a row, so a page shrinks them more; larger text keeps them readable. Their
+        // cells are too narrow for the keys' names: the caption gives the key columns.
         let tileFont = 16.0
         func heatmap(_ r: FilterRecord, _ title: String, cell: Double, tile: Bool = false) -> Heatmap {
             Heatmap(
                 title: title, rowLabel: "filter j", columnLabel: columnLabel, values: r.cosines, rowMarks: marks,
-                columnNames: keys, cellSize: cell, columnName: teacher ? "teacher direction" : "pattern",
+                columnNames: tile ? [:] : keys, cellSize: cell, columnName: teacher ? "teacher direction" : "pattern",
                 minWidth: tile ? 0 : 360, minBarHeight: tile ? 64 : 120, colorBar: !tile,
                 font: tile ? tileFont : PlotStyle.smallFont)
         }
@@ -269,6 +270,7 @@ enum RunPlots {
                 + "is u₁)"
             : "Filter × pattern cosines C[j, p] = cos(wⱼ, p)"
         let bar = marks.isEmpty ? "" : " (left bar: the final key filters, by class)"
+        let keyColumns = keys.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.name)" }.joined(separator: ", ")
         // Cells of up to 10 units, smaller for large matrices, so that the whole matrix fits a page.
         let cell = max(3, min(10, (320 / Double(largest)).rounded(.down)))
         var plots = [
@@ -308,8 +310,8 @@ enum RunPlots {
                 teacher
                 ? "The filter × teacher-direction cosines at intermediate steps: filters that align with the "
                     + "teacher's span light up in the columns of u₁ … u_R. One colour bar for the four."
-                : "The filter × pattern cosines at four intermediate steps: the key columns (key⁺, key⁻) light up "
-                    + "as filters align. One colour bar for the four."
+                : "The filter × pattern cosines at four intermediate steps: the key columns (\(keyColumns)) light "
+                    + "up as filters align. One colour bar for the four."
             plots.append(PlotFile(name: "cosines-steps.svg", caption: caption, svg: combined.text))
         }
         return plots
@@ -377,8 +379,7 @@ enum RunPlots {
             caption:
                 "For each final key filter: its projection on its own key pattern (solid, coloured by class) and its "
                 + "largest |projection| on a common pattern (grey, dashed); the black and purple dashed curves are "
-                + "linear and √t growth through the median final values, for comparison. The key projections grow "
-                + "about linearly, the common ones far more slowly.",
+                + "linear and √t growth through the median final values, for comparison.",
             svg: p.render())
     }
 }

@@ -214,6 +214,8 @@ private func fixtureGroup(_ name: String, count: Int = 3) throws -> String {
         let steps = SVGElements(try #require(report.plots.first { $0.name == "cosines-steps.svg" }).svg)
         #expect(steps.texts.filter { $0 == "cosine" }.count == 1)
         #expect(steps.all("svg").filter { $0.depth == 2 }.count == 4, "four snapshots")
+        #expect(
+            try #require(report.plots.first { $0.name == "cosines-steps.svg" }).caption.contains("(0: key⁺, 1: key⁻)"))
         let final = SVGElements(try #require(report.plots.first { $0.name == "cosines-final.svg" }).svg)
         let names = final.all("text").filter { $0.attributes["class"] == "column-name" }
         #expect(names.map(\.text) == ["key⁺", "key⁻"])
