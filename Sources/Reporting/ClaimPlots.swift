@@ -41,22 +41,23 @@ package enum ClaimPlots {
             }
         } else {
             plots.append(
-                finalHistogram(
-                    runs, key: CommonFigures.testAccuracy.field, label: "test accuracy", file: "seeds-accuracy-hist.svg"
-                ))
+                GroupPlots.finalStrip(
+                    runs, key: CommonFigures.testAccuracy.field, label: "test accuracy",
+                    file: "seeds-accuracy-hist.svg", limits: 0...1, threshold: nil))
         }
         if records(RoutingMeasures.self) {
             plots.append(
-                finalHistogram(
+                GroupPlots.finalStrip(
                     runs, key: RoutingMeasures.Line.CodingKeys.routingAccuracy.stringValue, label: "routing accuracy",
-                    file: "seeds-routing-accuracy-hist.svg"))
+                    file: "seeds-routing-accuracy-hist.svg", limits: 0...1, threshold: nil))
         }
         if records(KeyPatternMeasures.self) {
             let keyFilters = KeyPatternMeasures.Line.CodingKeys.keyFilterCount.stringValue
             if runs.contains(where: { GroupPlots.final($0, keyFilters) > 0 }) {
                 let all = GroupPlots.all(runs)
                 plots += all.filter {
-                    ["seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg"].contains($0.name)
+                    ["seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg", "seeds-norm-ratio-final.svg"]
+                        .contains($0.name)
                 }
             } else {
                 notes.append(
@@ -65,15 +66,5 @@ package enum ClaimPlots {
             }
         }
         return (plots, notes)
-    }
-
-    /// The distribution over seeds of a figure's final value, on [0, 1].
-    static func finalHistogram(_ runs: [RunData], key: String, label: String, file: String) -> PlotFile {
-        PlotFile(
-            name: file, caption: "Distribution over seeds of the final \(label).",
-            svg: Histogram(
-                title: "Final \(label) (\(runs.count) runs)", xLabel: label,
-                values: runs.map { GroupPlots.final($0, key) }, range: 0...1, bins: 40
-            ).render())
     }
 }

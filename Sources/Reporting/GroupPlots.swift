@@ -27,7 +27,7 @@ public enum GroupPlots {
                 loss,
                 band(
                     runs, key: CommonFigures.maxFilterNorm.field, title: "Largest filter norm across seeds",
-                    yLabel: "max_j ‖w_j‖", file: "seeds-max-norm.svg"),
+                    yLabel: "largest ‖wⱼ‖", file: "seeds-max-norm.svg"),
             ]
         }
         if !runs.contains(where: { KeyPatternMeasures.records($0.config) }) {
@@ -39,10 +39,11 @@ public enum GroupPlots {
                     yLabel: "test accuracy", file: "seeds-accuracy.svg", range: 0...1.02),
                 band(
                     runs, key: CommonFigures.maxFilterNorm.field, title: "Largest filter norm across seeds",
-                    yLabel: "max_j ‖w_j‖", file: "seeds-max-norm.svg"),
+                    yLabel: "largest ‖wⱼ‖", file: "seeds-max-norm.svg"),
                 successCurve(runs),
             ]
         }
+        let theta = runs.first?.config.evaluation.theta ?? 0.9
         var plots = [
             band(
                 runs, key: CommonFigures.testAccuracy.field, title: "Test accuracy across seeds",
@@ -50,19 +51,26 @@ public enum GroupPlots {
                 file: "seeds-accuracy.svg", range: 0...1.02),
             band(
                 runs, key: KeyPatternMeasures.keyShare.field, title: "keyShare across seeds",
-                yLabel: "keyShare (fraction of Σ‖w‖²)",
-                file: "seeds-key-share.svg", range: 0...1.02),
+                yLabel: "keyShare (fraction of Σⱼ ‖wⱼ‖²)",
+                file: "seeds-key-share.svg", range: 0...1.02,
+                references: [
+                    Reference(y: Claim.A1.keyShare.threshold.value, label: "threshold \(Claim.A1.keyShare.text)")
+                ]),
             band(
                 runs, key: KeyPatternMeasures.normRatio.field, title: "normRatio across seeds",
                 yLabel: "mean ‖w‖ key / others",
-                file: "seeds-norm-ratio.svg"),
+                file: "seeds-norm-ratio.svg",
+                references: [
+                    Reference(y: Claim.A1.normRatio.threshold.value, label: "threshold \(Claim.A1.normRatio.text)")
+                ]),
             band(
                 runs, key: KeyPatternMeasures.bestKeyCosine.field, title: "Best-key cosine across seeds",
                 yLabel: "best-key cosine",
-                file: "seeds-best-key-cosine.svg", range: -1...1),
+                file: "seeds-best-key-cosine.svg", range: -1...1,
+                references: [Reference(y: theta, label: "θ = \(formatValue(theta)) (key-filter threshold)")]),
             band(
                 runs, key: CommonFigures.maxFilterNorm.field, title: "Largest filter norm across seeds",
-                yLabel: "max_j ‖w_j‖",
+                yLabel: "largest ‖wⱼ‖",
                 file: "seeds-max-norm.svg"),
             projectionBands(runs),
             successCurve(runs),
@@ -71,38 +79,37 @@ public enum GroupPlots {
         if !runs.contains(where: { Report.hasData($0.series(KeyPatternMeasures.normRatio.field)) }) {
             plots.removeAll { $0.name == "seeds-norm-ratio.svg" }
         }
-        let theta = runs.first?.config.evaluation.theta ?? 0.9
         plots.append(
-            PlotFile(
-                name: "seeds-best-key-cosine-hist.svg",
-                caption: "Distribution over seeds of the final best-key cosine.",
-                svg: Histogram(
-                    title: "Final best-key cosine (\(runs.count) runs)", xLabel: "best-key cosine",
-                    values: runs.map { final($0, KeyPatternMeasures.bestKeyCosine.field) },
-                    range: -1...1, bins: 40,
-                    threshold: Marker(x: theta, label: "θ = \(formatValue(theta))", color: "#2ca02c")
-                ).render()))
+            finalStrip(
+                runs, key: KeyPatternMeasures.bestKeyCosine.field, label: "best-key cosine",
+                file: "seeds-best-key-cosine-hist.svg", limits: -1...1,
+                threshold: (theta, "θ = \(formatValue(theta)) (key-filter threshold)", { $0 > theta })))
+        let share = Claim.A1.keyShare
         plots.append(
-            PlotFile(
-                name: "seeds-key-share-hist.svg", caption: "Distribution over seeds of the final keyShare.",
-                svg: Histogram(
-                    title: "Final keyShare (\(runs.count) runs)", xLabel: "keyShare",
-                    values: runs.map { final($0, KeyPatternMeasures.keyShare.field) },
-                    range: 0...1, bins: 40,
-                    threshold: Marker(
-                        x: Claim.A1.keyShare.threshold.value,
-                        label: Threshold.format(Claim.A1.keyShare.threshold.value), color: "#2ca02c")
-                ).render()))
+            finalStrip(
+                runs, key: KeyPatternMeasures.keyShare.field, label: "keyShare", file: "seeds-key-share-hist.svg",
+                limits: 0...1,
+                threshold: (share.threshold.value, "claim A1: \(share.text)", share.threshold.holds)))
+        if plots.contains(where: { $0.name == "seeds-norm-ratio.svg" }) {
+            let ratio = Claim.A1.normRatio
+            plots.append(
+                finalStrip(
+                    runs, key: KeyPatternMeasures.normRatio.field, label: "normRatio",
+                    file: "seeds-norm-ratio-final.svg", limits: 0...Double.infinity,
+                    threshold: (ratio.threshold.value, "claim A1: \(ratio.text)", ratio.threshold.holds)))
+        }
         return plots
     }
 
     /// Plots across image runs: accuracy, norm concentration and the H1 ablation.
     static func images(_ runs: [RunData]) -> [PlotFile] {
+        let classes = runs.first?.config.images?.classCount ?? 10
         var plots = [
             band(
                 runs, key: CommonFigures.testAccuracy.field, title: "Test accuracy across seeds",
                 yLabel: "test accuracy",
-                file: "seeds-accuracy.svg", range: 0...1.02),
+                file: "seeds-accuracy.svg", range: 0...1.02,
+                references: [Reference(y: 1 / Double(classes), label: "chance level, 1/\(classes)")]),
             band(
                 runs, key: ImageMeasures.top8Share.field, title: "Top-8 share of Σ‖w‖² across seeds",
                 yLabel: "top-8 share",
@@ -154,15 +161,35 @@ public enum GroupPlots {
         return byStep.keys.sorted().map { (Double($0), byStep[$0]!) }
     }
 
+    /// The final values of `key` over `runs` as a strip plot on an axis zoomed to the runs and the
+    /// threshold.
+    static func finalStrip(
+        _ runs: [RunData], key: String, label: String, file: String, limits: ClosedRange<Double>,
+        threshold: (value: Double, label: String, holds: @Sendable (Double) -> Bool)?
+    ) -> PlotFile {
+        let values = runs.map { final($0, key) }
+        return PlotFile(
+            name: file,
+            caption:
+                "The final \(label) of each run (one dot a run; equal values stacked), with the median and "
+                + (threshold == nil ? "" : "the threshold; ") + "the axis spans only the runs"
+                + (threshold == nil ? "." : " and the threshold."),
+            svg: StripPlot(
+                title: "Final \(label) over \(runs.count) runs", xLabel: label, values: values, threshold: threshold,
+                limits: limits
+            ).render())
+    }
+
     static func band(
         _ runs: [RunData], key: String, title: String, yLabel: String, file: String, range: ClosedRange<Double>? = nil,
-        yScale: AxisScale = .linear
+        yScale: AxisScale = .linear, references: [Reference] = []
     ) -> PlotFile {
         let rows = aligned(runs, key: key)
-        let scale = RunPlots.stepScale(rows.map(\.step))
+        let scale = RunPlots.stepScale(runs)
         var p = LinePlot(
             title: title, xLabel: RunPlots.stepLabel(scale), yLabel: yLabel, xScale: scale, yScale: yScale)
         p.yRange = range
+        p.references = references
         p.bands = [
             Band(
                 name: "interquartile range", x: rows.map(\.step), lower: rows.map { quantile($0.values, 0.25) },
@@ -180,9 +207,10 @@ public enum GroupPlots {
     }
 
     static func projectionBands(_ runs: [RunData]) -> PlotFile {
+        let scale = RunPlots.stepScale(runs)
         var p = LinePlot(
-            title: "Key vs common projection of key filters across seeds", xLabel: "training step", yLabel: "projection"
-        )
+            title: "Key vs common projection of key filters across seeds", xLabel: RunPlots.stepLabel(scale),
+            yLabel: "projection", xScale: scale)
         for (key, name, color) in [
             (KeyPatternMeasures.keyProjection.field, "key projection", "#1f5fbf"),
             (KeyPatternMeasures.maxCommonProjection.field, "largest |common proj.|", "#7f7f7f"),
@@ -220,10 +248,17 @@ public enum GroupPlots {
             lower.append(ci.lowerBound)
             upper.append(ci.upperBound)
         }
+        let scale = RunPlots.stepScale(runs)
         var p = LinePlot(
             title: "P(T₁₀₀ ≤ T): reaching 100% test accuracy by step T",
-            xLabel: "step T (log scale; 0 at the left edge)", yLabel: "fraction of runs", xScale: .logWithZero)
+            xLabel: scale == .linear ? "step T" : "step T (log scale; 0 at the left edge)", yLabel: "fraction of runs",
+            xScale: scale)
         p.yRange = 0...1.02
+        // The step budget: no run can reach 100% after it.
+        let budgets = Set(runs.map(\.config.training.steps)).sorted()
+        p.markers = budgets.map {
+            Marker(x: Double($0), label: "step budget, \($0) steps", color: Palette.reference, dash: "2,3")
+        }
         p.bands = [
             Band(name: "Wilson 95% interval", x: steps.map(Double.init), lower: lower, upper: upper, color: "#2ca02c")
         ]
@@ -231,8 +266,8 @@ public enum GroupPlots {
         return PlotFile(
             name: "seeds-t100-curve.svg",
             caption:
-                "Fraction of runs whose test accuracy reached exactly 1 at or before step T — the “any high "
-                + "probability, enough iterations” curve; it can only rise.",
+                "Fraction of runs whose test accuracy reached exactly 1 at or before step T, with its pointwise 95% "
+                + "Wilson interval; it can only rise, and no run can reach 1 after its step budget (dotted line).",
             svg: p.render())
     }
 }
@@ -284,13 +319,7 @@ extension GroupPlots {
                     width: 2))
         }
         p.markers = verticals.map { Marker(x: $0.x, label: $0.label, color: "#1f4e99") }
-        let xs = values.flatMap { $0.points.map(\.x) }
-        if let lo = xs.min(), let hi = xs.max() {
-            for h in horizontals {
-                p.series.append(
-                    Series(name: h.label, points: [(lo, h.y), (hi, h.y)], color: "#000000", width: 1.5, dash: "2,3"))
-            }
-        }
+        p.references = horizontals.map { Reference(y: $0.y, label: $0.label, color: "#000000", dash: "2,3") }
         return PlotFile(
             name: file,
             caption: mean

@@ -30,15 +30,45 @@ struct Band {
     var color: String
 }
 
-/// A vertical marker line with a label (T₁₀₀, divergence).
+/// A vertical marker line (T₁₀₀, divergence, the step budget); its label goes in the legend, never
+/// on the data.
 struct Marker {
     var x: Double
     var label: String
     var color: String
+    var dash = "5,3"
 }
 
-/// A line chart written as SVG: title, axis labels with units, ticks, legend, series, bands and
-/// markers.
+/// A horizontal threshold line across the plot (θ, normRatio = 2, chance level); its label goes in
+/// the legend.
+struct Reference {
+    var y: Double
+    var label: String
+    var color = Palette.reference
+    var dash = "6,3"
+}
+
+/// The sizes every plot shares, chosen so that a plot shrunk to a phone's width (about 370 px for
+/// the drawing) keeps its text at 9 px or more: drawings at most `width` units wide, text at least
+/// `smallFont` units.
+enum PlotStyle {
+    /// The width of a line plot's drawing (its viewBox).
+    static let width = 480.0
+    /// How much larger than its viewBox a plot is shown on a wide screen (its width attribute).
+    static let displayScale = 1.35
+    /// The narrowest a figure is drawn on a phone: a 400 px window less the page's padding.
+    static let phoneWidth = 368.0
+    /// The smallest text as rendered at `phoneWidth`, in px.
+    static let minimumRenderedFont = 9.0
+    /// The smallest font size in a drawing `width` units wide.
+    static let smallFont = 12.0
+    static let labelFont = 13.0
+    static let titleFont = 15.0
+}
+
+/// A line chart written as SVG: title, axis labels with units, ticks, series, bands, vertical
+/// markers and horizontal reference lines, and the legend below the plot (so that a narrow screen
+/// shrinks one column, and no label is ever drawn over the data).
 struct LinePlot {
     var title: String
     var xLabel: String
@@ -48,49 +78,97 @@ struct LinePlot {
     var series: [Series] = []
     var bands: [Band] = []
     var markers: [Marker] = []
+    var references: [Reference] = []
     var yRange: ClosedRange<Double>? = nil
     /// Whether the y values are counts: linear y ticks at whole numbers only.
     var countTicks = false
     /// The x ticks, labelled with `formatValue`, instead of the automatic ones.
     var xTicks: [Double]? = nil
     var note: String? = nil
-    var width = 660.0
-    var height = 400.0
+    var width = PlotStyle.width
+    /// The height of the plot area with its axes; the title and the legend add to it.
+    var height = 300.0
 
-    private var margin: (l: Double, r: Double, t: Double, b: Double) { (l: 70, r: 190, t: 40, b: 52) }
+    private var margin: (l: Double, r: Double, b: Double) { (l: 64, r: 14, b: 48) }
+
+    /// One legend entry: a line sample (dashed or not), a dot, a band swatch, or a marker's short
+    /// vertical dash.
+    private enum Sample {
+        case line(color: String, dash: String?)
+        case dot(color: String)
+        case band(color: String)
+        case vertical(color: String, dash: String)
+    }
 
     func render() -> String {
-        var svg = SVG(width: width, height: height)
         let m = margin
+        let titleLines = wrap(title, width: 52)
+        let top = 14 + Double(titleLines.count) * 19
         let plotW = width - m.l - m.r
-        let plotH = height - m.t - m.b
-        svg.text(title, x: m.l, y: 22, size: 14, weight: "bold")
+        let plotH = height - m.b - 10
+
+        // The legend below the plot, in two columns: its entries and their height first.
+        var entries: [(name: String, sample: Sample)] = []
+        var seen = Set<String>()
+        func add(_ name: String, _ sample: Sample) {
+            guard !seen.contains(name) else { return }
+            seen.insert(name)
+            entries.append((name, sample))
+        }
+        for s in series where s.legend {
+            add(s.name, s.dots ? .dot(color: s.color) : .line(color: s.color, dash: s.dash))
+        }
+        for b in bands { add(b.name, .band(color: b.color)) }
+        for r in references { add(r.label, .line(color: r.color, dash: r.dash)) }
+        for mk in markers { add(mk.label, .vertical(color: mk.color, dash: mk.dash)) }
+        let columnW = (width - 16) / 2
+        let wrapped = entries.map { wrap($0.name, width: 30) }
+        var rowsHeight = 0.0
+        var rowTops: [Double] = []
+        for i in stride(from: 0, to: wrapped.count, by: 2) {
+            rowTops.append(rowsHeight)
+            let lines = max(wrapped[i].count, i + 1 < wrapped.count ? wrapped[i + 1].count : 0)
+            rowsHeight += Double(lines) * 15 + 4
+        }
+        let noteLines = note.map { wrap($0, width: 64) } ?? []
+        let legendTop = top + plotH + m.b + 6
+        let total = legendTop + rowsHeight + Double(noteLines.count) * 15 + 6
+
+        var svg = SVG(width: width, height: total, displayScale: PlotStyle.displayScale)
+        for (i, line) in titleLines.enumerated() {
+            svg.text(line, x: 8, y: 20 + Double(i) * 19, size: PlotStyle.titleFont, weight: "bold")
+        }
 
         let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x) + markers.map(\.x)
-        let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper }
+        let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper } + references.map(\.y)
         let xAxis = Axis(values: xs, scale: xScale, range: nil)
         let yAxis = Axis(values: ys, scale: yScale, range: yRange, wholeSteps: countTicks)
         func px(_ x: Double) -> Double? { xAxis.position(x).map { m.l + $0 * plotW } }
-        func py(_ y: Double) -> Double? { yAxis.position(y).map { m.t + plotH - $0 * plotH } }
+        func py(_ y: Double) -> Double? { yAxis.position(y).map { top + plotH - $0 * plotH } }
 
-        // Frame, grid and ticks.
-        svg.rect(m.l, m.t, plotW, plotH, fill: "#ffffff", stroke: "#888888")
-        for tick in xTicks.map({ $0.map { (value: $0, label: formatValue($0)) } }) ?? xAxis.ticks {
+        // Frame, grid and ticks (x tick labels thinned so that they never overlap).
+        svg.rect(m.l, top, plotW, plotH, fill: "#ffffff", stroke: "#888888")
+        let xTickList = xTicks.map { $0.map { (value: $0, label: formatValue($0)) } } ?? xAxis.ticks
+        var lastRight = -Double.infinity
+        for tick in xTickList {
             guard let x = px(tick.value) else { continue }
-            svg.line(x, m.t, x, m.t + plotH, color: "#eeeeee")
-            svg.line(x, m.t + plotH, x, m.t + plotH + 4, color: "#888888")
-            svg.text(tick.label, x: x, y: m.t + plotH + 17, anchor: "middle", size: 11)
+            svg.line(x, top, x, top + plotH, color: "#eeeeee")
+            svg.line(x, top + plotH, x, top + plotH + 4, color: "#888888")
+            let half = Double(tick.label.count) * PlotStyle.smallFont * 0.3
+            guard x - half > lastRight + 4 else { continue }
+            lastRight = x + half
+            svg.text(tick.label, x: x, y: top + plotH + 18, anchor: "middle", size: PlotStyle.smallFont)
         }
         for tick in yAxis.ticks {
             guard let y = py(tick.value) else { continue }
             svg.line(m.l, y, m.l + plotW, y, color: "#eeeeee")
             svg.line(m.l - 4, y, m.l, y, color: "#888888")
-            svg.text(tick.label, x: m.l - 7, y: y + 4, anchor: "end", size: 11)
+            svg.text(tick.label, x: m.l - 7, y: y + 4, anchor: "end", size: PlotStyle.smallFont)
         }
-        svg.text(xLabel, x: m.l + plotW / 2, y: height - 12, anchor: "middle")
-        svg.text(yLabel, x: 16, y: m.t + plotH / 2, anchor: "middle", rotate: true)
+        svg.text(xLabel, x: m.l + plotW / 2, y: top + plotH + 38, anchor: "middle", size: PlotStyle.labelFont)
+        svg.text(yLabel, x: 17, y: top + plotH / 2, anchor: "middle", size: PlotStyle.labelFont, rotate: true)
 
-        // Bands, then series, then markers.
+        // Bands, then references, then series, then markers.
         for band in bands {
             var upper: [(x: Double, y: Double)] = []
             var lower: [(x: Double, y: Double)] = []
@@ -105,6 +183,15 @@ struct LinePlot {
                 [
                     "class": "band", "data-name": band.name, "points": SVG.points(upper + lower.reversed()),
                     "fill": band.color, "fill-opacity": "0.2", "stroke": "none",
+                ])
+        }
+        for r in references {
+            guard let y = py(r.y), y >= top - 0.01, y <= top + plotH + 0.01 else { continue }
+            svg.add(
+                "line",
+                [
+                    "class": "reference", "data-name": r.label, "x1": m.l, "y1": y, "x2": m.l + plotW, "y2": y,
+                    "stroke": r.color, "stroke-width": 1.5, "stroke-dasharray": r.dash,
                 ])
         }
         for s in series where s.dots {
@@ -122,7 +209,7 @@ struct LinePlot {
             var segments: [[(x: Double, y: Double)]] = [[]]
             for p in s.points {
                 if let x = px(p.x), let y = py(p.y), y.isFinite {
-                    segments[segments.count - 1].append((x, min(max(y, m.t - 2), m.t + plotH + 2)))
+                    segments[segments.count - 1].append((x, min(max(y, top - 2), top + plotH + 2)))
                 } else if !segments[segments.count - 1].isEmpty {
                     segments.append([])
                 }
@@ -148,37 +235,36 @@ struct LinePlot {
         }
         for marker in markers {
             guard let x = px(marker.x) else { continue }
-            svg.line(x, m.t, x, m.t + plotH, color: marker.color, width: 1.5, dash: "5,3")
-            svg.text(marker.label, x: x + 4, y: m.t + 14, size: 11, color: marker.color)
+            svg.add(
+                "line",
+                [
+                    "class": "marker", "data-name": marker.label, "x1": x, "y1": top, "x2": x, "y2": top + plotH,
+                    "stroke": marker.color, "stroke-width": 1.5, "stroke-dasharray": marker.dash,
+                ])
         }
 
-        // Legend.
-        var ly = m.t + 6
-        var seen = Set<String>()
-        let entries: [(String, String, String?, Bool, Bool)] =
-            series.filter(\.legend).map { ($0.name, $0.color, $0.dash, false, $0.dots) }
-            + bands.map { ($0.name, $0.color, nil, true, false) }
-        for (name, color, dash, isBand, isDots) in entries where !seen.contains(name) {
-            seen.insert(name)
-            let x = m.l + plotW + 12
-            if isBand {
-                svg.add("rect", ["x": x, "y": ly, "width": 22, "height": 8, "fill": color, "fill-opacity": "0.2"])
-            } else if isDots {
-                svg.add("circle", ["cx": x + 11, "cy": ly + 4, "r": 3.5, "fill": color])
-            } else {
-                svg.line(x, ly + 4, x + 22, ly + 4, color: color, width: 2.5, dash: dash)
+        // The legend: two columns under the x-axis label, then the note.
+        for (i, entry) in entries.enumerated() {
+            let x = 8 + Double(i % 2) * columnW
+            let y = legendTop + rowTops[i / 2]
+            switch entry.sample {
+            case .band(let color):
+                svg.add("rect", ["x": x, "y": y + 2, "width": 24, "height": 10, "fill": color, "fill-opacity": "0.2"])
+            case .dot(let color):
+                svg.add("circle", ["cx": x + 12, "cy": y + 7, "r": 3.5, "fill": color])
+            case .line(let color, let dash):
+                svg.line(x, y + 7, x + 24, y + 7, color: color, width: 2.5, dash: dash)
+            case .vertical(let color, let dash):
+                svg.line(x + 12, y, x + 12, y + 14, color: color, width: 1.5, dash: dash)
             }
-            for part in wrap(name, width: 26) {
-                svg.text(part, x: x + 28, y: ly + 8, size: 11)
-                ly += 14
+            for (k, part) in wrapped[i].enumerated() {
+                svg.text(part, x: x + 30, y: y + 11 + Double(k) * 15, size: PlotStyle.smallFont)
             }
-            ly += 3
         }
-        if let note {
-            for part in wrap(note, width: 32) {
-                svg.text(part, x: m.l + plotW + 12, y: ly + 12, size: 10, color: "#666666")
-                ly += 13
-            }
+        for (k, part) in noteLines.enumerated() {
+            svg.text(
+                part, x: 8, y: legendTop + rowsHeight + 12 + Double(k) * 15, size: PlotStyle.smallFont,
+                color: "#555555")
         }
         return svg.text
     }

@@ -165,3 +165,115 @@ private func escape(_ s: String) -> String {
     }
     return out
 }
+
+// MARK: - The page template
+
+/// convdyn's version, as `convdyn --version` prints it and every page's header shows it.
+public let convdynVersion = "0.1.0"
+
+/// Who made a page and how, shown at its top: convdyn's version, the git revision of the checkout
+/// it was built from, the date and the command line.
+package struct PageStamp: Sendable {
+    /// convdyn's version.
+    package var version: String
+    /// The commit the tool was built from (with "+ local changes" when the checkout differed), or
+    /// "unknown".
+    package var revision: String
+    /// When the page was written.
+    package var date: Date
+    /// The command that wrote the page, the program first.
+    package var commandLine: [String]
+
+    /// The stamp of a page written now by this process. `SOURCE_DATE_EPOCH`, when set, fixes the
+    /// date (reproducible pages).
+    package static var current: PageStamp {
+        let environment = ProcessInfo.processInfo.environment
+        let date = environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map(Date.init(timeIntervalSince1970:))
+        return PageStamp(
+            version: convdynVersion, revision: buildRevision, date: date ?? Date(), commandLine: CommandLine.arguments)
+    }
+
+    /// The git revision of the checkout this module was built from, read once per process.
+    static let buildRevision: String = {
+        // This file lives at <checkout>/Sources/Reporting/Markup.swift.
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: checkout + "/.git"),
+            let revision = git(["-C", checkout, "rev-parse", "HEAD"])
+        else { return "unknown" }
+        let status = git(["-C", checkout, "status", "--porcelain", "--untracked-files=no"]) ?? ""
+        return String(revision.prefix(12)) + (status.isEmpty ? "" : " + local changes")
+    }()
+
+    private static func git(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The date in UTC to the minute: "2026-12-02 10:41 UTC".
+    package var dateText: String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date) + " UTC"
+    }
+
+    /// The command line as one could type it again: the program by its name ("convdyn"), each
+    /// argument that a shell would split or expand in single quotes.
+    package var commandText: String {
+        guard let program = commandLine.first else { return "convdyn" }
+        let name = URL(fileURLWithPath: program).lastPathComponent
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        func quoted(_ s: String) -> String {
+            !s.isEmpty && s.allSatisfy(safe.contains) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        return ([name] + commandLine.dropFirst()).map(quoted).joined(separator: " ")
+    }
+
+    /// The header line: version, revision and date, then the command in `<code>`.
+    package var node: Node {
+        .element(
+            "p", ["class": "stamp"],
+            [
+                .text("convdyn \(version) · git \(revision) · \(dateText) · "),
+                .element("code", [:], [.text(commandText)]),
+            ])
+    }
+}
+
+extension Report {
+    /// The style sheet of every page (a constant). Plots shrink to the width of the screen (their
+    /// text stays readable: see `PlotStyle`), tables and code scroll inside their box, and nothing is
+    /// wider than a phone's screen.
+    static let styleSheet = """
+        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1440px; color: #222; \
+        padding: 0 16px; line-height: 1.4; }
+        h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; \
+        margin-top: 32px; }
+        figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
+        figure svg { display: block; max-width: 100%; height: auto; }
+        figcaption { font-size: 14px; color: #444; max-width: 648px; }
+        .file { color: #888; } .note { color: #555; font-size: 13px; }
+        .stamp { color: #555; font-size: 13px; margin: 0 0 12px; }
+        .stamp code { font-size: 12px; background: #f3f3f3; padding: 1px 4px; }
+        .warning { background: #fff3cd; border: 1px solid #e0c36c; padding: 8px 12px; }
+        table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 3px 8px; \
+        text-align: right; }
+        pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow-x: auto; max-width: 100%; }
+        .table-wrap { overflow-x: auto; max-width: 100%; }
+        img, svg, video { max-width: 100%; }
+        h1, h2, figcaption, li, p, code { overflow-wrap: anywhere; }
+        @media (max-width: 600px) { body { margin: 12px auto; padding: 0 12px; } figure { display: block; \
+        margin: 8px 0 16px; } h1 { font-size: 19px; } }
+        """
+}

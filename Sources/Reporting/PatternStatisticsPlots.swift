@@ -29,7 +29,7 @@ enum PatternStatisticsPlots {
             var p = LinePlot(
                 title: "D\(own)(p) against count\(own)(p) − count\(other)(p)",
                 xLabel: "count\(own)(p) − count\(other)(p) (training points holding p)",
-                yLabel: "D\(own)(p) = max over a_j \(positive ? ">" : "<") 0 of ⟨w_j, p⟩")
+                yLabel: "D\(own)(p) = max over aⱼ \(positive ? ">" : "<") 0 of ⟨wⱼ, p⟩")
             p.series = [
                 Series(name: "common patterns", points: points(common), color: Palette.test, dots: true),
                 Series(name: "key patterns", points: points(others), color: Palette.negative, dots: true),
@@ -39,7 +39,7 @@ enum PatternStatisticsPlots {
                 name: names[positive ? 0 : 1],
                 caption:
                     "Pattern statistics at the end of the run (Brutzkus & Globerson 2020): for each pattern p, the "
-                    + "largest projection ⟨w_j, p⟩ over the filters with a_j \(positive ? ">" : "<") 0 against how "
+                    + "largest projection ⟨wⱼ, p⟩ over the filters with aⱼ \(positive ? ">" : "<") 0 against how "
                     + "many more training points of class \(positive ? "+1" : "−1") than of class "
                     + "\(positive ? "−1" : "+1") hold p (observed labels; a point counts once however many patches "
                     + "hold p). Spearman ρ over the \(common.count) common patterns: \(formatValue(rho)) "

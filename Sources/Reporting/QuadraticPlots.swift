@@ -3,7 +3,7 @@ import Foundation
 
 /// The plots of a quadratic teacher–student run (Tan & Chen 2021, `QuadraticMeasures`): the
 /// learning curve on log–log axes with its plateaus shaded and its first drop marked, and per
-/// filter the invariant I_j = ‖w_j‖² − 2a_j², the norm ‖w_j‖, the read-out a_j and the alignment
+/// filter the invariant Iⱼ = ‖wⱼ‖² − 2aⱼ², the norm ‖wⱼ‖, the read-out aⱼ and the alignment
 /// with the teacher's span, all read from metrics.jsonl.
 enum QuadraticPlots {
     /// The plot files, in page order.
@@ -21,18 +21,18 @@ enum QuadraticPlots {
             learningCurve(run),
             perFilter(
                 run, field: QuadraticMeasures.Line.CodingKeys.invariants.stringValue, name: "invariants.svg",
-                title: "Invariants I_j = ‖w_j‖² − 2a_j²", yLabel: "I_j",
+                title: "Invariants Iⱼ = ‖wⱼ‖² − 2aⱼ²", yLabel: "Iⱼ",
                 caption:
-                    "Each filter's I_j = ‖w_j‖² − 2a_j², conserved by gradient flow; SGD moves it by O(η) "
+                    "Each filter's Iⱼ = ‖wⱼ‖² − 2aⱼ², conserved by gradient flow; SGD moves it by O(η) "
                     + "(Docs/Metrics.md, claim F1)."),
             perFilter(
                 run, field: QuadraticMeasures.Line.CodingKeys.readoutWeights.stringValue, name: "readout.svg",
-                title: "Read-out weights a_j", yLabel: "a_j",
+                title: "Read-out weights aⱼ", yLabel: "aⱼ",
                 caption:
-                    "Each filter's read-out weight. With I_j < 0, a_j cannot reach 0: its sign is fixed (claim F2)."),
+                    "Each filter's read-out weight. With Iⱼ < 0, aⱼ cannot reach 0: its sign is fixed (claim F2)."),
             perFilter(
                 run, field: QuadraticMeasures.Line.CodingKeys.alignments.stringValue, name: "alignments.svg",
-                title: "Alignment with the teacher ‖P_U w_j‖ / ‖w_j‖", yLabel: "share of w_j in span(u_1 … u_R)",
+                title: "Alignment with the teacher ‖P_U wⱼ‖ / ‖wⱼ‖", yLabel: "share of wⱼ in span(u₁ … u_R)",
                 range: 0...1.02,
                 caption: "The share of each filter in the span of the teacher directions (1: inside it)."),
             norms(run),
@@ -117,11 +117,11 @@ enum QuadraticPlots {
         return PlotFile(name: name, caption: caption, svg: p.render())
     }
 
-    /// ‖w_j‖ per filter, from filters.jsonl (absent when filter dynamics were off).
+    /// ‖wⱼ‖ per filter, from filters.jsonl (absent when filter dynamics were off).
     static func norms(_ run: RunData) -> PlotFile {
         var p = LinePlot(
-            title: "Filter norms ‖w_j‖", xLabel: "training step (log scale; step 0 at the left edge)",
-            yLabel: "‖w_j‖ (Euclidean norm)", xScale: .logWithZero)
+            title: "Filter norms ‖wⱼ‖", xLabel: "training step (log scale; step 0 at the left edge)",
+            yLabel: "‖wⱼ‖ (Euclidean norm)", xScale: .logWithZero)
         p.series = (0..<run.config.network.M).map { j in
             Series(
                 name: "filter \(j)", points: run.filters.map { (Double($0.step), $0.norms[j]) },
@@ -133,7 +133,7 @@ enum QuadraticPlots {
         return PlotFile(
             name: "quadratic-norms.svg",
             caption:
-                "Each filter's norm: while I_j stays put, ‖w_j‖² and 2a_j² grow together (claim F1: by ≥ 100% for "
+                "Each filter's norm: while Iⱼ stays put, ‖wⱼ‖² and 2aⱼ² grow together (claim F1: by ≥ 100% for "
                 + "some filter).",
             svg: p.render())
     }

@@ -415,7 +415,7 @@ public struct Report: Sendable {
             "seeds-accuracy.svg", "seeds-test-loss.svg", "seeds-t100-curve.svg", "seeds-key-share.svg",
             "seeds-norm-ratio.svg",
             "seeds-best-key-cosine.svg", "seeds-projections.svg", "seeds-max-norm.svg",
-            "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg",
+            "seeds-best-key-cosine-hist.svg", "seeds-key-share-hist.svg", "seeds-norm-ratio-final.svg",
             "seeds-top8-share.svg", "seeds-gini.svg", "seeds-ablation.svg",
         ]
         body.append(
@@ -728,7 +728,8 @@ public struct Report: Sendable {
         ])
     }
 
-    /// The self-contained HTML page: title, style sheet and `body`.
+    /// The self-contained HTML page: title, viewport, style sheet, the header saying who made it
+    /// (`PageStamp`), then `body`.
     package static func page(_ title: String, _ body: Node) -> String {
         Node.block(
             "html", ["lang": "en"],
@@ -736,32 +737,14 @@ public struct Report: Sendable {
                 .block(
                     "head", [:],
                     [
-                        .element("meta", ["charset": "utf-8"]), .element("title", [:], [.text(title)]),
-                        .block("style", [:], [.raw(styleSheet)]),
+                        .element("meta", ["charset": "utf-8"]),
+                        .element("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"]),
+                        .element("title", [:], [.text(title)]), .block("style", [:], [.raw(styleSheet)]),
                     ]),
-                .block("body", [:], [body, .element("p", ["class": "note"], [.text(footer)])]),
+                .block("body", [:], [PageStamp.current.node, body, .element("p", ["class": "note"], [.text(footer)])]),
             ]
         ).htmlDocument
     }
 
     static let footer = "Written by convdyn report from the files of the run directories; re-run it at any time."
-
-    /// The style sheet of every page (a constant).
-    static let styleSheet = """
-        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1440px; color: #222; \
-        padding: 0 16px; }
-        h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; \
-        margin-top: 32px; }
-        figure { display: inline-block; margin: 8px 12px 16px 0; vertical-align: top; max-width: 100%; }
-        figure svg { max-width: 100%; height: auto; }
-        figure { overflow-x: auto; } figure svg[width="660.00"] { min-width: 500px; }
-        figcaption { font-size: 13px; color: #444; max-width: 640px; }
-        .file { color: #888; } .note { color: #555; font-size: 13px; }
-        .warning { background: #fff3cd; border: 1px solid #e0c36c; padding: 8px 12px; }
-        table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccc; padding: 3px 8px; \
-        text-align: right; }
-        pre { background: #f6f6f6; padding: 8px; font-size: 12px; overflow-x: auto; }
-        .table-wrap { overflow-x: auto; max-width: 100%; }
-        h1, figcaption, li, p { overflow-wrap: anywhere; }
-        """
 }

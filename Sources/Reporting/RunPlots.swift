@@ -51,7 +51,7 @@ enum RunPlots {
         return plots
     }
 
-    /// T₁₀₀ and divergence markers.
+    /// T₁₀₀ and divergence markers (their labels go in the legend).
     static func markers(_ run: RunData) -> [Marker] {
         var m: [Marker] = []
         if let t = run.stepsTo100 { m.append(Marker(x: Double(t), label: "T₁₀₀ = \(t)", color: "#2ca02c")) }
@@ -62,16 +62,25 @@ enum RunPlots {
         return m
     }
 
-    /// Log-scaled steps when the evaluations span two decades or more, linear otherwise.
+    /// Log-scaled steps when the evaluations are log-spaced (their gaps grow tenfold or more: a
+    /// `log(N)` schedule), linear otherwise (an `every(N)` schedule, however long).
     static func stepScale(_ steps: [Double]) -> AxisScale {
-        let positive = steps.filter { $0 > 0 }
-        guard let lo = positive.min(), let hi = positive.max() else { return .linear }
-        return hi / lo >= 100 ? .logWithZero : .linear
+        let sorted = Array(Set(steps.filter(\.isFinite))).sorted()
+        let gaps = zip(sorted.dropFirst(), sorted).map { $0 - $1 }.filter { $0 > 0 }
+        guard let lo = gaps.min(), let hi = gaps.max() else { return .linear }
+        return hi / lo >= 10 ? .logWithZero : .linear
     }
 
-    static func stepScale(_ run: RunData) -> AxisScale {
-        // Every evaluated step (a regression run has no accuracy to take them from).
-        stepScale(run.metrics.compactMap { $0[CommonFigures.step.field]?.intValue }.map(Double.init))
+    /// The step axis of a run: log-scaled for a log-spaced schedule, linear otherwise.
+    static func stepScale(_ run: RunData) -> AxisScale { stepScale([run]) }
+
+    /// The one step axis of every step plot of a page about `runs`: log-scaled when any run's
+    /// evaluations are log-spaced.
+    static func stepScale(_ runs: [RunData]) -> AxisScale {
+        for run in runs {
+            if case .log = run.config.evaluation.schedule { return .logWithZero }
+        }
+        return .linear
     }
 
     static func stepLabel(_ run: RunData) -> String { stepLabel(stepScale(run)) }
@@ -119,7 +128,7 @@ enum RunPlots {
 
     static func dominance(_ run: RunData) -> PlotFile {
         var p = LinePlot(
-            title: "Norm dominance of key filters", xLabel: stepLabel(run), yLabel: "fraction of Σ‖w_j‖²",
+            title: "Norm dominance of key filters", xLabel: stepLabel(run), yLabel: "fraction of Σⱼ ‖wⱼ‖²",
             xScale: stepScale(run))
         p.yRange = 0...1.02
         p.series = [
@@ -136,9 +145,10 @@ enum RunPlots {
         return PlotFile(
             name: "key-share.svg",
             caption:
-                "keyShare = Σ_{key filters}‖w_j‖² / Σ_j‖w_j‖²; "
-                + "keyMass = Σ_j Σ_{key p}⟨w_j,p⟩² / Σ_j‖w_j‖²; "
-                + "best-key cosine = min over keys of the best matching filter's cosine.",
+                "keyShare: the key filters' share of the squared filter norms, Σⱼ∈K ‖wⱼ‖² / Σⱼ ‖wⱼ‖² (K: the key "
+                + "filters). keyMass: the share of the squared norms that lies along the key patterns, "
+                + "Σⱼ Σₚ∈keys ⟨wⱼ, p⟩² / Σⱼ ‖wⱼ‖². Best-key cosine: for each key pattern the largest cosine of a "
+                + "filter with it, the smallest of these over the keys.",
             svg: p.render())
     }
 
@@ -150,11 +160,14 @@ enum RunPlots {
             Series(
                 name: "normRatio", points: run.series(KeyPatternMeasures.normRatio.field), color: "#9467bd", width: 2)
         ]
+        p.references = [Reference(y: Claim.A1.normRatio.threshold.value, label: "threshold \(Claim.A1.normRatio.text)")]
         p.markers = markers(run)
-        p.note = "undefined (gap) while no filter is a key filter"
+        p.note = "A gap: no filter is a key filter at that step (normRatio undefined)."
         return PlotFile(
             name: "norm-ratio.svg",
-            caption: "normRatio = mean_{j∈K}‖w_j‖ / mean_{j∉K}‖w_j‖, K the key filters at that step.",
+            caption:
+                "normRatio: the mean norm ‖wⱼ‖ of the key filters (j ∈ K) over that of the other filters (j ∉ K), K "
+                + "the key filters at that step; the dashed line is the claim's threshold.",
             svg: p.render())
     }
 
@@ -188,11 +201,11 @@ enum RunPlots {
 
     static func filterNorms(_ run: RunData) -> PlotFile {
         var p = LinePlot(
-            title: "Filter norms ‖w_j‖", xLabel: stepLabel(run), yLabel: "‖w_j‖ (Euclidean norm)",
+            title: "Filter norms ‖wⱼ‖", xLabel: stepLabel(run), yLabel: "‖wⱼ‖ (Euclidean norm)",
             xScale: stepScale(run))
         p.series = filterSeries(run) { $0.norms[$1] }
         p.markers = markers(run)
-        p.note = "colours: key filters at the last step"
+        p.note = "Colours: the key filters at the last step, by class."
         return PlotFile(
             name: "filter-norms.svg",
             caption: "Every filter's norm; filters that end as key filters are coloured by class, the rest grey.",
@@ -208,22 +221,18 @@ enum RunPlots {
     static func keyCosines(_ run: RunData) -> PlotFile {
         var p = LinePlot(
             title: "Cosine of each filter with its class's key pattern", xLabel: stepLabel(run),
-            yLabel: "cos(w_j, p_key of j's class)", xScale: stepScale(run))
+            yLabel: "cos(wⱼ, key of j's class)", xScale: stepScale(run))
         p.yRange = -1...1
         p.series = filterSeries(run) { ownKeyCosine(run, $0, $1) }
         let theta = run.config.evaluation.theta
-        p.series.append(
-            Series(
-                name: "θ = \(formatValue(theta))",
-                points: [(Double(run.filters.first!.step), theta), (Double(run.filters.last!.step), theta)],
-                color: Palette.reference, width: 1, dash: "6,3"))
+        p.references = [Reference(y: theta, label: "θ = \(formatValue(theta)) (key-filter threshold)")]
         p.markers = markers(run)
-        p.note = "class = sign of the read-out weight"
+        p.note = "A filter's class: the sign of its read-out weight."
         return PlotFile(
             name: "key-cosines.svg",
             caption:
-                "cos(w_j, p) for the key pattern p of filter j's class (the best one when a class has several keys); "
-                + "θ is the key-filter threshold.",
+                "cos(wⱼ, p) for the key pattern p of filter j's class (the best one when a class has several keys); "
+                + "a filter above θ counts as a key filter.",
             svg: p.render())
     }
 
@@ -235,55 +244,75 @@ enum RunPlots {
         let teacher = run.isRegression
         let columnLabel = teacher ? "teacher direction r" : "pattern p"
         let symbol = teacher ? "C[j, r]" : "C[j, p]"
+        // The key patterns' columns named above the grid, in their class's colour.
+        var keys: [Int: (name: String, color: String)] = [:]
+        if !teacher {
+            for p in run.config.data.keyPos { keys[p] = ("key⁺", Palette.positive) }
+            for p in run.config.data.keyNeg { keys[p] = ("key⁻", Palette.negative) }
+        }
+        let largest = max(run.filters.first?.cosines.count ?? 0, run.filters.first?.cosines.first?.count ?? 0, 1)
+        // Tiles: two to a row, so a page shrinks them more; larger text keeps them readable. Their
+        // cells are too narrow for the keys' names: the caption gives the key columns.
+        let tileFont = 16.0
         func heatmap(_ r: FilterRecord, _ title: String, cell: Double, tile: Bool = false) -> Heatmap {
             Heatmap(
                 title: title, rowLabel: "filter j", columnLabel: columnLabel, values: r.cosines, rowMarks: marks,
-                cellSize: cell, columnName: teacher ? "teacher direction" : "pattern", minWidth: tile ? 0 : 360,
-                minBarHeight: tile ? 64 : 120)
+                columnNames: tile ? [:] : keys, cellSize: cell, columnName: teacher ? "teacher direction" : "pattern",
+                minWidth: tile ? 0 : 360, minBarHeight: tile ? 64 : 120, colorBar: !tile,
+                font: tile ? tileFont : PlotStyle.smallFont)
         }
         let first = run.filters.first!
         let last = run.filters.last!
         let what =
             teacher
-            ? "Filter × teacher-direction cosines C[j, r] = cos(w_j, u_{r+1}), for the R = "
-                + "\(run.config.data.teacherRank) orthonormal teacher directions u_1 … u_R of the target (column r = 0 "
-                + "is u_1)"
-            : "Filter × pattern cosines C[j, p]"
-        let bar = marks.isEmpty ? "" : " (left bar: final key filters by class)"
+            ? "Filter × teacher-direction cosines C[j, r] = cos(wⱼ, uᵣ₊₁), for the R = "
+                + "\(run.config.data.teacherRank) orthonormal teacher directions u₁ … u_R of the target (column r = 0 "
+                + "is u₁)"
+            : "Filter × pattern cosines C[j, p] = cos(wⱼ, p)"
+        let bar = marks.isEmpty ? "" : " (left bar: the final key filters, by class)"
+        let keyColumns = keys.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.name)" }.joined(separator: ", ")
+        // Cells of up to 10 units, smaller for large matrices, so that the whole matrix fits a page.
+        let cell = max(3, min(10, (320 / Double(largest)).rounded(.down)))
         var plots = [
             PlotFile(
                 name: "cosines-init.svg",
                 caption: "\(what) at step \(first.step)\(bar).",
-                svg: heatmap(first, "Cosines \(symbol) at step \(first.step)", cell: 9).render()),
+                svg: heatmap(first, "Cosines \(symbol) at step \(first.step)", cell: cell).render()),
             PlotFile(
                 name: "cosines-final.svg",
                 caption: "\(what) at the last evaluated step, \(last.step).",
-                svg: heatmap(last, "Cosines \(symbol) at step \(last.step)", cell: 9).render()),
+                svg: heatmap(last, "Cosines \(symbol) at step \(last.step)", cell: cell).render()),
         ]
-        // Small multiples at four intermediate evaluations, evenly spaced in log(step); cells of up
-        // to 9 px, smaller for large matrices.
+        // Small multiples at four intermediate evaluations, evenly spaced in log(step), two by two,
+        // sharing one colour bar.
         let inner = run.filters.dropFirst().dropLast()
         if !inner.isEmpty {
             let picks = pickLogSpaced(Array(inner), count: 4)
-            let largest = max(first.cosines.count, first.cosines.first?.count ?? 0, 1)
-            let cell = max(4, min(9, (160 / Double(largest)).rounded(.down)))
+            let tileCell = max(2, min(6, (170 / Double(largest)).rounded(.down)))
+            let maps = picks.map { heatmap($0, "step \($0.step)", cell: tileCell, tile: true) }
+            let drawings = maps.map { $0.drawing() }
+            let tileW = drawings.map(\.width).max() ?? 0
+            let tileH = drawings.map(\.height).max() ?? 0
             var tiles: [Node] = []
-            var x = 0.0
-            var height = 0.0
-            for r in picks {
-                let tile = heatmap(r, "step \(r.step)", cell: cell, tile: true).drawing()
-                tiles.append(tile.nested(x: x, y: 0))
-                x += tile.width + 6
-                height = max(height, tile.height)
+            for (i, tile) in drawings.enumerated() {
+                tiles.append(tile.nested(x: Double(i % 2) * (tileW + 6), y: 30 + Double(i / 2) * tileH))
             }
-            let svg = SVG.root(width: x, height: height, tiles).xmlDocument
+            let rows = Double((drawings.count + 1) / 2)
+            let barX = 2 * tileW + 20
+            var combined = SVG(width: barX + 62, height: 30 + rows * tileH + 4, displayScale: PlotStyle.displayScale)
+            combined.text(
+                "Cosines \(symbol) during training", x: 8, y: 22, size: PlotStyle.titleFont, weight: "bold")
+            for tile in tiles { combined.add(tile) }
+            let gridTop = 30 + (maps.first?.gridTop ?? 34)
+            Heatmap.drawColorBar(
+                &combined, x: barX, y: gridTop, height: max(64, rows * tileH - gridTop), font: tileFont)
             let caption =
                 teacher
                 ? "The filter × teacher-direction cosines at intermediate steps: filters that align with the "
-                    + "teacher's span light up in the columns of u_1 … u_R."
-                : "The cosine matrix at intermediate steps: key columns (patterns "
-                    + "\(run.config.data.keyPos + run.config.data.keyNeg)) light up as filters align."
-            plots.append(PlotFile(name: "cosines-steps.svg", caption: caption, svg: svg))
+                    + "teacher's span light up in the columns of u₁ … u_R. One colour bar for the four."
+                : "The filter × pattern cosines at four intermediate steps: the key columns (\(keyColumns)) light "
+                    + "up as filters align. One colour bar for the four."
+            plots.append(PlotFile(name: "cosines-steps.svg", caption: caption, svg: combined.text))
         }
         return plots
     }
@@ -311,18 +340,18 @@ enum RunPlots {
         let d = run.config.data
         let common = d.commonIndices
         var p = LinePlot(
-            title: "Growth of key filters: key vs common projections", xLabel: "training step",
-            yLabel: "projection ⟨w_j, p⟩")
+            title: "Growth of key filters: key vs common projections", xLabel: stepLabel(run),
+            yLabel: "projection ⟨wⱼ, p⟩", xScale: stepScale(run))
         for j in keyFilters {
             let keys = classes[j] > 0 ? d.keyPos : d.keyNeg
             p.series.append(
                 Series(
-                    name: "⟨w_j, own key⟩",
+                    name: "⟨wⱼ, own key⟩ (\(classes[j] > 0 ? "class +1" : "class −1"))",
                     points: run.filters.map { r in (Double(r.step), keys.map { r.projections[j][$0] }.max()!) },
                     color: classes[j] > 0 ? Palette.positive : Palette.negative, width: 1.2, group: "filter \(j)"))
             p.series.append(
                 Series(
-                    name: "max_c |⟨w_j, common c⟩|",
+                    name: "largest |⟨wⱼ, common pattern⟩|",
                     points: run.filters.map { r in (Double(r.step), common.map { abs(r.projections[j][$0]) }.max() ?? 0)
                     },
                     color: "#7f7f7f", width: 1, dash: "3,2", group: "filter \(j)"))
@@ -338,19 +367,19 @@ enum RunPlots {
         let grid = (0...40).map { T * Double($0) / 40 }
         p.series.append(
             Series(
-                name: "linear growth ∝ t (reference)", points: grid.map { ($0, lastKey * $0 / max(T, 1)) },
-                color: "#2ca02c", width: 1.5, dash: "8,4"))
+                name: "reference: linear growth ∝ t", points: grid.map { ($0, lastKey * $0 / max(T, 1)) },
+                color: "#000000", width: 1.5, dash: "10,4"))
         p.series.append(
             Series(
-                name: "√t growth (reference)", points: grid.map { ($0, lastCommon * ($0 / max(T, 1)).squareRoot()) },
-                color: "#bcbd22", width: 1.5, dash: "8,4"))
+                name: "reference: growth ∝ √t", points: grid.map { ($0, lastCommon * ($0 / max(T, 1)).squareRoot()) },
+                color: "#9467bd", width: 1.5, dash: "2,3"))
         p.markers = markers(run)
         return PlotFile(
             name: "growth.svg",
             caption:
-                "For each final key filter: the projection on its own key (solid) and its largest |projection| on a "
-                + "common pattern (dashed), with linear and √t reference curves through the median final values "
-                + "(SPEC §3.6).",
+                "For each final key filter: its projection on its own key pattern (solid, coloured by class) and its "
+                + "largest |projection| on a common pattern (grey, dashed); the black and purple dashed curves are "
+                + "linear and √t growth through the median final values, for comparison.",
             svg: p.render())
     }
 }

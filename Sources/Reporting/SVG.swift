@@ -5,11 +5,15 @@ import Foundation
 package struct SVG {
     let width: Double
     let height: Double
+    /// How many pixels a unit of the drawing takes when it is shown on its own or on a wide page
+    /// (its width and height attributes; the page shrinks it to the screen's width).
+    let displayScale: Double
     private(set) var body: [Node] = []
 
-    init(width: Double, height: Double) {
+    init(width: Double, height: Double, displayScale: Double = 1) {
         self.width = width
         self.height = height
+        self.displayScale = displayScale
     }
 
     mutating func add(_ node: Node) { body.append(node) }
@@ -29,19 +33,26 @@ package struct SVG {
     func nested(x: Double, y: Double) -> Node { root(at: (x, y)) }
 
     private func root(at origin: (x: Double, y: Double)?) -> Node {
-        SVG.root(width: width, height: height, at: origin, [SVG.background(width: width, height: height)] + body)
+        let children = [SVG.background(width: width, height: height)] + body
+        guard origin == nil, displayScale != 1 else {
+            return SVG.root(width: width, height: height, at: origin, children)
+        }
+        return SVG.root(
+            width: width * displayScale, height: height * displayScale,
+            viewBox: "0 0 \(coordinate(width)) \(coordinate(height))", children)
     }
 
     /// `<svg>` with one child per line: with the SVG namespace, or, placed at `origin`, as an element
-    /// inside another SVG.
+    /// inside another SVG; `viewBox` when the drawing's units are not the width and height.
     package static func root<Length: AttributeValue>(
-        width: Length, height: Length, at origin: (x: Double, y: Double)? = nil, _ children: [Node]
+        width: Length, height: Length, at origin: (x: Double, y: Double)? = nil, viewBox: String? = nil,
+        _ children: [Node]
     ) -> Node {
         var attributes: Attributes =
             origin.map { ["x": $0.x, "y": $0.y] } ?? ["xmlns": "http://www.w3.org/2000/svg"]
         attributes.append("width", width)
         attributes.append("height", height)
-        attributes.append("viewBox", "0 0 \(width.attributeText) \(height.attributeText)")
+        attributes.append("viewBox", viewBox ?? "0 0 \(width.attributeText) \(height.attributeText)")
         attributes.append("font-family", "Helvetica, Arial, sans-serif")
         attributes.append("font-size", "12")
         return .block("svg", attributes, children)

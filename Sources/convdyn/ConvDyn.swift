@@ -1,4 +1,5 @@
 import ArgumentParser
+import Reporting
 
 @main
 struct ConvDyn: ParsableCommand {
@@ -15,7 +16,7 @@ struct ConvDyn: ParsableCommand {
             line (an unknown option, subcommand or choice, a value out of range, a --set that does not \
             make a valid config).
             """,
-        version: "0.1.0",
+        version: convdynVersion,
         subcommands: [
             Demo.self, Train.self, Verify.self, Sweep.self, ReportCommand.self, Show.self, Presets.self,
             BenchCommand.self, Export.self,

@@ -135,7 +135,10 @@ private final class XMLValues: NSObject, XMLParserDelegate {
         #expect(figure == "<figure>\n<svg/>\n\(caption)\n</figure>\n")
         let page = Report.page("T & U", .text("body"))
         #expect(
-            page.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>T &amp; U"))
-        #expect(page.hasSuffix("</p>\n</body>\n</html>\n") && page.contains("<body>\nbody\n<p class=\"note\">"))
+            page.hasPrefix(
+                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>T &amp; U"))
+        #expect(page.hasSuffix("</p>\n</body>\n</html>\n") && page.contains("<body>\n<p class=\"stamp\">convdyn "))
+        #expect(page.contains("</code></p>\nbody\n<p class=\"note\">"))
     }
 }
