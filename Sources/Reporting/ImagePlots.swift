@@ -171,7 +171,7 @@ enum ImagePlots {
         let gridRows = (order.count + columns - 1) / columns
         let gridW = Double(columns) * (tile + gap) - gap
         let gridH = Double(gridRows) * (tile + gap) - gap
-        let perRow = min(2, shown.count)
+        let perRow = 1  // one snapshot a row: narrow enough that its text stays ≥ 9 px on a phone
         let left = 34.0
         let top = 40.0
         let blockW = gridW + 24
@@ -217,7 +217,7 @@ enum ImagePlots {
                 for gr in 0..<gridRows {
                     svg.text(
                         "\(gr * columns + 1)", x: x0 - 4, y: y0 + 16 + Double(gr) * (tile + gap) + tile / 2 + 3,
-                        anchor: "end", size: 9, color: "#555555")
+                        anchor: "end", size: 10, color: "#555555")
                 }
             }
         }
@@ -301,7 +301,7 @@ enum ImagePlots {
                 indexX, y, cell, cell, fill: sequential(e.index),
                 title: "rank \(rank + 1) (filter \(e.filter)): selectivity index \(formatValue(e.index))")
             if entries.count <= 40 || rank % 4 == 0 {
-                svg.text("\(rank + 1)", x: left - 6, y: y + cell / 2 + 3, anchor: "end", size: 9, color: "#555555")
+                svg.text("\(rank + 1)", x: left - 6, y: y + cell / 2 + 3, anchor: "end", size: 10, color: "#555555")
             }
         }
         svg.rect(left, top, gridW, gridH, fill: "none", stroke: "#888888")

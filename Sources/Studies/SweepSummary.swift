@@ -377,7 +377,7 @@ struct PhaseDiagram {
         func text(_ s: String, x: Double, y: Double, _ style: Attributes = [:]) -> Node {
             .element("text", (["x": Int(x), "y": Int(y)] as Attributes).followed(by: style), [.text(s)])
         }
-        let note: Attributes = ["font-size": "11", "fill": "#444444"]
+        let note: Attributes = ["font-size": "12", "fill": "#444444"]
         var nodes = [
             SVG.background(width: Int(width), height: Int(height)),
             text(title, x: 10, y: 22, ["font-size": "14", "font-weight": "bold"]),
@@ -439,12 +439,12 @@ struct PhaseDiagram {
                     nodes.append(
                         text(
                             lines[1], x: x + cell / 2, y: y + cell / 2 + 10,
-                            ["text-anchor": "middle", "font-size": "11", "fill": ink]))
+                            ["text-anchor": "middle", "font-size": "12", "fill": ink]))
                 }
                 nodes.append(
                     text(
                         lines[2], x: x + cell / 2, y: y + cell / 2 + 25,
-                        ["text-anchor": "middle", "font-size": "11", "fill": ink]))
+                        ["text-anchor": "middle", "font-size": "12", "fill": ink]))
             }
             if let yAxis {
                 nodes.append(
@@ -489,7 +489,7 @@ struct PhaseDiagram {
         for k in 0...4 {
             let v = range.lowerBound + span * Double(k) / 4
             let label = figure == .stepsTo100 ? formatValue(v.rounded()) : String(format: "%.\(decimals)f", v)
-            nodes.append(text(label, x: barX + 18, y: top + (1 - Double(k) / 4) * barH + 4, ["font-size": "11"]))
+            nodes.append(text(label, x: barX + 18, y: top + (1 - Double(k) / 4) * barH + 4, ["font-size": "12"]))
         }
         var legend: [String] =
             figure.isShare

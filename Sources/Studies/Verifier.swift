@@ -227,7 +227,7 @@ public enum Verifier {
         let verdict = v.passed ? "Every judged row passed." : "At least one judged row failed."
         var body = [
             Report.header(
-                "Claims of SPEC §7 over \(v.seeds) seeds",
+                "The papers' claims over \(v.seeds) seeds",
                 notes: v.skipped.sorted { $0.key < $1.key }.map { "\($0.key) skipped: \($0.value)" }),
             Report.section(
                 "verdicts", "Verdicts",

@@ -141,7 +141,12 @@ import _TestSupport
                 "pmoe", "pretrainLearningRate=nan",
                 "network.router.pretrainLearningRate = nan: must be a finite number > 0"
             ),
-            ("kp-bench", "sigma=inf", "data.sigma = inf: must be a finite number ≥ 0"),
+            ("kp-bench", "sigma=inf", "data.sigma = inf: must be a finite number in 0…10⁶"),
+            ("kp-bench", "sigma=1e300", "data.sigma = 1e+300: must be a finite number in 0…10⁶"),
+            (
+                "kou-relu", "keyScale=1e30",
+                "data.keyScale = 1e+30: is ‖μ‖, the signal norm; must be a finite number > 0 and ≤ 10⁶"
+            ),
         ] {
             let m = error(preset, override)
             #expect(m.contains(expected), "\(override): \(m)")
