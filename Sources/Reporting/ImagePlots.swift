@@ -74,7 +74,7 @@ enum ImagePlots {
     static func concentration(_ run: RunData) -> PlotFile {
         let M = Double(run.config.network.M)
         var p = LinePlot(
-            title: "Norm concentration", xLabel: RunPlots.stepLabel(run), yLabel: "share of Σ‖w_j‖², or Gini",
+            title: "Norm concentration", xLabel: RunPlots.stepLabel(run), yLabel: "share of Σ‖wⱼ‖², or Gini",
             xScale: RunPlots.stepScale(run))
         p.yRange = 0...1.02
         let colors = [4: "#9ecae1", 8: "#3182bd", 16: "#08519c"]
@@ -113,7 +113,7 @@ enum ImagePlots {
             return nil
         }
         let chart = BarChart(
-            title: "Filter norms at step \(run.lastStep), sorted", xLabel: "rank", yLabel: "‖w_j‖",
+            title: "Filter norms at step \(run.lastStep), sorted", xLabel: "rank", yLabel: "‖wⱼ‖",
             categories: norms.indices.map { String($0 + 1) },
             series: [("filter norm", Palette.positive, norms, nil)])
         return PlotFile(
@@ -393,7 +393,7 @@ enum ImagePlots {
         let k = Claim.H1.k
         if let share = s.topShare[k] {
             items.append(
-                "The \(k) largest of \(M) filters hold \(formatValue(share)) of Σ‖w_j‖² (uniform share: "
+                "The \(k) largest of \(M) filters hold \(formatValue(share)) of Σ‖wⱼ‖² (uniform share: "
                     + "\(formatValue(Double(k) / Double(M)))); Gini of the norms \(formatValue(s.gini)).")
         }
         for k in s.ablation.keys.sorted() {

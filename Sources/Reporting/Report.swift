@@ -310,7 +310,7 @@ public struct Report: Sendable {
             body.append(section("\(prefix)dynamics", "Learning curve", figures(["learning-curve.svg"])))
             body.append(
                 section(
-                    "\(prefix)conservation", "The conservation law: I_j = ‖w_j‖² − 2a_j²",
+                    "\(prefix)conservation", "The conservation law: Iⱼ = ‖wⱼ‖² − 2aⱼ²",
                     figures(["invariants.svg", "quadratic-norms.svg", "readout.svg"])))
             body.append(
                 section(
@@ -649,7 +649,7 @@ public struct Report: Sendable {
         return table(
             [
                 "run", "seed", "status", "test loss at 0", "final test loss", "final / initial", "first drop",
-                "plateau before it", "largest scaled drift of I_j", "largest Δ‖w_j‖/‖w_j(0)‖",
+                "plateau before it", "largest scaled drift of Iⱼ", "largest Δ‖wⱼ‖/‖wⱼ(0)‖",
             ], rows,
             note: "A regression run (½(f − t)² against real targets): no accuracy. First drop: the first evaluation "
                 + "with the test loss ≤ ½ its start. Definitions: Docs/Metrics.md.")
@@ -674,7 +674,7 @@ public struct Report: Sendable {
                 "keep random 8", "keep bottom-8",
             ],
             rows,
-            note: "Top-8 share: Σ of the 8 largest ‖w_j‖² over Σ_j ‖w_j‖². "
+            note: "Top-8 share: Σ of the 8 largest ‖wⱼ‖² over Σⱼ ‖wⱼ‖². "
                 + "Keep-k: test accuracy when only those k filters feed the read-out (random: mean of 10 draws).")
     }
 

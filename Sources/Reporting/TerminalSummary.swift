@@ -103,7 +103,7 @@ public enum TerminalSummary {
             let top = finalNorms.indices.sorted { finalNorms[$0] > finalNorms[$1] }.prefix(shown)
             let maxNorm = finalNorms.max() ?? 1
             lines.append(
-                "  filter norms ‖w_j‖: "
+                "  filter norms ‖wⱼ‖: "
                     + (shown == finalNorms.count
                         ? "all \(shown) filters"
                         : "the \(shown) of \(finalNorms.count) filters with the largest final norm"))
