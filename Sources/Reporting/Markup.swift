@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 
 /// A piece of HTML or SVG: an element with ordered attributes and children, escaped text, or an
@@ -195,29 +196,10 @@ package struct PageStamp: Sendable {
 
     /// The git revision of the checkout this module was built from, read once per process.
     static let buildRevision: String = {
-        // This file lives at <checkout>/Sources/Reporting/Markup.swift.
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: checkout + "/.git"),
-            let revision = git(["-C", checkout, "rev-parse", "HEAD"])
-        else { return "unknown" }
-        let status = git(["-C", checkout, "status", "--porcelain", "--untracked-files=no"]) ?? ""
-        return String(revision.prefix(12)) + (status.isEmpty ? "" : " + local changes")
+        let (revision, dirty) = buildGitState
+        guard revision != "unknown" else { return revision }
+        return String(revision.prefix(12)) + (dirty == true ? " + local changes" : "")
     }()
-
-    private static func git(_ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 
     /// The date in UTC to the minute: "2026-12-02 10:41 UTC".
     package var dateText: String {

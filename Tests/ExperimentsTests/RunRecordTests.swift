@@ -17,6 +17,19 @@ import _TestSupport
 
     func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
+    /// provenance.json's git revision is the checkout's (it read "unknown" once its source file
+    /// moved one folder deeper): in a checkout, 40 hex digits, the same as `git rev-parse HEAD`.
+    @Test func gitRevisionIsTheCheckouts() throws {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/", !FileManager.default.fileExists(atPath: folder.path + "/.git") {
+            folder = folder.deletingLastPathComponent()
+        }
+        guard folder.path != "/" else { return }  // not built from a git checkout
+        let (revision, dirty) = Provenance.processGitState
+        #expect(revision.count == 40 && revision.allSatisfy(\.isHexDigit), "\(revision)")
+        #expect(dirty != nil)
+    }
+
     @Test func everyFileRoundTripsThroughItsRecord() throws {
         let dir = try run()
         defer { try? FileManager.default.removeItem(atPath: dir) }

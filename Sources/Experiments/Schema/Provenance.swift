@@ -79,9 +79,13 @@ struct Provenance: Codable, Sendable {
     static let processGitState = gitState()
 
     static func gitState() -> (String, Bool?) {
-        // This file lives at <checkout>/Sources/Experiments/Provenance.swift.
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        // This file lives under <checkout>/Sources/: the checkout is the nearest folder above it
+        // holding .git.
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/", !FileManager.default.fileExists(atPath: folder.path + "/.git") {
+            folder = folder.deletingLastPathComponent()
+        }
+        let checkout = folder.path
         guard FileManager.default.fileExists(atPath: checkout + "/.git"),
             let revision = run("/usr/bin/env", ["git", "-C", checkout, "rev-parse", "HEAD"])
         else { return ("unknown", nil) }
@@ -129,3 +133,7 @@ extension Provenance {
         pretrainingSeconds = try c.decodeIfPresent(Double.self, forKey: .pretrainingSeconds)
     }
 }
+
+/// The git revision of the checkout convdyn was built from ("unknown" outside a checkout) and
+/// whether it had local changes (nil when unknown), read once per process.
+package var buildGitState: (revision: String, dirty: Bool?) { Provenance.processGitState }
