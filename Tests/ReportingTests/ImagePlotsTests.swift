@@ -12,14 +12,7 @@ import _TestSupport
     func tinyRun(_ name: String) throws -> (run: RunData, path: String, cleanup: () -> Void) {
         let data = temporaryDirectory("\(name)-data")
         let out = temporaryDirectory("\(name)-run")
-        try writeTinyIDXDataset(to: data, train: 60, test: 30)
-        let config = try ConfigResolver.resolve(
-            preset: "fmnist-practical",
-            overrides: [
-                "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
-                "learningRate=0.5",
-            ])
-        try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false))
+        try trainTinyImageRun(data: data, out: out, overrides: ["learningRate=0.5"])
         return (
             try RunData.load(out), out, { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
         )

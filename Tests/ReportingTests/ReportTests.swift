@@ -202,13 +202,7 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         let data = temporaryDirectory("show-images")
         let out = temporaryDirectory("show-image-run")
         defer { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
-        try writeTinyIDXDataset(to: data, train: 60, test: 30)
-        let config = try ConfigResolver.resolve(
-            preset: "fmnist-practical",
-            overrides: [
-                "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
-            ])
-        try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false))
+        try trainTinyImageRun(data: data, out: out)
         let text = try TerminalSummary.render(out)
         #expect(text.contains("top-8 share") && text.contains("Gini"))
         for absent in ["best-key cosine", "keyShare", "normRatio", "n/a"] {
@@ -227,13 +221,7 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         let data = temporaryDirectory("report-images")
         let out = temporaryDirectory("report-image-run")
         defer { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
-        try writeTinyIDXDataset(to: data, train: 60, test: 30)
-        let config = try ConfigResolver.resolve(
-            preset: "fmnist-practical",
-            overrides: [
-                "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
-            ])
-        try Experiment(config).run(in: RunDirectory.create(at: out, overwrite: false))
+        try trainTinyImageRun(data: data, out: out)
         let report = try Report.build(out)
         for name in [
             "accuracy.svg", "sorted-norms.svg", "concentration.svg", "final-norms.svg", "ablation.svg",

@@ -320,13 +320,7 @@ func records(_ file: [UInt8]) throws -> [[UInt8]] {
         let data = temporaryDirectory("tb-images")
         let out = temporaryDirectory("tb-image-run")
         defer { for p in [data, out] { try? FileManager.default.removeItem(atPath: p) } }
-        try writeTinyIDXDataset(to: data, train: 60, test: 30)
-        let config = try ConfigResolver.resolve(
-            preset: "fmnist-practical",
-            overrides: [
-                "images.dataDir=\"\(data)\"", "patchSize=3", "M=16", "batchSize=10", "steps=30", "schedule=every(10)",
-            ])
-        try Experiment(config).run(in: RunDirectory.create(at: "\(out)/run", overwrite: false))
+        try trainTinyImageRun(data: data, out: "\(out)/run")
         let pictures = try FileManager.default.contentsOfDirectory(atPath: "\(out)/run/filters").filter {
             $0.hasSuffix(".png")
         }
